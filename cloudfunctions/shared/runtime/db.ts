@@ -1,0 +1,174 @@
+import type { CollectionName } from '../schema';
+import type { Database, WxCloud } from './platform';
+
+/**
+ * A typed face over wx-server-sdk's database (whose own typings return `Promise | void | string`).
+ * It adds nothing to the wire: every call here is exactly one cloud database request, which is what
+ * the round-trip counts in `npm run bench` measure.
+ */
+
+export interface BaseDoc {
+  _id: string;
+}
+
+export type Query = Record<string, unknown>;
+export type Patch = Record<string, unknown>;
+export type SortOrder = readonly (readonly [field: string, direction: 'asc' | 'desc'])[];
+
+export interface FindOptions {
+  orderBy?: SortOrder;
+  skip?: number;
+  /** The cloud returns at most 100 documents by default and 1,000 from the server SDK. */
+  limit?: number;
+  fields?: readonly string[];
+}
+
+export interface Collection<T extends BaseDoc> {
+  find(query: Query, options?: FindOptions): Promise<T[]>;
+  findOne(query: Query): Promise<T | null>;
+  findById(id: string): Promise<T | null>;
+  insert(doc: Omit<T, '_id'> & { _id?: string }): Promise<string>;
+  /** Updates one document by id; returns how many were updated (0 when it does not exist). */
+  updateById(id: string, patch: Patch): Promise<number>;
+  updateWhere(query: Query, patch: Patch): Promise<number>;
+  removeById(id: string): Promise<number>;
+  count(query: Query): Promise<number>;
+}
+
+interface RawQuery {
+  where(query: Query): RawQuery;
+  orderBy(field: string, direction: string): RawQuery;
+  skip(n: number): RawQuery;
+  limit(n: number): RawQuery;
+  field(projection: Record<string, boolean>): RawQuery;
+  get(): Promise<{ data: unknown[] }>;
+  count(): Promise<{ total: number }>;
+  update(options: { data: Patch }): Promise<{ stats: { updated: number } }>;
+  remove(): Promise<{ stats: { removed: number } }>;
+}
+
+interface RawDoc {
+  get(): Promise<{ data: unknown }>;
+  set(options: { data: unknown }): Promise<unknown>;
+  update(options: { data: Patch }): Promise<{ stats: { updated: number } }>;
+  remove(): Promise<{ stats: { removed: number } }>;
+}
+
+interface RawCollection extends RawQuery {
+  doc(id: string): RawDoc;
+  add(options: { data: unknown }): Promise<{ _id: string }>;
+}
+
+const raw = (db: Database | RawTransaction, name: string): RawCollection =>
+  (db as unknown as { collection(name: string): RawCollection }).collection(name);
+
+export function collection<T extends BaseDoc>(db: Database, name: CollectionName): Collection<T> {
+  const coll = (): RawCollection => raw(db, name);
+  const find = async (query: Query, options: FindOptions = {}): Promise<T[]> => {
+    let q: RawQuery = coll().where(query);
+    for (const [field, direction] of options.orderBy ?? []) q = q.orderBy(field, direction);
+    if (options.skip) q = q.skip(options.skip);
+    if (options.limit) q = q.limit(options.limit);
+    if (options.fields) q = q.field(Object.fromEntries(options.fields.map((f) => [f, true])));
+    return (await q.get()).data as T[];
+  };
+  return {
+    find,
+    findOne: async (query) => (await find(query, { limit: 1 }))[0] ?? null,
+    findById: async (id) => (await find({ _id: id }, { limit: 1 }))[0] ?? null,
+    insert: async (doc) => (await coll().add({ data: doc }))._id,
+    updateById: async (id, patch) => (await coll().where({ _id: id }).update({ data: patch })).stats.updated,
+    updateWhere: async (query, patch) => (await coll().where(query).update({ data: patch })).stats.updated,
+    removeById: async (id) => (await coll().where({ _id: id }).remove()).stats.removed,
+    count: async (query) => (await coll().where(query).count()).total,
+  };
+}
+
+interface RawTransaction {
+  collection(name: string): RawCollection;
+}
+
+/** Document operations inside a transaction (the cloud allows only doc-level operations there). */
+export interface Transaction {
+  get<T extends BaseDoc>(name: CollectionName, id: string): Promise<T | null>;
+  insert<T extends BaseDoc>(name: CollectionName, doc: Omit<T, '_id'> & { _id?: string }): Promise<string>;
+  /** Creates or replaces the whole document. */
+  set<T extends BaseDoc>(name: CollectionName, id: string, doc: Omit<T, '_id'>): Promise<void>;
+  update(name: CollectionName, id: string, patch: Patch): Promise<void>;
+  remove(name: CollectionName, id: string): Promise<void>;
+}
+
+const isMissingDocument = (error: unknown): boolean =>
+  /not exist|does not exist|cannot find document/i.test(String((error as { errMsg?: string })?.errMsg ?? error));
+
+function wrapTransaction(tx: RawTransaction): Transaction {
+  return {
+    async get<T extends BaseDoc>(name: CollectionName, id: string) {
+      try {
+        const res = await raw(tx, name).doc(id).get();
+        return (res.data as T | null) ?? null;
+      } catch (error) {
+        if (isMissingDocument(error)) return null;
+        throw error;
+      }
+    },
+    async insert(name, doc) {
+      return (await raw(tx, name).add({ data: doc }))._id;
+    },
+    async set(name, id, doc) {
+      await raw(tx, name).doc(id).set({ data: doc });
+    },
+    async update(name, id, patch) {
+      await raw(tx, name).doc(id).update({ data: patch });
+    },
+    async remove(name, id) {
+      await raw(tx, name).doc(id).remove();
+    },
+  };
+}
+
+/**
+ * All or nothing. A callback that throws aborts the transaction and rethrows the same error, so an
+ * AppError raised inside reaches the user unchanged.
+ */
+export async function transaction<R>(db: Database, run: (tx: Transaction) => Promise<R>): Promise<R> {
+  const marker = { error: undefined as unknown };
+  try {
+    return (await db.runTransaction(async (tx: RawTransaction) => {
+      try {
+        return await run(wrapTransaction(tx));
+      } catch (error) {
+        marker.error = error;
+        throw error;
+      }
+    })) as R;
+  } catch (error) {
+    throw marker.error ?? error;
+  }
+}
+
+/** Update operators, typed, so handlers never reach for the untyped `db.command`. */
+export function commands(db: Database) {
+  const _ = (db as unknown as { command: Record<string, (...args: unknown[]) => unknown> }).command;
+  return {
+    inc: (n: number) => _.inc!(n),
+    in: (values: readonly unknown[]) => _.in!(values),
+    nin: (values: readonly unknown[]) => _.nin!(values),
+    neq: (value: unknown) => _.neq!(value),
+    lt: (value: unknown) => _.lt!(value),
+    lte: (value: unknown) => _.lte!(value),
+    gt: (value: unknown) => _.gt!(value),
+    gte: (value: unknown) => _.gte!(value),
+    exists: (value: boolean) => _.exists!(value),
+    push: (values: readonly unknown[]) => _.push!(values),
+    pull: (value: unknown) => _.pull!(value),
+    remove: () => _.remove!(),
+    and: (...conditions: unknown[]) => _.and!(...conditions),
+    or: (...conditions: unknown[]) => _.or!(...conditions),
+  };
+}
+
+/** `cloud.init` typed the way the platform accepts it (the SDK's typings reject the env symbol). */
+export function initCloud(cloud: WxCloud): void {
+  cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV as unknown as string });
+}

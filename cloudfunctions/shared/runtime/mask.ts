@@ -1,0 +1,41 @@
+/**
+ * Masking for anything that leaves a function: responses and logs. Pure, shared by the runtime's
+ * logger and by the handlers that build views.
+ */
+
+/** 370102199003071234 → 3701**********1234 (keeps 4 + 4 like the university's own screens). */
+export function maskIdNumber(id: string): string {
+  if (id.length <= 8) return '*'.repeat(id.length);
+  return `${id.slice(0, 4)}${'*'.repeat(id.length - 8)}${id.slice(-4)}`;
+}
+
+/** 13812345678 → 138****5678 */
+export function maskPhone(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  if (digits.length < 7) return '*'.repeat(digits.length);
+  return `${digits.slice(0, 3)}****${digits.slice(-4)}`;
+}
+
+/** 张三 → 张*, 张三丰 → 张*丰, 欧阳娜娜 → 欧**娜 */
+export function maskName(name: string): string {
+  const chars = Array.from(name);
+  if (chars.length <= 1) return name;
+  if (chars.length === 2) return `${chars[0]}*`;
+  return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars[chars.length - 1]}`;
+}
+
+/** 4200001234202611281234567890 → 4200****7890 */
+export function maskReference(value: string): string {
+  if (value.length <= 8) return value;
+  return `${value.slice(0, 4)}****${value.slice(-4)}`;
+}
+
+// 18-digit resident ID (last may be X) or 15-digit legacy ID, and mainland mobile numbers, when
+// they stand alone (not part of a longer digit run such as a transaction id).
+const ID_PATTERN = /(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])/g;
+const PHONE_PATTERN = /(?<!\d)(1[3-9]\d{9})(?!\d)/g;
+
+/** Scrubs free text (log lines, error messages) of ID numbers and phone numbers. */
+export function scrubPersonalData(text: string): string {
+  return text.replace(ID_PATTERN, (m) => maskIdNumber(m)).replace(PHONE_PATTERN, (m) => maskPhone(m));
+}

@@ -1,0 +1,43 @@
+import type { StaffRole } from '../contracts';
+import { collection } from './db';
+import type { Database } from './platform';
+
+/** sessions/{openid}: the student a WeChat account is signed in as. Written by the auth function. */
+export interface SessionDoc {
+  _id: string;
+  studentId: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** staff/{openid}: a finance staff member and their roles. */
+export interface StaffDoc {
+  _id: string;
+  name: string;
+  roles: StaffRole[];
+  active: boolean;
+}
+
+export interface StudentSession {
+  openid: string;
+  studentId: string;
+  expiresAt: Date;
+}
+
+export interface StaffMember {
+  openid: string;
+  name: string;
+  roles: StaffRole[];
+}
+
+export async function loadStudentSession(db: Database, openid: string, at: Date): Promise<StudentSession | null> {
+  const doc = await collection<SessionDoc>(db, 'sessions').findById(openid);
+  if (!doc || new Date(doc.expiresAt).getTime() <= at.getTime()) return null;
+  return { openid, studentId: doc.studentId, expiresAt: new Date(doc.expiresAt) };
+}
+
+export async function loadStaffMember(db: Database, openid: string): Promise<StaffMember | null> {
+  const doc = await collection<StaffDoc>(db, 'staff').findById(openid);
+  if (!doc || !doc.active) return null;
+  return { openid, name: doc.name, roles: doc.roles };
+}

@@ -1,0 +1,126 @@
+/**
+ * Every collection of the cloud database and its indexes. The local cloud creates exactly these;
+ * `npm run build` prints them for the console (云开发控制台 → 数据库 → 索引管理) when deploying.
+ * A unique index is what makes a re-import, a repeated callback or a double tap unable to double
+ * a record, so each one states the guarantee it carries.
+ */
+
+export interface IndexSpec {
+  /** Field names; several fields make a compound index. */
+  readonly fields: readonly string[];
+  readonly unique?: boolean;
+  /** Documents without the field(s) are not indexed (lets a unique field be optional). */
+  readonly sparse?: boolean;
+  readonly why: string;
+}
+
+export interface CollectionSpec {
+  readonly name: string;
+  readonly purpose: string;
+  readonly indexes: readonly IndexSpec[];
+  /** Append-only collections are never updated or removed by application code. */
+  readonly appendOnly?: boolean;
+}
+
+export const COLLECTIONS = {
+  students: {
+    name: 'students',
+    purpose: '学生：学号、证件号 HMAC 与脱敏形式、姓名、院系班级、手机、邮箱、密码哈希',
+    indexes: [
+      { fields: ['studentNo'], unique: true, why: '学号唯一' },
+      { fields: ['idHash'], unique: true, why: '一个证件号只对应一个学生' },
+    ],
+  },
+  sessions: {
+    name: 'sessions',
+    purpose: '登录会话：_id 为 OPENID，指向学生，带过期时间',
+    indexes: [{ fields: ['studentId'], why: '按学生结束会话' }],
+  },
+  loginAttempts: {
+    name: 'loginAttempts',
+    purpose: '登录失败计数（按账号与按 OPENID），用于限速与临时锁定',
+    indexes: [],
+  },
+  phoneCodes: {
+    name: 'phoneCodes',
+    purpose: '已使用的手机号验证凭证，防止重放',
+    indexes: [],
+  },
+  bills: {
+    name: 'bills',
+    purpose: '账单：学生、学年学期、收费项目、金额（分）、截止日期、状态、当前订单',
+    indexes: [
+      { fields: ['studentId', 'term', 'itemCode'], unique: true, why: '重复导入不会产生第二张同项账单' },
+      { fields: ['studentId', 'status'], why: '按状态列出学生账单' },
+      { fields: ['importBatchId'], sparse: true, why: '按导入批次查询' },
+    ],
+  },
+  orders: {
+    name: 'orders',
+    purpose: '支付订单：每次支付尝试一个新的商户订单号',
+    indexes: [
+      { fields: ['outTradeNo'], unique: true, why: '商户订单号唯一' },
+      { fields: ['transactionId'], unique: true, sparse: true, why: '一笔微信支付交易只记一次' },
+      { fields: ['studentId', 'status'], why: '学生的缴费中与已完成列表' },
+      { fields: ['status', 'nextCheckAt'], why: '定时任务扫描待支付订单' },
+    ],
+  },
+  refunds: {
+    name: 'refunds',
+    purpose: '退款：商户退款单号唯一',
+    indexes: [
+      { fields: ['outRefundNo'], unique: true, why: '退款不会重复发起' },
+      { fields: ['orderId'], why: '按订单查询退款' },
+    ],
+  },
+  receipts: {
+    name: 'receipts',
+    purpose: '电子票据：每个已支付订单一张',
+    indexes: [
+      { fields: ['orderId'], unique: true, why: '一个订单只开一张票据' },
+      { fields: ['receiptCode', 'receiptNo'], unique: true, why: '票据号码不重复' },
+      { fields: ['studentId', 'issuedAt'], why: '我的发票按时间列出' },
+    ],
+  },
+  counters: {
+    name: 'counters',
+    purpose: '序号计数器（票据号码等），在事务中递增',
+    indexes: [],
+  },
+  staff: {
+    name: 'staff',
+    purpose: '财务人员：_id 为 OPENID，角色',
+    indexes: [],
+  },
+  auditLog: {
+    name: 'auditLog',
+    purpose: '审计日志：谁在何时做了什么（只追加）',
+    appendOnly: true,
+    indexes: [{ fields: ['at'], why: '按时间查询' }],
+  },
+  importBatches: {
+    name: 'importBatches',
+    purpose: '账单导入批次与逐行结果',
+    indexes: [],
+  },
+  notifications: {
+    name: 'notifications',
+    purpose: '支付回调原文（只追加）',
+    appendOnly: true,
+    indexes: [{ fields: ['outTradeNo'], why: '按订单查回调' }],
+  },
+  loginTickets: {
+    name: 'loginTickets',
+    purpose: '桌面学习平台扫码登录票据（一次性、短时有效）',
+    indexes: [],
+  },
+  messages: {
+    name: 'messages',
+    purpose: '已发送的订阅消息与邮件，保证只发一次',
+    indexes: [{ fields: ['key'], unique: true, why: '同一事件只通知一次' }],
+  },
+} as const satisfies Record<string, CollectionSpec>;
+
+export type CollectionName = keyof typeof COLLECTIONS;
+
+export const ALL_COLLECTIONS: readonly CollectionSpec[] = Object.values(COLLECTIONS);

@@ -1,0 +1,49 @@
+/**
+ * The local cloud as a process: `tsx local/main.ts [--port N] [--data DIR] [--bundle] [--seed]`.
+ * Prints `LOCAL_CLOUD_URL=<url>` once it serves; stops cleanly on SIGINT/SIGTERM.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalCloud } from './start';
+import { PROJECT_ROOT } from './functions';
+
+async function run(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      data: { type: 'string' },
+      bundle: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+    },
+  });
+  const port = Number(values.port ?? process.env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`端口无效：${values.port ?? process.env.PORT}`);
+  const dataDir = path.resolve(values.data ?? process.env.LOCAL_CLOUD_DATA ?? path.join(PROJECT_ROOT, '.local-cloud'));
+  const running = await startLocalCloud({
+    dataDir,
+    port,
+    functions: values.bundle ? 'bundle' : 'source',
+    ...(values.quiet ? { logSink: () => undefined } : {}),
+  });
+  console.log(`LOCAL_CLOUD_URL=${running.url}`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    if (!values.quiet) console.log(`\n收到 ${signal}，正在停止本地云…`);
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+run().catch((error: unknown) => {
+  console.error('本地云启动失败：', error instanceof Error ? error.message : error);
+  process.exit(1);
+});
