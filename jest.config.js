@@ -18,5 +18,6 @@ module.exports = {
       moduleFileExtensions: ['ts', 'js', 'json'],
       setupFiles: ['<rootDir>/tests/setup-env.ts'],
     },
+    require('./tests/pages/jest.project.js'),
   ],
 };

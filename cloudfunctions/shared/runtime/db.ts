@@ -28,7 +28,7 @@ export interface Collection<T extends BaseDoc> {
   findOne(query: Query): Promise<T | null>;
   findById(id: string): Promise<T | null>;
   insert(doc: Omit<T, '_id'> & { _id?: string }): Promise<string>;
-  /** Updates one document by id; returns how many were updated (0 when it does not exist). */
+  /** Updates one document by id; returns how many changed (0 when it does not exist or already had these values). */
   updateById(id: string, patch: Patch): Promise<number>;
   updateWhere(query: Query, patch: Patch): Promise<number>;
   removeById(id: string): Promise<number>;

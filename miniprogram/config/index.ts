@@ -1,0 +1,41 @@
+/**
+ * The mini program's one configuration file.
+ *
+ * - transport 'local': calls go over wx.request to the local cloud (`npm start`), which serves the
+ *   same cloud functions on this machine. In WeChat DevTools tick 「不校验合法域名」 so that
+ *   wx.request may reach 127.0.0.1.
+ * - transport 'cloud': calls go to WeChat Cloud Development (wx.cloud.callFunction) in `cloudEnvId`.
+ */
+
+export type Transport = 'local' | 'cloud';
+
+export interface HelpLine {
+  /** Who answers, as the university's payment guide names them. */
+  readonly label: string;
+  /** The number as printed, e.g. 0535-6916496. */
+  readonly phone: string;
+}
+
+export interface AppConfig {
+  transport: Transport;
+  /** Cloud Development environment id (transport 'cloud'). */
+  cloudEnvId: string;
+  /** Base URL of the local cloud (transport 'local'), without a trailing slash. */
+  localCloudBaseUrl: string;
+  /** Timeout of one back-end call, in milliseconds. */
+  requestTimeoutMs: number;
+  /** 帮助与客服: shown on 我的, tap to call. */
+  helpLines: readonly HelpLine[];
+}
+
+export const config: AppConfig = {
+  transport: 'local',
+  cloudEnvId: 'replace-with-your-env-id',
+  localCloudBaseUrl: 'http://127.0.0.1:3000',
+  requestTimeoutMs: 15000,
+  helpLines: [
+    { label: '客服', phone: '400-651-1512' },
+    { label: '计划财务处收费管理科', phone: '0535-6916496' },
+    { label: '继续教育学院综合管理科', phone: '0535-6913139' },
+  ],
+};

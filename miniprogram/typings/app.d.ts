@@ -1,0 +1,7 @@
+/** The App() instance; getApp<IAppOption>() returns it. */
+interface IAppOption {
+  globalData: {
+    /** When this launch started (epoch ms), for diagnostics. */
+    launchedAt: number;
+  };
+}
