@@ -26,6 +26,11 @@ export interface AppConfig {
   requestTimeoutMs: number;
   /** 帮助与客服: shown on 我的, tap to call. */
   helpLines: readonly HelpLine[];
+  /**
+   * Template id of the 缴费成功 subscribe message (公众平台 → 订阅消息), asked for on 立即支付. The
+   * same id goes into the pay functions' PAY_SUCCESS_TEMPLATE_ID; empty: not asked.
+   */
+  paySuccessTemplateId: string;
 }
 
 export const config: AppConfig = {
@@ -38,4 +43,5 @@ export const config: AppConfig = {
     { label: '计划财务处收费管理科', phone: '0535-6916496' },
     { label: '继续教育学院综合管理科', phone: '0535-6913139' },
   ],
+  paySuccessTemplateId: 'local-pay-success-template',
 };

@@ -1,34 +1,421 @@
-import { errorMessage, getSessionStatus } from '../../services/index';
+import { errorMessage, getSessionStatus, isServiceError } from '../../services/index';
+import { getBillsOverview, getOrder, type BillView, type OrderView } from '../../services/bills';
+import { cancelOrder, createOrder, openPaySheet, requestPaySuccessSubscription, resumeOrder, syncOrder, type PayStart } from '../../services/pay';
+import { formatFen } from '../../utils/money';
+import { formatShanghai } from '../../utils/date';
 
 /** 'loading' only before the first answer; later refreshes keep what is on screen. */
 type ViewState = 'loading' | 'signed-out' | 'signed-in' | 'error';
+type Tab = 'unpaid' | 'paying' | 'done';
 
 const LOGIN_URL = '/pages/login/index';
+const EMAIL_STORAGE_KEY = 'zhjf.receiptEmail';
+/** After the pay sheet said yes: ask the server again after these pauses (ms) before leaving it as 处理中. */
+const SYNC_PAUSES = [0, 800, 1500, 2500];
+const EMAIL_PATTERN = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
+
+interface BillCard {
+  id: string;
+  itemName: string;
+  amountText: string;
+  deadlineText: string;
+  mandatory: boolean;
+  overdue: boolean;
+  checked: boolean;
+}
+
+interface BillGroup {
+  term: string;
+  termLabel: string;
+  bills: BillCard[];
+}
+
+interface LineRow {
+  key: string;
+  label: string;
+  termLabel: string;
+  amountText: string;
+}
+
+interface OrderCard {
+  id: string;
+  outTradeNo: string;
+  statusText: string;
+  itemsText: string;
+  totalText: string;
+  createdText: string;
+  expiresText: string;
+  paidText: string;
+  transactionText: string;
+  email: string;
+  processing: boolean;
+  canResume: boolean;
+  canCancel: boolean;
+  otherPayer: boolean;
+  refundText: string;
+  lines: LineRow[];
+}
+
+const STATUS_TEXT: Record<OrderView['status'], string> = {
+  PENDING: '待支付',
+  PAID: '已支付',
+  CLOSED: '已关闭',
+  REFUNDING: '退款中',
+  REFUNDED: '已退款',
+};
+
+function isValidEmail(value: string): boolean {
+  const email = value.trim();
+  return email.length <= 100 && EMAIL_PATTERN.test(email) && !email.includes('..');
+}
+
+function orderCard(order: OrderView): OrderCard {
+  const names = order.lines.map((line) => line.itemName).filter((name, i, all) => all.indexOf(name) === i);
+  return {
+    id: order.id,
+    outTradeNo: order.outTradeNo,
+    statusText: order.processing ? '处理中' : STATUS_TEXT[order.status],
+    itemsText: names.join('、'),
+    totalText: formatFen(order.total),
+    createdText: formatShanghai(order.createdAt),
+    expiresText: formatShanghai(order.expiresAt),
+    paidText: order.paidAt ? formatShanghai(order.paidAt, 'YYYY-MM-DD HH:mm:ss') : '',
+    transactionText: order.transactionIdMasked ?? '',
+    email: order.email,
+    processing: order.processing,
+    canResume: order.canResume,
+    canCancel: order.canCancel,
+    otherPayer: order.otherPayer,
+    refundText: order.refund ? `${order.refund.reason}（${formatFen(order.refund.amount)}）` : '',
+    lines: order.lines.map((line) => ({
+      key: line.billId,
+      label: line.itemName,
+      termLabel: line.termLabel,
+      amountText: formatFen(line.amount),
+    })),
+  };
+}
+
+function billGroups(bills: BillView[], checked: Record<string, boolean>): BillGroup[] {
+  const groups: BillGroup[] = [];
+  for (const bill of bills) {
+    let group = groups.find((g) => g.term === bill.term);
+    if (!group) {
+      group = { term: bill.term, termLabel: bill.termLabel, bills: [] };
+      groups.push(group);
+    }
+    group.bills.push({
+      id: bill.id,
+      itemName: bill.itemName,
+      amountText: formatFen(bill.amount),
+      deadlineText: formatShanghai(bill.deadline, 'YYYY-MM-DD'),
+      mandatory: bill.mandatory,
+      overdue: bill.overdue,
+      checked: Boolean(checked[bill.id]),
+    });
+  }
+  return groups;
+}
 
 let requestSeq = 0;
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** 账单缴费 (tab). Bills and payment come later; for now: who is signed in. */
+/** 账单缴费 (tab): 待缴费 / 缴费中 / 已完成. */
 Component({
   data: {
     state: 'loading' as ViewState,
     errorText: '',
+    tab: 'unpaid' as Tab,
+    groups: [] as BillGroup[],
+    unpaidCount: 0,
+    paying: [] as OrderCard[],
+    done: [] as OrderCard[],
+    checked: {} as Record<string, boolean>,
+    /** Each payable bill's amount in integer fen: the total is added from these, never from text. */
+    amounts: {} as Record<string, number>,
+    selectedCount: 0,
+    allChecked: false,
+    totalText: formatFen(0),
+    email: '',
+    emailError: '',
+    busy: false,
+    /** The order whose payment is being confirmed (处理中), or ''. */
+    processingId: '',
+    cancelDialog: false,
+    cancelOrderId: '',
+    detailVisible: false,
+    detail: null as OrderCard | null,
   },
 
   methods: {
+    onLoad(query: Record<string, string | undefined>) {
+      if (query.tab === 'done' || query.tab === 'paying' || query.tab === 'unpaid') this.setData({ tab: query.tab });
+    },
+
     onShow() {
       void this.refresh();
     },
 
+    onPullDownRefresh() {
+      void this.refresh().then(() => wx.stopPullDownRefresh());
+    },
+
+    /** Everything the page shows, from the server. */
     async refresh() {
       const seq = (requestSeq += 1);
       try {
         const status = await getSessionStatus();
         if (seq !== requestSeq) return;
-        this.setData({ state: status.signedIn ? 'signed-in' : 'signed-out', errorText: '' });
+        if (!status.signedIn) {
+          this.setData({ state: 'signed-out', errorText: '' });
+          return;
+        }
+        const overview = await getBillsOverview();
+        if (seq !== requestSeq) return;
+        this.show(overview.unpaid, overview.paying, overview.done, overview.email);
       } catch (error) {
         if (seq !== requestSeq) return;
-        this.setData({ state: 'error', errorText: errorMessage(error) });
+        if (isServiceError(error) && error.code === 'UNAUTHENTICATED') this.setData({ state: 'signed-out', errorText: '' });
+        else this.setData({ state: 'error', errorText: errorMessage(error) });
       }
+    },
+
+    show(unpaid: BillView[], paying: OrderView[], done: OrderView[], email: string | null) {
+      // Ticks survive a refresh only for bills that are still payable.
+      const checked: Record<string, boolean> = {};
+      for (const bill of unpaid) if (this.data.checked[bill.id]) checked[bill.id] = true;
+      const remembered = this.data.email || email || (wx.getStorageSync(EMAIL_STORAGE_KEY) as string) || '';
+      this.setData({
+        state: 'signed-in',
+        errorText: '',
+        groups: billGroups(unpaid, checked),
+        amounts: unpaid.reduce<Record<string, number>>((map, bill) => {
+          map[bill.id] = bill.amount;
+          return map;
+        }, {}),
+        unpaidCount: unpaid.length,
+        paying: paying.map(orderCard),
+        done: done.map(orderCard),
+        email: remembered,
+      });
+      this.applySelection(checked);
+    },
+
+    applySelection(checked: Record<string, boolean>) {
+      let total = 0;
+      let count = 0;
+      let all = 0;
+      const groups = this.data.groups.map((group) => ({
+        ...group,
+        bills: group.bills.map((bill) => {
+          all += 1;
+          return { ...bill, checked: Boolean(checked[bill.id]) };
+        }),
+      }));
+      for (const group of groups) {
+        for (const bill of group.bills) {
+          if (!bill.checked) continue;
+          count += 1;
+          total += this.data.amounts[bill.id] ?? 0;
+        }
+      }
+      this.setData({ checked, groups, selectedCount: count, allChecked: all > 0 && count === all, totalText: formatFen(total) });
+    },
+
+    onTabChange(event: WechatMiniprogram.CustomEvent<{ value: Tab }>) {
+      this.setData({ tab: event.detail.value });
+    },
+
+    onBillTap(event: WechatMiniprogram.BaseEvent) {
+      const id = String(event.currentTarget.dataset.id);
+      const checked = { ...this.data.checked };
+      if (checked[id]) delete checked[id];
+      else checked[id] = true;
+      this.applySelection(checked);
+    },
+
+    onCheckAllTap() {
+      const checked: Record<string, boolean> = {};
+      if (!this.data.allChecked) for (const group of this.data.groups) for (const bill of group.bills) checked[bill.id] = true;
+      this.applySelection(checked);
+    },
+
+    onEmailInput(event: WechatMiniprogram.CustomEvent<{ value: string }>) {
+      this.setData({ email: event.detail.value, emailError: '' });
+    },
+
+    onEmailBlur() {
+      const email = this.data.email.trim();
+      if (email !== '' && !isValidEmail(email)) this.setData({ emailError: '邮箱格式不正确，请检查' });
+    },
+
+    /** 立即支付. */
+    onPayTap() {
+      if (this.data.busy) return;
+      const billIds = Object.keys(this.data.checked);
+      if (billIds.length === 0) {
+        wx.showToast({ title: '请先勾选要缴纳的账单', icon: 'none' });
+        return;
+      }
+      const email = this.data.email.trim();
+      if (!isValidEmail(email)) {
+        this.setData({ emailError: email === '' ? '请填写邮箱，电子票据将发送到该邮箱' : '邮箱格式不正确，请检查' });
+        wx.showToast({ title: '请填写正确的邮箱地址', icon: 'none' });
+        return;
+      }
+      // Asked inside the tap, as WeChat requires.
+      const subscription = requestPaySuccessSubscription();
+      this.setData({ busy: true });
+      void (async () => {
+        try {
+          const subscribed = await subscription;
+          wx.setStorageSync(EMAIL_STORAGE_KEY, email);
+          const start = await createOrder({ billIds, email, subscribed });
+          await this.pay(start);
+        } catch (error) {
+          await this.handlePayError(error);
+        } finally {
+          this.setData({ busy: false });
+        }
+      })();
+    },
+
+    /** 继续支付. */
+    onResumeTap(event: WechatMiniprogram.BaseEvent) {
+      if (this.data.busy) return;
+      const orderId = String(event.currentTarget.dataset.id);
+      this.setData({ busy: true });
+      void (async () => {
+        try {
+          await this.pay(await resumeOrder(orderId));
+        } catch (error) {
+          await this.handlePayError(error);
+        } finally {
+          this.setData({ busy: false });
+        }
+      })();
+    },
+
+    /** The pay sheet, then 处理中 until the server has the payment. */
+    async pay(start: PayStart) {
+      if (!start.payment) {
+        wx.showToast({ title: '该订单已支付', icon: 'success' });
+        this.setData({ tab: 'done', checked: {} });
+        await this.refresh();
+        return;
+      }
+      const sheet = await openPaySheet(start.payment, formatFen(start.order.total));
+      if (sheet === 'cancelled') {
+        wx.showToast({ title: '已取消支付，可在“缴费中”继续支付或取消订单', icon: 'none' });
+        this.setData({ tab: 'paying', checked: {} });
+        await this.refresh();
+        return;
+      }
+      await this.confirmPayment(start.order.id);
+    },
+
+    /** 处理中: the pay sheet said yes; ask the server until it has the payment. Never offers to pay again. */
+    async confirmPayment(orderId: string) {
+      this.setData({ processingId: orderId, tab: 'paying', checked: {} });
+      let order: OrderView | null = null;
+      for (let i = 0; i < SYNC_PAUSES.length; i += 1) {
+        await pause(SYNC_PAUSES[i] as number);
+        try {
+          order = await syncOrder(orderId, i === 0);
+        } catch {
+          order = null;
+        }
+        if (order && order.status !== 'PENDING') break;
+      }
+      this.setData({ processingId: '' });
+      if (order?.status === 'PAID') {
+        wx.showToast({ title: '缴费成功', icon: 'success' });
+        this.setData({ tab: 'done' });
+      } else if (order && (order.status === 'REFUNDING' || order.status === 'REFUNDED')) {
+        wx.showToast({ title: '该账单已由另一笔订单缴清，本次支付将原路退回', icon: 'none' });
+        this.setData({ tab: 'done' });
+      } else {
+        wx.showToast({ title: '支付结果确认中，请稍后下拉刷新查看', icon: 'none' });
+      }
+      await this.refresh();
+    },
+
+    async handlePayError(error: unknown) {
+      const code = isServiceError(error) ? error.code : '';
+      wx.showToast({ title: errorMessage(error), icon: 'none' });
+      if (code === 'EMAIL_INVALID') this.setData({ emailError: errorMessage(error) });
+      if (code === 'BILLS_IN_OPEN_ORDER' || code === 'ORDER_PROCESSING' || code === 'ORDER_OTHER_PAYER') this.setData({ tab: 'paying' });
+      if (code === 'ORDER_EXPIRED' || code === 'BILL_NOT_PAYABLE' || code === 'BILLS_CHANGED') this.setData({ tab: 'unpaid', checked: {} });
+      await this.refresh();
+    },
+
+    /** 刷新状态 of an order shown as 处理中. */
+    onSyncTap(event: WechatMiniprogram.BaseEvent) {
+      const orderId = String(event.currentTarget.dataset.id);
+      void (async () => {
+        try {
+          const order = await syncOrder(orderId);
+          if (order.status === 'PAID') {
+            wx.showToast({ title: '缴费成功', icon: 'success' });
+            this.setData({ tab: 'done' });
+          }
+        } catch (error) {
+          wx.showToast({ title: errorMessage(error), icon: 'none' });
+        }
+        await this.refresh();
+      })();
+    },
+
+    /** 取消订单: asks first. */
+    onCancelTap(event: WechatMiniprogram.BaseEvent) {
+      this.setData({ cancelDialog: true, cancelOrderId: String(event.currentTarget.dataset.id) });
+    },
+
+    onCancelDismiss() {
+      this.setData({ cancelDialog: false, cancelOrderId: '' });
+    },
+
+    onCancelConfirm() {
+      const orderId = this.data.cancelOrderId;
+      this.setData({ cancelDialog: false, cancelOrderId: '', busy: true });
+      void (async () => {
+        try {
+          const result = await cancelOrder(orderId);
+          if (result.outcome === 'PAID') {
+            wx.showToast({ title: '该订单已支付，无需取消', icon: 'none' });
+            this.setData({ tab: 'done' });
+          } else {
+            wx.showToast({ title: '订单已取消，账单已回到“待缴费”', icon: 'none' });
+            this.setData({ tab: 'unpaid' });
+          }
+        } catch (error) {
+          wx.showToast({ title: errorMessage(error), icon: 'none' });
+        } finally {
+          this.setData({ busy: false });
+        }
+        await this.refresh();
+      })();
+    },
+
+    /** Order detail. */
+    onOrderTap(event: WechatMiniprogram.BaseEvent) {
+      const orderId = String(event.currentTarget.dataset.id);
+      const cached = [...this.data.done, ...this.data.paying].find((order) => order.id === orderId) ?? null;
+      this.setData({ detailVisible: true, detail: cached });
+      void getOrder(orderId).then(
+        (order) => {
+          if (this.data.detailVisible && this.data.detail?.id === orderId) this.setData({ detail: orderCard(order) });
+        },
+        () => undefined,
+      );
+    },
+
+    onDetailClose() {
+      this.setData({ detailVisible: false });
+    },
+
+    onDetailVisibleChange(event: WechatMiniprogram.CustomEvent<{ visible: boolean }>) {
+      this.setData({ detailVisible: event.detail.visible });
     },
 
     onLoginTap() {

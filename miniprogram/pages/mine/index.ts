@@ -1,16 +1,20 @@
-import { errorMessage, getSessionStatus } from '../../services/index';
+import { errorMessage, isServiceError } from '../../services/index';
+import { getProfile, getSessionStatus, signOut, type Profile } from '../../services/auth';
 
 type SessionView = 'loading' | 'signed-out' | 'signed-in' | 'error';
 
 const LOGIN_URL = '/pages/login/index';
+const PASSWORD_URL = '/pages/password/index';
 
 let requestSeq = 0;
 
-/** 我的 (tab): who is signed in, and 帮助与客服. */
+/** 我的 (tab): the signed-in student's masked profile, 修改密码, 退出登录, privacy, 帮助与客服. */
 Component({
   data: {
     session: 'loading' as SessionView,
     errorText: '',
+    profile: null as Profile | null,
+    busy: false,
   },
 
   methods: {
@@ -23,9 +27,19 @@ Component({
       try {
         const status = await getSessionStatus();
         if (seq !== requestSeq) return;
-        this.setData({ session: status.signedIn ? 'signed-in' : 'signed-out', errorText: '' });
+        if (!status.signedIn) {
+          this.setData({ session: 'signed-out', errorText: '', profile: null });
+          return;
+        }
+        const profile = await getProfile();
+        if (seq !== requestSeq) return;
+        this.setData({ session: 'signed-in', errorText: '', profile });
       } catch (error) {
         if (seq !== requestSeq) return;
+        if (isServiceError(error) && error.code === 'UNAUTHENTICATED') {
+          this.setData({ session: 'signed-out', errorText: '', profile: null });
+          return;
+        }
         this.setData({ session: 'error', errorText: errorMessage(error) });
       }
     },
@@ -37,6 +51,45 @@ Component({
           wx.showToast({ title: '登录页暂不可用，请稍后再试', icon: 'none' });
         },
       });
+    },
+
+    onChangePasswordTap() {
+      wx.navigateTo({ url: PASSWORD_URL });
+    },
+
+    onPrivacyTap() {
+      if (typeof wx.openPrivacyContract === 'function') {
+        wx.openPrivacyContract({
+          fail() {
+            wx.showToast({ title: '暂时无法打开隐私保护指引', icon: 'none' });
+          },
+        });
+      }
+    },
+
+    onSignOutTap() {
+      if (this.data.busy) return;
+      wx.showModal({
+        title: '退出登录',
+        content: '确定退出当前账号？',
+        confirmText: '退出',
+        success: (res) => {
+          if (res.confirm) void this.doSignOut();
+        },
+      });
+    },
+
+    async doSignOut() {
+      this.setData({ busy: true });
+      try {
+        await signOut();
+        wx.showToast({ title: '已退出登录', icon: 'none' });
+      } catch (error) {
+        wx.showToast({ title: errorMessage(error), icon: 'none' });
+      } finally {
+        this.setData({ busy: false });
+        await this.refresh();
+      }
     },
   },
 });

@@ -1,0 +1,28 @@
+import type { Handlers } from '../shared/runtime';
+import { loadStaffMember, loadStudentSession } from '../shared/runtime';
+import type { authContract } from '../shared/contracts/auth';
+import { checkIdNumber, signIn } from './sign-in';
+import { setupConfirmIdentity, setupPassword, setupPhone, setupState, verifyDevice } from './setup';
+import { forgotReset, forgotVerify } from './forgot';
+import { changePassword, profile, signOut } from './account';
+
+export const authHandlers: Handlers<typeof authContract> = {
+  async status(_request, ctx) {
+    const openid = ctx.caller.openid as string;
+    const at = ctx.now();
+    const [session, staff] = await Promise.all([loadStudentSession(ctx.db, openid, at), loadStaffMember(ctx.db, openid)]);
+    return { signedIn: session !== null, staff: staff !== null, serverTime: at.toISOString() };
+  },
+  checkIdNumber,
+  signIn,
+  setupState,
+  setupConfirmIdentity,
+  setupPassword,
+  setupPhone,
+  verifyDevice,
+  forgotVerify,
+  forgotReset,
+  profile,
+  changePassword,
+  signOut,
+};

@@ -1,0 +1,42 @@
+import { AppError, type RequestContext } from '../shared/runtime';
+import { phoneKey } from '../shared/domain/student';
+import { maskPhone } from '../shared/runtime/mask';
+import { markPhoneCodeUsed } from './store';
+
+export interface VerifiedPhone {
+  /** Keyed hash, comparable with a student's phoneHash. */
+  hash: string;
+  masked: string;
+}
+
+/** WeChat's answers that mean the code is not (or no longer) valid: invalid, used, malformed. */
+const INVALID_CODE_ERRORS = new Set([40029, 40163, 47001, 41008]);
+
+/**
+ * Exchanges the code from `<button open-type="getPhoneNumber">` for the number WeChat verified
+ * (`phonenumber.getPhoneNumber`, single use, 5 minutes). The number itself stays in this function.
+ */
+export async function exchangePhoneCode(
+  ctx: RequestContext,
+  code: string,
+  hash: (purpose: 'phone', value: string) => string,
+): Promise<VerifiedPhone> {
+  if (!(await markPhoneCodeUsed(ctx.db, code, ctx.now()))) throw new AppError('PHONE_CODE_INVALID');
+  let info: { purePhoneNumber?: unknown; phoneNumber?: unknown; countryCode?: unknown } | undefined;
+  try {
+    const res = (await ctx.cloud.openapi.phonenumber.getPhoneNumber({ code })) as { phoneInfo?: typeof info };
+    info = res.phoneInfo;
+  } catch (error) {
+    const errCode = (error as { errCode?: unknown } | null)?.errCode;
+    if (typeof errCode === 'number' && INVALID_CODE_ERRORS.has(errCode)) throw new AppError('PHONE_CODE_INVALID');
+    ctx.log.error('getPhoneNumber failed', { errCode: typeof errCode === 'number' ? errCode : null });
+    throw new AppError('UNAVAILABLE');
+  }
+  const number = typeof info?.purePhoneNumber === 'string' ? info.purePhoneNumber : null;
+  const countryCode = typeof info?.countryCode === 'string' ? info.countryCode : '86';
+  if (!number) {
+    ctx.log.error('getPhoneNumber returned no number');
+    throw new AppError('UNAVAILABLE');
+  }
+  return { hash: hash('phone', phoneKey(countryCode, number)), masked: maskPhone(number) };
+}

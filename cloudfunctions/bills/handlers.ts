@@ -1,0 +1,53 @@
+import type { billsContract, BillView, OrderView } from '../shared/contracts/bills';
+import { billView, orderView } from '../shared/domain/billing';
+import type { BillDoc, OrderDoc } from '../shared/domain/records';
+import type { StudentDoc } from '../shared/domain/student';
+import { AppError, collection, commands, maskReference, requireStudent, type Handlers } from '../shared/runtime';
+
+/** Bills a student may have at once (all terms); orders shown (newest first). */
+const MAX_BILLS = 500;
+const MAX_ORDERS = 100;
+
+const byTermThenDeadline = (a: BillView, b: BillView): number =>
+  a.term.localeCompare(b.term) || Number(b.mandatory) - Number(a.mandatory) || a.deadline.localeCompare(b.deadline) || b.amount - a.amount || a.itemCode.localeCompare(b.itemCode);
+
+export const billsHandlers: Handlers<typeof billsContract> = {
+  async overview(_request, ctx) {
+    const student = requireStudent(ctx);
+    const _ = commands(ctx.db);
+    const now = ctx.now();
+    const viewer = ctx.caller.openid ?? '';
+    // Three reads whatever the number of bills.
+    const [bills, orders, profile] = await Promise.all([
+      collection<BillDoc>(ctx.db, 'bills').find({ studentId: student.studentId }, { limit: MAX_BILLS }),
+      collection<OrderDoc>(ctx.db, 'orders').find(
+        { studentId: student.studentId, status: _.in(['PENDING', 'PAID', 'REFUNDING', 'REFUNDED']) },
+        { orderBy: [['createdAt', 'desc']], limit: MAX_ORDERS },
+      ),
+      collection<StudentDoc>(ctx.db, 'students').find({ _id: student.studentId }, { limit: 1, fields: ['email'] }),
+    ]);
+    const open = new Set(orders.filter((order) => order.status === 'PENDING').map((order) => order._id));
+    const paidBy = new Set(orders.filter((order) => order.status === 'PAID').map((order) => order._id));
+    // A bill still marked as being paid by an order that is no longer open (an interrupted close)
+    // is payable again; pay.create finishes the release.
+    const unpaid = bills
+      .filter((bill) => bill.status === 'UNPAID' || (bill.status === 'PAYING' && !open.has(bill.orderId ?? '') && !paidBy.has(bill.orderId ?? '')))
+      .map((bill) => ({ ...billView(bill, now), status: 'UNPAID' as const }))
+      .sort(byTermThenDeadline);
+    const views: OrderView[] = orders.map((order) => orderView(order, now, viewer, maskReference));
+    return {
+      unpaid,
+      paying: views.filter((order) => order.status === 'PENDING'),
+      done: views.filter((order) => order.status !== 'PENDING'),
+      email: profile[0]?.email ?? null,
+      serverTime: now.toISOString(),
+    };
+  },
+
+  async order(request, ctx) {
+    const student = requireStudent(ctx);
+    const order = await collection<OrderDoc>(ctx.db, 'orders').findById(request.orderId);
+    if (!order || order.studentId !== student.studentId) throw new AppError('ORDER_NOT_FOUND');
+    return { order: orderView(order, ctx.now(), ctx.caller.openid ?? '', maskReference) };
+  },
+};

@@ -1,0 +1,22 @@
+import cloud from 'wx-server-sdk';
+import { CONTRACTS } from '../shared/contracts';
+import { defineFunction, initCloud } from '../shared/runtime';
+import { cronHandlers } from './handlers';
+
+initCloud(cloud);
+
+const TRIGGERS = new Set(['sweep', 'reconcile']);
+
+/** Timer triggers (config.json) arrive as `{ Type: 'Timer', TriggerName, Time }`. */
+export const main = defineFunction(cloud, {
+  name: 'cron',
+  contract: CONTRACTS.cron,
+  handlers: cronHandlers,
+  routeEvent: (event) =>
+    event.Type === 'Timer' && typeof event.TriggerName === 'string' && TRIGGERS.has(event.TriggerName)
+      ? {
+          action: event.TriggerName,
+          payload: { Type: 'Timer', TriggerName: event.TriggerName, ...(typeof event.Time === 'string' ? { Time: event.Time } : {}) },
+        }
+      : null,
+});

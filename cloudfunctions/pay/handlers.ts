@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import type { payContract, PayStart } from '../shared/contracts/pay';
+import {
+  isExpired,
+  newOrder,
+  newOutTradeNo,
+  normalizeEmail,
+  orderUsable,
+  orderView,
+  sameBills,
+  selectBills,
+} from '../shared/domain/billing';
+import type { OrderDoc } from '../shared/domain/records';
+import type { StudentDoc } from '../shared/domain/student';
+import { paymentContextOf, type PaymentContext } from '../shared/payments/context';
+import { closeLocally, ensurePayment, markBillsPaid, releaseBills, retireOrder, syncWithWechat } from '../shared/payments/orders';
+import { AppError, collection, commands, maskReference, requireStudent, type Handlers, type RequestContext } from '../shared/runtime';
+
+const randomSuffix = (): string =>
+  Array.from(randomBytes(12), (byte) => '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'[byte % 36]).join('');
+
+/** The signed-in student's order, or ORDER_NOT_FOUND (another student's order is not revealed). */
+async function ownOrder(pc: PaymentContext, ctx: RequestContext, orderId: string): Promise<OrderDoc> {
+  const student = requireStudent(ctx);
+  const order = await pc.orders.findById(orderId);
+  if (!order || order.studentId !== student.studentId) throw new AppError('ORDER_NOT_FOUND');
+  return order;
+}
+
+const view = (ctx: RequestContext, order: OrderDoc) => orderView(order, ctx.now(), ctx.caller.openid ?? '', maskReference);
+
+/** Payment parameters for an open order, to the WeChat account that may pay it. */
+async function startPayment(pc: PaymentContext, ctx: RequestContext, order: OrderDoc): Promise<PayStart> {
+  if (order.status === 'PAID') return { order: view(ctx, order), payment: null };
+  if (order.status !== 'PENDING') throw new AppError('ORDER_NOT_PENDING');
+  if (order.clientPaidAt) throw new AppError('ORDER_PROCESSING', undefined, { orderId: order._id });
+  if (order.payerOpenid !== ctx.caller.openid) throw new AppError('ORDER_OTHER_PAYER', undefined, { orderId: order._id });
+  const prepay = await ensurePayment(pc, order);
+  switch (prepay.kind) {
+    case 'ok':
+      return { order: view(ctx, prepay.order), payment: prepay.payment };
+    case 'paid':
+      return { order: view(ctx, prepay.order), payment: null };
+    case 'stale': {
+      const retired = await retireOrder(pc, order, 'EXPIRED');
+      if (retired.kind === 'paid') return { order: view(ctx, retired.order), payment: null };
+      throw new AppError('ORDER_EXPIRED');
+    }
+    case 'rejected':
+      throw new AppError('PAY_REJECTED');
+    case 'unavailable':
+      throw new AppError('PAY_UNAVAILABLE', undefined, { orderId: order._id });
+  }
+}
+
+/**
+ * Orders holding some of the requested bills: an open order of exactly these bills is resumed (a
+ * double tap, a second device); one that can no longer be paid is ended; a stale hold left by an
+ * interrupted close is released. Returns the order to resume, or null to go on creating one.
+ */
+async function settleHolders(pc: PaymentContext, billIds: readonly string[], orderIds: readonly string[], sameOrderId: string | null): Promise<OrderDoc | null> {
+  const _ = commands(pc.db);
+  const holders = await pc.orders.find({ _id: _.in([...orderIds]) }, { limit: orderIds.length });
+  for (const holder of holders) {
+    if (holder.status === 'PAID') {
+      await markBillsPaid(pc, holder);
+      throw new AppError('BILL_NOT_PAYABLE');
+    }
+    if (holder.status !== 'PENDING') {
+      await releaseBills(pc, holder);
+      continue;
+    }
+    if (!orderUsable(holder, pc.now())) {
+      const retired = await retireOrder(pc, holder, 'EXPIRED');
+      if (retired.kind === 'paid') throw new AppError('BILL_NOT_PAYABLE');
+      if (retired.kind === 'busy') throw new AppError('ORDER_PROCESSING', undefined, { orderId: holder._id });
+      continue;
+    }
+    if (holder._id === sameOrderId && sameBills(holder, billIds)) return holder;
+    throw new AppError('BILLS_IN_OPEN_ORDER', undefined, { orderId: holder._id });
+  }
+  return null;
+}
+
+export const payHandlers: Handlers<typeof payContract> = {
+  async create(request, ctx) {
+    const student = requireStudent(ctx);
+    const pc = paymentContextOf(ctx);
+    const _ = commands(ctx.db);
+    const email = normalizeEmail(request.email);
+    if (!email) throw new AppError('EMAIL_INVALID');
+
+    const found = await pc.bills.find({ _id: _.in(request.billIds), studentId: student.studentId }, { limit: request.billIds.length });
+    const selection = selectBills(request.billIds, found, student.studentId);
+    if (selection.kind === 'missing') throw new AppError('BILL_NOT_FOUND');
+    if (selection.kind === 'not-payable') throw new AppError('BILL_NOT_PAYABLE');
+    if (selection.kind === 'in-open-order') {
+      const open = await settleHolders(pc, request.billIds, selection.orderIds, selection.sameOrderId);
+      if (open) return startPayment(pc, ctx, open);
+    }
+
+    // Remembered for next time and used for the receipt.
+    await collection<StudentDoc>(ctx.db, 'students').updateById(student.studentId, { email, updatedAt: ctx.now() });
+
+    const now = ctx.now();
+    const order = newOrder({
+      id: newOutTradeNo(now, randomSuffix()),
+      studentId: student.studentId,
+      studentNo: found[0]?.studentNo ?? '',
+      payerOpenid: student.openid,
+      bills: request.billIds.map((id) => found.find((bill) => bill._id === id)!),
+      email,
+      notifyOnPaid: request.subscribed === true,
+      nonceStr: randomBytes(16).toString('hex'),
+      now,
+    });
+    await pc.orders.insert(order);
+
+    // Take the bills: only those still unpaid and in no order. A bill is in at most one open order.
+    const taken = await pc.bills.updateWhere(
+      { _id: _.in(order.billIds), studentId: student.studentId, status: 'UNPAID', orderId: null },
+      { status: 'PAYING', orderId: order._id, updatedAt: now },
+    );
+    if (taken !== order.billIds.length) {
+      // Lost a race (a double tap, a second device): give back what was taken and follow the winner.
+      await closeLocally(pc, order, 'DUPLICATE', 'NONE');
+      const again = await pc.bills.find({ _id: _.in(request.billIds), studentId: student.studentId }, { limit: request.billIds.length });
+      const now2 = selectBills(request.billIds, again, student.studentId);
+      if (now2.kind === 'in-open-order' && now2.sameOrderId) {
+        const winner = await pc.orders.findById(now2.sameOrderId);
+        if (winner && winner.status === 'PENDING' && sameBills(winner, request.billIds)) return startPayment(pc, ctx, winner);
+      }
+      throw new AppError('BILLS_CHANGED');
+    }
+    ctx.log.info('order created', { orderId: order._id, bills: order.billIds.length, total: order.total });
+    return startPayment(pc, ctx, order);
+  },
+
+  async resume(request, ctx) {
+    const pc = paymentContextOf(ctx);
+    const order = await ownOrder(pc, ctx, request.orderId);
+    if (order.status === 'PENDING' && !order.clientPaidAt && order.payerOpenid === ctx.caller.openid && !orderUsable(order, ctx.now())) {
+      const retired = await retireOrder(pc, order, 'EXPIRED');
+      if (retired.kind === 'paid') return { order: view(ctx, retired.order), payment: null };
+      if (retired.kind === 'busy') throw new AppError('ORDER_PROCESSING');
+      throw new AppError('ORDER_EXPIRED');
+    }
+    return startPayment(pc, ctx, order);
+  },
+
+  async sync(request, ctx) {
+    const pc = paymentContextOf(ctx);
+    let order = await ownOrder(pc, ctx, request.orderId);
+    if (request.afterPayment && order.status === 'PENDING' && !order.clientPaidAt) {
+      const at = ctx.now();
+      // Never offered for payment again; the sweep looks at it soon.
+      await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, { clientPaidAt: at, nextCheckAt: new Date(at.getTime() + 30_000) });
+      order = { ...order, clientPaidAt: at };
+    }
+    const mayBePaid = order.status === 'PENDING' || (order.status === 'CLOSED' && order.wxClose !== 'DONE');
+    if (mayBePaid) {
+      const { query, outcome } = await syncWithWechat(pc, order);
+      if (outcome) order = outcome.order;
+      else if (order.status === 'PENDING' && query.kind === 'found' && query.tradeState === 'NOTPAY' && isExpired(order, ctx.now())) {
+        const retired = await retireOrder(pc, order, 'EXPIRED');
+        order = retired.order;
+      }
+    }
+    return { order: view(ctx, order) };
+  },
+
+  async cancel(request, ctx) {
+    const pc = paymentContextOf(ctx);
+    const order = await ownOrder(pc, ctx, request.orderId);
+    if (order.status === 'PAID' || order.status === 'REFUNDING' || order.status === 'REFUNDED') {
+      return { order: view(ctx, order), outcome: 'PAID' };
+    }
+    if (order.status === 'CLOSED') return { order: view(ctx, order), outcome: 'CANCELLED' };
+    const retired = await retireOrder(pc, order, 'CANCELLED');
+    if (retired.kind === 'busy') throw new AppError('ORDER_PROCESSING');
+    if (retired.kind === 'paid' || retired.order.status === 'PAID') return { order: view(ctx, retired.order), outcome: 'PAID' };
+    ctx.log.info('order cancelled', { orderId: order._id });
+    return { order: view(ctx, retired.order), outcome: 'CANCELLED' };
+  },
+};

@@ -1,0 +1,135 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { ReceiptListItem, receiptsContract } from '../shared/contracts/receipts';
+import { AppError, maskName, requireStudent, type Handlers, type RequestContext } from '../shared/runtime';
+import {
+  checkCodeFromDigest,
+  checkCodeInput,
+  maskEmail,
+  needsPdf,
+  RECEIPT_STATUS_TEXT,
+  receiptFileName,
+  shanghaiDate,
+  type ReceiptDoc,
+} from '../shared/domain/receipt';
+import { completePdf, issueReceipt, receiptsOf, settingsOrFail, stateOf, sweepReceipts, voidReceipt } from './issuing';
+import { emailReceiptOnRequest } from './mailing';
+
+/** How long a download link stays valid. */
+const DOWNLOAD_URL_SECONDS = 10 * 60;
+/** 我的发票 shows at most this many (one per paid order; a student has a handful a year). */
+const LIST_LIMIT = 100;
+
+function listItem(receipt: ReceiptDoc): ReceiptListItem {
+  const issuedAt = new Date(receipt.issuedAt);
+  return {
+    receiptId: receipt._id,
+    receiptCode: receipt.receiptCode,
+    receiptNo: receipt.receiptNo,
+    total: receipt.total,
+    issuedAt: issuedAt.toISOString(),
+    issuedDate: shanghaiDate(issuedAt),
+    state: stateOf(receipt.status),
+    stateText: RECEIPT_STATUS_TEXT[receipt.status],
+    items: [...new Set(receipt.lines.map((line) => line.itemName))].join('、'),
+    academicYear: receipt.academicYear,
+    orderEmailMasked: receipt.email ? maskEmail(receipt.email) : null,
+  };
+}
+
+/** The caller's own receipt. Someone else's is reported exactly like one that does not exist. */
+async function ownReceipt(ctx: RequestContext, receiptId: string): Promise<ReceiptDoc> {
+  const student = requireStudent(ctx);
+  const receipt = await receiptsOf(ctx).findById(receiptId);
+  if (!receipt || receipt.studentId !== student.studentId) {
+    if (receipt) ctx.log.warn('receipt of another student refused', { receiptId });
+    throw new AppError('RECEIPT_NOT_FOUND');
+  }
+  return receipt;
+}
+
+/** Makes the document now if it is missing or stale; keeps an older one if that fails. */
+async function withDocument(ctx: RequestContext, receipt: ReceiptDoc): Promise<ReceiptDoc> {
+  if (!needsPdf(receipt)) return receipt;
+  try {
+    return await completePdf(ctx, receipt, settingsOrFail(ctx));
+  } catch (error) {
+    ctx.log.error('receipt document failed on request', { receiptId: receipt._id, error });
+    if (receipt.pdfFileID) return receipt;
+    throw new AppError('RECEIPT_NOT_READY');
+  }
+}
+
+export const receiptsHandlers: Handlers<typeof receiptsContract> = {
+  async issue({ orderId }, ctx) {
+    return issueReceipt(ctx, orderId);
+  },
+
+  async issueMissing({ limit }, ctx) {
+    return sweepReceipts(ctx, limit);
+  },
+
+  async sweep(_request, ctx) {
+    return sweepReceipts(ctx);
+  },
+
+  async void({ orderId, reason }, ctx) {
+    return voidReceipt(ctx, orderId, reason);
+  },
+
+  async list(_request, ctx) {
+    const student = requireStudent(ctx);
+    const docs = await receiptsOf(ctx).find(
+      { studentId: student.studentId },
+      {
+        orderBy: [
+          ['issuedAt', 'desc'],
+          ['sequence', 'desc'],
+        ],
+        limit: LIST_LIMIT,
+      },
+    );
+    return { items: docs.map(listItem) };
+  },
+
+  async download({ receiptId }, ctx) {
+    const receipt = await withDocument(ctx, await ownReceipt(ctx, receiptId));
+    if (!receipt.pdfFileID) throw new AppError('RECEIPT_NOT_READY');
+    const result = (await ctx.cloud.getTempFileURL({ fileList: [{ fileID: receipt.pdfFileID, maxAge: DOWNLOAD_URL_SECONDS }] })) as {
+      fileList: { status: number; tempFileURL: string }[];
+    };
+    const entry = result.fileList[0];
+    if (!entry || entry.status !== 0 || !entry.tempFileURL) {
+      ctx.log.error('receipt file missing from storage', { receiptId, status: entry?.status ?? null });
+      throw new AppError('RECEIPT_NOT_READY');
+    }
+    return { url: entry.tempFileURL, maxAge: DOWNLOAD_URL_SECONDS, fileName: receiptFileName(receipt) };
+  },
+
+  async sendEmail({ receiptId, email }, ctx) {
+    const owned = await ownReceipt(ctx, receiptId);
+    if (owned.status === 'VOIDED') throw new AppError('RECEIPT_VOIDED');
+    const receipt = await withDocument(ctx, owned);
+    const sentTo = await emailReceiptOnRequest(ctx, receipt, email, settingsOrFail(ctx));
+    return { sentTo };
+  },
+
+  async verify({ receiptCode, receiptNo, checkCode }, ctx) {
+    const settings = settingsOrFail(ctx);
+    const found = await receiptsOf(ctx).findOne({ receiptCode, receiptNo });
+    if (!found || !settings.checkSecret) return { valid: false };
+    // The stored code is checked against a fresh derivation too, so an edited record does not verify.
+    const derived = checkCodeFromDigest(createHmac('sha256', settings.checkSecret).update(checkCodeInput(found)).digest());
+    const given = Buffer.from(checkCode.toUpperCase());
+    const valid =
+      given.length === derived.length && timingSafeEqual(given, Buffer.from(derived)) && found.checkCode === derived;
+    if (!valid) return { valid: false };
+    return {
+      valid: true,
+      state: stateOf(found.status),
+      stateText: RECEIPT_STATUS_TEXT[found.status],
+      total: found.total,
+      issuedDate: shanghaiDate(new Date(found.issuedAt)),
+      payerName: maskName(found.payerName),
+    };
+  },
+};

@@ -1,0 +1,165 @@
+import { action, access } from './define';
+import { v } from './validate';
+
+/**
+ * Codes the auth function returns besides the common ones (RATE_LIMITED carries
+ * `details.retryAfterSeconds`). Sign-in never says which of account and password was wrong, or
+ * that an account is locked, except to the WeChat account that verified for that student.
+ */
+export const AUTH_ERRORS = {
+  LOGIN_FAILED: '账号或密码错误',
+  ACCOUNT_LOCKED: '密码错误次数过多，账号已临时锁定。请稍后再试，或通过“忘记密码”验证手机号后重设密码',
+  STUDENT_NO_FORMAT: '学号应为 4–20 位字母或数字',
+  ID_NUMBER_FORMAT: '证件号应为 18 位（旧版为 15 位），由数字组成，最后一位可以是 X',
+  ID_NUMBER_REGION: '证件号前两位不是有效的地区代码，请核对',
+  ID_NUMBER_BIRTH_DATE: '证件号中的出生日期不存在，请核对',
+  ID_NUMBER_FUTURE_DATE: '证件号中的出生日期晚于今天，请核对',
+  ID_NUMBER_CHECKSUM: '证件号校验位不正确，请核对每一位（特别是最后一位）',
+  PASSWORD_TOO_SHORT: '新密码至少 8 位',
+  PASSWORD_TOO_LONG: '新密码最多 64 位',
+  PASSWORD_IS_INITIAL: '新密码不能是初始密码（证件号后 8 位）',
+  PASSWORD_CONTAINS_ID_NUMBER: '新密码不能包含证件号中连续 6 位',
+  PASSWORD_CONTAINS_STUDENT_NO: '新密码不能包含学号中连续 6 位',
+  PASSWORD_TOO_COMMON: '新密码过于常见，容易被猜到（如 12345678、生日、键盘连续字母），请换一个',
+  PASSWORD_MISMATCH: '两次输入的新密码不一致',
+  PASSWORD_SAME_AS_OLD: '新密码不能与当前密码相同',
+  OLD_PASSWORD_WRONG: '当前密码不正确',
+  SETUP_EXPIRED: '首次登录验证已失效，请重新登录',
+  SETUP_IDENTITY_FIRST: '请先确认身份信息',
+  SETUP_PASSWORD_FIRST: '请先设置新密码',
+  DEVICE_EXPIRED: '验证已失效，请重新登录',
+  PHONE_CODE_INVALID: '手机号授权已失效，请重新点击获取手机号',
+  PHONE_MISMATCH: '当前微信绑定的手机号与该账号登记的手机号不一致。请使用登记手机号所在的微信，或联系计划财务处',
+  RESET_NOT_VERIFIED: '无法通过手机号验证该账号（账号不存在、未登记手机号或手机号不一致）。请联系计划财务处',
+  RESET_EXPIRED: '手机号验证已失效，请重新验证',
+} as const;
+
+export type AuthErrorCode = keyof typeof AUTH_ERRORS;
+
+export interface SessionStatus {
+  signedIn: boolean;
+  /** The caller is active finance staff (the admin pages use it to decide what to show). */
+  staff: boolean;
+  /** Server time (ISO 8601), so the client never trusts its own clock for deadlines. */
+  serverTime: string;
+}
+
+/** A student as shown to them: name and ID number masked. */
+export interface MaskedIdentity {
+  /** 张*三 */
+  name: string;
+  studentNo: string;
+  /** 3706**********123X */
+  idNumber: string;
+  college: string;
+  major: string;
+  grade: string;
+  className: string;
+}
+
+/** 我的 */
+export interface Profile extends MaskedIdentity {
+  /** 138****5678, or null when none is on file. */
+  phone: string | null;
+}
+
+/**
+ * What sign-in leads to:
+ * - home: signed in;
+ * - setup: first sign-in — confirm identity, change the password, verify the phone (首次登录);
+ * - verifyDevice: this WeChat account has not verified for this student — verify the phone.
+ */
+export type SignInNext = 'home' | 'setup' | 'verifyDevice';
+
+export interface SignInResult {
+  next: SignInNext;
+  identity: MaskedIdentity;
+  /** verifyDevice: the masked number on file that WeChat's number must match. */
+  phone: string | null;
+}
+
+export interface SetupState {
+  identity: MaskedIdentity;
+  identityConfirmed: boolean;
+  passwordSet: boolean;
+  /** A number came with the student's record: WeChat's number must match it. */
+  phoneOnFile: string | null;
+  /** ISO 8601; after it the student signs in again. */
+  expiresAt: string;
+  passwordRules: readonly string[];
+}
+
+export interface ForgotVerified {
+  /** Only the masked name and 学号, to make sure it is the right account. */
+  name: string;
+  studentNo: string;
+  expiresAt: string;
+  passwordRules: readonly string[];
+}
+
+export interface IdNumberChecked {
+  /** The number as it will be used (15-digit numbers converted to 18), masked. */
+  idNumber: string;
+  converted: boolean;
+}
+
+const accountKind = v.literal('studentNo', 'idNumber');
+const account = v.string({ min: 1, max: 40 });
+/** Passwords are taken as typed: no trimming. */
+const password = v.string({ min: 1, max: 128, trim: false });
+const phoneCode = v.string({ min: 1, max: 256 });
+
+export const authContract = {
+  status: action<SessionStatus>()({ request: v.object({}), access: access.public }),
+
+  /** 证件号 → 下一步: checks the number's form (never whether an account exists). */
+  checkIdNumber: action<IdNumberChecked>()({ request: v.object({ idNumber: account }), access: access.public }),
+
+  signIn: action<SignInResult>()({
+    request: v.object({ by: accountKind, account, password }),
+    access: access.public,
+  }),
+
+  /** 首次登录: where the caller is in it. */
+  setupState: action<SetupState>()({ request: v.object({}), access: access.public }),
+  /** 首次登录 step 1: "this is me". */
+  setupConfirmIdentity: action<SetupState>()({ request: v.object({}), access: access.public }),
+  /** 首次登录 step 2: the new password, twice. */
+  setupPassword: action<SetupState>()({
+    request: v.object({ newPassword: password, confirmPassword: password }),
+    access: access.public,
+  }),
+  /** 首次登录 step 3: the code from `<button open-type="getPhoneNumber">`; completes the first sign-in. */
+  setupPhone: action<{ next: 'home'; identity: MaskedIdentity }>()({
+    request: v.object({ phoneCode }),
+    access: access.public,
+  }),
+
+  /** A WeChat account new to this student proves the phone on file. */
+  verifyDevice: action<{ next: 'home'; identity: MaskedIdentity }>()({
+    request: v.object({ phoneCode }),
+    access: access.public,
+  }),
+
+  /** 忘记密码 step 1: the account and a getPhoneNumber code whose number must be the one on file. */
+  forgotVerify: action<ForgotVerified>()({
+    request: v.object({ by: accountKind, account, phoneCode }),
+    access: access.public,
+  }),
+  /** 忘记密码 step 2: the new password, twice. Then sign in with it. */
+  forgotReset: action<{ done: true }>()({
+    request: v.object({ newPassword: password, confirmPassword: password }),
+    access: access.public,
+  }),
+
+  profile: action<Profile>()({ request: v.object({}), access: access.student }),
+
+  /** 修改密码: other WeChat accounts signed in as this student are signed out. */
+  changePassword: action<{ done: true }>()({
+    request: v.object({ oldPassword: password, newPassword: password, confirmPassword: password }),
+    access: access.student,
+  }),
+
+  /** 退出登录 (also abandons an unfinished first sign-in or reset). */
+  signOut: action<{ signedOut: true }>()({ request: v.object({}), access: access.public }),
+};

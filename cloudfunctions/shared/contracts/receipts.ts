@@ -1,0 +1,133 @@
+import { action, access } from './define';
+import { docId, v } from './validate';
+
+/** Codes the receipts function returns besides the common ones. */
+export const RECEIPTS_ERRORS = {
+  RECEIPT_ORDER_NOT_PAID: '订单尚未支付，不能开具票据',
+  RECEIPT_NOT_FOUND: '票据不存在',
+  RECEIPT_NOT_READY: '票据正在生成，请稍后再试',
+  RECEIPT_VOIDED: '该票据已冲红，不能发送',
+  RECEIPT_EMAIL_REQUIRED: '请填写接收票据的邮箱',
+  RECEIPT_EMAIL_INVALID: '邮箱地址格式不正确',
+  RECEIPT_EMAIL_LIMIT: '该票据今天发送次数过多，请明天再试',
+  RECEIPT_EMAIL_UNAVAILABLE: '邮件服务暂未开通，请稍后再试',
+  RECEIPT_EMAIL_FAILED: '邮件发送失败，请稍后再试',
+} as const;
+
+export type ReceiptsErrorCode = keyof typeof RECEIPTS_ERRORS;
+
+/** 开具中 (number allocated, document being made), 已开具, 已冲红. */
+export type ReceiptState = 'PENDING' | 'ISSUED' | 'VOIDED';
+
+/** One receipt in 我的发票. Amounts are integer fen; times are ISO 8601. */
+export interface ReceiptListItem {
+  receiptId: string;
+  /** 票据代码 */
+  receiptCode: string;
+  /** 票据号码 (10 digits) */
+  receiptNo: string;
+  /** 金额合计, fen. */
+  total: number;
+  issuedAt: string;
+  /** 开票日期 in Asia/Shanghai, YYYY-MM-DD. */
+  issuedDate: string;
+  state: ReceiptState;
+  /** 已开具 / 已冲红 / 开具中 */
+  stateText: string;
+  /** The bills it covers, e.g. 学费、住宿费. */
+  items: string;
+  academicYear: string;
+  /** The order's email, masked (发送到 zh***@qq.com), or null when the order had none. */
+  orderEmailMasked: string | null;
+}
+
+export interface ReceiptList {
+  items: ReceiptListItem[];
+}
+
+export interface ReceiptDownload {
+  /** A temporary HTTPS URL of the PDF (for wx.downloadFile). */
+  url: string;
+  /** Seconds the URL stays valid. */
+  maxAge: number;
+  fileName: string;
+}
+
+export interface ReceiptEmailSent {
+  /** Where it went, masked. */
+  sentTo: string;
+}
+
+/** What issuing returns to the calling function (payments, cron). */
+export interface ReceiptIssued {
+  receiptId: string;
+  receiptNo: string;
+  state: ReceiptState;
+  /** False when the order already had its receipt (issuing again never makes a second number). */
+  created: boolean;
+}
+
+export interface ReceiptSweepReport {
+  /** Paid orders looked at. */
+  scanned: number;
+  /** Receipts created for paid orders that had none. */
+  issued: number;
+  /** Receipts whose document was made or re-made (e.g. after a failure, or marked 已冲红). */
+  completed: number;
+  /** Orders or receipts that failed again (they are retried on the next run). */
+  failed: number;
+}
+
+export interface ReceiptVoided {
+  receiptId: string;
+  receiptNo: string;
+  state: ReceiptState;
+  /** False when it was already voided. */
+  changed: boolean;
+}
+
+export interface ReceiptVerification {
+  valid: boolean;
+  /** Only when valid. */
+  state?: ReceiptState;
+  stateText?: string;
+  total?: number;
+  issuedDate?: string;
+  /** Masked (张*丰). */
+  payerName?: string;
+}
+
+const email = v.string({ min: 1, max: 200 });
+
+export const receiptsContract = {
+  /** Issue the receipt of a paid order (called by the payment code right after PAID). Idempotent. */
+  issue: action<ReceiptIssued>()({ request: v.object({ orderId: docId() }), access: access.internal }),
+  /** Receipts for paid orders that have none, and documents that are missing or stale (cron). */
+  issueMissing: action<ReceiptSweepReport>()({
+    request: v.object({ limit: v.optional(v.integer({ min: 1, max: 200 })) }),
+    access: access.internal,
+  }),
+  /** The same sweep from this function's own timer trigger. */
+  sweep: action<ReceiptSweepReport>()({ request: v.object({}), access: access.timer }),
+  /** 冲红: the order was refunded. Idempotent. */
+  void: action<ReceiptVoided>()({
+    request: v.object({ orderId: docId(), reason: v.string({ min: 1, max: 100 }) }),
+    access: access.internal,
+  }),
+  /** 我的发票, newest first. */
+  list: action<ReceiptList>()({ request: v.object({}), access: access.student }),
+  download: action<ReceiptDownload>()({ request: v.object({ receiptId: docId() }), access: access.student }),
+  sendEmail: action<ReceiptEmailSent>()({
+    request: v.object({ receiptId: docId(), email: v.optional(email) }),
+    access: access.student,
+  }),
+  /** What the QR code on a receipt leads to: is this receipt genuine, and is it still valid. */
+  verify: action<ReceiptVerification>()({
+    request: v.object({
+      receiptCode: v.string({ min: 8, max: 8, pattern: /^\d{8}$/ }),
+      receiptNo: v.string({ min: 10, max: 10, pattern: /^\d{10}$/ }),
+      checkCode: v.string({ min: 6, max: 6, pattern: /^[0-9A-Za-z]{6}$/ }),
+    }),
+    access: access.public,
+  }),
+};

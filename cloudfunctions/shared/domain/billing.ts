@@ -1,0 +1,463 @@
+/**
+ * Bills and orders: pricing, the rules of the order state machine and the decisions the payment
+ * functions take. Pure: the clock, ids and random parts are passed in; nothing here talks to the
+ * platform.
+ */
+import type { BillView, OrderLineView, OrderView } from '../contracts/bills';
+import { fen, sumFen, type Fen } from './money';
+import type { BillDoc, OrderDoc, OrderLine, OrderStatus, PrepayRequest } from './records';
+
+const MINUTE = 60_000;
+
+/** How long WeChat accepts payment for an order (its time_expire). */
+export const PAY_WINDOW_MS = 15 * MINUTE;
+/** WeChat refuses closeOrder within 5 minutes of the order's creation. */
+export const CLOSE_MIN_AGE_MS = 5 * MINUTE;
+/** unifiedOrder refuses a time_expire closer than 5 minutes; keep a margin for the pay sheet. */
+export const PREPAY_MIN_REMAINING_MS = 6 * MINUTE;
+/** Payment params handed out must leave the student this long to finish paying. */
+export const RESUME_MIN_REMAINING_MS = 1 * MINUTE;
+/** Most bills one order may carry. */
+export const MAX_BILLS_PER_ORDER = 50;
+/** The callback function named in unifiedOrder. */
+export const PAY_CALLBACK_FUNCTION = 'payNotify';
+
+// ---- time in Asia/Shanghai (no DST: wall clock = instant + 8 h) ---------------------------------
+
+const SHANGHAI_OFFSET_MS = 8 * 60 * MINUTE;
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/** 2026-11-28T02:03:04Z → "20261128100304" (WeChat Pay's yyyyMMddHHmmss, Beijing time). */
+export function formatWxTime(at: Date): string {
+  const d = new Date(at.getTime() + SHANGHAI_OFFSET_MS);
+  return (
+    `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}` +
+    `${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`
+  );
+}
+
+/** "20261128100304" (Beijing time) → the instant; null when it is not that format. */
+export function parseWxTime(text: unknown): Date | null {
+  if (typeof text !== 'string') return null;
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s) - SHANGHAI_OFFSET_MS;
+  const check = new Date(ms + SHANGHAI_OFFSET_MS);
+  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
+  return new Date(ms);
+}
+
+/** The Beijing calendar day of an instant, as yyyyMMdd. */
+export function shanghaiDay(at: Date): string {
+  return formatWxTime(at).slice(0, 8);
+}
+
+/** The Beijing calendar day before `at`'s, as yyyyMMdd (downloadBill's bill_date). */
+export function previousShanghaiDay(at: Date): string {
+  return shanghaiDay(new Date(at.getTime() - 24 * 60 * MINUTE));
+}
+
+/** Beijing hour of day (0–23). */
+export function shanghaiHour(at: Date): number {
+  return new Date(at.getTime() + SHANGHAI_OFFSET_MS).getUTCHours();
+}
+
+// ---- labels -------------------------------------------------------------------------------------
+
+const TERM_NUMBERS = ['', '一', '二', '三', '四'];
+
+/** "2026-2027-1" → "2026-2027学年第一学期"; anything else is shown as it is. */
+export function termLabel(term: string): string {
+  const m = /^(\d{4})-(\d{4})-([1-4])$/.exec(term);
+  if (!m) return term;
+  return `${m[1]}-${m[2]}学年第${TERM_NUMBERS[Number(m[3])]}学期`;
+}
+
+// ---- email --------------------------------------------------------------------------------------
+
+const EMAIL_PATTERN = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
+
+/** Trimmed and with a lower-case domain, or null when it is not an address a receipt can go to. */
+export function normalizeEmail(input: string): string | null {
+  const email = input.trim();
+  if (email.length > 100 || !EMAIL_PATTERN.test(email) || email.includes('..')) return null;
+  const at = email.lastIndexOf('@');
+  if (at > 64) return null;
+  return `${email.slice(0, at)}@${email.slice(at + 1).toLowerCase()}`;
+}
+
+// ---- choosing bills and pricing -----------------------------------------------------------------
+
+export type BillSelection =
+  | { kind: 'ok'; bills: BillDoc[] }
+  /** Some ids are not this student's bills (or do not exist). */
+  | { kind: 'missing'; ids: string[] }
+  /** Some bills are paid, refunded or void. */
+  | { kind: 'not-payable'; ids: string[] }
+  /** Some bills are in open orders: `sameOrderId` when exactly these bills make up one open order. */
+  | { kind: 'in-open-order'; orderIds: string[]; sameOrderId: string | null };
+
+/**
+ * What the requested bills allow: `found` are the student's bills among the requested ids, as the
+ * database has them now. The caller's identity was used to fetch them; ownership is checked again.
+ */
+export function selectBills(requestedIds: readonly string[], found: readonly BillDoc[], studentId: string): BillSelection {
+  const byId = new Map(found.filter((bill) => bill.studentId === studentId).map((bill) => [bill._id, bill]));
+  const missing = requestedIds.filter((id) => !byId.has(id));
+  if (missing.length > 0) return { kind: 'missing', ids: missing };
+  const bills = requestedIds.map((id) => byId.get(id) as BillDoc);
+  const notPayable = bills.filter((bill) => bill.status !== 'UNPAID' && bill.status !== 'PAYING').map((bill) => bill._id);
+  if (notPayable.length > 0) return { kind: 'not-payable', ids: notPayable };
+  const held = bills.filter((bill) => bill.status === 'PAYING' || bill.orderId);
+  if (held.length > 0) {
+    const orderIds = [...new Set(held.map((bill) => bill.orderId ?? ''))].filter((id) => id !== '');
+    const sameOrderId = held.length === bills.length && orderIds.length === 1 ? (orderIds[0] as string) : null;
+    return { kind: 'in-open-order', orderIds, sameOrderId };
+  }
+  return { kind: 'ok', bills };
+}
+
+/** True when an order carries exactly these bills (in any order). */
+export function sameBills(order: Pick<OrderDoc, 'billIds'>, billIds: readonly string[]): boolean {
+  if (order.billIds.length !== billIds.length) return false;
+  const wanted = new Set(billIds);
+  return order.billIds.every((id) => wanted.has(id));
+}
+
+export class PricingError extends Error {}
+
+/** The order's lines and total, from the bills as stored (the client never sends an amount). */
+export function priceBills(bills: readonly BillDoc[]): { lines: OrderLine[]; total: Fen } {
+  if (bills.length === 0) throw new PricingError('an order needs at least one bill');
+  if (bills.length > MAX_BILLS_PER_ORDER) throw new PricingError(`an order carries at most ${MAX_BILLS_PER_ORDER} bills`);
+  const lines = bills.map((bill): OrderLine => {
+    const amount = fen(bill.amount);
+    if (amount <= 0) throw new PricingError(`bill ${bill._id} has no positive amount`);
+    return {
+      billId: bill._id,
+      term: bill.term,
+      academicYear: bill.academicYear,
+      itemCode: bill.itemCode,
+      itemName: bill.itemName,
+      amount,
+    };
+  });
+  return { lines, total: sumFen(lines.map((line) => line.amount)) };
+}
+
+/** What the pay sheet shows as the goods (≤ 128 characters): "学费、住宿费等3项（2026-2027学年）". */
+export function payBody(lines: readonly OrderLine[]): string {
+  const names = [...new Set(lines.map((line) => line.itemName))];
+  const years = [...new Set(lines.map((line) => line.academicYear).filter((y) => y !== ''))];
+  const head = names.length <= 2 ? names.join('、') : `${names.slice(0, 2).join('、')}等${lines.length}项`;
+  const body = `继续教育缴费-${head}${years.length === 1 ? `（${years[0]}学年）` : ''}`;
+  return Array.from(body).slice(0, 40).join('');
+}
+
+export interface NewBillInput {
+  studentId: string;
+  studentNo: string;
+  term: string;
+  itemCode: string;
+  itemName: string;
+  amount: Fen;
+  deadline: Date;
+  mandatory: boolean;
+  importBatchId?: string;
+  now: Date;
+}
+
+/** The stable id of a student's bill for one item in one term (the unique key, readable). */
+export function billIdFor(studentNo: string, term: string, itemCode: string): string {
+  return `bill-${studentNo}-${term}-${itemCode}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+}
+
+/** An unpaid bill as stored. The academic year is the term's first part ("2026-2027-1" → "2026-2027"). */
+export function newBill(input: NewBillInput): BillDoc {
+  if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new PricingError('a bill needs a positive amount in fen');
+  return {
+    _id: billIdFor(input.studentNo, input.term, input.itemCode),
+    studentId: input.studentId,
+    studentNo: input.studentNo,
+    term: input.term,
+    academicYear: /^\d{4}-\d{4}/.exec(input.term)?.[0] ?? '',
+    itemCode: input.itemCode,
+    itemName: input.itemName,
+    amount: input.amount,
+    deadline: input.deadline,
+    mandatory: input.mandatory,
+    status: 'UNPAID',
+    orderId: null,
+    paidOrderId: null,
+    ...(input.importBatchId ? { importBatchId: input.importBatchId } : {}),
+    createdAt: input.now,
+    updatedAt: input.now,
+  };
+}
+
+/** The academic year an instant falls in (from September): 2026-11-28 → "2026-2027". */
+export function academicYearOf(at: Date): string {
+  const d = new Date(at.getTime() + SHANGHAI_OFFSET_MS);
+  const year = d.getUTCMonth() >= 8 ? d.getUTCFullYear() : d.getUTCFullYear() - 1;
+  return `${year}-${year + 1}`;
+}
+
+// ---- ids ----------------------------------------------------------------------------------------
+
+const SUFFIX_PATTERN = /^[0-9A-Z]{10,16}$/;
+
+/**
+ * A merchant order number (≤ 32 characters, digits and letters): "ZJ" + Beijing time to the second
+ * + a random suffix the caller draws. New for every payment attempt.
+ */
+export function newOutTradeNo(at: Date, randomSuffix: string): string {
+  if (!SUFFIX_PATTERN.test(randomSuffix)) throw new Error('outTradeNo suffix must be 10–16 characters [0-9A-Z]');
+  return `ZJ${formatWxTime(at)}${randomSuffix}`;
+}
+
+/** The refund number of an order's (only, full) refund: stable, so resubmitting cannot refund twice. */
+export function outRefundNoFor(outTradeNo: string): string {
+  return `RF${outTradeNo}`;
+}
+
+// ---- the order ----------------------------------------------------------------------------------
+
+/** Which status changes are allowed (everything else is a bug or a stale write). */
+const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
+  PENDING: ['PAID', 'CLOSED'],
+  // A closed order can still be paid (the pay sheet was open, or WeChat was told to close late):
+  // kept when its bills are unpaid, refunded when another order paid them.
+  CLOSED: ['PAID', 'REFUNDING'],
+  PAID: [],
+  REFUNDING: ['REFUNDED'],
+  REFUNDED: [],
+};
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export interface NewOrderInput {
+  id: string;
+  studentId: string;
+  studentNo: string;
+  payerOpenid: string;
+  bills: readonly BillDoc[];
+  email: string;
+  notifyOnPaid: boolean;
+  nonceStr: string;
+  now: Date;
+}
+
+/** A PENDING order for these bills, with the unifiedOrder request it will (re)send. */
+export function newOrder(input: NewOrderInput): OrderDoc {
+  const { lines, total } = priceBills(input.bills);
+  const expiresAt = new Date(input.now.getTime() + PAY_WINDOW_MS);
+  const prepayRequest: PrepayRequest = {
+    body: payBody(lines),
+    outTradeNo: input.id,
+    totalFee: total,
+    nonceStr: input.nonceStr,
+    timeExpire: formatWxTime(expiresAt),
+    spbillCreateIp: '127.0.0.1',
+    openid: input.payerOpenid,
+    attach: input.studentNo,
+  };
+  return {
+    _id: input.id,
+    outTradeNo: input.id,
+    studentId: input.studentId,
+    studentNo: input.studentNo,
+    payerOpenid: input.payerOpenid,
+    billIds: lines.map((line) => line.billId),
+    lines,
+    total,
+    status: 'PENDING',
+    email: input.email,
+    createdAt: input.now,
+    expiresAt,
+    paidAt: null,
+    prepayRequest,
+    // payment and refund stay absent until set: the cloud database cannot set fields inside a null.
+    prepayId: null,
+    prepayAt: null,
+    clientPaidAt: null,
+    notifyOnPaid: input.notifyOnPaid,
+    paidVia: null,
+    closedAt: null,
+    closeReason: null,
+    wxClose: 'NONE',
+    nextCheckAt: new Date(input.now.getTime() + nextCheckDelayMs(0)),
+    checkAttempts: 0,
+    updatedAt: input.now,
+  };
+}
+
+const ms = (value: Date | string | null | undefined): number => (value ? new Date(value).getTime() : Number.NaN);
+
+/**
+ * The sweep looks at an open order after 30 s, 1, 2, 4 and 8 minutes, then every 10 minutes: recent
+ * orders (where a lost callback matters most) often, old ones rarely.
+ */
+export function nextCheckDelayMs(attempts: number): number {
+  const steps = [0.5, 1, 2, 4, 8];
+  return (steps[attempts] ?? 10) * MINUTE;
+}
+
+/** WeChat accepts closeOrder for it now (5 minutes after it first created the prepay). */
+export function wechatMayClose(order: Pick<OrderDoc, 'createdAt' | 'prepayAt'>, now: Date): boolean {
+  const since = Math.max(ms(order.createdAt), ms(order.prepayAt ?? null) || 0);
+  return now.getTime() - since >= CLOSE_MIN_AGE_MS;
+}
+
+/** When WeChat will first accept closeOrder for it. */
+export function wechatCloseAllowedAt(order: Pick<OrderDoc, 'createdAt' | 'prepayAt'>): Date {
+  const since = Math.max(ms(order.createdAt), ms(order.prepayAt ?? null) || 0);
+  return new Date(since + CLOSE_MIN_AGE_MS);
+}
+
+export function isExpired(order: Pick<OrderDoc, 'expiresAt'>, now: Date): boolean {
+  return now.getTime() >= ms(order.expiresAt);
+}
+
+/**
+ * Whether an open order can still be paid through this system: its payment params are handed out
+ * only while the student has time to pay, and a prepay is only requested while WeChat would accept
+ * the order's time_expire.
+ */
+export function orderUsable(order: Pick<OrderDoc, 'status' | 'expiresAt' | 'payment'>, now: Date): boolean {
+  if (order.status !== 'PENDING') return false;
+  const remaining = ms(order.expiresAt) - now.getTime();
+  return order.payment ? remaining >= RESUME_MIN_REMAINING_MS : remaining >= PREPAY_MIN_REMAINING_MS;
+}
+
+// ---- a payment that WeChat confirmed ------------------------------------------------------------
+
+export interface ConfirmedPayment {
+  outTradeNo: string;
+  transactionId: string;
+  totalFee: number;
+  subMchId: string;
+  paidAt: Date;
+}
+
+export type PaymentCheck = { ok: true } | { ok: false; reason: 'WRONG_ORDER' | 'WRONG_MERCHANT' | 'AMOUNT_MISMATCH'; note: string };
+
+/** A confirmed payment belongs to this order only if order number, merchant and amount all match. */
+export function checkPaymentAgainstOrder(
+  order: Pick<OrderDoc, 'outTradeNo' | 'total'>,
+  payment: Pick<ConfirmedPayment, 'outTradeNo' | 'totalFee' | 'subMchId'>,
+  merchantId: string,
+): PaymentCheck {
+  if (payment.outTradeNo !== order.outTradeNo) {
+    return { ok: false, reason: 'WRONG_ORDER', note: `outTradeNo ${payment.outTradeNo} ≠ ${order.outTradeNo}` };
+  }
+  if (payment.subMchId !== merchantId) return { ok: false, reason: 'WRONG_MERCHANT', note: `sub_mch_id ${payment.subMchId} is not ours` };
+  if (payment.totalFee !== order.total) {
+    return { ok: false, reason: 'AMOUNT_MISMATCH', note: `paid ${payment.totalFee} fen, order is ${order.total} fen` };
+  }
+  return { ok: true };
+}
+
+export type LateDecision =
+  /** Keep the payment: the bills become paid by this order; `supersede` are open orders holding some of them. */
+  | { kind: 'keep'; supersede: string[] }
+  /** Another order already paid (some of) the bills: refund this payment in full. */
+  | { kind: 'refund'; paidBy: string[] };
+
+/**
+ * A payment for an order that is no longer open (cancelled or expired, its bills released). It is
+ * kept when none of its bills is paid; refunded when another order paid any of them (one payment
+ * per bill). `holders` are the other orders that hold any of the bills, as stored now.
+ */
+export function decideLatePayment(
+  order: Pick<OrderDoc, '_id' | 'billIds'>,
+  bills: readonly (BillDoc | null)[],
+  holders: readonly Pick<OrderDoc, '_id' | 'status'>[],
+): LateDecision {
+  const holderStatus = new Map(holders.map((holder) => [holder._id, holder.status]));
+  const paidBy = new Set<string>();
+  const supersede = new Set<string>();
+  for (const bill of bills) {
+    if (!bill) {
+      paidBy.add('(missing bill)');
+      continue;
+    }
+    if (bill.status === 'PAID' && bill.paidOrderId !== order._id) paidBy.add(bill.paidOrderId ?? '(unknown)');
+    else if (bill.status === 'REFUNDED' || bill.status === 'VOID') paidBy.add(`(${bill.status.toLowerCase()})`);
+    else if (bill.orderId && bill.orderId !== order._id) {
+      const status = holderStatus.get(bill.orderId);
+      // Paid but its bills not marked yet: the other payment counts first.
+      if (status === 'PAID' || status === 'REFUNDING' || status === 'REFUNDED') paidBy.add(bill.orderId);
+      else if (status === 'PENDING') supersede.add(bill.orderId);
+    }
+  }
+  if (paidBy.size > 0) return { kind: 'refund', paidBy: [...paidBy] };
+  return { kind: 'keep', supersede: [...supersede] };
+}
+
+// ---- views --------------------------------------------------------------------------------------
+
+const iso = (value: Date | string | null | undefined): string | null => (value ? new Date(value).toISOString() : null);
+
+export function billView(bill: BillDoc, now: Date): BillView {
+  const deadline = new Date(bill.deadline);
+  return {
+    id: bill._id,
+    term: bill.term,
+    termLabel: termLabel(bill.term),
+    itemCode: bill.itemCode,
+    itemName: bill.itemName,
+    amount: bill.amount,
+    deadline: deadline.toISOString(),
+    mandatory: bill.mandatory,
+    status: bill.status,
+    overdue: bill.status === 'UNPAID' && deadline.getTime() < now.getTime(),
+  };
+}
+
+export function lineView(line: OrderLine): OrderLineView {
+  return {
+    billId: line.billId,
+    term: line.term,
+    termLabel: termLabel(line.term),
+    itemCode: line.itemCode,
+    itemName: line.itemName,
+    amount: line.amount,
+  };
+}
+
+const REFUND_REASONS: Record<string, string> = {
+  BILLS_ALREADY_PAID: '所缴账单已由另一笔订单支付，本次支付将原路退回',
+};
+
+/** The order as the page shows it, to the WeChat account `viewerOpenid`. */
+export function orderView(order: OrderDoc, now: Date, viewerOpenid: string, maskReference: (value: string) => string): OrderView {
+  const pending = order.status === 'PENDING';
+  const processing = pending && Boolean(order.clientPaidAt);
+  const otherPayer = order.payerOpenid !== viewerOpenid;
+  return {
+    id: order._id,
+    outTradeNo: order.outTradeNo,
+    status: order.status,
+    total: order.total,
+    lines: order.lines.map(lineView),
+    email: order.email,
+    createdAt: iso(order.createdAt) as string,
+    expiresAt: iso(order.expiresAt) as string,
+    paidAt: iso(order.paidAt),
+    transactionIdMasked: order.transactionId ? maskReference(order.transactionId) : null,
+    processing,
+    canResume: pending && !processing && !otherPayer && ms(order.expiresAt) - now.getTime() >= RESUME_MIN_REMAINING_MS,
+    canCancel: pending && !processing,
+    otherPayer,
+    refund: order.refund
+      ? {
+          amount: order.refund.refundFee,
+          reason: REFUND_REASONS[order.refund.reason] ?? '本次支付将原路退回',
+          refundedAt: iso(order.refund.refundedAt),
+        }
+      : null,
+  };
+}

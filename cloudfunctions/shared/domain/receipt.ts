@@ -1,0 +1,282 @@
+/**
+ * E-receipts (电子票据): the stored record, how one is made from a paid order, its numbers and the
+ * input of its check code. Pure: the sequence number, the clock, the settings and the keyed digest
+ * of the check code are passed in.
+ *
+ * A receipt is modelled on a 财政电子票据 (非税收入统一票据): 票据代码 (8 digits, configured),
+ * 票据号码 (10 digits, one sequence per 票据代码, no gaps, no repeats), 校验码 (6 characters derived
+ * with a secret, so a receipt can be verified), 开票日期, 交款人 and their masked ID as
+ * 交款人统一社会信用代码, one line per bill, 金额合计 in figures and in capitals, 其他信息,
+ * 收款单位, 复核人, 收款人.
+ */
+import { amountInWords } from './amount-in-words';
+import { fen, sumFen, type Fen } from './money';
+import type { OrderDoc } from './records';
+
+/**
+ * PENDING_PDF: the number is allocated and the record written; the document is not stored yet (a
+ * retry completes it). ISSUED: the document is stored. VOIDED: 已冲红 (the order was refunded).
+ */
+export type ReceiptStatus = 'PENDING_PDF' | 'ISSUED' | 'VOIDED';
+
+/** Which version of the document is stored: as issued, or marked 已冲红. */
+export type ReceiptPdfVersion = 'ISSUED' | 'VOIDED';
+
+export interface ReceiptLine {
+  /** 项目编码 */
+  itemCode: string;
+  /** 项目名称 */
+  itemName: string;
+  /** 数量 */
+  quantity: number;
+  /** 标准 (unit amount) */
+  unitAmount: Fen;
+  /** 金额 */
+  amount: Fen;
+}
+
+/** What is printed besides the order: configured per environment, copied onto each receipt. */
+export interface ReceiptIssuerSettings {
+  /** e.g. 山东省非税收入统一票据（电子） */
+  title: string;
+  /** 票据代码, 8 digits. */
+  receiptCode: string;
+  /** 收款单位 */
+  payeeUnit: string;
+  /** 复核人 */
+  reviewer: string;
+  /** 收款人 */
+  payee: string;
+  /** Printed across the page when not empty (样张 in the local cloud). */
+  watermark: string;
+}
+
+/** The stored shape of a receipt (collection `receipts`, `_id` = the order's id). */
+export interface ReceiptDoc {
+  _id: string;
+  orderId: string;
+  studentId: string;
+  studentNo: string;
+  status: ReceiptStatus;
+  /** 票据代码 */
+  receiptCode: string;
+  /** 票据号码: 10 digits. */
+  receiptNo: string;
+  /** The same number as an integer (for ordering and checks). */
+  sequence: number;
+  /** 校验码: 6 characters. */
+  checkCode: string;
+  /** When the number was allocated; 开票日期 is its date in Asia/Shanghai. */
+  issuedAt: Date;
+  title: string;
+  /** 交款人 */
+  payerName: string;
+  /** 交款人统一社会信用代码: the masked ID number. */
+  payerIdMasked: string;
+  lines: ReceiptLine[];
+  total: Fen;
+  /** 金额合计（大写） */
+  totalInWords: string;
+  /** 学年, e.g. 2026-2027 (several joined with 、). */
+  academicYear: string;
+  /** 订单号 (the merchant order number). */
+  outTradeNo: string;
+  /** 交易号, masked. */
+  transactionIdMasked: string;
+  paidAt: Date | null;
+  payeeUnit: string;
+  reviewer: string;
+  payee: string;
+  watermark: string;
+  /** Where the order asked the receipt to be sent (may be empty). */
+  email: string;
+  /** The stored document, once rendered. */
+  pdfFileID: string | null;
+  pdfBytes: number | null;
+  pdfVersion: ReceiptPdfVersion | null;
+  voidedAt: Date | null;
+  voidReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export class ReceiptError extends Error {}
+
+export const RECEIPT_CODE_PATTERN = /^\d{8}$/;
+export const RECEIPT_NO_PATTERN = /^\d{10}$/;
+export const MAX_RECEIPT_SEQUENCE = 9_999_999_999;
+
+/** 1 → "0000000001" */
+export function formatReceiptNo(sequence: number): string {
+  if (!Number.isSafeInteger(sequence) || sequence < 1 || sequence > MAX_RECEIPT_SEQUENCE) {
+    throw new ReceiptError(`receipt sequence out of range: ${sequence}`);
+  }
+  return String(sequence).padStart(10, '0');
+}
+
+/** The counter document (collection `counters`) that numbers the receipts of one 票据代码. */
+export const receiptCounterId = (receiptCode: string): string => `receipt-no-${receiptCode}`;
+
+/** The receipt of an order has the order's id, so one order can never get two receipts. */
+export const receiptIdOf = (orderId: string): string => orderId;
+
+const SHANGHAI_OFFSET_MS = 8 * 60 * 60 * 1000;
+
+/** The calendar date in Asia/Shanghai (no daylight saving), e.g. 2026-03-01. */
+export function shanghaiDate(at: Date): string {
+  return new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** Date and time in Asia/Shanghai, e.g. 2026-03-01 09:30:00. */
+export function shanghaiDateTime(at: Date): string {
+  return new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/**
+ * The text the check code is derived from: everything a verifier reads off the receipt to check
+ * it (code, number, date, amount, 学号). Changing any of them changes the code.
+ */
+export function checkCodeInput(fields: { receiptCode: string; receiptNo: string; issuedAt: Date; total: Fen; studentNo: string }): string {
+  return ['ZHJF-RECEIPT-1', fields.receiptCode, fields.receiptNo, shanghaiDate(fields.issuedAt), String(fields.total), fields.studentNo].join('|');
+}
+
+/** Letters and digits that cannot be confused when read aloud or typed (no 0/O, 1/I/L). */
+const CHECK_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+
+/** 6 characters from a keyed digest of `checkCodeInput` (at least 6 bytes). */
+export function checkCodeFromDigest(digest: Uint8Array): string {
+  if (digest.length < 6) throw new ReceiptError('digest too short for a check code');
+  let out = '';
+  for (let i = 0; i < 6; i += 1) out += CHECK_ALPHABET[digest[i]! % CHECK_ALPHABET.length];
+  return out;
+}
+
+/** What the QR code on a receipt carries: enough to verify it against the issuer. */
+export function verificationPayload(receipt: Pick<ReceiptDoc, 'receiptCode' | 'receiptNo' | 'checkCode' | 'issuedAt' | 'total'>, verifyUrl: string): string {
+  const fields = {
+    code: receipt.receiptCode,
+    no: receipt.receiptNo,
+    check: receipt.checkCode,
+    date: shanghaiDate(receipt.issuedAt).replace(/-/g, ''),
+    amount: String(receipt.total),
+  };
+  if (verifyUrl) {
+    const query = Object.entries(fields)
+      .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+      .join('&');
+    return `${verifyUrl}${verifyUrl.includes('?') ? '&' : '?'}${query}`;
+  }
+  return ['ZHJF', fields.code, fields.no, fields.check, fields.date, fields.amount].join('|');
+}
+
+/** The payer as printed: from the student record. */
+export interface ReceiptPayer {
+  name: string;
+  studentNo: string;
+  idMasked: string;
+}
+
+export interface NewReceiptInput {
+  order: Pick<OrderDoc, '_id' | 'studentId' | 'studentNo' | 'lines' | 'total' | 'outTradeNo' | 'paidAt' | 'email'>;
+  payer: ReceiptPayer;
+  settings: ReceiptIssuerSettings;
+  sequence: number;
+  checkCode: string;
+  transactionIdMasked: string;
+  at: Date;
+}
+
+/** One line per bill: 数量 1, 标准 = 金额. */
+export function receiptLinesOf(order: Pick<OrderDoc, 'lines'>): ReceiptLine[] {
+  return order.lines.map((line) => ({
+    itemCode: line.itemCode,
+    itemName: line.itemName,
+    quantity: 1,
+    unitAmount: line.amount,
+    amount: line.amount,
+  }));
+}
+
+/** The record written, in the same transaction as its number, when a paid order gets its receipt. */
+export function newReceipt(input: NewReceiptInput): Omit<ReceiptDoc, '_id'> {
+  const { order, payer, settings, sequence, at } = input;
+  if (!RECEIPT_CODE_PATTERN.test(settings.receiptCode)) throw new ReceiptError('票据代码应为 8 位数字');
+  const lines = receiptLinesOf(order);
+  if (lines.length === 0) throw new ReceiptError('an order without lines cannot be receipted');
+  const total = sumFen(lines.map((line) => line.amount));
+  if (total !== fen(order.total)) throw new ReceiptError(`order ${order._id}: lines add up to ${total}, total is ${order.total}`);
+  const years = [...new Set(order.lines.map((line) => line.academicYear).filter((year) => year !== ''))];
+  return {
+    orderId: order._id,
+    studentId: order.studentId,
+    studentNo: payer.studentNo || order.studentNo,
+    status: 'PENDING_PDF',
+    receiptCode: settings.receiptCode,
+    receiptNo: formatReceiptNo(sequence),
+    sequence,
+    checkCode: input.checkCode,
+    issuedAt: at,
+    title: settings.title,
+    payerName: payer.name,
+    payerIdMasked: payer.idMasked,
+    lines,
+    total,
+    totalInWords: amountInWords(total),
+    academicYear: years.join('、'),
+    outTradeNo: order.outTradeNo,
+    transactionIdMasked: input.transactionIdMasked,
+    paidAt: order.paidAt ?? null,
+    payeeUnit: settings.payeeUnit,
+    reviewer: settings.reviewer,
+    payee: settings.payee,
+    watermark: settings.watermark,
+    email: order.email ?? '',
+    pdfFileID: null,
+    pdfBytes: null,
+    pdfVersion: null,
+    voidedAt: null,
+    voidReason: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/** The version of the document a receipt in this state should have stored. */
+export const wantedPdfVersion = (status: ReceiptStatus): ReceiptPdfVersion => (status === 'VOIDED' ? 'VOIDED' : 'ISSUED');
+
+/** True when the stored document is missing or shows an older state (e.g. not yet marked 已冲红). */
+export const needsPdf = (receipt: Pick<ReceiptDoc, 'status' | 'pdfVersion' | 'pdfFileID'>): boolean =>
+  !receipt.pdfFileID || receipt.pdfVersion !== wantedPdfVersion(receipt.status);
+
+/** Where the document is stored in cloud storage. */
+export function receiptCloudPath(receipt: Pick<ReceiptDoc, 'receiptCode' | 'receiptNo'>, version: ReceiptPdfVersion): string {
+  return `receipts/${receipt.receiptCode}/${receipt.receiptNo}${version === 'VOIDED' ? '-voided' : ''}.pdf`;
+}
+
+/** The file name a student sees when saving or receiving it. */
+export const receiptFileName = (receipt: Pick<ReceiptDoc, 'receiptNo'>): string => `电子票据-${receipt.receiptNo}.pdf`;
+
+export const RECEIPT_STATUS_TEXT: Record<ReceiptStatus, string> = {
+  PENDING_PDF: '开具中',
+  ISSUED: '已开具',
+  VOIDED: '已冲红',
+};
+
+const EMAIL_PATTERN = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+/** An address a receipt may be sent to: one mailbox, no display name, no spaces, ≤ 100 characters. */
+export function normalizeReceiptEmail(input: string): string | null {
+  const value = input.normalize('NFKC').trim();
+  if (value.length === 0 || value.length > 100 || !EMAIL_PATTERN.test(value)) return null;
+  const [local, domain] = value.split('@') as [string, string];
+  if (local.length > 64 || local.startsWith('.') || local.endsWith('.') || local.includes('..')) return null;
+  return `${local}@${domain.toLowerCase()}`;
+}
+
+/** zhangsan@qq.com → zh***@qq.com; a@qq.com → a***@qq.com */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return '***';
+  const local = email.slice(0, at);
+  return `${local.slice(0, Math.min(2, local.length - 1) || 1)}***${email.slice(at)}`;
+}

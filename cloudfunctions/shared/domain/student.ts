@@ -1,0 +1,201 @@
+/**
+ * A student record: what is stored, how one is made from an import row (the one code path for
+ * admin import, demo data and tests), and the masked views that leave a function. Pure: hashing
+ * and the clock are injected.
+ */
+import { AUTH_ERRORS, type AuthErrorCode } from '../contracts/auth';
+import { initialPasswordOf, parseIdNumber, type IdNumberProblem } from './id-number';
+import type { PasswordContext } from './password-policy';
+
+export interface StudentDoc {
+  _id: string;
+  /** 学号, canonical (half-width, upper-case); unique. */
+  studentNo: string;
+  name: string;
+  /** Keyed hash of the canonical 18-character ID number; unique. The number itself is not stored. */
+  idHash: string;
+  /** e.g. 3706**********123X, for display. */
+  idMasked: string;
+  /** Keyed hashes of every 6-character run of the ID number and of its last 8 characters (password rules). */
+  idRunHashes: string[];
+  college: string;
+  major: string;
+  grade: string;
+  className: string;
+  /** Keyed hash of the phone number (imported or verified through WeChat), for matching. */
+  phoneHash: string | null;
+  phoneMasked: string | null;
+  /** When WeChat confirmed the number; null for a number that only came with the import. */
+  phoneVerifiedAt: Date | null;
+  email: string | null;
+  passwordHash: string;
+  /** True while the initial password (last 8 characters of the ID) is the password. */
+  mustChangePassword: boolean;
+  /** When the first sign-in (identity, password, phone) was completed. */
+  setupCompletedAt: Date | null;
+  passwordChangedAt: Date | null;
+  /** WeChat accounts (OPENID) that verified the phone for this student. */
+  boundOpenids: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type LookupHashFn = (purpose: 'id' | 'idRun' | 'phone', value: string) => string;
+
+/** One row of an import (or a demo student). */
+export interface StudentInput {
+  studentNo: string;
+  name: string;
+  idNumber: string;
+  college: string;
+  major: string;
+  grade: string;
+  className: string;
+  phone?: string | null;
+  email?: string | null;
+}
+
+export interface StudentPreparationDeps {
+  lookupHash: LookupHashFn;
+  hashPassword(password: string): Promise<string>;
+  /** The display forms stored beside the hashes (the runtime's masking, the same as in logs). */
+  maskIdNumber(id18: string): string;
+  maskPhone(phone: string): string;
+  now: Date;
+}
+
+export type StudentField = keyof StudentInput;
+
+export interface StudentProblem {
+  field: StudentField;
+  /** For idNumber: which rule failed. */
+  reason?: IdNumberProblem;
+  message: string;
+}
+
+export type PreparedStudent =
+  | { ok: true; doc: Omit<StudentDoc, '_id'>; initialPassword: string }
+  | { ok: false; problems: StudentProblem[] };
+
+/** The error code (and so the message) for each way an ID number can be wrong. */
+export const ID_NUMBER_ERROR_CODES = {
+  format: 'ID_NUMBER_FORMAT',
+  region: 'ID_NUMBER_REGION',
+  birthDate: 'ID_NUMBER_BIRTH_DATE',
+  futureDate: 'ID_NUMBER_FUTURE_DATE',
+  checksum: 'ID_NUMBER_CHECKSUM',
+} as const satisfies Record<IdNumberProblem, AuthErrorCode>;
+
+export const idNumberMessage = (problem: IdNumberProblem): string => AUTH_ERRORS[ID_NUMBER_ERROR_CODES[problem]];
+
+/** Half-width, no spaces, upper-case: what people type into a 学号 field, made comparable. */
+export function normalizeStudentNo(input: string): string {
+  let out = '';
+  for (const char of input.normalize('NFKC')) {
+    if (/\s/.test(char)) continue;
+    out += char.toUpperCase();
+  }
+  return out;
+}
+
+export const STUDENT_NO_PATTERN = /^[0-9A-Z]{4,20}$/;
+
+/** A mainland mobile number from how it is written (+86, spaces, dashes, full-width), or null. */
+export function normalizeMainlandMobile(input: string): string | null {
+  const digits = input.normalize('NFKC').replace(/[\s\-()]/g, '').replace(/^(\+?86)(?=1\d{10}$)/, '');
+  return /^1[3-9]\d{9}$/.test(digits) ? digits : null;
+}
+
+const NAME_PATTERN = /^[\p{Script=Han}A-Za-z·• .'-]+$/u;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function text(value: string | null | undefined): string {
+  return (value ?? '').normalize('NFC').trim();
+}
+
+/** The hashes the password rules compare against, computed once from the ID number. */
+export function idRunHashesOf(id18: string, lookupHash: LookupHashFn): string[] {
+  const runs = new Set<string>([lookupHash('idRun', `last8:${initialPasswordOf(id18)}`)]);
+  for (let i = 0; i + 6 <= id18.length; i += 1) runs.add(lookupHash('idRun', `run6:${id18.slice(i, i + 6)}`));
+  return [...runs].sort();
+}
+
+/** The context the password rules need, from a stored student (which holds no ID number). */
+export function passwordContextOf(student: Pick<StudentDoc, 'studentNo' | 'idRunHashes'>, lookupHash: LookupHashFn): PasswordContext {
+  const known = new Set(student.idRunHashes);
+  return {
+    studentNo: student.studentNo,
+    isInitialPassword: (candidate) => known.has(lookupHash('idRun', `last8:${candidate.toUpperCase()}`)),
+    containsIdNumberRun: (candidate) => {
+      const upper = candidate.toUpperCase();
+      for (let i = 0; i + 6 <= upper.length; i += 1) {
+        if (known.has(lookupHash('idRun', `run6:${upper.slice(i, i + 6)}`))) return true;
+      }
+      return false;
+    },
+  };
+}
+
+/**
+ * Validates one student and builds the record to insert: ID number hashed and masked, initial
+ * password (last 8 characters of the ID) hashed, first sign-in pending.
+ */
+export async function prepareStudent(input: StudentInput, deps: StudentPreparationDeps): Promise<PreparedStudent> {
+  const problems: StudentProblem[] = [];
+  const studentNo = normalizeStudentNo(input.studentNo ?? '');
+  if (!STUDENT_NO_PATTERN.test(studentNo)) problems.push({ field: 'studentNo', message: AUTH_ERRORS.STUDENT_NO_FORMAT });
+  const name = text(input.name).replace(/\s+/g, ' ');
+  if (name === '' || Array.from(name).length > 30 || !NAME_PATTERN.test(name)) {
+    problems.push({ field: 'name', message: '姓名应为 1–30 个汉字或字母' });
+  }
+  const parsed = parseIdNumber(input.idNumber ?? '', deps.now);
+  if (!parsed.ok) problems.push({ field: 'idNumber', reason: parsed.problem, message: idNumberMessage(parsed.problem) });
+  const org: Record<'college' | 'major' | 'grade' | 'className', string> = {
+    college: text(input.college),
+    major: text(input.major),
+    grade: text(input.grade),
+    className: text(input.className),
+  };
+  const orgLabels = { college: '学院', major: '专业', grade: '年级', className: '班级' } as const;
+  for (const field of ['college', 'major', 'grade', 'className'] as const) {
+    if (org[field] === '' || org[field].length > 50) problems.push({ field, message: `${orgLabels[field]}不能为空，最多 50 个字符` });
+  }
+  let phone: string | null = null;
+  if (text(input.phone) !== '') {
+    phone = normalizeMainlandMobile(text(input.phone));
+    if (!phone) problems.push({ field: 'phone', message: '手机号应为 11 位中国大陆手机号' });
+  }
+  let email: string | null = null;
+  if (text(input.email) !== '') {
+    email = text(input.email).toLowerCase();
+    if (!EMAIL_PATTERN.test(email) || email.length > 100) problems.push({ field: 'email', message: '邮箱格式不正确' });
+  }
+  if (problems.length > 0 || !parsed.ok) return { ok: false, problems };
+
+  const initialPassword = initialPasswordOf(parsed.id);
+  const doc: Omit<StudentDoc, '_id'> = {
+    studentNo,
+    name,
+    idHash: deps.lookupHash('id', parsed.id),
+    idMasked: deps.maskIdNumber(parsed.id),
+    idRunHashes: idRunHashesOf(parsed.id, deps.lookupHash),
+    ...org,
+    phoneHash: phone ? deps.lookupHash('phone', phoneKey('86', phone)) : null,
+    phoneMasked: phone ? deps.maskPhone(phone) : null,
+    phoneVerifiedAt: null,
+    email,
+    passwordHash: await deps.hashPassword(initialPassword),
+    mustChangePassword: true,
+    setupCompletedAt: null,
+    passwordChangedAt: null,
+    boundOpenids: [],
+    createdAt: deps.now,
+    updatedAt: deps.now,
+  };
+  return { ok: true, doc, initialPassword };
+}
+
+/** The value hashed for a phone number: the same for an imported number and one WeChat returns. */
+export function phoneKey(countryCode: string, number: string): string {
+  return `+${countryCode.replace(/^\+/, '')} ${number}`;
+}

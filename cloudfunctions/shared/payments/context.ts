@@ -1,0 +1,64 @@
+import type { BillDoc, NotificationDoc, OrderDoc, RefundDoc } from '../domain/records';
+import { cloudPayOf, PayConfigError, type CloudPayPort } from '../platform/cloudpay';
+import { AppError } from '../runtime/errors';
+import { collection, type Collection } from '../runtime/db';
+import type { Logger } from '../runtime/log';
+import type { Database, WxCloud } from '../runtime/platform';
+import type { RequestContext } from '../runtime/define-function';
+
+/**
+ * What the payment code needs, the same in pay, payNotify and cron: the database, cloudPay, the
+ * clock, a logger and the environment id that cloudPay calls back into.
+ */
+export interface PaymentContext {
+  readonly db: Database;
+  readonly cloud: WxCloud;
+  readonly pay: CloudPayPort;
+  readonly log: Logger;
+  readonly envId: string;
+  now(): Date;
+  readonly orders: Collection<OrderDoc>;
+  readonly bills: Collection<BillDoc>;
+  readonly refunds: Collection<RefundDoc>;
+  readonly notifications: Collection<NotificationDoc>;
+}
+
+export interface PaymentContextInput {
+  db: Database;
+  cloud: WxCloud;
+  log: Logger;
+  /** The environment the function runs in (getWXContext().ENV). */
+  env: string | null;
+  now(): Date;
+  /** For tests and tools; default: cloudPay of this function's SDK, merchant from the environment. */
+  pay?: CloudPayPort;
+}
+
+export function paymentContext(input: PaymentContextInput): PaymentContext {
+  const envId = input.env ?? '';
+  return {
+    db: input.db,
+    cloud: input.cloud,
+    pay: input.pay ?? cloudPayOf(input.cloud),
+    log: input.log,
+    envId,
+    now: input.now,
+    orders: collection<OrderDoc>(input.db, 'orders'),
+    bills: collection<BillDoc>(input.db, 'bills'),
+    refunds: collection<RefundDoc>(input.db, 'refunds'),
+    notifications: collection<NotificationDoc>(input.db, 'notifications'),
+  };
+}
+
+/** For a handler: a missing merchant configuration is reported to the student as 微信支付暂不可用. */
+export function paymentContextOf(ctx: RequestContext): PaymentContext {
+  try {
+    return paymentContext({ db: ctx.db, cloud: ctx.cloud, log: ctx.log, env: ctx.caller.env, now: ctx.now });
+  } catch (error) {
+    if (error instanceof PayConfigError) {
+      ctx.log.error('cloudPay is not configured', { error });
+      throw new AppError('PAY_UNAVAILABLE');
+    }
+    throw error;
+  }
+}

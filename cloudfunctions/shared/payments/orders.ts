@@ -1,0 +1,444 @@
+/**
+ * The payment operations every payment function shares: get an order its payment parameters,
+ * record that WeChat took the money (exactly once, whoever learns it first: the callback, the
+ * page's sync, the sweep or reconciliation), close an order, refund a second payment.
+ *
+ * Consistency without multi-document transactions on the common path (so an order of 50 bills
+ * costs the same few database round trips as one of 1 bill):
+ * - an order's status changes only by a conditional update on its own document
+ *   (`where status = <expected>`), so two writers cannot both win a transition;
+ * - bills follow their order with one conditional multi-update (`where orderId = <this order>`),
+ *   which is idempotent: a retry after a crash between the two writes finishes the job;
+ * - the rare case that needs to look at several documents at once (a payment for an order that was
+ *   already closed) runs in a transaction, which the cloud database serialises against every other
+ *   write to the same documents.
+ */
+import {
+  checkPaymentAgainstOrder,
+  decideLatePayment,
+  isExpired,
+  orderUsable,
+  outRefundNoFor,
+  PAY_CALLBACK_FUNCTION,
+  wechatCloseAllowedAt,
+  wechatMayClose,
+  nextCheckDelayMs,
+  type ConfirmedPayment,
+} from '../domain/billing';
+import type { BillDoc, OrderCloseReason, OrderDoc, OrderRefund, PaymentParamsRecord, RefundDoc, WxCloseState } from '../domain/records';
+import { commands, transaction } from '../runtime/db';
+import type { QueryOrderResult } from '../platform/cloudpay';
+import { afterOrderPaid } from './after-paid';
+import type { PaymentContext } from './context';
+
+export type PaidVia = 'callback' | 'query' | 'reconcile';
+
+export type ConfirmOutcome =
+  /** This call turned the order PAID. */
+  | { kind: 'paid'; order: OrderDoc }
+  /** It was PAID already (a duplicate callback, a retry). */
+  | { kind: 'already-paid'; order: OrderDoc }
+  /** A payment for a closed order whose bills were still unpaid: kept. */
+  | { kind: 'kept-late'; order: OrderDoc }
+  /** A payment for bills another order had paid: being refunded. */
+  | { kind: 'refunding'; order: OrderDoc }
+  /** The payment does not belong to this order (amount, merchant, order number). Nothing changed. */
+  | { kind: 'mismatch'; order: OrderDoc; note: string };
+
+const later = (pc: PaymentContext, ms: number): Date => new Date(pc.now().getTime() + ms);
+
+/** Bills of a PAID order become PAID by it. Idempotent; checks the result when it is not the expected count. */
+export async function markBillsPaid(pc: PaymentContext, order: OrderDoc): Promise<void> {
+  const _ = commands(pc.db);
+  const updated = await pc.bills.updateWhere(
+    { _id: _.in(order.billIds), orderId: order._id },
+    { status: 'PAID', paidOrderId: order._id, orderId: null, updatedAt: pc.now() },
+  );
+  if (updated === order.billIds.length) return;
+  const bills = await pc.bills.find({ _id: _.in(order.billIds) }, { limit: order.billIds.length });
+  const wrong = order.billIds.filter((id) => {
+    const bill = bills.find((b) => b._id === id);
+    return !bill || bill.status !== 'PAID' || bill.paidOrderId !== order._id;
+  });
+  if (wrong.length > 0) {
+    // Cannot happen while every bill change goes through this module; loud, for reconciliation.
+    pc.log.error('paid order whose bills are not marked paid by it', { orderId: order._id, billIds: wrong });
+  }
+}
+
+/** Bills held by an order that is no longer open go back to 待缴费. Idempotent. */
+export async function releaseBills(pc: PaymentContext, order: Pick<OrderDoc, '_id' | 'billIds'>): Promise<number> {
+  const _ = commands(pc.db);
+  return pc.bills.updateWhere(
+    { _id: _.in(order.billIds), orderId: order._id, status: 'PAYING' },
+    { status: 'UNPAID', orderId: null, updatedAt: pc.now() },
+  );
+}
+
+/**
+ * WeChat says it took this payment for this order: apply it once. Safe to call any number of
+ * times, from anywhere, concurrently.
+ */
+export async function confirmPayment(
+  pc: PaymentContext,
+  orderId: string,
+  payment: ConfirmedPayment,
+  via: PaidVia,
+  /** The order as just read, to save reading it again; every later round reads afresh. */
+  known?: OrderDoc,
+): Promise<ConfirmOutcome> {
+  for (let round = 0; round < 5; round += 1) {
+    const order = round === 0 && known?._id === orderId ? known : await pc.orders.findById(orderId);
+    if (!order) throw new Error(`order ${orderId} does not exist`);
+    const check = checkPaymentAgainstOrder(order, payment, pc.pay.subMchId);
+    if (!check.ok) {
+      pc.log.error('payment does not match its order', { orderId, reason: check.reason, note: check.note });
+      return { kind: 'mismatch', order, note: check.note };
+    }
+    switch (order.status) {
+      case 'PAID': {
+        if (order.transactionId && order.transactionId !== payment.transactionId) {
+          pc.log.error('second WeChat transaction for a paid order', { orderId });
+          return { kind: 'mismatch', order, note: 'a different transaction already paid this order' };
+        }
+        await markBillsPaid(pc, order);
+        await afterOrderPaid(pc, order);
+        return { kind: 'already-paid', order };
+      }
+      case 'REFUNDING':
+        await progressRefund(pc, order);
+        return { kind: 'refunding', order };
+      case 'REFUNDED':
+        return { kind: 'refunding', order };
+      case 'PENDING': {
+        const at = pc.now();
+        const paid: Partial<OrderDoc> = {
+          status: 'PAID',
+          paidAt: payment.paidAt,
+          transactionId: payment.transactionId,
+          paidVia: via,
+          nextCheckAt: null,
+          updatedAt: at,
+        };
+        const won = await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, paid);
+        if (won !== 1) continue; // cancelled or paid meanwhile: look again
+        const updated: OrderDoc = { ...order, ...paid };
+        pc.log.info('order paid', { orderId, via });
+        await markBillsPaid(pc, updated);
+        await afterOrderPaid(pc, updated);
+        return { kind: 'paid', order: updated };
+      }
+      case 'CLOSED': {
+        const outcome = await applyLatePayment(pc, order, payment, via);
+        if (outcome) return outcome;
+        continue;
+      }
+    }
+  }
+  throw new Error(`order ${orderId} kept changing while its payment was applied`);
+}
+
+/**
+ * A payment for a closed order. Kept when none of its bills is paid (they become paid by it and any
+ * open order holding them is closed); refunded in full when another order paid any of them.
+ * Returns null when the order is no longer CLOSED (the caller looks again).
+ */
+async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: ConfirmedPayment, via: PaidVia): Promise<ConfirmOutcome | null> {
+  const at = pc.now();
+  const result = await transaction(pc.db, async (tx) => {
+    const order = await tx.get<OrderDoc>('orders', closed._id);
+    if (!order || order.status !== 'CLOSED') return null;
+    const bills: (BillDoc | null)[] = [];
+    for (const id of order.billIds) bills.push(await tx.get<BillDoc>('bills', id));
+    const holderIds = [...new Set(bills.map((bill) => bill?.orderId).filter((id): id is string => Boolean(id) && id !== order._id))];
+    const holders: OrderDoc[] = [];
+    for (const id of holderIds) {
+      const holder = await tx.get<OrderDoc>('orders', id);
+      if (holder) holders.push(holder);
+    }
+    const decision = decideLatePayment(order, bills, holders);
+    const paidFields = { paidAt: payment.paidAt, transactionId: payment.transactionId, paidVia: via, wxClose: 'NONE' as WxCloseState, updatedAt: at };
+    if (decision.kind === 'keep') {
+      await tx.update('orders', order._id, { ...paidFields, status: 'PAID', nextCheckAt: null });
+      for (const bill of bills) {
+        if (bill) await tx.update('bills', bill._id, { status: 'PAID', paidOrderId: order._id, orderId: null, updatedAt: at });
+      }
+      const mine = new Set(order.billIds);
+      for (const holder of holders.filter((h) => decision.supersede.includes(h._id))) {
+        await tx.update('orders', holder._id, {
+          status: 'CLOSED',
+          closeReason: 'SUPERSEDED',
+          closedAt: at,
+          wxClose: 'NEEDED',
+          nextCheckAt: new Date(Math.max(wechatCloseAllowedAt(holder).getTime(), at.getTime())),
+          updatedAt: at,
+        });
+        for (const id of holder.billIds.filter((billId) => !mine.has(billId))) {
+          const other = await tx.get<BillDoc>('bills', id);
+          if (other && other.orderId === holder._id && other.status === 'PAYING') {
+            await tx.update('bills', id, { status: 'UNPAID', orderId: null, updatedAt: at });
+          }
+        }
+      }
+      return { kind: 'kept-late' as const, order: { ...order, ...paidFields, status: 'PAID' as const, nextCheckAt: null }, superseded: decision.supersede };
+    }
+    const refund: OrderRefund = {
+      outRefundNo: outRefundNoFor(order.outTradeNo),
+      refundFee: order.total,
+      reason: 'BILLS_ALREADY_PAID',
+      submittedAt: null,
+      refundedAt: null,
+    };
+    await tx.update('orders', order._id, { ...paidFields, status: 'REFUNDING', refund, nextCheckAt: at });
+    const refundDoc: Omit<RefundDoc, '_id'> = {
+      outRefundNo: refund.outRefundNo,
+      orderId: order._id,
+      outTradeNo: order.outTradeNo,
+      transactionId: payment.transactionId,
+      studentId: order.studentId,
+      totalFee: order.total,
+      refundFee: refund.refundFee,
+      reason: refund.reason,
+      status: 'PENDING',
+      refundId: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await tx.set<RefundDoc>('refunds', refund.outRefundNo, refundDoc);
+    return {
+      kind: 'refunding' as const,
+      order: { ...order, ...paidFields, status: 'REFUNDING' as const, refund, nextCheckAt: at },
+      paidBy: decision.paidBy,
+    };
+  });
+  if (!result) return null;
+  if (result.kind === 'kept-late') {
+    pc.log.info('payment for a closed order kept', { orderId: closed._id, superseded: result.superseded });
+    await afterOrderPaid(pc, result.order);
+    return { kind: 'kept-late', order: result.order };
+  }
+  pc.log.warn('payment for bills already paid: refunding', { orderId: closed._id, paidBy: result.paidBy });
+  await progressRefund(pc, result.order);
+  return { kind: 'refunding', order: result.order };
+}
+
+/** Turns a queryOrder answer into a confirmed payment when WeChat has the money. */
+export function paymentFromQuery(query: QueryOrderResult, fallbackPaidAt: Date): ConfirmedPayment | null {
+  if (query.kind !== 'found' || (query.tradeState !== 'SUCCESS' && query.tradeState !== 'REFUND') || !query.transactionId) return null;
+  return {
+    outTradeNo: query.outTradeNo,
+    transactionId: query.transactionId,
+    totalFee: query.totalFee,
+    subMchId: query.subMchId,
+    paidAt: query.paidAt ?? fallbackPaidAt,
+  };
+}
+
+/** Asks WeChat and applies the payment if it has one. Returns the outcome, or null when unpaid / unknown. */
+export async function syncWithWechat(pc: PaymentContext, order: OrderDoc): Promise<{ query: QueryOrderResult; outcome: ConfirmOutcome | null }> {
+  const query = await pc.pay.queryOrder(order.outTradeNo);
+  const payment = paymentFromQuery(query, pc.now());
+  if (!payment) return { query, outcome: null };
+  return { query, outcome: await confirmPayment(pc, order._id, payment, 'query', order) };
+}
+
+// ---- payment parameters -----------------------------------------------------------------------
+
+export type PrepayOutcome =
+  | { kind: 'ok'; order: OrderDoc; payment: PaymentParamsRecord }
+  /** It turned out to be paid already. */
+  | { kind: 'paid'; order: OrderDoc }
+  /** Too close to (or past) its expiry to be paid through this system. */
+  | { kind: 'stale' }
+  /** WeChat refused it for good; it has been closed here. */
+  | { kind: 'rejected'; description: string }
+  /** WeChat could not be reached or failed: try again later; nothing is lost. */
+  | { kind: 'unavailable' };
+
+const PAYMENT_FIELDS = ['timeStamp', 'nonceStr', 'package', 'signType', 'paySign'] as const;
+
+function paymentParams(raw: Record<string, unknown>): PaymentParamsRecord | null {
+  const out: Record<string, string> = {};
+  for (const field of PAYMENT_FIELDS) {
+    if (typeof raw[field] !== 'string' || raw[field] === '') return null;
+    out[field] = raw[field] as string;
+  }
+  if (typeof raw.appId === 'string') out.appId = raw.appId;
+  return out as unknown as PaymentParamsRecord;
+}
+
+/**
+ * The order's payment parameters: the stored ones while the order is valid, else a prepay from
+ * WeChat with the order's stored request (the same out_trade_no and parameters, so a retry after a
+ * timeout gets the same prepay back instead of a second order or 商户订单号重复).
+ */
+export async function ensurePayment(pc: PaymentContext, order: OrderDoc): Promise<PrepayOutcome> {
+  const now = pc.now();
+  if (!orderUsable(order, now)) return { kind: 'stale' };
+  if (order.payment) return { kind: 'ok', order, payment: order.payment };
+  if (!order.prepayRequest) return { kind: 'rejected', description: 'order has no prepay request' };
+  const res = await pc.pay.unifiedOrder(order.prepayRequest, { envId: pc.envId, functionName: PAY_CALLBACK_FUNCTION });
+  if (res.kind === 'unavailable') {
+    pc.log.warn('unifiedOrder unavailable', { orderId: order._id, error: res.error });
+    return { kind: 'unavailable' };
+  }
+  if (res.kind === 'rejected') {
+    pc.log.warn('unifiedOrder refused', { orderId: order._id, description: res.description });
+    // ORDERPAID, ORDERCLOSED, 商户订单号重复…: the business code does not survive the SDK, so ask.
+    const { query, outcome } = await syncWithWechat(pc, order);
+    if (outcome) return outcome.kind === 'paid' || outcome.kind === 'already-paid' || outcome.kind === 'kept-late' ? { kind: 'paid', order: outcome.order } : { kind: 'rejected', description: res.description };
+    if (query.kind === 'unavailable' || (query.kind === 'failed' && /SYSTEMERROR|系统/.test(`${query.code ?? ''}${query.description}`))) {
+      return { kind: 'unavailable' };
+    }
+    if (/SYSTEMERROR|系统超时|系统繁忙/.test(`${res.code ?? ''}${res.description}`)) return { kind: 'unavailable' };
+    await closeLocally(pc, order, 'REJECTED', query.kind === 'found' && query.tradeState === 'CLOSED' ? 'DONE' : 'NEEDED');
+    return { kind: 'rejected', description: res.description };
+  }
+  const payment = paymentParams(res.payment);
+  if (!payment) return { kind: 'rejected', description: 'unifiedOrder returned incomplete payment parameters' };
+  const fields: Partial<OrderDoc> = { payment, prepayId: res.prepayId, prepayAt: order.prepayAt ?? now, updatedAt: now };
+  await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, fields);
+  return { kind: 'ok', order: { ...order, ...fields }, payment };
+}
+
+// ---- closing ----------------------------------------------------------------------------------
+
+/**
+ * PENDING → CLOSED here, and its bills back to 待缴费. `wxClose` says whether WeChat still has to
+ * close it (the sweep does it once WeChat allows). Returns false when the order was no longer open.
+ */
+export async function closeLocally(pc: PaymentContext, order: OrderDoc, reason: OrderCloseReason, wxClose: WxCloseState): Promise<boolean> {
+  const at = pc.now();
+  const won = await pc.orders.updateWhere(
+    { _id: order._id, status: 'PENDING' },
+    {
+      status: 'CLOSED',
+      closeReason: reason,
+      closedAt: at,
+      wxClose,
+      nextCheckAt: wxClose === 'NEEDED' ? new Date(Math.max(wechatCloseAllowedAt(order).getTime(), at.getTime())) : null,
+      updatedAt: at,
+    },
+  );
+  if (won !== 1) return false;
+  await releaseBills(pc, order);
+  pc.log.info('order closed', { orderId: order._id, reason, wxClose });
+  return true;
+}
+
+export type RetireOutcome =
+  | { kind: 'closed'; order: OrderDoc }
+  | { kind: 'paid'; order: OrderDoc; outcome: ConfirmOutcome }
+  /** The student is entering the password right now (USERPAYING): leave it. */
+  | { kind: 'busy'; order: OrderDoc };
+
+/**
+ * Ends an open order that will not be paid through this system (cancelled, expired, replaced):
+ * makes sure WeChat has not taken the money, closes it there if WeChat allows it yet, and closes it
+ * here with its bills released. A payment that still arrives afterwards is kept or refunded.
+ */
+export async function retireOrder(pc: PaymentContext, order: OrderDoc, reason: OrderCloseReason): Promise<RetireOutcome> {
+  const reread = async (): Promise<OrderDoc> => (await pc.orders.findById(order._id)) ?? order;
+  const { query, outcome } = await syncWithWechat(pc, order);
+  if (outcome) return { kind: 'paid', order: outcome.order, outcome };
+  let wxClose: WxCloseState = 'NEEDED';
+  if (query.kind === 'found' && query.tradeState === 'USERPAYING') return { kind: 'busy', order };
+  if (query.kind === 'found' && (query.tradeState === 'CLOSED' || query.tradeState === 'REVOKED')) wxClose = 'DONE';
+  else if (query.kind === 'not-found') {
+    // WeChat never had it: nothing to close there once it could no longer be created.
+    if (isExpired(order, pc.now())) wxClose = 'NONE';
+  } else if (wechatMayClose(order, pc.now())) {
+    // NOTPAY, or WeChat could not be asked: closing there is what makes a late payment impossible.
+    const closed = await pc.pay.closeOrder(order.outTradeNo);
+    if (closed.kind === 'closed') wxClose = 'DONE';
+    else if (closed.kind === 'refused') {
+      // ORDERPAID / ORDERCLOSED / too soon: the answer cannot tell which, so ask.
+      const again = await syncWithWechat(pc, order);
+      if (again.outcome) return { kind: 'paid', order: again.outcome.order, outcome: again.outcome };
+      if (again.query.kind === 'found' && again.query.tradeState === 'CLOSED') wxClose = 'DONE';
+    }
+  }
+  const closed = await closeLocally(pc, order, reason, wxClose);
+  const current = await reread();
+  if (!closed && current.status === 'PAID') return { kind: 'paid', order: current, outcome: { kind: 'already-paid', order: current } };
+  return { kind: 'closed', order: current };
+}
+
+/**
+ * For an order closed here while WeChat may still have it open: once WeChat allows, close it there
+ * too, or apply the payment it took meanwhile. Returns what happened.
+ */
+export async function finishWechatClose(pc: PaymentContext, order: OrderDoc): Promise<'closed' | 'paid' | 'deferred'> {
+  await releaseBills(pc, order); // finishes a close that stopped between its two writes
+  const done = async (): Promise<'closed'> => {
+    await pc.orders.updateWhere({ _id: order._id, status: 'CLOSED', wxClose: 'NEEDED' }, { wxClose: 'DONE', nextCheckAt: null, updatedAt: pc.now() });
+    return 'closed';
+  };
+  const defer = async (): Promise<'deferred'> => {
+    const attempts = (order.checkAttempts ?? 0) + 1;
+    const next = Math.max(wechatCloseAllowedAt(order).getTime(), later(pc, nextCheckDelayMs(attempts)).getTime());
+    await pc.orders.updateWhere({ _id: order._id, status: 'CLOSED', wxClose: 'NEEDED' }, { nextCheckAt: new Date(next), checkAttempts: attempts });
+    return 'deferred';
+  };
+  const { query, outcome } = await syncWithWechat(pc, order);
+  if (outcome) return 'paid';
+  if (query.kind === 'not-found') return done();
+  if (query.kind !== 'found') return defer();
+  if (query.tradeState === 'CLOSED' || query.tradeState === 'REVOKED') return done();
+  if (!wechatMayClose(order, pc.now())) return defer();
+  const closed = await pc.pay.closeOrder(order.outTradeNo);
+  if (closed.kind === 'closed') return done();
+  const again = await syncWithWechat(pc, order);
+  if (again.outcome) return 'paid';
+  if (again.query.kind === 'found' && again.query.tradeState === 'CLOSED') return done();
+  return defer();
+}
+
+// ---- refunds ----------------------------------------------------------------------------------
+
+/** Submits the order's refund (idempotent by its outRefundNo) and records when WeChat completed it. */
+export async function progressRefund(pc: PaymentContext, order: OrderDoc): Promise<'refunded' | 'submitted' | 'deferred'> {
+  const refund = order.refund;
+  if (!refund || order.status !== 'REFUNDING') return order.status === 'REFUNDED' ? 'refunded' : 'deferred';
+  const at = pc.now();
+  const defer = async (minutes = nextCheckDelayMs((order.checkAttempts ?? 0) + 1)): Promise<'deferred'> => {
+    await pc.orders.updateWhere(
+      { _id: order._id, status: 'REFUNDING' },
+      { nextCheckAt: later(pc, minutes), checkAttempts: (order.checkAttempts ?? 0) + 1 },
+    );
+    return 'deferred';
+  };
+  if (!refund.submittedAt) {
+    const res = await pc.pay.refund({
+      outTradeNo: order.outTradeNo,
+      outRefundNo: refund.outRefundNo,
+      totalFee: order.total,
+      refundFee: refund.refundFee,
+      refundDesc: '重复缴费，原路退回',
+    });
+    if (res.kind === 'unavailable') return defer();
+    if (res.kind === 'rejected') {
+      pc.log.error('refund refused', { orderId: order._id, outRefundNo: refund.outRefundNo, description: res.description });
+      // Already refunded earlier (a lost answer)? queryRefund below tells; otherwise try later.
+    } else {
+      await pc.orders.updateWhere({ _id: order._id, status: 'REFUNDING' }, { refund: { ...refund, submittedAt: at }, updatedAt: at });
+      await pc.refunds.updateById(refund.outRefundNo, { status: 'SUBMITTED', refundId: res.refundId, updatedAt: at });
+    }
+  }
+  const state = await pc.pay.queryRefund(refund.outRefundNo);
+  if (state.kind === 'found' && state.status === 'SUCCESS') {
+    await pc.orders.updateWhere(
+      { _id: order._id, status: 'REFUNDING' },
+      { status: 'REFUNDED', refund: { ...refund, submittedAt: refund.submittedAt ?? at, refundedAt: at }, nextCheckAt: null, updatedAt: at },
+    );
+    await pc.refunds.updateById(refund.outRefundNo, { status: 'SUCCESS', updatedAt: at });
+    pc.log.info('second payment refunded', { orderId: order._id });
+    return 'refunded';
+  }
+  if (state.kind === 'found' && (state.status === 'REFUNDCLOSE' || state.status === 'CHANGE')) {
+    pc.log.error('refund failed at WeChat: finance must refund by hand', { orderId: order._id, status: state.status });
+    await pc.refunds.updateById(refund.outRefundNo, { status: 'FAILED', updatedAt: at });
+    return defer(60 * 60_000);
+  }
+  return state.kind === 'found' ? (await defer(), 'submitted') : defer();
+}

@@ -1,0 +1,13 @@
+import type { StudentPreparationDeps } from '../domain/student';
+import { maskIdNumber, maskPhone } from '../runtime/mask';
+import { lookupHasher } from './hmac';
+import { hashPassword } from './password-hash';
+import { identityHmacKey } from './secrets';
+
+/**
+ * What `prepareStudent` needs, wired once: the identity HMAC key from the environment, scrypt at
+ * the configured cost, and the runtime's masking. Admin import and the demo seeder both use it.
+ */
+export function studentPreparationDeps(now: Date): StudentPreparationDeps {
+  return { lookupHash: lookupHasher(identityHmacKey()), hashPassword: (password) => hashPassword(password), maskIdNumber, maskPhone, now };
+}

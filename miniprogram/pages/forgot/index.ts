@@ -1,0 +1,129 @@
+import { config, type HelpLine } from '../../config/index';
+import { errorMessage, isServiceError } from '../../services/index';
+import {
+  phoneCodeFrom,
+  resetForgottenPassword,
+  verifyForgotPassword,
+  type AccountKind,
+  type PhoneNumberDetail,
+} from '../../services/auth';
+import { requirePrivacy } from '../../components/privacy-dialog/require';
+
+const LOGIN_URL = '/pages/login/index';
+
+type Step = 'verify' | 'reset' | 'done';
+
+interface InputEvent {
+  detail: { value?: string };
+}
+
+/** Who can help when the phone cannot prove the account: the finance office first. */
+const OFFICE_LINES: HelpLine[] = [
+  ...config.helpLines.filter((line) => line.label.includes('计划财务处')),
+  ...config.helpLines.filter((line) => !line.label.includes('计划财务处')),
+];
+
+/**
+ * 忘记密码: the account (学号 or 证件号) and WeChat's phone number, which must be the one on file;
+ * then a new password. When the phone cannot prove it, the office's numbers are shown.
+ */
+Component({
+  data: {
+    step: 'verify' as Step,
+    mode: 'studentNo' as AccountKind,
+    account: '',
+    accountName: '',
+    accountNo: '',
+    rules: [] as string[],
+    newPassword: '',
+    confirmPassword: '',
+    errorText: '',
+    showOffice: false,
+    officeLines: OFFICE_LINES,
+    privacyRefused: false,
+    busy: false,
+  },
+
+  methods: {
+    onLoad() {
+      void this.askPrivacy();
+    },
+
+    async askPrivacy() {
+      const agreed = await requirePrivacy();
+      this.setData({ privacyRefused: !agreed });
+    },
+
+    onPrivacyRetryTap() {
+      void this.askPrivacy();
+    },
+
+    onPrivacyAgree() {
+      this.setData({ privacyRefused: false });
+    },
+
+    onModeTap(event: WechatMiniprogram.TouchEvent) {
+      const mode = event.currentTarget.dataset.mode as AccountKind;
+      if (mode !== this.data.mode) this.setData({ mode, account: '', errorText: '', showOffice: false });
+    },
+
+    onAccountChange(event: InputEvent) {
+      this.setData({ account: event.detail.value ?? '', errorText: '' });
+    },
+
+    async onGetPhoneNumber(event: { detail: PhoneNumberDetail }) {
+      if (this.data.busy) return;
+      const account = this.data.account.trim();
+      if (!account) {
+        this.setData({ errorText: this.data.mode === 'studentNo' ? '请输入学号' : '请输入证件号' });
+        return;
+      }
+      this.setData({ busy: true, errorText: '', showOffice: false });
+      try {
+        const code = await phoneCodeFrom(event.detail);
+        const verified = await verifyForgotPassword(this.data.mode, account, code);
+        this.setData({ step: 'reset', accountName: verified.name, accountNo: verified.studentNo, rules: [...verified.passwordRules] });
+      } catch (error) {
+        const office = isServiceError(error) && (error.code === 'RESET_NOT_VERIFIED' || error.code === 'RATE_LIMITED');
+        this.setData({ errorText: errorMessage(error), showOffice: office });
+      } finally {
+        this.setData({ busy: false });
+      }
+    },
+
+    onNewPasswordChange(event: InputEvent) {
+      this.setData({ newPassword: event.detail.value ?? '', errorText: '' });
+    },
+
+    onConfirmPasswordChange(event: InputEvent) {
+      this.setData({ confirmPassword: event.detail.value ?? '', errorText: '' });
+    },
+
+    async onResetTap() {
+      if (this.data.busy) return;
+      const { newPassword, confirmPassword } = this.data;
+      if (!newPassword || !confirmPassword) {
+        this.setData({ errorText: '请输入新密码并再次确认' });
+        return;
+      }
+      if (newPassword !== confirmPassword) {
+        this.setData({ errorText: '两次输入的新密码不一致' });
+        return;
+      }
+      this.setData({ busy: true, errorText: '' });
+      try {
+        await resetForgottenPassword(newPassword, confirmPassword);
+        this.setData({ step: 'done', newPassword: '', confirmPassword: '' });
+      } catch (error) {
+        if (isServiceError(error) && error.code === 'RESET_EXPIRED') this.setData({ step: 'verify' });
+        this.setData({ errorText: errorMessage(error) });
+      } finally {
+        this.setData({ busy: false });
+      }
+    },
+
+    onBackToLoginTap() {
+      wx.redirectTo({ url: `${LOGIN_URL}?by=studentNo&account=${encodeURIComponent(this.data.accountNo)}` });
+    },
+  },
+});

@@ -1,0 +1,118 @@
+import { errorMessage, isServiceError } from '../../services/index';
+import { checkIdNumber, signIn, type AccountKind, type SignInResult } from '../../services/auth';
+
+const BILLS_URL = '/pages/bills/index';
+const SETUP_URL = '/pages/setup/index';
+const FORGOT_URL = '/pages/forgot/index';
+
+type IdStep = 'enter' | 'password';
+
+interface InputEvent {
+  detail: { value?: string };
+}
+
+/**
+ * 登录: 学号 + 密码, or 证件号 → 下一步 → 密码 (the university's guide). Opens with the account
+ * filled in when the query carries one (`?by=studentNo&account=…`).
+ */
+Component({
+  data: {
+    mode: 'studentNo' as AccountKind,
+    idStep: 'enter' as IdStep,
+    studentNo: '',
+    idNumber: '',
+    idMasked: '',
+    password: '',
+    errorText: '',
+    busy: false,
+  },
+
+  methods: {
+    onLoad(query: Record<string, string | undefined>) {
+      const account = query.account ? decodeURIComponent(query.account) : '';
+      if (query.by === 'idNumber') this.setData({ mode: 'idNumber', idNumber: account });
+      else if (account) this.setData({ mode: 'studentNo', studentNo: account });
+    },
+
+    onModeTap(event: WechatMiniprogram.TouchEvent) {
+      const mode = event.currentTarget.dataset.mode as AccountKind;
+      if (mode === this.data.mode) return;
+      this.setData({ mode, idStep: 'enter', password: '', errorText: '' });
+    },
+
+    onStudentNoChange(event: InputEvent) {
+      this.setData({ studentNo: event.detail.value ?? '', errorText: '' });
+    },
+
+    onIdNumberChange(event: InputEvent) {
+      this.setData({ idNumber: event.detail.value ?? '', errorText: '' });
+    },
+
+    onPasswordChange(event: InputEvent) {
+      this.setData({ password: event.detail.value ?? '', errorText: '' });
+    },
+
+    /** 证件号 → 下一步: the number's form is checked before the password is asked for. */
+    async onNextTap() {
+      if (this.data.busy) return;
+      const idNumber = this.data.idNumber.trim();
+      if (!idNumber) {
+        this.setData({ errorText: '请输入证件号' });
+        return;
+      }
+      this.setData({ busy: true, errorText: '' });
+      try {
+        const checked = await checkIdNumber(idNumber);
+        this.setData({ idStep: 'password', idMasked: checked.idNumber, password: '' });
+      } catch (error) {
+        this.setData({ errorText: errorMessage(error) });
+      } finally {
+        this.setData({ busy: false });
+      }
+    },
+
+    onChangeIdTap() {
+      this.setData({ idStep: 'enter', password: '', errorText: '' });
+    },
+
+    async onSignInTap() {
+      if (this.data.busy) return;
+      const { mode } = this.data;
+      const account = (mode === 'studentNo' ? this.data.studentNo : this.data.idNumber).trim();
+      if (!account) {
+        this.setData({ errorText: mode === 'studentNo' ? '请输入学号' : '请输入证件号' });
+        return;
+      }
+      if (!this.data.password) {
+        this.setData({ errorText: '请输入密码' });
+        return;
+      }
+      this.setData({ busy: true, errorText: '' });
+      try {
+        const result = await signIn(mode, account, this.data.password);
+        this.setData({ password: '' });
+        this.goOn(result);
+      } catch (error) {
+        this.setData({ errorText: errorMessage(error) });
+        if (isServiceError(error) && /^ID_NUMBER_/.test(error.code)) this.setData({ idStep: 'enter' });
+      } finally {
+        this.setData({ busy: false });
+      }
+    },
+
+    goOn(result: SignInResult) {
+      if (result.next === 'setup') {
+        wx.redirectTo({ url: SETUP_URL });
+      } else if (result.next === 'verifyDevice') {
+        wx.redirectTo({ url: `${SETUP_URL}?mode=device&phone=${encodeURIComponent(result.phone ?? '')}` });
+      } else {
+        wx.showToast({ title: '登录成功', icon: 'success' });
+        wx.switchTab({ url: BILLS_URL });
+      }
+    },
+
+    onForgotTap() {
+      wx.navigateTo({ url: FORGOT_URL });
+    },
+  },
+});

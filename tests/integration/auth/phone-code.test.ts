@@ -1,0 +1,95 @@
+/**
+ * The getPhoneNumber code: single use, 5 minutes — through the genuine wx-server-sdk and the local
+ * phone sandbox, answering as WeChat does in production.
+ */
+import cloudSdk from 'wx-server-sdk';
+import { expectError, expectOk, findPersonalData, makePhone, startAuthCloud, type AuthCloud } from './support';
+
+let c: AuthCloud;
+let openidSerial = 0;
+const newOpenid = (): string => `o-phone-${(openidSerial += 1)}`;
+
+beforeAll(async () => {
+  c = await startAuthCloud();
+});
+
+afterAll(async () => {
+  await c.stop();
+});
+
+/** A student at the last step of the first sign-in on `openid`. */
+async function atPhoneStep(openid: string) {
+  const student = await c.addStudent();
+  expectOk(await c.auth(openid, 'signIn', { by: 'studentNo', account: student.studentNo, password: student.initialPassword }));
+  expectOk(await c.auth(openid, 'setupConfirmIdentity'));
+  expectOk(await c.auth(openid, 'setupPassword', { newPassword: 'Qiming#2025', confirmPassword: 'Qiming#2025' }));
+  c.secrets.add('Qiming#2025');
+  return student;
+}
+
+describe('the getPhoneNumber code', () => {
+  it('works once: a code used to verify cannot be used again, by anyone', async () => {
+    const phone = makePhone();
+    const code = c.phoneCode(phone);
+    const first = newOpenid();
+    await atPhoneStep(first);
+    expectOk(await c.auth(first, 'setupPhone', { phoneCode: code }));
+
+    const second = newOpenid();
+    await atPhoneStep(second);
+    const refused = expectError(await c.auth(second, 'setupPhone', { phoneCode: code }), 'PHONE_CODE_INVALID');
+    expect(refused.message).toBe('手机号授权已失效，请重新点击获取手机号');
+    // A fresh code from the button works.
+    expectOk(await c.auth(second, 'setupPhone', { phoneCode: c.phoneCode(phone) }));
+  });
+
+  it('expires after 5 minutes', async () => {
+    const openid = newOpenid();
+    await atPhoneStep(openid);
+    const phone = makePhone();
+    const stale = c.phoneCode(phone);
+    c.t.cloud.clock.advance(5 * 60_000 + 1000);
+    expectError(await c.auth(openid, 'setupPhone', { phoneCode: stale }), 'PHONE_CODE_INVALID');
+    const fresh = c.phoneCode(phone);
+    c.t.cloud.clock.advance(4 * 60_000);
+    expectOk(await c.auth(openid, 'setupPhone', { phoneCode: fresh }));
+  });
+
+  it('a made-up code is refused', async () => {
+    const openid = newOpenid();
+    await atPhoneStep(openid);
+    expectError(await c.auth(openid, 'setupPhone', { phoneCode: 'not-a-code-from-wechat' }), 'PHONE_CODE_INVALID');
+  });
+});
+
+describe('phonenumber.getPhoneNumber as the SDK sees it', () => {
+  it('returns phoneInfo the way production does, then 40029 for the same code', async () => {
+    const phone = makePhone();
+    const code = c.phoneCode(phone);
+    const openapi = (cloudSdk as unknown as { openapi: { phonenumber: { getPhoneNumber(o: { code: string }): Promise<Record<string, unknown>> } } }).openapi;
+    const res = await openapi.phonenumber.getPhoneNumber({ code });
+    expect(res).toEqual({
+      phoneInfo: {
+        phoneNumber: phone,
+        purePhoneNumber: phone,
+        countryCode: '86',
+        watermark: { timestamp: expect.any(Number), appid: c.t.cloud.appid },
+      },
+      errCode: 0,
+      errMsg: 'openapi.phonenumber.getPhoneNumber:ok',
+    });
+    const watermark = (res.phoneInfo as { watermark: { timestamp: number } }).watermark;
+    expect(Math.abs(watermark.timestamp * 1000 - c.t.cloud.clock.nowMs())).toBeLessThan(5000);
+
+    await expect(openapi.phonenumber.getPhoneNumber({ code })).rejects.toMatchObject({
+      errCode: 40029,
+      errMsg: expect.stringMatching(/^openapi\.phonenumber\.getPhoneNumber:fail invalid code/),
+    });
+  });
+});
+
+describe('personal data', () => {
+  it('no full ID number, phone number or password was logged or returned in this suite', () => {
+    expect(findPersonalData(c)).toEqual([]);
+  });
+});

@@ -1,0 +1,61 @@
+import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
+import type { BillsOverview, OrderView } from '../../../cloudfunctions/shared/contracts/bills';
+import type { CancelOutcome, PayStart } from '../../../cloudfunctions/shared/contracts/pay';
+import type { SweepReport } from '../../../cloudfunctions/shared/contracts/cron';
+import { cloudPaySandboxOf, type CloudPaySandbox } from '../../../local/sandboxes/cloudpay';
+import { startTestCloud, type TestCloud } from '../../support/local-cloud';
+import { addBills, createSignedInStudent, type TestStudent } from '../../support/billing-fixtures';
+import type { BillDoc } from '../../../cloudfunctions/shared/domain/records';
+
+export interface PayWorld {
+  tc: TestCloud;
+  sandbox: CloudPaySandbox;
+  call<T>(fn: string, event: Record<string, unknown>, openid?: string): Promise<ApiResult<T>>;
+  /** A signed-in student with `bills` unpaid bills. */
+  student(bills?: number): Promise<{ student: TestStudent; bills: BillDoc[] }>;
+  create(student: TestStudent, billIds: string[], extra?: Record<string, unknown>, openid?: string): Promise<ApiResult<PayStart>>;
+  overview(student: TestStudent, openid?: string): Promise<BillsOverview>;
+  sync(student: TestStudent, orderId: string, afterPayment?: boolean): Promise<OrderView>;
+  cancel(student: TestStudent, orderId: string): Promise<ApiResult<CancelOutcome>>;
+  sweep(): Promise<SweepReport>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Fires one of cron's timer triggers as the platform does (SOURCE wx_trigger, no OPENID). The
+ * UNIONID is set only because wx-server-sdk's getWXContext() returns an empty context (no SOURCE,
+ * no ENV) when the invocation names no WX_* variable at all; LocalCloud.fireTimer hits exactly that.
+ */
+export function fireTimer(tc: TestCloud, trigger: 'sweep' | 'reconcile'): Promise<unknown> {
+  const event = { Type: 'Timer', TriggerName: trigger, Time: tc.cloud.clock.now().toISOString() };
+  return tc.cloud.invoke('cron', event, { source: 'wx_trigger', unionid: 'timer-trigger' });
+}
+
+export function ok<T>(result: ApiResult<T>): T {
+  if (!result.ok) throw new Error(`expected ok, got ${result.code}: ${result.message}`);
+  return result.data;
+}
+
+export async function startPayWorld(startAt = new Date('2026-11-28T02:00:00Z')): Promise<PayWorld> {
+  const tc = await startTestCloud({ startAt });
+  const sandbox = cloudPaySandboxOf(tc.cloud);
+  const world: PayWorld = {
+    tc,
+    sandbox,
+    call: <T>(fn: string, event: Record<string, unknown>, openid?: string) => tc.call<ApiResult<T>>(fn, event, openid ? { openid } : {}),
+    async student(count = 2) {
+      const student = await createSignedInStudent(tc.cloud);
+      const bills = await addBills(tc.cloud, student, count);
+      return { student, bills };
+    },
+    create: (student, billIds, extra = {}, openid) =>
+      world.call<PayStart>('pay', { action: 'create', billIds, email: 'student@example.com', ...extra }, openid ?? student.openid),
+    overview: async (student, openid) => ok(await world.call<BillsOverview>('bills', { action: 'overview' }, openid ?? student.openid)),
+    sync: async (student, orderId, afterPayment) =>
+      ok(await world.call<{ order: OrderView }>('pay', { action: 'sync', orderId, ...(afterPayment ? { afterPayment } : {}) }, student.openid)).order,
+    cancel: (student, orderId) => world.call<CancelOutcome>('pay', { action: 'cancel', orderId }, student.openid),
+    sweep: async () => ok((await fireTimer(tc, 'sweep')) as ApiResult<SweepReport>),
+    stop: () => tc.stop(),
+  };
+  return world;
+}

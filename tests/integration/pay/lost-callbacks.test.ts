@@ -1,0 +1,71 @@
+/**
+ * A callback that never arrives must not leave a paid order unpaid (the common cause of students
+ * paying twice): the page's sync after the pay sheet, or the sweep, asks WeChat and applies it.
+ */
+import { readBills, readOrder } from '../../support/billing-fixtures';
+import { ok, startPayWorld, type PayWorld } from './helpers';
+
+let w: PayWorld;
+beforeAll(async () => {
+  w = await startPayWorld();
+});
+afterAll(async () => {
+  await w.stop();
+});
+afterEach(() => {
+  w.sandbox.resetControls();
+});
+
+test('a dropped callback: the page’s sync after the pay sheet marks it paid', async () => {
+  const { student, bills } = await w.student(2);
+  const { order } = ok(await w.create(student, bills.map((b) => b._id)));
+  w.sandbox.dropNextCallbacks();
+  await w.sandbox.pay(order.id);
+  await w.sandbox.settle();
+  expect(w.sandbox.deliveries.filter((d) => d.outTradeNo === order.id)).toEqual([]);
+  expect((await readOrder(w.tc.cloud, order.id))!.status).toBe('PENDING');
+
+  const synced = await w.sync(student, order.id, true);
+  expect(synced.status).toBe('PAID');
+  expect(synced.transactionIdMasked).toMatch(/^4200\*{4}\d{4}$/);
+  expect((await readOrder(w.tc.cloud, order.id))!.paidVia).toBe('query');
+  const stored = await readBills(w.tc.cloud, bills.map((b) => b._id));
+  expect(stored.map((b) => b.status)).toEqual(['PAID', 'PAID']);
+  const overview = await w.overview(student);
+  expect(overview.done.map((o) => o.id)).toEqual([order.id]);
+  expect(overview.unpaid).toEqual([]);
+});
+
+test('a dropped callback and no sync: the sweep marks it paid', async () => {
+  const { student, bills } = await w.student(1);
+  const { order } = ok(await w.create(student, [bills[0]!._id]));
+  w.sandbox.dropNextCallbacks();
+  await w.sandbox.pay(order.id);
+  await w.sandbox.settle();
+  // Not due yet: the sweep first looks 30 seconds after creation.
+  w.tc.cloud.clock.advance(31_000);
+  const report = await w.sweep();
+  expect(report.paid).toBeGreaterThanOrEqual(1);
+  expect((await readOrder(w.tc.cloud, order.id))!).toMatchObject({ status: 'PAID', paidVia: 'query' });
+  expect((await readBills(w.tc.cloud, [bills[0]!._id]))[0]!.status).toBe('PAID');
+});
+
+test('after the pay sheet said yes the order is 处理中 and never offered for payment again', async () => {
+  const { student, bills } = await w.student(1);
+  const { order } = ok(await w.create(student, [bills[0]!._id]));
+  // WeChat cannot be asked right now, and the callback is late.
+  w.sandbox.setCallbackMode('hold');
+  await w.sandbox.pay(order.id);
+  w.sandbox.failNext('queryOrder', 'timeout');
+  const synced = await w.sync(student, order.id, true);
+  expect(synced).toMatchObject({ status: 'PENDING', processing: true, canResume: false, canCancel: false });
+  expect(await w.call('pay', { action: 'resume', orderId: order.id }, student.openid)).toMatchObject({ ok: false, code: 'ORDER_PROCESSING' });
+  expect(await w.create(student, [bills[0]!._id])).toMatchObject({ ok: false, code: 'ORDER_PROCESSING' });
+  const paying = (await w.overview(student)).paying;
+  expect(paying.map((o) => [o.id, o.processing, o.canResume])).toEqual([[order.id, true, false]]);
+  // The callback arrives: 已完成.
+  await w.sandbox.releaseCallbacks(order.id);
+  const overview = await w.overview(student);
+  expect(overview.paying).toEqual([]);
+  expect(overview.done.map((o) => o.id)).toEqual([order.id]);
+});

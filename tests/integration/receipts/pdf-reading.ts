@@ -1,0 +1,277 @@
+/**
+ * Reading a PDF the way a person does: the text on it (pdftotext) and what it looks like
+ * (pdftoppm), down to each character's cell, so a font that draws boxes (tofu) or nothing for a
+ * name fails the test even when the text layer is right. Needs poppler-utils (pdftotext, pdftoppm).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+function withTempPdf<T>(pdf: Buffer, run: (file: string, dir: string) => T): T {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'zhjf-pdf-'));
+  try {
+    const file = path.join(dir, 'in.pdf');
+    writeFileSync(file, pdf);
+    return run(file, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function popplerAvailable(): boolean {
+  try {
+    execFileSync('pdftoppm', ['-v'], { stdio: 'ignore' });
+    execFileSync('pdftotext', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Fails with how to fix it, rather than skipping: these checks are part of "done". */
+export function requirePoppler(): void {
+  if (!popplerAvailable()) throw new Error('pdftotext/pdftoppm not found: install poppler-utils (apt-get install -y poppler-utils)');
+}
+
+/** The text a reader sees, whitespace collapsed to single spaces. */
+export function pdfText(pdf: Buffer): string {
+  return withTempPdf(pdf, (file) => execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }))
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+export function pdfPageCount(pdf: Buffer): number {
+  const info = withTempPdf(pdf, (file) => execFileSync('pdfinfo', [file], { encoding: 'utf8' }));
+  return Number(/Pages:\s+(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+export interface WordBox {
+  text: string;
+  /** Points, from the top-left of the page. */
+  xMin: number;
+  yMin: number;
+  xMax: number;
+  yMax: number;
+}
+
+const decodeEntities = (s: string): string =>
+  s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+
+/** Words of page 1 with their boxes (pdftotext -bbox). */
+export function wordBoxes(pdf: Buffer): WordBox[] {
+  const html = withTempPdf(pdf, (file) => execFileSync('pdftotext', ['-bbox', '-f', '1', '-l', '1', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }));
+  const words: WordBox[] = [];
+  const pattern = /<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g;
+  for (let m = pattern.exec(html); m; m = pattern.exec(html)) {
+    words.push({ xMin: Number(m[1]), yMin: Number(m[2]), xMax: Number(m[3]), yMax: Number(m[4]), text: decodeEntities(m[5]!) });
+  }
+  return words;
+}
+
+export interface GrayImage {
+  width: number;
+  height: number;
+  /** 0 = black … 255 = white, row by row. */
+  pixels: Uint8Array;
+  dpi: number;
+}
+
+/** Page 1 rendered in grey levels (pdftoppm -gray, PGM). */
+export function renderPage(pdf: Buffer, dpi = 200): GrayImage {
+  return withTempPdf(pdf, (file, dir) => {
+    const out = path.join(dir, 'page');
+    execFileSync('pdftoppm', ['-gray', '-r', String(dpi), '-f', '1', '-l', '1', '-singlefile', file, out]);
+    const data = readFileSync(`${out}.pgm`);
+    // Header: P5 <width> <height> <maxval>, whitespace separated, then one byte per pixel.
+    let offset = 0;
+    const tokens: string[] = [];
+    while (tokens.length < 4) {
+      while (/\s/.test(String.fromCharCode(data[offset]!))) offset += 1;
+      let token = '';
+      while (!/\s/.test(String.fromCharCode(data[offset]!))) token += String.fromCharCode(data[offset++]!);
+      tokens.push(token);
+    }
+    offset += 1;
+    if (tokens[0] !== 'P5' || tokens[3] !== '255') throw new Error(`unexpected PGM header ${tokens.join(' ')}`);
+    const width = Number(tokens[1]);
+    const height = Number(tokens[2]);
+    return { width, height, pixels: data.subarray(offset, offset + width * height), dpi };
+  });
+}
+
+/** A square cell of the image, as ink (true) / paper (false). */
+export interface GlyphCell {
+  char: string;
+  size: number;
+  ink: boolean[];
+}
+
+const INK_LEVEL = 150;
+
+/** The cell of one full-width character whose em box starts at (xPt, yPt) with the given size. */
+export function cellAt(image: GrayImage, char: string, xPt: number, yPt: number, sizePt: number): GlyphCell {
+  const scale = image.dpi / 72;
+  const size = Math.round(sizePt * scale);
+  const x0 = Math.round(xPt * scale);
+  const y0 = Math.round(yPt * scale);
+  const ink: boolean[] = [];
+  for (let y = 0; y < size; y += 1) {
+    for (let x = 0; x < size; x += 1) {
+      const px = x0 + x;
+      const py = y0 + y;
+      const inside = px >= 0 && py >= 0 && px < image.width && py < image.height;
+      ink.push(inside ? image.pixels[py * image.width + px]! < INK_LEVEL : false);
+    }
+  }
+  return { char, size, ink };
+}
+
+const FULL_WIDTH = /^[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\u{20000}-\u{3ffff}]$/u;
+
+/**
+ * The cells of `target` where it is printed (first word containing it). Its characters, and any
+ * before it in the same word, must be full-width, so each occupies one em.
+ */
+export function glyphCells(pdf: Buffer, target: string, image: GrayImage = renderPage(pdf)): GlyphCell[] {
+  const word = wordBoxes(pdf).find((w) => w.text.includes(target));
+  if (!word) throw new Error(`"${target}" is not in the PDF's text`);
+  const chars = Array.from(word.text);
+  const start = Array.from(word.text.slice(0, word.text.indexOf(target))).length;
+  const wanted = Array.from(target);
+  for (const char of chars.slice(0, start + wanted.length)) {
+    if (!FULL_WIDTH.test(char)) throw new Error(`"${word.text}": cannot place "${char}" (not full-width)`);
+  }
+  const em = word.yMax - word.yMin;
+  return wanted.map((char, i) => cellAt(image, char, word.xMin + (start + i) * em, word.yMin, em));
+}
+
+export const inkRatio = (cell: GlyphCell): number => cell.ink.filter(Boolean).length / cell.ink.length;
+
+/** The cell reduced to a GRID×GRID occupancy pattern (a block is inked when ≥ 12% of it is), shifted by (dx, dy) pixels. */
+const GRID = 12;
+function pattern(cell: GlyphCell, dx = 0, dy = 0): boolean[] {
+  const at = (x: number, y: number): boolean => {
+    const sx = x - dx;
+    const sy = y - dy;
+    return sx >= 0 && sy >= 0 && sx < cell.size && sy < cell.size && cell.ink[sy * cell.size + sx]!;
+  };
+  const out: boolean[] = [];
+  for (let gy = 0; gy < GRID; gy += 1) {
+    for (let gx = 0; gx < GRID; gx += 1) {
+      const x0 = Math.floor((gx * cell.size) / GRID);
+      const x1 = Math.floor(((gx + 1) * cell.size) / GRID);
+      const y0 = Math.floor((gy * cell.size) / GRID);
+      const y1 = Math.floor(((gy + 1) * cell.size) / GRID);
+      let inked = 0;
+      let total = 0;
+      for (let y = y0; y < y1; y += 1) {
+        for (let x = x0; x < x1; x += 1) {
+          total += 1;
+          if (at(x, y)) inked += 1;
+        }
+      }
+      out.push(total > 0 && inked / total >= 0.12);
+    }
+  }
+  return out;
+}
+
+function iou(pa: boolean[], pb: boolean[]): number {
+  let both = 0;
+  let either = 0;
+  for (let i = 0; i < pa.length; i += 1) {
+    if (pa[i] && pb[i]) both += 1;
+    if (pa[i] || pb[i]) either += 1;
+  }
+  return either === 0 ? 1 : both / either;
+}
+
+/**
+ * How alike two cells look: the best intersection over union of their occupancy patterns with `b`
+ * moved up to 2 pixels each way (text lands on sub-pixel positions). 1 = same shape.
+ */
+export function similarity(a: GlyphCell, b: GlyphCell): number {
+  const pa = pattern(a);
+  let best = 0;
+  for (let dy = -2; dy <= 2; dy += 1) for (let dx = -2; dx <= 2; dx += 1) best = Math.max(best, iou(pa, pattern(b, dx, dy)));
+  return best;
+}
+
+export interface GlyphVerdict {
+  char: string;
+  ink: number;
+  /** Similarity to the font's missing-glyph box. */
+  tofu: number;
+  ok: boolean;
+  why: string;
+}
+
+/**
+ * Limits a real character's cell stays within, measured on Noto Sans SC at 9.5–17 pt, 200 dpi: real
+ * characters are 7–55% inked and at most ≈ 0.53 like the box; the box itself scores ≥ 0.9.
+ */
+export const GLYPH_LIMITS = { minInk: 0.04, maxInk: 0.6, maxTofuSimilarity: 0.75 } as const;
+
+/** Judges each cell: inked like a character, and not the box a missing glyph draws. */
+export function judgeGlyphs(cells: GlyphCell[], tofuReference: GlyphCell): GlyphVerdict[] {
+  return cells.map((cell) => {
+    const ink = inkRatio(cell);
+    const tofu = similarity(cell, tofuReference);
+    let why = '';
+    if (ink < GLYPH_LIMITS.minInk) why = 'blank';
+    else if (ink > GLYPH_LIMITS.maxInk) why = 'solid';
+    else if (tofu > GLYPH_LIMITS.maxTofuSimilarity) why = 'missing-glyph box';
+    return { char: cell.char, ink: Number(ink.toFixed(3)), tofu: Number(tofu.toFixed(3)), ok: why === '', why };
+  });
+}
+
+/**
+ * The box the receipt font draws for a character it does not have (its .notdef glyph), rendered
+ * the same way at the same size: what a broken or missing font puts where a name should be.
+ */
+export async function missingGlyphCell(sizePt: number, dpi = 200): Promise<GlyphCell> {
+  // Loaded here so the text-only helpers above do not pull in pdfkit.
+  const { default: PDFDocument } = await import('pdfkit');
+  const { receiptFontPath } = await import('../../../cloudfunctions/receipts/pdf');
+  const doc = new PDFDocument({ size: [200, 100], margin: 0 });
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<void>((resolve) => doc.on('end', () => resolve()));
+  doc.registerFont('sc', receiptFontPath()).font('sc').fontSize(sizePt).fillColor('#111111');
+  doc.text('\uE000', 20, 20, { lineBreak: false });
+  doc.end();
+  await done;
+  return cellAt(renderPage(Buffer.concat(chunks), dpi), '\uE000', 20, 20, sizePt);
+}
+
+/**
+ * Reads the QR code in a square region of the page, as a phone would from the printed receipt.
+ * qrcode-reader is installed with miniprogram-ci (see the report on adding it directly).
+ */
+export function readQrCode(image: GrayImage, xPt: number, yPt: number, sizePt: number): Promise<string> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const QrReader = require('qrcode-reader') as new () => {
+    callback: (error: unknown, value: { result: string } | undefined) => void;
+    decode(image: { width: number; height: number; data: Uint8Array }): void;
+  };
+  const scale = image.dpi / 72;
+  const margin = Math.round(8 * scale);
+  const x0 = Math.max(0, Math.round(xPt * scale) - margin);
+  const y0 = Math.max(0, Math.round(yPt * scale) - margin);
+  const size = Math.round(sizePt * scale) + 2 * margin;
+  const data = new Uint8Array(size * size * 4);
+  for (let y = 0; y < size; y += 1) {
+    for (let x = 0; x < size; x += 1) {
+      const px = x0 + x;
+      const py = y0 + y;
+      const level = px < image.width && py < image.height ? image.pixels[py * image.width + px]! : 255;
+      data.set([level, level, level, 255], (y * size + x) * 4);
+    }
+  }
+  return new Promise((resolve, reject) => {
+    const reader = new QrReader();
+    reader.callback = (error, value) => (error || !value ? reject(new Error(`no QR code: ${String(error)}`)) : resolve(value.result));
+    reader.decode({ width: size, height: size, data });
+  });
+}

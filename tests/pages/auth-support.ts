@@ -1,0 +1,175 @@
+/**
+ * What the sign-in page tests share: accounts made on the local cloud the pages talk to (through
+ * its sandbox endpoints, as the admin import will make them), a fresh WeChat identity per test,
+ * typing into TDesign inputs, WeChat's privacy consent, and confirm dialogs.
+ */
+import http from 'node:http';
+import { idCheckDigit } from '../../cloudfunctions/shared/domain/id-number';
+import type { OpenedPage } from './harness';
+import { recordedCalls } from './wx-fake';
+
+type Wx = Record<string, unknown>;
+const wxGlobal = (): Wx => (globalThis as unknown as { wx: Wx }).wx;
+
+/** Calls to the WeChat APIs these tests add to the fake (the fake records its own). */
+const added: { api: string; options: Record<string, unknown> }[] = [];
+export const addedCalls = (api: string) => added.filter((call) => call.api === api);
+
+export function post<T = any>(path: string, body: unknown, openid?: string): Promise<{ status: number; json: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const url = `${process.env.LOCAL_CLOUD_URL}${path}`;
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (openid) headers['x-wx-openid'] = openid;
+    const req = http.request(url, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : null }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+/** Calls an auth action as `openid`, straight to the local cloud (set-up and checks, not the page). */
+export async function auth<T = any>(openid: string, action: string, payload: Record<string, unknown> = {}): Promise<{ ok: boolean; data: T; code?: string; message?: string }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return (await post(`/functions/auth`, { action, ...payload }, openid)).json;
+}
+
+export async function phoneCode(phone: string): Promise<string> {
+  return (await post<{ code: string }>('/sandbox/phone-code', { phone })).json.code;
+}
+
+export interface PageStudent {
+  studentNo: string;
+  name: string;
+  idNumber: string;
+  initialPassword: string;
+  password: string;
+  phone: string | null;
+}
+
+let serial = 0;
+
+/**
+ * A student on the local cloud, unique per call within a file (`fileCode` keeps files apart; they
+ * share one local cloud). `completed` makes one who has done the first sign-in.
+ */
+export async function createStudent(
+  fileCode: number,
+  options: { name?: string; phoneOnFile?: string; completed?: { password: string; phone: string } } = {},
+): Promise<PageStudent> {
+  serial += 1;
+  const studentNo = `26${String(fileCode).padStart(2, '0')}${String(serial).padStart(4, '0')}`;
+  const first17 = `370602${1990 + fileCode}0${(serial % 9) + 1}15${String(serial).padStart(3, '0')}`;
+  const idNumber = first17 + idCheckDigit(first17);
+  const student = {
+    studentNo,
+    name: options.name ?? '华罗庚',
+    idNumber,
+    college: '继续教育学院',
+    major: '会计学',
+    grade: '2024级',
+    className: '会计学2401班',
+    ...(options.phoneOnFile ? { phone: options.phoneOnFile } : {}),
+  };
+  const res = await post<{ studentNo: string; initialPassword: string }>('/sandbox/students', { student, completed: options.completed });
+  if (res.status !== 200) throw new Error(`could not create a student: ${JSON.stringify(res.json)}`);
+  return {
+    studentNo,
+    name: student.name,
+    idNumber,
+    initialPassword: res.json.initialPassword,
+    password: options.completed?.password ?? res.json.initialPassword,
+    phone: options.completed?.phone ?? options.phoneOnFile ?? null,
+  };
+}
+
+/** A new WeChat account for this device (the local transport reads it from storage). */
+export function newDevice(): string {
+  let hex = '';
+  while (hex.length < 24) hex += Math.floor(Math.random() * 16).toString(16);
+  const openid = `dev-${hex}`;
+  (wxGlobal().setStorageSync as (k: string, v: unknown) => void)('zhjf.devOpenid', openid);
+  (wxGlobal().removeStorageSync as (k: string) => void)('zhjf.devPhone');
+  return openid;
+}
+
+/** The phone number WeChat would report for this device (local cloud: the demo phone setting). */
+export function devicePhone(phone: string): void {
+  (wxGlobal().setStorageSync as (k: string, v: unknown) => void)('zhjf.devPhone', phone);
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** Types into a TDesign input as a keyboard does: the native input's `input` event. */
+export async function type(page: OpenedPage, selector: string, value: string): Promise<void> {
+  const control = page.find(selector).querySelector('.t-input__control');
+  if (!control) throw new Error(`${selector} has no input control`);
+  control.dispatchEvent('input', { detail: { value, cursor: value.length } });
+  await tick();
+  await tick();
+}
+
+/** The getPhoneNumber button's event, as WeChat delivers it after the student allows it. */
+export async function allowPhoneNumber(page: OpenedPage): Promise<void> {
+  page.find('#phone-button').dispatchEvent('getphonenumber', { detail: { errMsg: 'getPhoneNumber:ok', code: 'code-from-wechat' } });
+  await tick();
+  await tick();
+}
+
+/**
+ * WeChat's privacy consent: requirePrivacyAuthorize asks the page's onNeedPrivacyAuthorization
+ * listener (the privacy dialog) until the student agrees once.
+ */
+export function installPrivacy(): { agreed(): boolean } {
+  let listener: ((resolve: (r: { event: string; buttonId?: string }) => void, info: unknown) => void) | null = null;
+  let agreed = false;
+  const wx = wxGlobal();
+  wx.onNeedPrivacyAuthorization = (fn: typeof listener) => {
+    listener = fn;
+  };
+  wx.getPrivacySetting = (options: { success?: (r: unknown) => void }) =>
+    setTimeout(() => options.success?.({ needAuthorization: !agreed, privacyContractName: '《智慧缴费隐私保护指引》' }), 0);
+  wx.openPrivacyContract = (options: Record<string, unknown> = {}) => {
+    added.push({ api: 'openPrivacyContract', options });
+  };
+  wx.requirePrivacyAuthorize = (options: { success?: () => void; fail?: (r: unknown) => void }) => {
+    setTimeout(() => {
+      if (agreed) return options.success?.();
+      if (!listener) return options.fail?.({ errMsg: 'requirePrivacyAuthorize:fail no listener' });
+      listener(
+        (result) => {
+          if (result.event === 'agree') {
+            agreed = true;
+            options.success?.();
+          } else options.fail?.({ errMsg: 'requirePrivacyAuthorize:fail privacy permission is not authorized' });
+        },
+        { referrer: 'requirePrivacyAuthorize' },
+      );
+    }, 0);
+  };
+  return { agreed: () => agreed };
+}
+
+/** Taps the privacy dialog's 同意 (WeChat's agreePrivacyAuthorization button) or 拒绝. */
+export async function answerPrivacy(page: OpenedPage, answer: 'agree' | 'disagree'): Promise<void> {
+  await page.waitForText('用户隐私保护提示');
+  if (answer === 'agree') page.find('#privacy-agree').dispatchEvent('agreeprivacyauthorization', { detail: {} });
+  else await page.tap('#privacy-disagree');
+  await tick();
+  await tick();
+}
+
+/** Makes the next wx.showModal answer 确定 (the fake answers 取消 by default). */
+export function confirmNextModal(): void {
+  const wx = wxGlobal();
+  const original = wx.showModal;
+  wx.showModal = (options: Record<string, unknown> & { success?: (r: unknown) => void }) => {
+    added.push({ api: 'showModal', options: { ...options } });
+    wx.showModal = original;
+    setTimeout(() => options.success?.({ confirm: true, cancel: false, errMsg: 'showModal:ok' }), 0);
+  };
+}
+
+export const urlsOf = (api: string): string[] => recordedCalls(api).map((call) => String(call.options.url));

@@ -1,0 +1,84 @@
+import { normalizeMainlandMobile, normalizeStudentNo, prepareStudent, type StudentInput } from '../../../cloudfunctions/shared/domain/student';
+import { hashPassword, verifyPassword } from '../../../cloudfunctions/shared/security/password-hash';
+import { lookupHasher } from '../../../cloudfunctions/shared/security/hmac';
+import { maskIdNumber, maskPhone } from '../../../cloudfunctions/shared/runtime/mask';
+
+const FAST = { logN: 10, r: 8, p: 1 };
+const NOW = new Date('2025-03-03T01:00:00Z');
+const deps = {
+  lookupHash: lookupHasher('unit-test-key-'.repeat(3)),
+  hashPassword: (password: string) => hashPassword(password, FAST),
+  maskIdNumber,
+  maskPhone,
+  now: NOW,
+};
+
+const ROW: StudentInput = {
+  studentNo: ' ２０２３０１０１０１ ',
+  name: '王䶮',
+  idNumber: '11010519491231002x',
+  college: '继续教育学院',
+  major: '会计学',
+  grade: '2023级',
+  className: '会计学2301班',
+  phone: '+86 139-0535-0102',
+  email: 'Wang.Yan@Example.com',
+};
+
+describe('prepareStudent (admin import, demo data and tests)', () => {
+  it('keeps the ID number only as a keyed hash and a masked form, with the initial password hashed', async () => {
+    const prepared = await prepareStudent(ROW, deps);
+    if (!prepared.ok) throw new Error(JSON.stringify(prepared.problems));
+    const { doc } = prepared;
+    expect(doc).toMatchObject({
+      studentNo: '2023010101',
+      name: '王䶮',
+      idMasked: '1101**********002X',
+      phoneMasked: '139****0102',
+      phoneVerifiedAt: null,
+      email: 'wang.yan@example.com',
+      mustChangePassword: true,
+      setupCompletedAt: null,
+      boundOpenids: [],
+      createdAt: NOW,
+    });
+    expect(doc.idHash).toBe(deps.lookupHash('id', '11010519491231002X'));
+    expect(prepared.initialPassword).toBe('1231002X');
+    await expect(verifyPassword('1231002X', doc.passwordHash, FAST)).resolves.toMatchObject({ ok: true });
+    const stored = JSON.stringify(doc);
+    expect(stored).not.toContain('11010519491231002');
+    expect(stored).not.toContain('13905350102');
+    expect(stored).not.toContain('1231002X"');
+  });
+
+  it('says what is wrong with each field', async () => {
+    const prepared = await prepareStudent(
+      { ...ROW, studentNo: '1', name: '', idNumber: '11010519491231002Y', college: '', phone: '12345', email: 'nope' },
+      deps,
+    );
+    expect(prepared.ok).toBe(false);
+    if (prepared.ok) return;
+    expect(prepared.problems.map((p) => p.field)).toEqual(['studentNo', 'name', 'idNumber', 'college', 'phone', 'email']);
+    expect(prepared.problems.find((p) => p.field === 'idNumber')).toMatchObject({ reason: 'format' });
+    expect(prepared.problems.every((p) => p.message.length > 0)).toBe(true);
+  });
+
+  it('accepts names with rare characters and the middle dot', async () => {
+    for (const name of ['李堃', '王䶮', '阿卜杜·热合曼', '𠈌子']) {
+      expect((await prepareStudent({ ...ROW, name }, deps)).ok).toBe(true);
+    }
+  });
+});
+
+describe('normalising what people type', () => {
+  it('学号', () => {
+    expect(normalizeStudentNo(' ２０２３ab０１ ')).toBe('2023AB01');
+  });
+
+  it('phone numbers', () => {
+    expect(normalizeMainlandMobile('139 0535 0102')).toBe('13905350102');
+    expect(normalizeMainlandMobile('+8613905350102')).toBe('13905350102');
+    expect(normalizeMainlandMobile('１３９０５３５０１０２')).toBe('13905350102');
+    expect(normalizeMainlandMobile('0535-6916496')).toBeNull();
+  });
+});

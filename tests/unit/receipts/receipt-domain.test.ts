@@ -1,0 +1,195 @@
+import { createHmac } from 'node:crypto';
+import { fen } from '../../../cloudfunctions/shared/domain/money';
+import type { OrderDoc } from '../../../cloudfunctions/shared/domain/records';
+import {
+  checkCodeFromDigest,
+  checkCodeInput,
+  formatReceiptNo,
+  maskEmail,
+  needsPdf,
+  newReceipt,
+  normalizeReceiptEmail,
+  receiptCloudPath,
+  ReceiptError,
+  shanghaiDate,
+  verificationPayload,
+  wantedPdfVersion,
+} from '../../../cloudfunctions/shared/domain/receipt';
+import { readReceiptsSettings } from '../../../cloudfunctions/receipts/settings';
+import { readSmtpSettings } from '../../../cloudfunctions/receipts/mail';
+
+const at = new Date('2026-02-28T17:30:00Z'); // 2026-03-01 01:30 in Asia/Shanghai
+
+const order: Pick<OrderDoc, '_id' | 'studentId' | 'studentNo' | 'lines' | 'total' | 'outTradeNo' | 'paidAt' | 'email'> = {
+  _id: 'ord1',
+  studentId: 'stu1',
+  studentNo: '20260001',
+  outTradeNo: 'ZHJF0001',
+  paidAt: at,
+  email: 'a@example.com',
+  total: fen(440000),
+  lines: [
+    { billId: 'b1', term: '2026-2027-1', academicYear: '2026-2027', itemCode: 'XF', itemName: '学费', amount: fen(320000) },
+    { billId: 'b2', term: '2026-2027-1', academicYear: '2026-2027', itemCode: 'ZSF', itemName: '住宿费', amount: fen(120000) },
+  ],
+};
+
+const settings = { title: '山东省非税收入统一票据（电子）', receiptCode: '37060126', payeeUnit: '计划财务处', reviewer: '甲', payee: '乙', watermark: '' };
+
+describe('receipt numbers', () => {
+  it('are 10 digits, zero-padded, from 1 to 9,999,999,999', () => {
+    expect(formatReceiptNo(1)).toBe('0000000001');
+    expect(formatReceiptNo(1234567890)).toBe('1234567890');
+    expect(formatReceiptNo(9_999_999_999)).toBe('9999999999');
+    for (const bad of [0, -1, 1.5, 10_000_000_000]) expect(() => formatReceiptNo(bad)).toThrow(ReceiptError);
+  });
+});
+
+describe('newReceipt', () => {
+  it('copies the order, the payer and the settings, and writes the total in figures and capitals', () => {
+    const receipt = newReceipt({
+      order,
+      payer: { name: '刘䶮玥', studentNo: '20260001', idMasked: '3706**********123X' },
+      settings,
+      sequence: 42,
+      checkCode: 'ABCDEF',
+      transactionIdMasked: '4200****7890',
+      at,
+    });
+    expect(receipt).toMatchObject({
+      orderId: 'ord1',
+      status: 'PENDING_PDF',
+      receiptNo: '0000000042',
+      sequence: 42,
+      payerName: '刘䶮玥',
+      payerIdMasked: '3706**********123X',
+      total: 440000,
+      totalInWords: '肆仟肆佰元整',
+      academicYear: '2026-2027',
+      pdfFileID: null,
+      pdfVersion: null,
+    });
+    expect(receipt.lines).toEqual([
+      { itemCode: 'XF', itemName: '学费', quantity: 1, unitAmount: 320000, amount: 320000 },
+      { itemCode: 'ZSF', itemName: '住宿费', quantity: 1, unitAmount: 120000, amount: 120000 },
+    ]);
+  });
+
+  it('refuses an order whose lines do not add up to its total, or a bad 票据代码', () => {
+    const input = { payer: { name: '甲', studentNo: '1', idMasked: '' }, sequence: 1, checkCode: 'X', transactionIdMasked: '', at };
+    expect(() => newReceipt({ ...input, order: { ...order, total: fen(1) }, settings })).toThrow(ReceiptError);
+    expect(() => newReceipt({ ...input, order, settings: { ...settings, receiptCode: '1234' } })).toThrow(ReceiptError);
+    expect(() => newReceipt({ ...input, order: { ...order, lines: [], total: fen(0) }, settings })).toThrow(ReceiptError);
+  });
+});
+
+describe('check code', () => {
+  const fields = { receiptCode: '37060126', receiptNo: '0000000001', issuedAt: at, total: fen(440000), studentNo: '20260001' };
+  const code = (secret: string, f = fields) => checkCodeFromDigest(createHmac('sha256', secret).update(checkCodeInput(f)).digest());
+
+  it('is 6 unambiguous characters, stable for the same receipt and key', () => {
+    expect(code('k'.repeat(32))).toMatch(/^[2-9A-HJKMNP-Z]{6}$/);
+    expect(code('k'.repeat(32))).toBe(code('k'.repeat(32)));
+  });
+
+  it('changes with the key and with any printed field', () => {
+    const base = code('k'.repeat(32));
+    expect(code('j'.repeat(32))).not.toBe(base);
+    expect(code('k'.repeat(32), { ...fields, receiptNo: '0000000002' })).not.toBe(base);
+    expect(code('k'.repeat(32), { ...fields, total: fen(440001) })).not.toBe(base);
+    expect(code('k'.repeat(32), { ...fields, studentNo: '20260002' })).not.toBe(base);
+  });
+
+  it('uses the date in Asia/Shanghai', () => {
+    expect(shanghaiDate(at)).toBe('2026-03-01');
+    expect(checkCodeInput(fields)).toContain('|2026-03-01|');
+  });
+});
+
+describe('verification payload (the QR code)', () => {
+  const receipt = { receiptCode: '37060126', receiptNo: '0000000001', checkCode: 'ABC234', issuedAt: at, total: fen(440000) };
+  it('carries code, number, check code, date and amount', () => {
+    expect(verificationPayload(receipt, '')).toBe('ZHJF|37060126|0000000001|ABC234|20260301|440000');
+  });
+  it('is a link when a verification URL is configured', () => {
+    expect(verificationPayload(receipt, 'https://pay.example.edu.cn/verify')).toBe(
+      'https://pay.example.edu.cn/verify?code=37060126&no=0000000001&check=ABC234&date=20260301&amount=440000',
+    );
+  });
+});
+
+describe('document state', () => {
+  it('needs a document until the one for its state is stored', () => {
+    expect(needsPdf({ status: 'PENDING_PDF', pdfVersion: null, pdfFileID: null })).toBe(true);
+    expect(needsPdf({ status: 'ISSUED', pdfVersion: 'ISSUED', pdfFileID: 'cloud://x' })).toBe(false);
+    expect(needsPdf({ status: 'VOIDED', pdfVersion: 'ISSUED', pdfFileID: 'cloud://x' })).toBe(true);
+    expect(wantedPdfVersion('VOIDED')).toBe('VOIDED');
+    expect(receiptCloudPath({ receiptCode: '37060126', receiptNo: '0000000001' }, 'VOIDED')).toBe('receipts/37060126/0000000001-voided.pdf');
+  });
+});
+
+describe('email addresses', () => {
+  it.each([
+    ['zhangsan@qq.com', 'zhangsan@qq.com'],
+    [' Li.Si+receipts@Example.EDU.cn ', 'Li.Si+receipts@example.edu.cn'],
+    ['ｚｓ＠qq.com', 'zs@qq.com'],
+  ])('accepts %s', (input, expected) => {
+    expect(normalizeReceiptEmail(input)).toBe(expected);
+  });
+
+  it.each(['', 'zhangsan', 'zhangsan@', '@qq.com', 'a b@qq.com', 'a@qq', 'a..b@qq.com', '.a@qq.com', 'a@-qq.com', '张三 <a@qq.com>', 'a@qq.com,b@qq.com', `${'a'.repeat(95)}@q.com`])(
+    'refuses %j',
+    (input) => {
+      expect(normalizeReceiptEmail(input)).toBeNull();
+    },
+  );
+
+  it('masks for display', () => {
+    expect(maskEmail('zhangsan@qq.com')).toBe('zh***@qq.com');
+    expect(maskEmail('a@qq.com')).toBe('a***@qq.com');
+    expect(maskEmail('ab@qq.com')).toBe('a***@qq.com');
+  });
+});
+
+describe('settings from the environment', () => {
+  it('has production defaults, no watermark, and no check-code key unless one is set', () => {
+    const s = readReceiptsSettings({});
+    expect(s.issuer).toMatchObject({ title: '山东省非税收入统一票据（电子）', receiptCode: '37060126', watermark: '' });
+    expect(s.checkSecret).toBeNull();
+    expect(s.autoEmail).toBe(true);
+    expect(s.sweepOverlapHours).toBe(24);
+  });
+
+  it('reads every RECEIPT_* variable, and refuses a short key or a bad 票据代码', () => {
+    const s = readReceiptsSettings({
+      RECEIPT_TITLE: '山东省教育收费统一票据（电子）',
+      RECEIPT_CODE: '37010001',
+      RECEIPT_PAYEE_UNIT: '某大学',
+      RECEIPT_REVIEWER: '王五',
+      RECEIPT_PAYEE: '赵六',
+      RECEIPT_WATERMARK: '样张',
+      RECEIPT_CHECK_SECRET: 's'.repeat(16),
+      RECEIPT_AUTO_EMAIL: 'false',
+      RECEIPT_SWEEP_OVERLAP_HOURS: '6',
+    });
+    expect(s.issuer).toEqual({ title: '山东省教育收费统一票据（电子）', receiptCode: '37010001', payeeUnit: '某大学', reviewer: '王五', payee: '赵六', watermark: '样张' });
+    expect(s).toMatchObject({ checkSecret: 's'.repeat(16), autoEmail: false, sweepOverlapHours: 6 });
+    expect(readReceiptsSettings({ RECEIPT_CHECK_SECRET: 'short' }).checkSecret).toBeNull();
+    expect(() => readReceiptsSettings({ RECEIPT_CODE: '123' })).toThrow();
+  });
+
+  it('has no email without SMTP_HOST, and reads the SMTP_* variables', () => {
+    expect(readSmtpSettings({})).toBeNull();
+    expect(readSmtpSettings({ SMTP_HOST: 'smtp.example.com', SMTP_SECURE: 'true', SMTP_USER: 'u@example.com', SMTP_PASS: 'p' })).toEqual({
+      host: 'smtp.example.com',
+      port: 465,
+      secure: true,
+      user: 'u@example.com',
+      pass: 'p',
+      from: 'u@example.com',
+      rejectUnauthorized: true,
+    });
+    expect(readSmtpSettings({ SMTP_HOST: 'h', SMTP_PORT: '2525', SMTP_FROM: '智慧缴费 <n@x.cn>' })).toMatchObject({ port: 2525, secure: false, from: '智慧缴费 <n@x.cn>' });
+    expect(readSmtpSettings({ SMTP_HOST: 'h' })).toBeNull(); // no sender
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * The receipt PDF as a person reads it: what it says (text layer) and what it shows (rendered
+ * pixels, each character of the names checked for a real glyph, not a box or a blank).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { renderReceiptPdf, type RenderableReceipt } from '../../../cloudfunctions/receipts/pdf';
+import { fen } from '../../../cloudfunctions/shared/domain/money';
+import { newReceipt } from '../../../cloudfunctions/shared/domain/receipt';
+import {
+  cellAt,
+  glyphCells,
+  judgeGlyphs,
+  missingGlyphCell,
+  pdfPageCount,
+  pdfText,
+  readQrCode,
+  renderPage,
+  requirePoppler,
+  similarity,
+  wordBoxes,
+  type GlyphCell,
+} from '../../integration/receipts/pdf-reading';
+
+jest.setTimeout(60_000);
+
+const at = new Date('2026-03-01T02:30:00Z');
+
+function receipt(overrides: { payerName?: string; lines?: number; watermark?: string } = {}): RenderableReceipt {
+  const count = overrides.lines ?? 2;
+  const names = ['学费', '住宿费', '教材费', '体检费', '军训服装费', '保险费', '考试费', '资料费', '实验费', '网络课程费'];
+  const lines = Array.from({ length: count }, (_, i) => ({
+    billId: `b${i}`,
+    term: '2026-2027-1',
+    academicYear: '2026-2027',
+    itemCode: `X${i}`,
+    itemName: names[i % names.length]!,
+    amount: fen(i === 0 ? 320000 : 120000),
+  }));
+  const fields = newReceipt({
+    order: {
+      _id: 'ord1',
+      studentId: 'stu1',
+      studentNo: '20260001',
+      outTradeNo: 'ZHJF20260301000000123456',
+      paidAt: at,
+      email: 'a@example.com',
+      total: fen(lines.reduce((sum, line) => sum + line.amount, 0)),
+      lines,
+    },
+    payer: { name: overrides.payerName ?? '刘䶮玥', studentNo: '20260001', idMasked: '3706**********123X' },
+    settings: {
+      title: '山东省非税收入统一票据（电子）',
+      receiptCode: '37060126',
+      payeeUnit: '计划财务处',
+      reviewer: '王㛃',
+      payee: '张堃',
+      watermark: overrides.watermark ?? '样张',
+    },
+    sequence: 42,
+    checkCode: 'AB3C4D',
+    transactionIdMasked: '4200****7890',
+    at,
+  });
+  return { _id: 'ord1', ...fields };
+}
+
+let tofu95: GlyphCell;
+
+beforeAll(async () => {
+  requirePoppler();
+  tofu95 = await missingGlyphCell(9.5);
+});
+
+describe('receipt PDF', () => {
+  let pdf: Buffer;
+
+  beforeAll(async () => {
+    pdf = await renderReceiptPdf(receipt(), { version: 'ISSUED', verifyUrl: '' });
+  });
+
+  it('says what a 财政电子票据 says: payer, 学号, number, amount in figures and in words, lines, signatories', () => {
+    const text = pdfText(pdf);
+    for (const expected of [
+      '山东省非税收入统一票据（电子）',
+      '票据代码：37060126',
+      '票据号码：0000000042',
+      'AB3C4D',
+      '开票日期：2026-03-01',
+      '交款人统一社会信用代码：3706**********123X',
+      '交款人：刘䶮玥',
+      '学号：20260001',
+      '学年：2026-2027',
+      '订单号：ZHJF20260301000000123456',
+      '交易号：4200****7890',
+      '学费',
+      '住宿费',
+      '3,200.00',
+      '1,200.00',
+      '金额合计（大写）',
+      '肆仟肆佰元整',
+      '¥4,400.00',
+      '收款单位（章）：计划财务处',
+      '复核人：王㛃',
+      '收款人：张堃',
+    ]) {
+      expect(text).toContain(expected);
+    }
+    expect(text).not.toContain('已冲红');
+    // The watermark: 样张 in large type across the page.
+    const big = wordBoxes(pdf).filter((word) => word.yMax - word.yMin > 50).map((word) => word.text);
+    expect(big.sort()).toEqual(['张', '样']);
+  });
+
+  it('draws every character of the names with a real glyph, including 䶮 㛃 堃 玥', () => {
+    const image = renderPage(pdf);
+    const cells = [...glyphCells(pdf, '刘䶮玥', image), ...glyphCells(pdf, '王㛃', image), ...glyphCells(pdf, '张堃', image)];
+    const verdicts = judgeGlyphs(cells, tofu95);
+    expect(verdicts.filter((v) => !v.ok)).toEqual([]);
+    // And they are different shapes (not one fallback glyph drawn for all of them).
+    const rare = cells.filter((cell) => '䶮㛃堃玥'.includes(cell.char));
+    expect(rare.map((cell) => cell.char).sort()).toEqual(['㛃', '䶮', '堃', '玥'].sort());
+    for (let i = 0; i < rare.length; i += 1) {
+      for (let j = i + 1; j < rare.length; j += 1) expect(similarity(rare[i]!, rare[j]!)).toBeLessThan(0.8);
+    }
+  });
+
+  it('embeds one subset font with a Unicode map, and stays one page under 100 KB', () => {
+    const fonts = execFileSync('pdffonts', ['-'], { input: pdf, encoding: 'utf8' });
+    const rows = fonts.split('\n').slice(2).filter((line) => line.trim() !== '');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/^[A-Z]{6}\+NotoSansHans-Regular\s+CID Type 0C\s+Identity-H\s+yes yes yes/);
+    expect(pdfPageCount(pdf)).toBe(1);
+    expect(pdf.length).toBeLessThanOrEqual(100 * 1024);
+  });
+
+  it('carries the verification data in a QR code that reads back from the rendered page', async () => {
+    const image = renderPage(pdf, 200);
+    expect(await readQrCode(image, 36, 30, 74)).toBe('ZHJF|37060126|0000000042|AB3C4D|20260301|440000');
+  });
+
+  it('is the same document when made again (a retry stores the same file)', async () => {
+    const again = await renderReceiptPdf(receipt(), { version: 'ISSUED', verifyUrl: '' });
+    expect(again.equals(pdf)).toBe(true);
+  });
+
+  it('marks a voided receipt 已冲红, and a production receipt has no watermark', async () => {
+    const voided = await renderReceiptPdf({ ...receipt(), status: 'VOIDED', voidedAt: new Date('2026-03-05T02:00:00Z') }, { version: 'VOIDED', verifyUrl: '' });
+    expect(pdfText(voided)).toContain('已冲红');
+    expect(pdfText(voided)).toContain('本票据已冲红（2026-03-05），不再作为缴费凭证。');
+    const production = await renderReceiptPdf(receipt({ watermark: '' }), { version: 'ISSUED', verifyUrl: '' });
+    expect(wordBoxes(production).filter((word) => word.yMax - word.yMin > 50)).toEqual([]);
+  });
+
+  it('fits an order of ten bills on one page', async () => {
+    const long = await renderReceiptPdf(receipt({ lines: 10 }), { version: 'ISSUED', verifyUrl: '' });
+    expect(pdfPageCount(long)).toBe(1);
+    const text = pdfText(long);
+    expect(text).toContain('网络课程费');
+    expect(text).toContain('壹万肆仟元整');
+    expect(text).toContain('¥14,000.00');
+    expect(long.length).toBeLessThanOrEqual(100 * 1024);
+  });
+});
+
+describe('the glyph check bites', () => {
+  it('fails a name the font cannot draw: the text layer loses it and the page shows boxes', async () => {
+    const broken = await renderReceiptPdf(receipt({ payerName: '김민' }), { version: 'ISSUED', verifyUrl: '' });
+    expect(pdfText(broken)).not.toContain('김민');
+    // Where the name is printed (after the label 交款人：), the cells hold the missing-glyph box.
+    const label = wordBoxes(broken).find((word) => word.text.startsWith('交款人：'))!;
+    const em = label.yMax - label.yMin;
+    const image = renderPage(broken);
+    const cells = ['김', '민'].map((char, i) => cellAt(image, char, label.xMin + (4 + i) * em, label.yMin, em));
+    expect(judgeGlyphs(cells, tofu95).map((v) => v.why)).toEqual(['missing-glyph box', 'missing-glyph box']);
+  });
+
+  it('fails blank cells (a font that draws nothing)', async () => {
+    const image = renderPage(await renderReceiptPdf(receipt(), { version: 'ISSUED', verifyUrl: '' }));
+    // An empty stretch of paper right of the payer line.
+    const blank = cellAt(image, '?', 300, 132, 9.5);
+    expect(judgeGlyphs([blank], tofu95)[0]!.why).toBe('blank');
+  });
+
+  it('tells the box from real glyphs at every size the receipt uses', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'zhjf-glyph-'));
+    try {
+      const { default: PDFDocument } = await import('pdfkit');
+      const { receiptFontPath } = await import('../../../cloudfunctions/receipts/pdf');
+      for (const size of [9.5, 10.5, 17]) {
+        const doc = new PDFDocument({ size: [300, 80], margin: 0 });
+        const chunks: Buffer[] = [];
+        doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+        const done = new Promise<void>((resolve) => doc.on('end', () => resolve()));
+        doc.registerFont('sc', receiptFontPath()).font('sc').fontSize(size).fillColor('#111111');
+        doc.text('䶮\uE000㛃가', 20.37, 20.61, { lineBreak: false });
+        doc.end();
+        await done;
+        const file = path.join(dir, `${size}.pdf`);
+        writeFileSync(file, Buffer.concat(chunks));
+        const image = renderPage(Buffer.concat(chunks));
+        const cells = Array.from('䶮\uE000㛃가').map((char, i) => cellAt(image, char, 20.37 + i * size, 20.61, size));
+        expect(judgeGlyphs(cells, await missingGlyphCell(size)).map((v) => v.ok)).toEqual([true, false, true, false]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
