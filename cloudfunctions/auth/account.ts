@@ -7,7 +7,7 @@ import { hashPassword, verifyPassword } from '../shared/security';
 import type { Profile } from '../shared/contracts/auth';
 import { identityHash } from './deps';
 import { assertAcceptablePassword } from './identify';
-import { lockedForOwner, tooFrequent } from './sign-in';
+import { lockedForOwner, tooFrequent } from './throttle';
 import {
   accountCounterId,
   clearCounter,

@@ -1,9 +1,8 @@
-import { lookupHasher, identityHmacKey } from '../shared/security';
-import type { LookupHashFn } from '../shared/domain/student';
+import { identityHmacKey, lookupHasher, type LookupPurpose } from '../shared/security';
 
 /** The keyed hash for ID numbers, phone numbers and account names, keyed from the environment. */
-export function identityHash(): LookupHashFn & ((purpose: 'login', value: string) => string) {
-  return lookupHasher(identityHmacKey()) as LookupHashFn & ((purpose: 'login', value: string) => string);
+export function identityHash(): (purpose: LookupPurpose, value: string) => string {
+  return lookupHasher(identityHmacKey());
 }
 
 /** How long things last. */

@@ -4,7 +4,7 @@
  * flow does not tell a stranger whether an account exists or has a phone.
  */
 import { AppError, transaction, type RequestContext } from '../shared/runtime';
-import { maskName } from '../shared/runtime/mask';
+import { maskName } from '../shared/domain/mask';
 import { passwordContextOf, type StudentDoc } from '../shared/domain/student';
 import { PASSWORD_RULES_TEXT } from '../shared/domain/password-policy';
 import { hashPassword } from '../shared/security';
@@ -12,7 +12,7 @@ import type { ForgotVerified } from '../shared/contracts/auth';
 import { identityHash, RESET_TTL_MS } from './deps';
 import { assertAcceptablePassword, identify, type AccountKind } from './identify';
 import { exchangePhoneCode } from './phone';
-import { checkOpenidGate, recordOpenidFailure } from './sign-in';
+import { checkOpenidGate, recordOpenidFailure } from './throttle';
 import { withOpenid } from './setup';
 import {
   accountCounterId,

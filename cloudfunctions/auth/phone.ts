@@ -1,6 +1,6 @@
 import { AppError, type RequestContext } from '../shared/runtime';
 import { phoneKey } from '../shared/domain/student';
-import { maskPhone } from '../shared/runtime/mask';
+import { maskPhone } from '../shared/domain/mask';
 import { markPhoneCodeUsed } from './store';
 
 export interface VerifiedPhone {

@@ -1,66 +1,21 @@
+/** 登录: 证件号 → 下一步, and sign-in by 学号 or 证件号 with the password. */
 import { AppError, type RequestContext } from '../shared/runtime';
+import { maskIdNumber } from '../shared/domain/mask';
 import { parseIdNumber } from '../shared/domain/id-number';
 import { ID_NUMBER_ERROR_CODES } from '../shared/domain/student';
-import { maskedIdentityOf } from './views';
-import { maskIdNumber } from '../shared/runtime/mask';
-import {
-  accountGate,
-  afterAccountFailure,
-  afterOpenidFailure,
-  describeWait,
-  liveAccountFailures,
-  liveOpenidFailures,
-  openidGate,
-  retryAfterSeconds,
-  ACCOUNT_RULES,
-  type Gate,
-} from '../shared/domain/sign-in-throttle';
-import { spendVerificationTime, verifyPassword, hashPassword } from '../shared/security';
+import { accountGate, afterAccountFailure, liveAccountFailures, ACCOUNT_RULES } from '../shared/domain/sign-in-throttle';
+import { hashPassword, spendVerificationTime, verifyPassword } from '../shared/security';
 import type { IdNumberChecked, SignInResult } from '../shared/contracts/auth';
 import { DEVICE_TTL_MS, identityHash, SESSION_TTL_MS, SETUP_TTL_MS } from './deps';
 import { identify, type AccountKind } from './identify';
-import {
-  clearCounter,
-  loadCounters,
-  openidCounterId,
-  grantSession,
-  saveFailure,
-  startPending,
-  updateStudent,
-  type AttemptDoc,
-} from './store';
+import { clearCounter, grantSession, loadCounters, openidCounterId, saveFailure, startPending, updateStudent } from './store';
+import { checkOpenidGate, lockedForOwner, recordOpenidFailure, tooFrequent } from './throttle';
+import { maskedIdentityOf } from './views';
 
 export async function checkIdNumber(request: { idNumber: string }, ctx: RequestContext): Promise<IdNumberChecked> {
   const parsed = parseIdNumber(request.idNumber, ctx.now());
   if (!parsed.ok) throw new AppError(ID_NUMBER_ERROR_CODES[parsed.problem]);
   return { idNumber: maskIdNumber(parsed.id), converted: parsed.converted };
-}
-
-export function tooFrequent(gate: Extract<Gate, { kind: 'wait' | 'locked' }>, what = '尝试过于频繁'): AppError {
-  return new AppError('RATE_LIMITED', `${what}，请 ${describeWait(gate.retryAfterMs)}后再试`, {
-    retryAfterSeconds: retryAfterSeconds(gate.retryAfterMs),
-  });
-}
-
-export function lockedForOwner(retryAfterMs: number): AppError {
-  return new AppError(
-    'ACCOUNT_LOCKED',
-    `密码错误次数过多，账号已临时锁定。请 ${describeWait(retryAfterMs)}后再试，或通过“忘记密码”验证手机号后重设密码`,
-    { retryAfterSeconds: retryAfterSeconds(retryAfterMs) },
-  );
-}
-
-/** Refuses the attempt when the WeChat account has failed too often. */
-export function checkOpenidGate(counters: Map<string, AttemptDoc>, openid: string, now: Date): void {
-  const gate = openidGate(counters.get(openidCounterId(openid)) ?? null, now);
-  if (gate.kind !== 'open') throw tooFrequent(gate, '当前微信账号验证失败次数过多');
-}
-
-export async function recordOpenidFailure(ctx: RequestContext, counters: Map<string, AttemptDoc>, openid: string): Promise<void> {
-  const id = openidCounterId(openid);
-  const previous = counters.get(id);
-  const now = ctx.now();
-  await saveFailure(ctx.db, id, previous, liveOpenidFailures(previous ?? null, now), afterOpenidFailure(previous ?? null, now));
 }
 
 export async function signIn(

@@ -1,6 +1,6 @@
 import type { MaskedIdentity } from '../shared/contracts/auth';
 import type { StudentDoc } from '../shared/domain/student';
-import { maskName } from '../shared/runtime/mask';
+import { maskName } from '../shared/domain/mask';
 
 /** What a student is shown to confirm it is them (first sign-in) and on 我的: name and ID masked. */
 export function maskedIdentityOf(student: StudentDoc): MaskedIdentity {

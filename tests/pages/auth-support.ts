@@ -4,6 +4,7 @@
  * typing into TDesign inputs, WeChat's privacy consent, and confirm dialogs.
  */
 import http from 'node:http';
+import { config } from '../../miniprogram/config/index';
 import { idCheckDigit } from '../../cloudfunctions/shared/domain/id-number';
 import type { OpenedPage } from './harness';
 import { recordedCalls } from './wx-fake';
@@ -16,7 +17,7 @@ const added: { api: string; options: Record<string, unknown> }[] = [];
 export const addedCalls = (api: string) => added.filter((call) => call.api === api);
 
 export function post<T = any>(path: string, body: unknown, openid?: string): Promise<{ status: number; json: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const url = `${process.env.LOCAL_CLOUD_URL}${path}`;
+  const url = new URL(`${config.localCloudBaseUrl}${path}`);
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (openid) headers['x-wx-openid'] = openid;
@@ -155,8 +156,13 @@ export function installPrivacy(): { agreed(): boolean } {
 /** Taps the privacy dialog's 同意 (WeChat's agreePrivacyAuthorization button) or 拒绝. */
 export async function answerPrivacy(page: OpenedPage, answer: 'agree' | 'disagree'): Promise<void> {
   await page.waitForText('用户隐私保护提示');
-  if (answer === 'agree') page.find('#privacy-agree').dispatchEvent('agreeprivacyauthorization', { detail: {} });
-  else await page.tap('#privacy-disagree');
+  if (answer === 'agree') {
+    const agree = page.find('#privacy').querySelector('#privacy-agree');
+    if (!agree) throw new Error('the privacy dialog has no 同意 button');
+    agree.dispatchEvent('agreeprivacyauthorization', { detail: {} });
+  } else {
+    await page.tapText('拒绝');
+  }
   await tick();
   await tick();
 }

@@ -112,7 +112,7 @@ export function defineFunction<C extends Contract>(cloud: WxCloud, definition: F
       const at = now();
       const granted = await checkAccess(spec.access, caller, record, db, at);
       if (granted instanceof AppError) {
-        log.warn('access refused', { action, code: granted.code });
+        log.warn('access refused', { action, errorCode: granted.code });
         return failure(granted.code, granted.message);
       }
       const parsed = spec.request.parse(routed.payload);
@@ -135,7 +135,7 @@ export function defineFunction<C extends Contract>(cloud: WxCloud, definition: F
       return { ok: true, data };
     } catch (error) {
       if (error instanceof AppError) {
-        log.info('action refused', { action, code: error.code });
+        log.info('action refused', { action, errorCode: error.code });
         return failure(error.code, error.message, error.details);
       }
       log.error('action failed', { action, error });

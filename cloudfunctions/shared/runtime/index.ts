@@ -4,5 +4,5 @@ export * from './platform';
 export * from './sessions';
 export { now, installClock } from './clock';
 export { createLogger, installLogSink, type Logger } from './log';
-export * from './mask';
+export * from '../domain/mask';
 export * from './db';

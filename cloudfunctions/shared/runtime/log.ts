@@ -1,4 +1,4 @@
-import { scrubPersonalData } from './mask';
+import { scrubPersonalData } from '../domain/mask';
 
 /**
  * Structured logs, one JSON line each, scrubbed of ID and phone numbers before they leave the
@@ -26,7 +26,8 @@ export function installLogSink(sink: Sink | undefined): void {
   (globalThis as Record<symbol, Sink | undefined>)[SINK_KEY] = sink;
 }
 
-const SECRET_FIELDS = /password|secret|token|session_?key|code$/i;
+// Phone-number codes are named `code`/`phoneCode` in requests; error codes are logged as `errorCode`.
+const SECRET_FIELDS = /password|secret|token|session_?key|^code$|phoneCode/i;
 
 function redactSecrets(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== 'object') return value;

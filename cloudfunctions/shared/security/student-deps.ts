@@ -1,5 +1,5 @@
 import type { StudentPreparationDeps } from '../domain/student';
-import { maskIdNumber, maskPhone } from '../runtime/mask';
+import { maskIdNumber, maskPhone } from '../domain/mask';
 import { lookupHasher } from './hmac';
 import { hashPassword } from './password-hash';
 import { identityHmacKey } from './secrets';

@@ -1,7 +1,7 @@
 import { normalizeMainlandMobile, normalizeStudentNo, prepareStudent, type StudentInput } from '../../../cloudfunctions/shared/domain/student';
 import { hashPassword, verifyPassword } from '../../../cloudfunctions/shared/security/password-hash';
 import { lookupHasher } from '../../../cloudfunctions/shared/security/hmac';
-import { maskIdNumber, maskPhone } from '../../../cloudfunctions/shared/runtime/mask';
+import { maskIdNumber, maskPhone } from '../../../cloudfunctions/shared/domain/mask';
 
 const FAST = { logN: 10, r: 8, p: 1 };
 const NOW = new Date('2025-03-03T01:00:00Z');

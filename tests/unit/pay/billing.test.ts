@@ -21,7 +21,7 @@ import {
 } from '../../../cloudfunctions/shared/domain/billing';
 import { fen } from '../../../cloudfunctions/shared/domain/money';
 import type { BillDoc, OrderDoc } from '../../../cloudfunctions/shared/domain/records';
-import { maskReference } from '../../../cloudfunctions/shared/runtime/mask';
+import { maskReference } from '../../../cloudfunctions/shared/domain/mask';
 
 const NOW = new Date('2026-11-28T02:03:04Z'); // 10:03:04 Beijing
 const MIN = 60_000;

@@ -1,4 +1,4 @@
-import { maskIdNumber, maskName, maskPhone, maskReference, scrubPersonalData } from '../../../cloudfunctions/shared/runtime/mask';
+import { maskIdNumber, maskName, maskPhone, maskReference, scrubPersonalData } from '../../../cloudfunctions/shared/domain/mask';
 
 describe('masking personal data', () => {
   it('masks an ID number keeping the first and last four characters', () => {

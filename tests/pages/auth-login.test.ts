@@ -1,0 +1,147 @@
+/**
+ * 登录: the 学号 / 证件号 switch, 证件号 → 下一步 → 密码, the messages a student sees, and where a
+ * successful sign-in leads — against the local cloud.
+ */
+import { openPage, requestsSettled, type OpenedPage } from './harness';
+import { clearRecordedCalls, recordedCalls } from './wx-fake';
+import { auth, createStudent, newDevice, phoneCode, type, urlsOf } from './auth-support';
+
+const FILE = 1;
+let page: OpenedPage;
+
+beforeEach(() => {
+  clearRecordedCalls();
+  newDevice();
+});
+
+afterEach(async () => {
+  await page?.close();
+});
+
+const authActions = () => recordedCalls('request').map((call) => (call.options.data as { action?: string }).action);
+
+test('学号 is the default; 证件号登录 asks for the ID number first, with 下一步 and no password yet', async () => {
+  page = await openPage('pages/login/index');
+  await page.waitForText('学号登录');
+  expect(page.text()).toContain('学号');
+  expect(page.text()).toContain('密码');
+  expect(page.text()).toContain('登录');
+  expect(page.root.querySelector('#password')).toBeTruthy();
+
+  await page.tapText('证件号登录');
+  await page.waitForText('下一步');
+  expect(page.root.querySelector('#id-number')).toBeTruthy();
+  expect(page.root.querySelector('#password')).toBeFalsy();
+  expect(page.root.querySelector('#student-no')).toBeFalsy();
+
+  await page.tapText('学号登录');
+  await page.waitForText('忘记密码');
+  expect(page.root.querySelector('#student-no')).toBeTruthy();
+  expect(page.root.querySelector('#next-button')).toBeFalsy();
+});
+
+test('下一步 explains a wrong ID number, then shows it masked with the password field', async () => {
+  page = await openPage('pages/login/index');
+  await page.tapText('证件号登录');
+
+  await page.tap('#next-button');
+  await page.waitForText('请输入证件号');
+  expect(recordedCalls('request')).toHaveLength(0);
+
+  await type(page, '#id-number', '11010519491231002Y');
+  await page.tap('#next-button');
+  await page.waitForText('证件号应为 18 位');
+
+  await type(page, '#id-number', '110105194912310021');
+  await page.tap('#next-button');
+  await page.waitForText('证件号校验位不正确');
+
+  await type(page, '#id-number', '370602199902301236');
+  await page.tap('#next-button');
+  await page.waitForText('出生日期不存在');
+  expect(page.root.querySelector('#password')).toBeFalsy();
+
+  // Typed the way people do: spaces and a lower-case x.
+  await type(page, '#id-number', '110105 19491231 002x');
+  await page.tap('#next-button');
+  await page.waitForText('1101**********002X');
+  expect(page.root.querySelector('#password')).toBeTruthy();
+  expect(page.text()).toContain('登录');
+  expect(page.text()).not.toContain('出生日期不存在');
+  expect(authActions()).toEqual(['checkIdNumber', 'checkIdNumber', 'checkIdNumber', 'checkIdNumber']);
+
+  await page.tap('#change-id');
+  await page.waitForText('下一步');
+});
+
+test('a wrong password shows 账号或密码错误; empty fields are caught before asking the server', async () => {
+  const student = await createStudent(FILE);
+  page = await openPage('pages/login/index');
+  await page.tap('#sign-in-button');
+  await page.waitForText('请输入学号');
+  await type(page, '#student-no', student.studentNo);
+  await page.tap('#sign-in-button');
+  await page.waitForText('请输入密码');
+  expect(recordedCalls('request')).toHaveLength(0);
+
+  await type(page, '#password', 'not-my-password');
+  await page.tap('#sign-in-button');
+  await page.waitForText('账号或密码错误');
+  expect(urlsOf('redirectTo')).toEqual([]);
+  expect(urlsOf('switchTab')).toEqual([]);
+});
+
+test('the initial password leads to 首次登录', async () => {
+  const student = await createStudent(FILE);
+  page = await openPage('pages/login/index');
+  await type(page, '#student-no', student.studentNo);
+  await type(page, '#password', student.initialPassword);
+  await page.tap('#sign-in-button');
+  await requestsSettled();
+  expect(urlsOf('redirectTo')).toEqual(['/pages/setup/index']);
+});
+
+test('by 证件号: 下一步, the password, and on to 首次登录', async () => {
+  const student = await createStudent(FILE);
+  page = await openPage('pages/login/index');
+  await page.tapText('证件号登录');
+  await type(page, '#id-number', student.idNumber);
+  await page.tap('#next-button');
+  await page.waitForText(`${student.idNumber.slice(0, 4)}**********${student.idNumber.slice(-4)}`);
+  await type(page, '#password', student.initialPassword);
+  await page.tap('#sign-in-button');
+  await requestsSettled();
+  expect(urlsOf('redirectTo')).toEqual(['/pages/setup/index']);
+});
+
+test('a WeChat account new to the student is sent to verify the phone; a verified one goes to 账单缴费', async () => {
+  const student = await createStudent(FILE, { completed: { password: 'Qiming#2025', phone: '13905350101' } });
+  const openid = newDevice();
+  page = await openPage('pages/login/index');
+  await type(page, '#student-no', student.studentNo);
+  await type(page, '#password', 'Qiming#2025');
+  await page.tap('#sign-in-button');
+  await requestsSettled();
+  expect(urlsOf('redirectTo')).toEqual([`/pages/setup/index?mode=device&phone=${encodeURIComponent('139****0101')}`]);
+  await page.close();
+
+  // This WeChat account verifies the phone (as the setup page would), then signs in again.
+  expect((await auth(openid, 'verifyDevice', { phoneCode: await phoneCode('13905350101') })).ok).toBe(true);
+  await auth(openid, 'signOut');
+  clearRecordedCalls();
+  page = await openPage('pages/login/index');
+  await type(page, '#student-no', student.studentNo);
+  await type(page, '#password', 'Qiming#2025');
+  await page.tap('#sign-in-button');
+  await requestsSettled();
+  expect(urlsOf('switchTab')).toEqual(['/pages/bills/index']);
+  expect((await auth(openid, 'status')).data.signedIn).toBe(true);
+});
+
+test('opens with the account filled in, and 忘记密码 opens its page', async () => {
+  page = await openPage('pages/login/index', { by: 'studentNo', account: '2601999' });
+  await page.waitForText('忘记密码');
+  expect(page.root.instance.data.studentNo).toBe('2601999');
+  await page.tapText('忘记密码');
+  expect(urlsOf('navigateTo')).toEqual(['/pages/forgot/index']);
+});
