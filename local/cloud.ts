@@ -7,7 +7,7 @@ import { installClock, installLogSink, type Database, type FunctionMain, type Wx
 import { openLocalDatabase, type LocalDatabase } from './db';
 import { listFunctionNames, loadFunction, readFunctionConfig, type FunctionSource } from './functions';
 import { LocalStorage } from './storage';
-import { applyInvocationContext, providerApiOf, type ProviderApi } from './wx-internals';
+import { applyInvocationContext, providerApiOf, routeCallFunction, type ProviderApi } from './wx-internals';
 
 export interface LocalCloudOptions {
   /** Where the database files and storage live; data survives restarts. */
@@ -68,6 +68,8 @@ export class LocalCloud {
   readonly appid: string;
   readonly clock: LocalClock;
   readonly storage: LocalStorage;
+  /** Where this cloud keeps its database, storage and sandbox state. */
+  readonly dataDir: string;
   baseUrl = 'http://127.0.0.1';
 
   private readonly mains = new Map<string, FunctionMain>();
@@ -85,6 +87,7 @@ export class LocalCloud {
     this.env = options.env ?? 'local-dev';
     this.appid = options.appid ?? 'wxlocal0000000000';
     this.clock = clock;
+    this.dataDir = options.dataDir;
     this.storage = new LocalStorage(options.dataDir, this.env, () => this.baseUrl, () => this.clock.nowMs());
     this.functionNames = listFunctionNames();
   }
@@ -119,14 +122,16 @@ export class LocalCloud {
         this.dispatch(this.payApis, 'cloudPay', api, JSON.parse(data.toString('utf8')) as Record<string, unknown>),
       callWXOpenAPI: async ({ api, data }: { api: string; data: Buffer }) =>
         this.dispatch(this.openApis, 'openapi', api, { raw: data }),
-      // A function calling a function: the caller's identity follows, and SOURCE gains ',scf'.
-      callFunction: async ({ name, data }: { name: string; data?: unknown }) => {
-        const parent = this.invocations.getStore();
-        const source = parent?.source ? `${parent.source},scf` : 'scf';
-        if (!this.hasFunction(name)) throw { errCode: -501000, errMsg: `FunctionName parameter could not be found: ${name}` };
-        return { result: await this.invoke(name, data ?? {}, { ...parent?.caller, source }), requestId: 'local' };
-      },
     } satisfies Partial<ProviderApi>);
+    // A function calling a function: the caller's identity follows, and SOURCE gains ',scf'.
+    routeCallFunction(async (name, data) => {
+      const parent = this.invocations.getStore();
+      const source = parent?.source ? `${parent.source},scf` : 'scf';
+      if (!this.hasFunction(name)) {
+        throw { code: 'FUNCTION_NOT_FOUND', message: `FunctionName parameter could not be found: ${name}` };
+      }
+      return this.invoke(name, data, { ...parent?.caller, source });
+    });
   }
 
   private async dispatch(table: Map<string, WxApiHandler>, kind: string, api: string, request: Record<string, unknown>) {

@@ -39,6 +39,23 @@ export function providerApiOf(cloud: WxCloud): ProviderApi {
   return api;
 }
 
+/**
+ * `cloud.callFunction` does not go through provider.api: it calls the node-sdk CloudBase
+ * instance's own `callFunction`, which resolves to `{ result, requestId }`. Swapping it on the
+ * class reaches every instance the SDK makes (one per env).
+ */
+export function routeCallFunction(handler: (name: string, data: unknown) => Promise<unknown>): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { CloudBase } = require('@cloudbase/node-sdk/dist/cloudbase') as { CloudBase?: { prototype: Record<string, unknown> } };
+  if (!CloudBase || typeof CloudBase.prototype.callFunction !== 'function') {
+    throw new Error('wx-server-sdk internals moved: CloudBase.prototype.callFunction not found; the local cloud needs updating');
+  }
+  CloudBase.prototype.callFunction = async (options: { name: string; data?: unknown }) => ({
+    result: await handler(options.name, options.data ?? {}),
+    requestId: 'local',
+  });
+}
+
 const CONTEXT_KEYS = ['WX_OPENID', 'WX_APPID', 'WX_UNIONID', 'WX_CLIENTIP', 'WX_CLIENTIPV6', 'WX_SOURCE'];
 
 export interface InvocationContext {
@@ -63,7 +80,8 @@ export function applyInvocationContext(context: InvocationContext): void {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
-  process.env.WX_CONTEXT_KEYS = CONTEXT_KEYS.filter((key) => values[key] !== undefined).join(',');
+  // The platform always sets this list; when it is empty getWXContext() returns {} without SOURCE.
+  process.env.WX_CONTEXT_KEYS = CONTEXT_KEYS.filter((key) => values[key] !== undefined).join(',') || 'WX_SOURCE';
   process.env.TCB_ENV = context.env;
   if (context.source) process.env.TCB_SOURCE = context.source;
   else delete process.env.TCB_SOURCE;

@@ -3,7 +3,7 @@
  * package.json and config.json) and packs miniprogram_npm for the mini program. Both are outputs,
  * not committed.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { FUNCTIONS_ROOT, PROJECT_ROOT, listFunctionNames } from '../local/functions';
@@ -14,6 +14,19 @@ function externalsOf(fn: string): string[] {
   const manifest = JSON.parse(readFileSync(path.join(FUNCTIONS_ROOT, fn, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
   return Object.keys(manifest.dependencies ?? {});
 }
+
+/**
+ * Files a function needs beside its index.js. The receipts font ships as one file (8 MB) rather
+ * than the whole font package (41 MB, five weights) to keep the deployed function small.
+ */
+const FUNCTION_ASSETS: Record<string, { from: () => string; to: string }[]> = {
+  receipts: [
+    {
+      from: () => path.join(path.dirname(require.resolve('@embedpdf/fonts-sc')), '..', 'fonts', 'NotoSansHans-Regular.otf'),
+      to: 'fonts/NotoSansHans-Regular.otf',
+    },
+  ],
+};
 
 export async function buildFunctions(names: string[] = listFunctionNames()): Promise<{ name: string; bytes: number }[]> {
   const results = [];
@@ -32,6 +45,11 @@ export async function buildFunctions(names: string[] = listFunctionNames()): Pro
       logLevel: 'warning',
       legalComments: 'none',
     });
+    for (const asset of FUNCTION_ASSETS[name] ?? []) {
+      const target = path.join(FUNCTIONS_ROOT, name, asset.to);
+      mkdirSync(path.dirname(target), { recursive: true });
+      copyFileSync(asset.from(), target);
+    }
     const bytes = Object.values(result.metafile.outputs).reduce((sum, out) => sum + out.bytes, 0);
     results.push({ name, bytes });
   }

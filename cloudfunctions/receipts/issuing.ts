@@ -5,7 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { ReceiptIssued, ReceiptState, ReceiptSweepReport } from '../shared/contracts/receipts';
-import { maskReference } from '../shared/runtime/mask';
+import { maskReference } from '../shared/domain/mask';
 import {
   AppError,
   collection,

@@ -45,12 +45,6 @@ export interface LocalMail {
 
 const installed = new WeakMap<LocalCloud, LocalMail>();
 
-/** The cloud's data folder (LocalCloud keeps its options private). */
-function dataDirOf(cloud: LocalCloud): string | null {
-  const options = (cloud as unknown as { options?: { dataDir?: unknown } }).options;
-  return typeof options?.dataDir === 'string' ? options.dataDir : null;
-}
-
 export function localMailOf(cloud: LocalCloud): LocalMail | undefined {
   return installed.get(cloud);
 }
@@ -75,7 +69,7 @@ export function installLocalMail(cloud: LocalCloud, http: LocalCloudServer | nul
   for (const [name, value] of Object.entries(LOCAL_RECEIPT_ENV)) setDefault(name, value);
 
   const external = Boolean(process.env.SMTP_HOST);
-  const dataDir = dataDirOf(cloud);
+  const dataDir = cloud.dataDir;
   const dir = options.dir ?? (dataDir ? path.join(dataDir, 'mail') : undefined);
   let server: LocalMailServer | null = null;
 

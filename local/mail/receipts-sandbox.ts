@@ -5,6 +5,7 @@
  * `{ name?, studentNo?, email? }`); each call adds one PAID order (body `lines?: [{ itemCode,
  * itemName, amount }]`, amounts in fen; `email?` for the order) and issues its receipt through the
  * receipts function, as the payment code will. Answers `{ studentNo, orderId, receipt }`.
+ * `{ order: false }` only signs the account in (a student with no receipts yet).
  */
 import { collection, type SessionDoc } from '../../cloudfunctions/shared/runtime';
 import type { StudentDoc } from '../../cloudfunctions/shared/domain/student';
@@ -13,6 +14,7 @@ import { HttpError, type LocalCloudServer } from '../server';
 import { insertPaidOrderDirectly, insertStudentWithSession, type FixtureLine, type FixtureStudent } from './paid-orders';
 
 interface PaidOrderRequest {
+  order?: unknown;
   name?: unknown;
   studentNo?: unknown;
   email?: unknown;
@@ -48,15 +50,17 @@ export function installReceiptsSandbox(cloud: LocalCloud, server: LocalCloudServ
     const at = cloud.clock.now();
     const session = await collection<SessionDoc>(db, 'sessions').findById(openid);
     const existing = session && new Date(session.expiresAt) > at ? await collection<StudentDoc>(db, 'students').findById(session.studentId) : null;
-    const email = optionalText(request.email, 'email', 100);
+    // '' means "no email given"; otherwise an address (not checked here: the receipts function does).
+    const email = request.email === '' ? '' : optionalText(request.email, 'email', 100);
     const student: FixtureStudent = existing
       ? { studentId: existing._id, openid, studentNo: existing.studentNo, name: existing.name, idMasked: existing.idMasked, email: existing.email }
       : await insertStudentWithSession(db, at, {
           openid,
           ...(optionalText(request.name, 'name', 30) ? { name: optionalText(request.name, 'name', 30) } : {}),
           ...(optionalText(request.studentNo, 'studentNo', 20) ? { studentNo: optionalText(request.studentNo, 'studentNo', 20) } : {}),
-          ...(email !== undefined ? { email } : {}),
+          ...(email !== undefined ? { email: email || null } : {}),
         });
+    if (request.order === false) return { studentNo: student.studentNo, orderId: null, receipt: null };
     const lines = parseLines(request.lines);
     const order = await insertPaidOrderDirectly(db, student, at, { ...(lines ? { lines } : {}), ...(email !== undefined ? { email } : {}) });
     // As the payment code will: from another function, during this account's call.

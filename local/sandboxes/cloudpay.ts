@@ -27,6 +27,7 @@ import path from 'node:path';
 import type { LocalCloud } from '../cloud';
 import { HttpError, type LocalCloudServer } from '../server';
 import { installBillingTestRoutes } from '../seed/bills';
+import { decodeOpenApiRequest, openApiJson } from './openapi';
 
 /** The 子商户号 the sandbox's cloudPay is bound to (PAY_SUB_MCH_ID defaults to it locally). */
 export const SANDBOX_SUB_MCH_ID = '1900000109';
@@ -157,6 +158,16 @@ export interface CloudPaySandbox {
   readonly calls: Readonly<Record<CloudPayApiName, number>>;
   /** Forgets every fault and callback setting (not the orders). */
   resetControls(): void;
+  /** 订阅消息 sent through subscribeMessage.send (the 缴费成功 message), oldest first. */
+  subscribeMessages(): SentSubscribeMessage[];
+}
+
+export interface SentSubscribeMessage {
+  touser: string;
+  templateId: string;
+  page: string | null;
+  data: Record<string, { value: string }>;
+  sentAtMs: number;
 }
 
 const sandboxes = new WeakMap<LocalCloud, CloudPaySandbox>();
@@ -213,6 +224,7 @@ function transportTimeout(api: string): Error & { errCode: number; errMsg: strin
 class Sandbox implements CloudPaySandbox {
   readonly subMchId = SANDBOX_SUB_MCH_ID;
   readonly deliveries: DeliveryRecord[] = [];
+  readonly sentMessages: SentSubscribeMessage[] = [];
   readonly calls: Record<CloudPayApiName, number> = {
     unifiedOrder: 0,
     queryOrder: 0,
@@ -752,6 +764,10 @@ class Sandbox implements CloudPaySandbox {
     return [...this.byTradeNo.values()].map((order) => JSON.parse(JSON.stringify(order)) as SandboxOrder);
   }
 
+  subscribeMessages(): SentSubscribeMessage[] {
+    return this.sentMessages.map((message) => ({ ...message }));
+  }
+
   resetControls(): void {
     this.faults = new Map();
     this.mode = 'auto';
@@ -764,12 +780,11 @@ class Sandbox implements CloudPaySandbox {
 }
 
 /**
- * How a callback invocation looks to the function: SOURCE wx_paycallback. The payer's openid is
- * passed too, because wx-server-sdk's getWXContext() reports nothing at all (not even SOURCE or
- * ENV) for an invocation whose context names no WX_* key.
+ * How a callback invocation looks to the function: SOURCE wx_paycallback and no user identity (the
+ * payer is named in the event, which the function checks against its own order).
  */
-function callbackCaller(event: CallbackEvent): { source: string; openid: string } {
-  return { source: 'wx_paycallback', openid: str(event.subOpenid) || str(event.openid) || 'wxpay-notify' };
+function callbackCaller(_event: CallbackEvent): { source: string } {
+  return { source: 'wx_paycallback' };
 }
 
 const TRADE_STATE_DESC: Record<SandboxTradeState, string> = {
@@ -828,13 +843,6 @@ function statementRow(input: {
 
 // ---- installation -----------------------------------------------------------------------------
 
-/** The local cloud's data folder (where the sandbox keeps its journal). */
-function dataDirOf(cloud: LocalCloud): string {
-  const options = (cloud as unknown as { options?: { dataDir?: string } }).options;
-  if (!options?.dataDir) throw new Error('the local cloud has no data folder');
-  return options.dataDir;
-}
-
 function applyPayEnvDefaults(): void {
   for (const [name, value] of Object.entries(LOCAL_PAY_ENV_DEFAULTS)) {
     if (!process.env[name]) process.env[name] = value;
@@ -844,7 +852,7 @@ function applyPayEnvDefaults(): void {
 /** cloudPay sandbox (unifiedOrder, queryOrder, closeOrder, refund, queryRefund, downloadBill, paying, callbacks). */
 export function installCloudPaySandbox(cloud: LocalCloud, server: LocalCloudServer | null): void {
   applyPayEnvDefaults();
-  const dir = path.join(dataDirOf(cloud), 'sandbox');
+  const dir = path.join(cloud.dataDir, 'sandbox');
   mkdirSync(dir, { recursive: true });
   const sandbox = new Sandbox(cloud, path.join(dir, 'cloudpay.jsonl'));
   sandboxes.set(cloud, sandbox);
@@ -869,6 +877,30 @@ export function installCloudPaySandbox(cloud: LocalCloud, server: LocalCloudServ
     const paid = await sandbox.pay(pkg, { openid });
     if (sandbox.callbackDelayMs === 0) await sandbox.settle();
     return { errMsg: 'requestPayment:ok', outTradeNo: paid.outTradeNo };
+  });
+
+  // 订阅消息: the 缴费成功 message the pay functions send once per paid order, recorded here.
+  cloud.registerOpenApi('subscribeMessage.send', (request) => {
+    const { params } = decodeOpenApiRequest(request.raw as Buffer);
+    const touser = typeof params.touser === 'string' ? params.touser : '';
+    const templateId = typeof params.template_id === 'string' ? params.template_id : '';
+    const data = params.data;
+    if (!touser) return openApiJson({ errcode: 40003, errmsg: 'invalid openid' });
+    if (!templateId) return openApiJson({ errcode: 40037, errmsg: 'invalid template_id' });
+    if (typeof data !== 'object' || data === null) return openApiJson({ errcode: 47003, errmsg: 'argument invalid! data.* is empty' });
+    for (const [key, field] of Object.entries(data as Record<string, unknown>)) {
+      const value = (field as { value?: unknown } | null)?.value;
+      if (typeof value !== 'string' || value === '') return openApiJson({ errcode: 47003, errmsg: `argument invalid! data.${key}.value is empty` });
+      if (key.startsWith('thing') && Array.from(value).length > 20) return openApiJson({ errcode: 47003, errmsg: `argument invalid! data.${key}.value too long` });
+    }
+    sandbox.sentMessages.push({
+      touser,
+      templateId,
+      page: typeof params.page === 'string' ? params.page : null,
+      data: data as Record<string, { value: string }>,
+      sentAtMs: cloud.clock.nowMs(),
+    });
+    return openApiJson({ errcode: 0, errmsg: 'ok', msgid: Number(digits(12)) });
   });
 
   installBillingTestRoutes(cloud, server);

@@ -13,7 +13,7 @@ import { installLocalMail } from '../../local/mail';
 import { collection } from '../../cloudfunctions/shared/runtime';
 import type { ReceiptDoc } from '../../cloudfunctions/shared/domain/receipt';
 import { renderReceiptPdf } from '../../cloudfunctions/receipts/pdf';
-import { insertPaidOrderDirectly, insertStudentWithSession, TUITION_LINES } from '../../tests/support/receipt-fixtures';
+import { insertPaidOrderDirectly, insertStudentWithSession, TUITION_LINES } from '../../local/mail/paid-orders';
 
 const RUNS = 20;
 

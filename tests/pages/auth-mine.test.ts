@@ -67,12 +67,13 @@ test('退出登录 asks first, ends the session and shows 未登录', async () =
   expect((await auth(openid, 'status')).data.signedIn).toBe(false);
 });
 
-test('修改密码 and 隐私保护指引 open what they name', async () => {
+test('我的发票, 修改密码 and 隐私保护指引 open what they name', async () => {
   await signedIn();
   page = await openPage('pages/mine/index');
   await page.waitForText('修改密码');
+  await page.tapText('我的发票');
   await page.tapText('修改密码');
-  expect(urlsOf('navigateTo')).toEqual(['/pages/password/index']);
+  expect(urlsOf('navigateTo')).toEqual(['/pages/receipts/index', '/pages/password/index']);
   await page.tapText('隐私保护指引');
   expect(addedCalls('openPrivacyContract')).toHaveLength(1);
 });

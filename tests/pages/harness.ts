@@ -165,6 +165,9 @@ function loadOnce(route: string): string {
     id = simulate.load(path.join(MINIPROGRAM_ROOT, route), {
       rootPath: MINIPROGRAM_ROOT,
       usingComponents: globalComponents(),
+      // wcc compiles every .wxml under the root (TDesign and Vant included) in one go; its output
+      // is past the compiler's default 1 MB buffer.
+      compilerOptions: { maxBuffer: 32 * 1024 * 1024 },
     });
     loaded.set(route, id);
   }

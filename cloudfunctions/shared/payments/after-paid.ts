@@ -7,6 +7,7 @@ import { formatFenPlain } from '../domain/money';
 import type { OrderDoc } from '../domain/records';
 import { isDuplicateKeyError } from '../runtime/errors';
 import { collection } from '../runtime/db';
+import { callOtherFunction } from '../runtime/platform';
 import type { PaymentContext } from './context';
 
 /** Environment variable with the template id of the 缴费成功 subscribe message. */
@@ -29,9 +30,14 @@ export interface MessageDoc {
 /** The single place that runs after an order becomes PAID. */
 export async function afterOrderPaid(pc: PaymentContext, order: OrderDoc): Promise<void> {
   await step(pc, order, 'pay-success subscribe message', () => sendPaidMessageOnce(pc, order));
-  // The e-receipt (我的发票) connects here: the receipts function's `issue` action for this order
-  // (idempotent per order). Until it is called from here, the receipts sweep issues receipts for
-  // paid orders that have none.
+  // The e-receipt (我的发票): issuing is idempotent per order, and the receipts sweep retries any
+  // paid order this call could not finish, so a failure here never loses a receipt.
+  await step(pc, order, 'receipt', () => issueReceipt(pc, order));
+}
+
+async function issueReceipt(pc: PaymentContext, order: OrderDoc): Promise<void> {
+  const result = await callOtherFunction(pc.cloud, 'receipts', { action: 'issue', orderId: order._id });
+  if (!result.ok) throw new Error(`receipts.issue refused: ${result.code}`);
 }
 
 async function step(pc: PaymentContext, order: OrderDoc, name: string, run: () => Promise<void>): Promise<void> {

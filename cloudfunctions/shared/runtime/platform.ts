@@ -1,4 +1,5 @@
 import type * as WxServerSdk from 'wx-server-sdk';
+import type { ApiResult } from '../contracts';
 
 /** The platform SDK as each function's entry initialises it. Only runtime/ and adapters touch it. */
 export type WxCloud = typeof WxServerSdk;
@@ -32,4 +33,13 @@ export function readCaller(cloud: WxCloud): Caller {
     env: text(context.ENV),
     source: text(context.SOURCE),
   };
+}
+
+/**
+ * Asks another function of this environment to run one of its actions (functions never import
+ * each other). The callee sees SOURCE '…,scf', which is what `access.internal` requires.
+ */
+export async function callOtherFunction<T>(cloud: WxCloud, name: string, event: Record<string, unknown>): Promise<ApiResult<T>> {
+  const response = (await cloud.callFunction({ name, data: event })) as { result?: unknown } | undefined;
+  return response?.result as ApiResult<T>;
 }

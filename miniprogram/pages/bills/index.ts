@@ -222,8 +222,9 @@ Component({
       this.setData({ checked, groups, selectedCount: count, allChecked: all > 0 && count === all, totalText: formatFen(total) });
     },
 
-    onTabChange(event: WechatMiniprogram.CustomEvent<{ value: Tab }>) {
-      this.setData({ tab: event.detail.value });
+    onTabTap(event: WechatMiniprogram.BaseEvent) {
+      const tab = String(event.currentTarget.dataset.tab) as Tab;
+      if (tab !== this.data.tab) this.setData({ tab });
     },
 
     onBillTap(event: WechatMiniprogram.BaseEvent) {
@@ -311,12 +312,21 @@ Component({
         await this.refresh();
         return;
       }
-      await this.confirmPayment(start.order.id);
+      await this.confirmPayment(start.order);
     },
 
     /** 处理中: the pay sheet said yes; ask the server until it has the payment. Never offers to pay again. */
-    async confirmPayment(orderId: string) {
-      this.setData({ processingId: orderId, tab: 'paying', checked: {} });
+    async confirmPayment(paid: OrderView) {
+      const orderId = paid.id;
+      const card = { ...orderCard(paid), processing: true, statusText: '处理中', canResume: false, canCancel: false };
+      const paying = [card, ...this.data.paying.filter((order) => order.id !== orderId)];
+      // The ticked bills are in this order now: they leave 待缴费 at once.
+      const groups = this.data.groups
+        .map((group) => ({ ...group, bills: group.bills.filter((bill) => !paid.lines.some((line) => line.billId === bill.id)) }))
+        .filter((group) => group.bills.length > 0);
+      const unpaidCount = groups.reduce((n, group) => n + group.bills.length, 0);
+      this.setData({ processingId: orderId, tab: 'paying', paying, groups, unpaidCount });
+      this.applySelection({});
       let order: OrderView | null = null;
       for (let i = 0; i < SYNC_PAUSES.length; i += 1) {
         await pause(SYNC_PAUSES[i] as number);
@@ -373,6 +383,10 @@ Component({
 
     onCancelDismiss() {
       this.setData({ cancelDialog: false, cancelOrderId: '' });
+    },
+
+    onCancelVisibleChange(event: WechatMiniprogram.CustomEvent<{ visible: boolean }>) {
+      if (!event.detail.visible) this.setData({ cancelDialog: false, cancelOrderId: '' });
     },
 
     onCancelConfirm() {

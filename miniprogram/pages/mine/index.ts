@@ -5,10 +5,11 @@ type SessionView = 'loading' | 'signed-out' | 'signed-in' | 'error';
 
 const LOGIN_URL = '/pages/login/index';
 const PASSWORD_URL = '/pages/password/index';
+const RECEIPTS_URL = '/pages/receipts/index';
 
 let requestSeq = 0;
 
-/** 我的 (tab): the signed-in student's masked profile, 修改密码, 退出登录, privacy, 帮助与客服. */
+/** 我的 (tab): the signed-in student's masked profile, 我的发票, 修改密码, 退出登录, privacy, 帮助与客服. */
 Component({
   data: {
     session: 'loading' as SessionView,
@@ -55,6 +56,10 @@ Component({
 
     onChangePasswordTap() {
       wx.navigateTo({ url: PASSWORD_URL });
+    },
+
+    onReceiptsTap() {
+      wx.navigateTo({ url: RECEIPTS_URL });
     },
 
     onPrivacyTap() {

@@ -31,7 +31,7 @@ async function openOrder(bills = 2, extra: Record<string, unknown> = {}) {
 }
 
 test('duplicate callbacks: one state change', async () => {
-  const { bills, orderId } = await openOrder(2, { subscribed: true });
+  const { student, bills, orderId } = await openOrder(2, { subscribed: true });
   w.sandbox.duplicateNextCallbacks(3);
   await w.sandbox.pay(orderId);
   await w.sandbox.settle();
@@ -46,7 +46,23 @@ test('duplicate callbacks: one state change', async () => {
   // 缴费成功 is sent (or attempted) once, not four times.
   const messages = (await dump<MessageDoc>(w.tc.cloud, 'messages')).filter((m) => m.orderId === orderId);
   expect(messages).toHaveLength(1);
-  expect(messages[0]!.key).toBe(`pay-success:${orderId}`);
+  expect(messages[0]).toMatchObject({ key: `pay-success:${orderId}`, status: 'SENT' });
+  const sent = w.sandbox.subscribeMessages().filter((m) => m.data.character_string4?.value === orderId);
+  expect(sent).toHaveLength(1);
+  expect(sent[0]).toMatchObject({
+    touser: student.openid,
+    templateId: 'local-pay-success-template',
+    page: 'pages/bills/index?tab=done',
+    data: { thing1: { value: '学费、住宿费' }, amount2: { value: '4,400.00元' } },
+  });
+});
+
+test('no 缴费成功 message for a student who did not subscribe', async () => {
+  const { student, orderId } = await openOrder(1);
+  await w.sandbox.pay(orderId);
+  await w.sandbox.settle();
+  expect((await readOrder(w.tc.cloud, orderId))!.status).toBe('PAID');
+  expect(w.sandbox.subscribeMessages().filter((m) => m.touser === student.openid)).toEqual([]);
 });
 
 test('concurrent callbacks: one state change', async () => {

@@ -21,14 +21,9 @@ export interface PayWorld {
   stop(): Promise<void>;
 }
 
-/**
- * Fires one of cron's timer triggers as the platform does (SOURCE wx_trigger, no OPENID). The
- * UNIONID is set only because wx-server-sdk's getWXContext() returns an empty context (no SOURCE,
- * no ENV) when the invocation names no WX_* variable at all; LocalCloud.fireTimer hits exactly that.
- */
+/** Fires one of cron's timer triggers as the platform does (SOURCE wx_trigger, no OPENID). */
 export function fireTimer(tc: TestCloud, trigger: 'sweep' | 'reconcile'): Promise<unknown> {
-  const event = { Type: 'Timer', TriggerName: trigger, Time: tc.cloud.clock.now().toISOString() };
-  return tc.cloud.invoke('cron', event, { source: 'wx_trigger', unionid: 'timer-trigger' });
+  return tc.cloud.fireTimer('cron', trigger);
 }
 
 export function ok<T>(result: ApiResult<T>): T {

@@ -1,0 +1,258 @@
+/**
+ * 账单缴费 with a signed-in student and real bills on the local cloud: the three tabs, ticking
+ * bills and the total, the email, 立即支付 → 处理中 → 已完成, and 取消订单 → back under 待缴费.
+ * The pay sheet is the local cloud's stand-in (a 模拟微信支付 dialog, then POST /sandbox/pay).
+ */
+import http from 'node:http';
+import { openPage, waitFor, type OpenedPage } from './harness';
+import { clearRecordedCalls, clearStorage, recordedCalls } from './wx-fake';
+
+type Wx = Record<string, unknown>;
+const wxGlobal = (globalThis as unknown as { wx: Wx }).wx;
+const originalShowModal = wxGlobal.showModal;
+const BASE = (): string => process.env.PAGES_LOCAL_CLOUD_URL as string;
+
+let page: OpenedPage | undefined;
+let counter = 0;
+
+function post(path: string, body: unknown, openid?: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${BASE()}${path}`,
+      { method: 'POST', headers: { 'content-type': 'application/json', ...(openid ? { 'x-wx-openid': openid } : {}) } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} }));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+const control = (command: Record<string, unknown>) => post('/sandbox/cloudpay/control', command);
+
+/** This device's WeChat account is signed in as a new student with this term's bills (学费, 住宿费, 教材费). */
+async function signedInStudent(bills = 3): Promise<{ openid: string; billIds: string[] }> {
+  counter += 1;
+  const openid = `dev-pay-${process.pid}-${Date.now().toString(36)}-${counter}`;
+  (wxGlobal.setStorageSync as (key: string, value: unknown) => void)('zhjf.devOpenid', openid);
+  const res = await post('/sandbox/billing/student', { bills }, openid);
+  if (res.status !== 200) throw new Error(`could not create the student: ${JSON.stringify(res.json)}`);
+  return { openid, billIds: res.json.billIds as string[] };
+}
+
+/** The pay sheet: the student confirms (true) or closes it (false). */
+function payerWill(confirm: boolean): void {
+  wxGlobal.showModal = (options: { success?: (res: { confirm: boolean; cancel: boolean }) => void }) => {
+    setTimeout(() => options.success?.({ confirm, cancel: !confirm }), 0);
+  };
+}
+
+type ExparserNode = { is?: string; childNodes?: ExparserNode[]; shadowRoot?: ExparserNode };
+
+/** Types into the email field as a student would: an input event on TDesign's inner <input>. */
+async function typeEmail(value: string): Promise<void> {
+  const host = page!.find('#email-input') as unknown as { _exparserNode: ExparserNode; constructor: new (node: ExparserNode) => { dispatchEvent(name: string, options: unknown): void } };
+  const find = (node: ExparserNode | undefined): ExparserNode | undefined => {
+    if (!node) return undefined;
+    if (node.is === 'input') return node;
+    for (const child of node.childNodes ?? []) {
+      const found = find(child);
+      if (found) return found;
+    }
+    return find(node.shadowRoot);
+  };
+  const input = find(host._exparserNode.shadowRoot);
+  if (!input) throw new Error('no <input> inside #email-input');
+  new host.constructor(input).dispatchEvent('input', { detail: { value, cursor: value.length, keyCode: 0 } });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+const payRequests = () => recordedCalls('request').filter((call) => String(call.options.url).endsWith('/sandbox/pay'));
+const functionCalls = (fn: string, action: string) =>
+  recordedCalls('request').filter((call) => String(call.options.url).endsWith(`/functions/${fn}`) && (call.options.data as { action?: string }).action === action);
+const toasts = () => recordedCalls('showToast').map((call) => String(call.options.title));
+
+beforeEach(() => {
+  clearRecordedCalls();
+  clearStorage();
+  wxGlobal.showModal = originalShowModal;
+  delete wxGlobal.requestSubscribeMessage;
+});
+
+afterEach(async () => {
+  await page?.close();
+  page = undefined;
+  await control({ action: 'resetControls' });
+});
+
+test('the three tabs: 待缴费 lists the bills, 缴费中 and 已完成 start empty', async () => {
+  await signedInStudent(3);
+  page = await openPage('pages/bills/index');
+  await page.waitForText('学费');
+  const text = page.text();
+  expect(text).toContain('2026-2027学年第一学期');
+  for (const expected of ['学费', '¥3,200.00', '住宿费', '¥1,200.00', '教材费', '¥450.50', '必缴', '选缴', '截止 2026-12-31']) {
+    expect(text).toContain(expected);
+  }
+  expect(text).toContain('合计');
+  await page.tap('#tab-paying');
+  await page.waitForText('暂无缴费中的订单');
+  expect(page.text()).not.toContain('¥3,200.00');
+  await page.tap('#tab-done');
+  await page.waitForText('暂无已完成的缴费');
+  await page.tap('#tab-unpaid');
+  await page.waitForText('¥3,200.00');
+});
+
+test('ticking bills updates the total, and 全选 ticks them all', async () => {
+  const { billIds } = await signedInStudent(3);
+  page = await openPage('pages/bills/index');
+  await page.waitForText('学费');
+  const total = () => page!.find('#pay-total').dom?.textContent;
+  expect(total()).toBe('¥0.00');
+  await page.tap(`#bill-${billIds[0]}`); // 学费
+  expect(total()).toBe('¥3,200.00');
+  await page.tap(`#bill-${billIds[2]}`); // 教材费
+  expect(total()).toBe('¥3,650.50');
+  await page.tap(`#bill-${billIds[0]}`);
+  expect(total()).toBe('¥450.50');
+  await page.tap('#check-all');
+  expect(total()).toBe('¥4,850.50');
+  await page.tap('#check-all');
+  expect(total()).toBe('¥0.00');
+});
+
+test('an email is required and validated before paying; nothing is ordered without one', async () => {
+  const { billIds } = await signedInStudent(1);
+  page = await openPage('pages/bills/index');
+  await page.waitForText('学费');
+  await page.tap(`#bill-${billIds[0]}`);
+  await page.tap('#pay-button');
+  await page.waitForText('请填写邮箱，电子票据将发送到该邮箱');
+  await typeEmail('zhangsan@example');
+  await page.tap('#pay-button');
+  await page.waitForText('邮箱格式不正确');
+  expect(functionCalls('pay', 'create')).toEqual([]);
+  expect(toasts()).toContain('请填写正确的邮箱地址');
+  await typeEmail('zhangsan@example.com');
+  expect(page.text()).not.toContain('邮箱格式不正确');
+});
+
+test('立即支付 → 处理中 → 已完成, with the email remembered and 缴费成功 subscribed', async () => {
+  const { billIds } = await signedInStudent(3);
+  const subscribeCalls: unknown[] = [];
+  wxGlobal.requestSubscribeMessage = (options: { tmplIds: string[]; success?: (res: Record<string, string>) => void }) => {
+    subscribeCalls.push(options.tmplIds);
+    setTimeout(() => options.success?.({ [options.tmplIds[0]!]: 'accept', errMsg: 'requestSubscribeMessage:ok' }), 0);
+  };
+  // WeChat takes the money, but its callback is late and the first checks cannot reach it.
+  await control({ action: 'setCallbackMode', mode: 'hold' });
+  await control({ action: 'failNext', api: 'queryOrder', fault: 'timeout', times: 20 });
+  payerWill(true);
+  page = await openPage('pages/bills/index');
+  await page.waitForText('学费');
+  await page.tap(`#bill-${billIds[0]}`);
+  await page.tap(`#bill-${billIds[2]}`);
+  await typeEmail('zhangsan@example.com');
+  await page.tap('#pay-button');
+
+  await page.waitForText('处理中');
+  await page.waitForText('支付结果确认中，请勿重复支付');
+  expect(page.text()).not.toContain('继续支付');
+  // The checks are over; the order stays 处理中 with 刷新状态, never offered for payment again.
+  await page.waitForText('刷新状态');
+  expect(page.text()).not.toContain('继续支付');
+  expect(payRequests()).toHaveLength(1);
+  const create = functionCalls('pay', 'create')[0]!.options.data as Record<string, unknown>;
+  expect(create).toEqual({ action: 'create', billIds: [billIds[0], billIds[2]], email: 'zhangsan@example.com', subscribed: true });
+  expect(subscribeCalls).toEqual([['local-pay-success-template']]);
+  expect(functionCalls('pay', 'sync')[0]!.options.data).toMatchObject({ afterPayment: true });
+
+  // The callback arrives and WeChat can be asked again: 刷新状态 → 已完成.
+  await control({ action: 'resetControls' });
+  await control({ action: 'releaseCallbacks' });
+  await page.tapText('刷新状态');
+  await waitFor(() => toasts().includes('缴费成功'), () => `a 缴费成功 toast; toasts: ${JSON.stringify(toasts())}`);
+  await page.waitForText('已支付');
+  const text = page.text();
+  expect(text).toContain('¥3,650.50');
+  expect(text).toMatch(/4200\*{4}\d{4}/);
+  expect(text).toContain('支付时间');
+  expect(payRequests()).toHaveLength(1);
+
+  // 待缴费 now has only 住宿费, and the email is remembered for next time.
+  await page.tap('#tab-unpaid');
+  await page.waitForText('住宿费');
+  expect(page.text()).not.toContain('¥3,200.00');
+  await page.close();
+  page = await openPage('pages/bills/index');
+  await page.waitForText('住宿费');
+  expect((page.find('#email-input').instance.data as { value: string }).value).toBe('zhangsan@example.com');
+});
+
+test('立即支付 with a prompt callback goes straight to 已完成; order detail shows the lines', async () => {
+  const { billIds } = await signedInStudent(2);
+  payerWill(true);
+  page = await openPage('pages/bills/index');
+  await page.waitForText('学费');
+  await page.tap('#check-all');
+  await typeEmail('lisi@example.com');
+  await page.tap('#pay-button');
+  await waitFor(() => toasts().includes('缴费成功'), () => `a 缴费成功 toast; toasts: ${JSON.stringify(toasts())}`);
+  await page.waitForText('已支付');
+  expect(page.text()).toContain('¥4,400.00');
+  await page.tapText('查看详情');
+  await page.waitForText('订单详情');
+  const detail = page.find('#order-detail').dom?.textContent ?? '';
+  expect(detail).toContain('学费（2026-2027学年第一学期）');
+  expect(detail).toContain('住宿费（2026-2027学年第一学期）');
+  expect(detail).toContain('lisi@example.com');
+  expect(billIds).toHaveLength(2);
+});
+
+test('closing the pay sheet leaves the order under 缴费中; 取消订单 puts the bills back under 待缴费', async () => {
+  const { billIds } = await signedInStudent(3);
+  payerWill(false);
+  page = await openPage('pages/bills/index');
+  await page.waitForText('学费');
+  await page.tap(`#bill-${billIds[0]}`);
+  await typeEmail('wangwu@example.com');
+  await page.tap('#pay-button');
+  await page.waitForText('继续支付');
+  expect(page.text()).toContain('取消订单');
+  expect(page.text()).toContain('待支付');
+  expect(payRequests()).toEqual([]);
+  expect(toasts()).toContain('已取消支付，可在“缴费中”继续支付或取消订单');
+
+  await page.tapText('取消订单');
+  await page.waitForText('取消后账单将回到“待缴费”');
+  await page.tap('#cancel-confirm-button');
+  await waitFor(() => toasts().includes('订单已取消，账单已回到“待缴费”'), () => `the cancel toast; toasts: ${JSON.stringify(toasts())}`);
+  await page.waitForText('¥3,200.00');
+  expect(functionCalls('pay', 'cancel')).toHaveLength(1);
+  await page.tap('#tab-paying');
+  await page.waitForText('暂无缴费中的订单');
+});
+
+test('继续支付 from 缴费中 pays the same order', async () => {
+  const { billIds } = await signedInStudent(1);
+  payerWill(false);
+  page = await openPage('pages/bills/index');
+  await page.waitForText('学费');
+  await page.tap(`#bill-${billIds[0]}`);
+  await typeEmail('zhaoliu@example.com');
+  await page.tap('#pay-button');
+  await page.waitForText('继续支付');
+  const created = functionCalls('pay', 'create');
+  expect(created).toHaveLength(1);
+  payerWill(true);
+  await page.tapText('继续支付');
+  await waitFor(() => toasts().includes('缴费成功'), () => `a 缴费成功 toast; toasts: ${JSON.stringify(toasts())}`);
+  await page.waitForText('已支付');
+  expect(functionCalls('pay', 'resume')).toHaveLength(1);
+  expect(functionCalls('pay', 'create')).toHaveLength(1);
+  expect(payRequests()).toHaveLength(1);
+});

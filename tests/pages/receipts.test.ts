@@ -1,0 +1,225 @@
+/**
+ * 我的发票: the student's receipts from the local cloud — the list, the empty state, opening a PDF
+ * (wx.downloadFile + wx.openDocument) and 发送到邮箱 with a bad and a good address.
+ *
+ * Paid orders come from the local cloud's receipts sandbox (POST /sandbox/receipts/paid-order),
+ * which writes them as the payment flow leaves them and issues their receipts through the receipts
+ * function; switch to paying through the real flow once it issues receipts.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { openPage, requestsSettled, type OpenedPage } from './harness';
+import { clearRecordedCalls, recordedCalls } from './wx-fake';
+
+const cloudUrl = (): string => process.env.PAGES_LOCAL_CLOUD_URL as string;
+const wxGlobal = (globalThis as unknown as { wx: Record<string, unknown> }).wx;
+
+function post(url: string, body: unknown, openid?: string): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const payload = Buffer.from(JSON.stringify(body));
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': payload.length, ...(openid ? { 'x-wx-openid': openid } : {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : null });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** This device's WeChat account: a fresh one per test, kept where the dev transport keeps it. */
+function newDevice(): string {
+  const openid = `dev-${randomBytes(12).toString('hex')}`;
+  wxGlobal.setStorageSync = wxGlobal.setStorageSync ?? (() => undefined);
+  (wxGlobal.setStorageSync as (key: string, value: unknown) => void)('zhjf.devOpenid', openid);
+  return openid;
+}
+
+interface PaidOrder {
+  studentNo: string;
+  orderId: string | null;
+  receipt: { ok: boolean; data?: { receiptNo: string; receiptId: string } } | null;
+}
+
+async function paidOrder(openid: string, body: Record<string, unknown> = {}): Promise<PaidOrder> {
+  const res = await post(`${cloudUrl()}/sandbox/receipts/paid-order`, body, openid);
+  if (res.status === 404) {
+    throw new Error('The local cloud has no receipts sandbox: local/sandboxes.ts must call installLocalReceipts(cloud, server) from local/mail.');
+  }
+  if (res.status !== 200) throw new Error(`sandbox answered ${res.status}: ${JSON.stringify(res.json)}`);
+  const made = res.json as PaidOrder;
+  if (made.receipt && !made.receipt.ok) throw new Error(`issuing failed: ${JSON.stringify(made.receipt)}`);
+  return made;
+}
+
+// WeChat's file APIs, as a phone does them: download over HTTP to a temporary file; open it.
+const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhjf-pages-receipts-'));
+const opened: { filePath: string; fileType?: string }[] = [];
+const downloads: { url: string; statusCode: number }[] = [];
+
+beforeAll(async () => {
+  // The receipts function loads pdfkit and its font on first use; load it before the pages time
+  // their requests (a cold start on a busy machine can exceed the transport's timeout).
+  await post(`${cloudUrl()}/functions/receipts`, { action: 'list' }, 'dev-warm-up');
+  wxGlobal.downloadFile = (options: { url: string; success?: (res: Record<string, unknown>) => void; fail?: (res: Record<string, unknown>) => void }) => {
+    http
+      .get(options.url, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const tempFilePath = path.join(tempDir, `${downloads.length + 1}.tmp`);
+          fs.writeFileSync(tempFilePath, Buffer.concat(chunks));
+          downloads.push({ url: options.url, statusCode: res.statusCode ?? 0 });
+          options.success?.({ tempFilePath, statusCode: res.statusCode ?? 0, errMsg: 'downloadFile:ok' });
+        });
+      })
+      .on('error', (error) => options.fail?.({ errMsg: `downloadFile:fail ${error.message}` }));
+  };
+  wxGlobal.openDocument = (options: { filePath: string; fileType?: string; success?: (res: Record<string, unknown>) => void }) => {
+    opened.push({ filePath: options.filePath, fileType: options.fileType });
+    setTimeout(() => options.success?.({ errMsg: 'openDocument:ok' }), 0);
+  };
+});
+
+afterAll(() => {
+  fs.rmSync(tempDir, { recursive: true, force: true });
+});
+
+let page: OpenedPage | undefined;
+
+beforeEach(() => {
+  clearRecordedCalls();
+  opened.length = 0;
+  downloads.length = 0;
+});
+
+afterEach(async () => {
+  await page?.close();
+  page = undefined;
+});
+
+/** Types into a native input as a finger would: the input event, then a tick for its handler. */
+async function type(target: OpenedPage, selector: string, value: string): Promise<void> {
+  target.find(selector).dispatchEvent('input', { detail: { value } });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+const receiptRequests = (action: string) =>
+  recordedCalls('request').filter((call) => String(call.options.url).endsWith('/functions/receipts') && (call.options.data as { action?: string }).action === action);
+
+test('a student who is not signed in is asked to sign in', async () => {
+  newDevice();
+  page = await openPage('pages/receipts/index');
+  await page.waitForText('登录后查看发票');
+  await page.tapText('去登录');
+  expect(recordedCalls('navigateTo').map((call) => call.options.url)).toEqual(['/pages/login/index']);
+});
+
+test('a signed-in student without paid orders sees 暂无发票', async () => {
+  const openid = newDevice();
+  await paidOrder(openid, { order: false, name: '陈玥' });
+  page = await openPage('pages/receipts/index');
+  await page.waitForText('暂无发票');
+  expect(page.text()).toContain('缴费成功后，电子票据会显示在这里');
+  expect(page.text()).not.toContain('票据号码');
+});
+
+test('lists the receipts newest first with number, amount, date and 已开具', async () => {
+  const openid = newDevice();
+  const first = await paidOrder(openid, { name: '刘䶮玥' });
+  const second = await paidOrder(openid, { lines: [{ itemCode: 'JCF', itemName: '教材费', amount: 45050 }] });
+  const firstNo = first.receipt!.data!.receiptNo;
+  const secondNo = second.receipt!.data!.receiptNo;
+
+  page = await openPage('pages/receipts/index');
+  await page.waitForText(`票据号码 ${secondNo}`);
+  const text = page.text();
+  expect(text).toContain('共 2 张电子票据');
+  expect(text).toContain(`票据号码 ${firstNo}`);
+  expect(text).toContain('¥4,400.00');
+  expect(text).toContain('¥450.50');
+  expect(text).toContain('已开具');
+  expect(text).toContain('2026-2027 学年 · 学费、住宿费');
+  expect(text).toMatch(/开票日期 \d{4}-\d{2}-\d{2}/);
+  // Newest first.
+  expect(text.indexOf(secondNo)).toBeLessThan(text.indexOf(firstNo));
+});
+
+test('tapping a receipt downloads its PDF and opens it', async () => {
+  const openid = newDevice();
+  const made = await paidOrder(openid, { name: '王㛃' });
+  const receiptNo = made.receipt!.data!.receiptNo;
+  page = await openPage('pages/receipts/index');
+  await page.waitForText(`票据号码 ${receiptNo}`);
+  await page.tap(`#receipt-${receiptNo}`);
+  await requestsSettled();
+  for (let i = 0; i < 100 && opened.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+
+  expect(receiptRequests('download')).toHaveLength(1);
+  expect(downloads).toHaveLength(1);
+  expect(downloads[0]!.url.startsWith(`${cloudUrl()}/storage/`)).toBe(true);
+  expect(downloads[0]!.statusCode).toBe(200);
+  expect(opened).toHaveLength(1);
+  expect(opened[0]!.fileType).toBe('pdf');
+  const pdf = fs.readFileSync(opened[0]!.filePath);
+  expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+  expect(recordedCalls('showToast')).toEqual([]);
+});
+
+test('发送到邮箱 with a bad address says so and sends nothing', async () => {
+  const openid = newDevice();
+  const made = await paidOrder(openid, { email: 'wang@example.edu.cn' });
+  const receiptNo = made.receipt!.data!.receiptNo;
+  page = await openPage('pages/receipts/index');
+  await page.waitForText(`票据号码 ${receiptNo}`);
+
+  await page.tap(`#email-${receiptNo}`);
+  await page.waitForText('发送到邮箱');
+  expect(page.text()).toContain('缴费时填写的邮箱：wa***@example.edu.cn');
+  // Tapping 发送到邮箱 opened the sheet, not the PDF.
+  expect(receiptRequests('download')).toHaveLength(0);
+
+  await type(page, '#mail-input', 'wang@example');
+  await page.tap('#mail-send');
+  await page.waitForText('请输入正确的邮箱地址');
+  expect(receiptRequests('sendEmail')).toHaveLength(0);
+
+  // Corrected: it goes, and the sheet closes with a confirmation.
+  await type(page, '#mail-input', 'Typed@Example.com');
+  expect(page.text()).not.toContain('请输入正确的邮箱地址');
+  await page.tap('#mail-send');
+  await requestsSettled();
+  expect(receiptRequests('sendEmail').map((call) => call.options.data)).toEqual([{ action: 'sendEmail', receiptId: made.receipt!.data!.receiptId, email: 'Typed@Example.com' }]);
+  expect(recordedCalls('showToast').map((call) => call.options.title)).toEqual(['已发送到 Ty***@example.com']);
+  expect(page.text()).not.toContain('将以 PDF 附件发送');
+
+  // The local mail server has it, with the PDF attached.
+  const listed = (await post(`${cloudUrl()}/sandbox/mail/messages`, {})).json as { messages: { to: string[]; subject: string; attachments: { filename: string }[] }[] };
+  const mail = listed.messages.find((m) => m.to.includes('Typed@example.com'));
+  expect(mail).toMatchObject({ subject: `【智慧缴费】电子票据 ${receiptNo}`, attachments: [{ filename: `电子票据-${receiptNo}.pdf` }] });
+});
+
+test('发送到邮箱 without an address when the order had none asks for one', async () => {
+  const openid = newDevice();
+  const made = await paidOrder(openid, { email: '' });
+  const receiptNo = made.receipt!.data!.receiptNo;
+  page = await openPage('pages/receipts/index');
+  await page.waitForText(`票据号码 ${receiptNo}`);
+  await page.tap(`#email-${receiptNo}`);
+  await page.waitForText('发送到邮箱');
+  await page.tap('#mail-send');
+  await page.waitForText('请输入接收票据的邮箱地址');
+  expect(receiptRequests('sendEmail')).toHaveLength(0);
+  await page.tap('#mail-cancel');
+  expect(page.text()).not.toContain('将以 PDF 附件发送');
+});
