@@ -1,23 +1,10 @@
-import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startLocalCloud, type RunningLocalCloud } from '../../local/start';
+import { httpPost as post } from '../support/http';
 
 /** The local cloud's HTTP face: what the mini program's local transport and DevTools talk to. */
-
-function post(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : null }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 describe('local cloud over HTTP', () => {
   let running: RunningLocalCloud;

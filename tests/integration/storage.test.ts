@@ -1,23 +1,11 @@
-import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import cloudSdk from 'wx-server-sdk';
 import { startLocalCloud, type RunningLocalCloud } from '../../local/start';
+import { httpGet as get } from '../support/http';
 
 /** Cloud storage through the genuine SDK calls, on the local folder. */
-
-function get(url: string): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      })
-      .on('error', reject);
-  });
-}
 
 describe('local cloud storage', () => {
   let running: RunningLocalCloud;

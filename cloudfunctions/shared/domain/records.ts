@@ -1,3 +1,4 @@
+import type { PaymentParams } from '../contracts/pay';
 import type { Fen } from './money';
 
 /**
@@ -119,14 +120,7 @@ export interface PrepayRequest {
   attach: string;
 }
 
-export interface PaymentParamsRecord {
-  appId?: string;
-  timeStamp: string;
-  nonceStr: string;
-  package: string;
-  signType: string;
-  paySign: string;
-}
+export type PaymentParamsRecord = PaymentParams;
 
 export interface OrderRefund {
   outRefundNo: string;

@@ -7,18 +7,10 @@ import type { NotificationDoc, OrderDoc } from '../../../cloudfunctions/shared/d
 import type { MessageDoc } from '../../../cloudfunctions/shared/payments/after-paid';
 import { collection } from '../../../cloudfunctions/shared/runtime';
 import { dump, readBills, readOrder } from '../../support/billing-fixtures';
-import { ok, startPayWorld, type PayWorld } from './helpers';
+import { ok, usePayWorld, type PayWorld } from './helpers';
 
 let w: PayWorld;
-beforeAll(async () => {
-  w = await startPayWorld();
-});
-afterAll(async () => {
-  await w.stop();
-});
-afterEach(() => {
-  w.sandbox.resetControls();
-});
+usePayWorld((world) => (w = world));
 
 async function verdicts(outTradeNo: string): Promise<string[]> {
   return (await dump<NotificationDoc>(w.tc.cloud, 'notifications')).filter((n) => n.outTradeNo === outTradeNo).map((n) => n.verdict);

@@ -5,18 +5,10 @@
  */
 import type { BillDoc, OrderDoc, RefundDoc } from '../../../cloudfunctions/shared/domain/records';
 import { dump, MINUTE, readBills, readOrder } from '../../support/billing-fixtures';
-import { ok, startPayWorld, type PayWorld } from './helpers';
+import { ok, usePayWorld, type PayWorld } from './helpers';
 
 let w: PayWorld;
-beforeAll(async () => {
-  w = await startPayWorld();
-});
-afterAll(async () => {
-  await w.stop();
-});
-afterEach(() => {
-  w.sandbox.resetControls();
-});
+usePayWorld((world) => (w = world));
 
 /** Every payment WeChat kept (paid, not refunded) per bill id. */
 async function keptPaymentsPerBill(billIds: string[]): Promise<Map<string, string[]>> {

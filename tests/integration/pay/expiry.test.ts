@@ -3,18 +3,10 @@
  * same bills again is a new order with a new outTradeNo (never 商户订单号重复).
  */
 import { MINUTE, readBills, readOrder, readOrders } from '../../support/billing-fixtures';
-import { ok, startPayWorld, type PayWorld } from './helpers';
+import { ok, usePayWorld, type PayWorld } from './helpers';
 
 let w: PayWorld;
-beforeAll(async () => {
-  w = await startPayWorld();
-});
-afterAll(async () => {
-  await w.stop();
-});
-afterEach(() => {
-  w.sandbox.resetControls();
-});
+usePayWorld((world) => (w = world));
 
 test('继续支付 within the order’s time returns the same payment, without asking WeChat again', async () => {
   const { student, bills } = await w.student(1);

@@ -31,6 +31,24 @@ export function ok<T>(result: ApiResult<T>): T {
   return result.data;
 }
 
+/**
+ * One pay world per test file: started before the first test, stopped after the last, and the
+ * sandbox's fault controls reset after each test so one test's faults never leak into the next.
+ */
+export function usePayWorld(receive: (world: PayWorld) => void, startAt?: Date): void {
+  let world: PayWorld | undefined;
+  beforeAll(async () => {
+    world = await startPayWorld(startAt);
+    receive(world);
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+  afterEach(() => {
+    world?.sandbox.resetControls();
+  });
+}
+
 export async function startPayWorld(startAt = new Date('2026-11-28T02:00:00Z')): Promise<PayWorld> {
   const tc = await startTestCloud({ startAt });
   const sandbox = cloudPaySandboxOf(tc.cloud);

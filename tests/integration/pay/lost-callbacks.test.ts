@@ -3,18 +3,10 @@
  * paying twice): the page's sync after the pay sheet, or the sweep, asks WeChat and applies it.
  */
 import { readBills, readOrder } from '../../support/billing-fixtures';
-import { ok, startPayWorld, type PayWorld } from './helpers';
+import { ok, usePayWorld, type PayWorld } from './helpers';
 
 let w: PayWorld;
-beforeAll(async () => {
-  w = await startPayWorld();
-});
-afterAll(async () => {
-  await w.stop();
-});
-afterEach(() => {
-  w.sandbox.resetControls();
-});
+usePayWorld((world) => (w = world));
 
 test('a dropped callback: the page’s sync after the pay sheet marks it paid', async () => {
   const { student, bills } = await w.student(2);

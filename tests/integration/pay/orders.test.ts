@@ -4,15 +4,10 @@
  */
 import type { BillDoc } from '../../../cloudfunctions/shared/domain/records';
 import { dump, readBills, readOrders, signIn } from '../../support/billing-fixtures';
-import { ok, startPayWorld, type PayWorld } from './helpers';
+import { ok, usePayWorld, type PayWorld } from './helpers';
 
 let w: PayWorld;
-beforeAll(async () => {
-  w = await startPayWorld();
-});
-afterAll(async () => {
-  await w.stop();
-});
+usePayWorld((world) => (w = world));
 
 test('the order is priced from the database and WeChat is asked with cloudPay’s fields', async () => {
   const { student, bills } = await w.student(3);

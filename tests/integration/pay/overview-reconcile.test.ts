@@ -4,15 +4,10 @@
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
 import type { ReconcileReport } from '../../../cloudfunctions/shared/contracts/cron';
 import { dump, MINUTE, readOrder } from '../../support/billing-fixtures';
-import { fireTimer, ok, startPayWorld, type PayWorld } from './helpers';
+import { fireTimer, ok, usePayWorld, type PayWorld } from './helpers';
 
 let w: PayWorld;
-beforeAll(async () => {
-  w = await startPayWorld(new Date('2026-11-28T02:00:00Z'));
-});
-afterAll(async () => {
-  await w.stop();
-});
+usePayWorld((world) => (w = world), new Date('2026-11-28T02:00:00Z'));
 
 test('the overview: 待缴费 bills, 缴费中 and 已完成 orders, the remembered email', async () => {
   const { student, bills } = await w.student(3);

@@ -4,18 +4,10 @@
  * is left half-done if they give up.
  */
 import { MINUTE, readBills, readOrder, readOrders } from '../../support/billing-fixtures';
-import { ok, startPayWorld, type PayWorld } from './helpers';
+import { ok, usePayWorld, type PayWorld } from './helpers';
 
 let w: PayWorld;
-beforeAll(async () => {
-  w = await startPayWorld();
-});
-afterAll(async () => {
-  await w.stop();
-});
-afterEach(() => {
-  w.sandbox.resetControls();
-});
+usePayWorld((world) => (w = world));
 
 const sandboxOrdersOf = (studentNo: string) => w.sandbox.orders().filter((o) => o.attach === studentNo);
 
