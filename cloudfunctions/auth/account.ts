@@ -1,22 +1,20 @@
 /** 我的: the signed-in student's profile, 修改密码 and 退出登录. */
-import { AppError, requireStudent, type RequestContext } from '../shared/runtime';
-import { passwordContextOf, type StudentDoc } from '../shared/domain/student';
+import { AppError, requireStudent, transaction, type RequestContext } from '../shared/runtime';
+import { passwordContextOf, passwordVersionOf, type StudentDoc } from '../shared/domain/student';
 import { maskedIdentityOf } from './views';
-import { accountGate, afterAccountFailure, liveAccountFailures } from '../shared/domain/sign-in-throttle';
 import { hashPassword, verifyPassword } from '../shared/security';
 import type { Profile } from '../shared/contracts/auth';
-import { identityHash } from './deps';
+import { identityHash, SESSION_TTL_MS } from './deps';
 import { assertAcceptablePassword } from './identify';
-import { lockedForOwner, tooFrequent } from './throttle';
+import { ACCOUNT_COUNTER, lockedForOwner, reserveAttempt, tooFrequent } from './throttle';
 import {
-  accountCounterId,
+  boundCounterId,
   clearCounter,
   endCallerSessions,
   endStudentSessions,
   findStudentById,
-  loadCounters,
-  saveFailure,
-  updateStudent,
+  grantSessionIn,
+  loadCounter,
 } from './store';
 
 async function signedInStudent(ctx: RequestContext): Promise<StudentDoc> {
@@ -31,6 +29,13 @@ export async function profile(_request: Record<string, never>, ctx: RequestConte
   return { ...maskedIdentityOf(student), phone: student.phoneMasked };
 }
 
+/**
+ * 修改密码, all or nothing: the password, the new password version (which ends every other session
+ * at once, see loadStudentSession) and the caller's renewed session are written in one
+ * transaction, and only if the password is still the one just checked, so two changes at the
+ * same time cannot both succeed. Only the caller's WeChat account stays bound: any other must
+ * verify the phone again.
+ */
 export async function changePassword(
   request: { oldPassword: string; newPassword: string; confirmPassword: string },
   ctx: RequestContext,
@@ -38,28 +43,35 @@ export async function changePassword(
   const openid = ctx.caller.openid as string;
   const now = ctx.now();
   const student = await signedInStudent(ctx);
-  const counterId = accountCounterId(student._id);
-  const counters = await loadCounters(ctx.db, [counterId]);
-  const previous = counters.get(counterId);
-  const gate = accountGate(previous ?? null, now);
-  if (gate.kind === 'locked') throw lockedForOwner(gate.retryAfterMs);
-  if (gate.kind === 'wait') throw tooFrequent(gate);
+  const counterId = boundCounterId(student._id, openid);
+  const reserved = await reserveAttempt(ctx.db, counterId, await loadCounter(ctx.db, counterId), ACCOUNT_COUNTER, now);
+  if (!reserved.ok) throw reserved.gate.kind === 'locked' ? lockedForOwner(reserved.gate.retryAfterMs) : tooFrequent(reserved.gate);
 
   const verified = await verifyPassword(request.oldPassword, student.passwordHash);
   if (!verified.ok) {
-    await saveFailure(ctx.db, counterId, previous, liveAccountFailures(previous ?? null, now), afterAccountFailure(previous ?? null, now));
     ctx.log.info('password change refused: wrong current password', { studentId: student._id });
     throw new AppError('OLD_PASSWORD_WRONG');
   }
+  await clearCounter(ctx.db, counterId);
   if (request.newPassword === request.oldPassword) throw new AppError('PASSWORD_SAME_AS_OLD');
   assertAcceptablePassword(request.newPassword, request.confirmPassword, passwordContextOf(student, identityHash()));
-  await updateStudent(ctx.db, student._id, {
-    passwordHash: await hashPassword(request.newPassword),
-    mustChangePassword: false,
-    passwordChangedAt: now,
-    updatedAt: now,
+  const passwordHash = await hashPassword(request.newPassword);
+  const version = passwordVersionOf(student);
+  await transaction(ctx.db, async (tx) => {
+    const current = await tx.get<StudentDoc>('students', student._id);
+    if (!current || passwordVersionOf(current) !== version) throw new AppError('PASSWORD_CHANGED_MEANWHILE');
+    const changed = {
+      passwordHash,
+      mustChangePassword: false,
+      passwordChangedAt: now,
+      passwordVersion: version + 1,
+      boundOpenids: [openid],
+      updatedAt: now,
+    };
+    await tx.update('students', current._id, changed);
+    await grantSessionIn(tx, openid, { _id: current._id, passwordVersion: changed.passwordVersion }, now, SESSION_TTL_MS);
   });
-  if (previous) await clearCounter(ctx.db, counterId);
+  // Tidying only: those sessions no longer pass the session check.
   const ended = await endStudentSessions(ctx.db, student._id, openid);
   ctx.log.info('password changed', { studentId: student._id, otherSessionsEnded: ended });
   return { done: true };

@@ -5,18 +5,18 @@
  */
 import { AppError, transaction, type RequestContext } from '../shared/runtime';
 import { maskName } from '../shared/domain/mask';
-import { passwordContextOf, type StudentDoc } from '../shared/domain/student';
+import { passwordContextOf, passwordVersionOf, type StudentDoc } from '../shared/domain/student';
 import { PASSWORD_RULES_TEXT } from '../shared/domain/password-policy';
 import { hashPassword } from '../shared/security';
 import type { ForgotVerified } from '../shared/contracts/auth';
 import { identityHash, RESET_TTL_MS } from './deps';
 import { assertAcceptablePassword, identify, type AccountKind } from './identify';
 import { exchangePhoneCode } from './phone';
-import { checkOpenidGate, recordOpenidFailure } from './throttle';
-import { withOpenid } from './setup';
+import { checkOpenidGate, releaseOpenidAttempt, reserveOpenidAttempt } from './throttle';
 import {
   accountCounterId,
-  clearCounter,
+  boundCounterId,
+  clearCounters,
   endStudentSessions,
   findStudentById,
   loadCounters,
@@ -25,6 +25,7 @@ import {
   passwordStamp,
   pendingId,
   startPending,
+  type PendingDoc,
 } from './store';
 
 export async function forgotVerify(
@@ -33,14 +34,22 @@ export async function forgotVerify(
 ): Promise<ForgotVerified> {
   const openid = ctx.caller.openid as string;
   const hash = identityHash();
-  const counters = await loadCounters(ctx.db, [openidCounterId(openid)]);
+  const openidId = openidCounterId(openid);
+  const counters = await loadCounters(ctx.db, [openidId]);
   checkOpenidGate(counters, openid, ctx.now());
   const { student } = await identify(ctx, request.by, request.account, hash);
-  const phone = await exchangePhoneCode(ctx, request.phoneCode, hash);
-  if (!student || !student.phoneHash || student.phoneHash !== phone.hash) {
-    await recordOpenidFailure(ctx, counters, openid);
-    ctx.log.info('password reset: phone not verified', { studentId: student?._id ?? null });
-    throw new AppError('RESET_NOT_VERIFIED');
+  // Counted before the proof is checked, so parallel attempts cannot pass the limit together.
+  await reserveOpenidAttempt(ctx.db, openid, counters.get(openidId) ?? null, ctx.now());
+  let failed = false;
+  try {
+    const phone = await exchangePhoneCode(ctx, request.phoneCode, hash);
+    if (!student || !student.phoneHash || student.phoneHash !== phone.hash) {
+      failed = true;
+      ctx.log.info('password reset: phone not verified', { studentId: student?._id ?? null });
+      throw new AppError('RESET_NOT_VERIFIED');
+    }
+  } finally {
+    if (!failed) await releaseOpenidAttempt(ctx.db, openid);
   }
   const pending = await startPending(ctx.db, openid, student, 'reset', ctx.now(), RESET_TTL_MS);
   ctx.log.info('password reset: phone verified', { studentId: student._id });
@@ -52,6 +61,10 @@ export async function forgotVerify(
   };
 }
 
+/**
+ * 忘记密码 step 2, all or nothing: the new password and version (which ends every session, see
+ * loadStudentSession). The WeChat account that proved the phone is the only one left bound.
+ */
 export async function forgotReset(
   request: { newPassword: string; confirmPassword: string },
   ctx: RequestContext,
@@ -66,24 +79,31 @@ export async function forgotReset(
   const passwordHash = await hashPassword(request.newPassword);
   await transaction(ctx.db, async (tx) => {
     const current = await tx.get<StudentDoc>('students', student._id);
-    const stillPending = await tx.get<{ _id: string; purpose?: string }>('sessions', pendingId(openid));
-    if (!current || !stillPending || stillPending.purpose !== 'reset' || passwordStamp(current) !== pending.stamp) {
+    const stillPending = await tx.get<PendingDoc>('sessions', pendingId(openid));
+    if (
+      !current ||
+      !stillPending ||
+      stillPending.purpose !== 'reset' ||
+      stillPending.studentId !== current._id ||
+      passwordStamp(current) !== stillPending.stamp
+    ) {
       throw new AppError('RESET_EXPIRED');
     }
     await tx.update('students', current._id, {
       passwordHash,
       mustChangePassword: false,
       passwordChangedAt: now,
-      // The phone was just proven through WeChat by this account.
+      passwordVersion: passwordVersionOf(current) + 1,
+      // The phone was just proven through WeChat by this account; no other stays bound.
       phoneVerifiedAt: now,
-      boundOpenids: withOpenid(current.boundOpenids ?? [], openid),
+      boundOpenids: [openid],
       updatedAt: now,
     });
     await tx.remove('sessions', pendingId(openid));
   });
-  // Whoever was signed in with the old password is signed out, and the lock is lifted.
+  // Tidying (those sessions no longer pass the session check), and the locks are lifted.
   const ended = await endStudentSessions(ctx.db, student._id);
-  await clearCounter(ctx.db, accountCounterId(student._id));
+  await clearCounters(ctx.db, [accountCounterId(student._id), boundCounterId(student._id, openid)]);
   ctx.log.info('password reset', { studentId: student._id, sessionsEnded: ended });
   return { done: true };
 }

@@ -5,6 +5,7 @@ import { checkIdNumber, signIn } from './sign-in';
 import { setupConfirmIdentity, setupPassword, setupPhone, setupState, verifyDevice } from './setup';
 import { forgotReset, forgotVerify } from './forgot';
 import { changePassword, profile, signOut } from './account';
+import { cleanup } from './cleanup';
 
 export const authHandlers: Handlers<typeof authContract> = {
   async status(_request, ctx) {
@@ -25,4 +26,5 @@ export const authHandlers: Handlers<typeof authContract> = {
   profile,
   changePassword,
   signOut,
+  cleanup,
 };

@@ -9,8 +9,10 @@ export interface VerifiedPhone {
   masked: string;
 }
 
-/** WeChat's answers that mean the code is not (or no longer) valid: invalid, used, malformed. */
-const INVALID_CODE_ERRORS = new Set([40029, 40163, 47001, 41008]);
+/** WeChat's answers that mean the code is not (or no longer) valid: invalid or expired, malformed, missing. */
+const INVALID_CODE_ERRORS = new Set([40029, 47001, 41008]);
+/** WeChat's answer for a code that was already exchanged ("code been used"). */
+const USED_CODE_ERROR = 40163;
 
 /**
  * Exchanges the code from `<button open-type="getPhoneNumber">` for the number WeChat verified
@@ -21,13 +23,14 @@ export async function exchangePhoneCode(
   code: string,
   hash: (purpose: 'phone', value: string) => string,
 ): Promise<VerifiedPhone> {
-  if (!(await markPhoneCodeUsed(ctx.db, code, ctx.now()))) throw new AppError('PHONE_CODE_INVALID');
+  if (!(await markPhoneCodeUsed(ctx.db, code, ctx.now()))) throw new AppError('PHONE_CODE_USED');
   let info: { purePhoneNumber?: unknown; phoneNumber?: unknown; countryCode?: unknown } | undefined;
   try {
     const res = (await ctx.cloud.openapi.phonenumber.getPhoneNumber({ code })) as { phoneInfo?: typeof info };
     info = res.phoneInfo;
   } catch (error) {
     const errCode = (error as { errCode?: unknown } | null)?.errCode;
+    if (errCode === USED_CODE_ERROR) throw new AppError('PHONE_CODE_USED');
     if (typeof errCode === 'number' && INVALID_CODE_ERRORS.has(errCode)) throw new AppError('PHONE_CODE_INVALID');
     ctx.log.error('getPhoneNumber failed', { errCode: typeof errCode === 'number' ? errCode : null });
     throw new AppError('UNAVAILABLE');

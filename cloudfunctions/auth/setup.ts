@@ -4,17 +4,19 @@
  * session is granted only when the last step succeeds.
  */
 import { AppError, transaction, type RequestContext } from '../shared/runtime';
-import { passwordContextOf, type StudentDoc } from '../shared/domain/student';
+import { passwordContextOf, passwordVersionOf, type StudentDoc } from '../shared/domain/student';
 import type { MaskedIdentity } from '../shared/contracts/auth';
 import { maskedIdentityOf } from './views';
 import { PASSWORD_RULES_TEXT } from '../shared/domain/password-policy';
 import { hashPassword } from '../shared/security';
 import type { SetupState } from '../shared/contracts/auth';
-import { identityHash, SESSION_TTL_MS } from './deps';
+import { FIRST_SIGN_IN_LIMITS, identityHash, SESSION_TTL_MS } from './deps';
 import { assertAcceptablePassword } from './identify';
 import { exchangePhoneCode } from './phone';
 import {
+  audit,
   findStudentById,
+  firstSignInClaims,
   grantSessionIn,
   loadPending,
   passwordStamp,
@@ -90,23 +92,58 @@ async function completeVerification(
   ctx: RequestContext,
   openid: string,
   pending: PendingDoc,
-  patchOf: (current: StudentDoc) => Partial<Omit<StudentDoc, '_id'>>,
-  stillValid: (current: StudentDoc) => boolean,
+  /** The student's changes, from the records as read inside the transaction. */
+  patchOf: (current: StudentDoc, stillPending: PendingDoc) => Partial<Omit<StudentDoc, '_id'>>,
+  stillValid: (current: StudentDoc, stillPending: PendingDoc) => boolean,
   expiredCode: 'SETUP_EXPIRED' | 'DEVICE_EXPIRED',
 ): Promise<StudentDoc> {
   const now = ctx.now();
   return transaction(ctx.db, async (tx) => {
     const current = await tx.get<StudentDoc>('students', pending.studentId);
     const stillPending = await tx.get<PendingDoc>('sessions', pendingId(openid));
-    if (!current || !stillPending || stillPending.purpose !== pending.purpose || passwordStamp(current) !== pending.stamp || !stillValid(current)) {
+    if (
+      !current ||
+      !stillPending ||
+      stillPending.purpose !== pending.purpose ||
+      stillPending.studentId !== current._id ||
+      passwordStamp(current) !== stillPending.stamp ||
+      !stillValid(current, stillPending)
+    ) {
       throw new AppError(expiredCode);
     }
-    const patch = { ...patchOf(current), updatedAt: now };
+    const patch = { ...patchOf(current, stillPending), updatedAt: now };
+    const done = { ...current, ...patch };
     await tx.update('students', current._id, patch);
-    await grantSessionIn(tx, openid, current._id, now, SESSION_TTL_MS);
+    await grantSessionIn(tx, openid, done, now, SESSION_TTL_MS);
     await tx.remove('sessions', pendingId(openid));
-    return { ...current, ...patch };
+    return done;
   });
+}
+
+/**
+ * A student with no phone on file gets the number of whoever completes the first sign-in, so that
+ * step is where an account with a known ID number could be taken over. A phone number that another
+ * student already has, or a WeChat account that already completed the first sign-in for another
+ * student, cannot do it (beyond the configured numbers); the refusal is audited and tells the
+ * student to contact the finance office.
+ */
+async function assertMayRegisterPhone(ctx: RequestContext, openid: string, student: StudentDoc, phoneHash: string): Promise<void> {
+  const claims = await firstSignInClaims(ctx.db, student._id, phoneHash, openid);
+  const reason =
+    claims.phone >= FIRST_SIGN_IN_LIMITS.studentsPerPhone
+      ? 'SETUP_PHONE_TAKEN'
+      : claims.wechat >= FIRST_SIGN_IN_LIMITS.studentsPerWechat
+        ? 'SETUP_WECHAT_TAKEN'
+        : null;
+  if (!reason) return;
+  await audit(ctx.db, {
+    at: ctx.now(),
+    actor: `openid:${openid}`,
+    action: 'auth.firstSignIn.refused',
+    details: { studentId: student._id, reason, otherStudentsWithPhone: claims.phone, otherStudentsSetUpByWechat: claims.wechat },
+  });
+  ctx.log.warn('first sign-in refused: phone or WeChat account already used for another student', { studentId: student._id, reason });
+  throw new AppError(reason);
 }
 
 export async function setupPhone(
@@ -121,22 +158,34 @@ export async function setupPhone(
     ctx.log.info('first sign-in: phone does not match the one on file', { studentId: student._id });
     throw new AppError('PHONE_MISMATCH');
   }
+  if (!student.phoneHash) await assertMayRegisterPhone(ctx, openid, student, phone.hash);
   const now = ctx.now();
   const done = await completeVerification(
     ctx,
     openid,
     pending,
-    (current) => ({
-      ...(pending.newPasswordHash
-        ? { passwordHash: pending.newPasswordHash, mustChangePassword: false, passwordChangedAt: now }
+    (current, stillPending) => ({
+      // The new password as it is now in the pending record (it may have been set again meanwhile).
+      ...(stillPending.newPasswordHash
+        ? {
+            passwordHash: stillPending.newPasswordHash,
+            mustChangePassword: false,
+            passwordChangedAt: now,
+            passwordVersion: passwordVersionOf(current) + 1,
+          }
         : {}),
       phoneHash: phone.hash,
       phoneMasked: phone.masked,
       phoneVerifiedAt: now,
       setupCompletedAt: now,
+      setupOpenid: openid,
       boundOpenids: withOpenid(current.boundOpenids ?? [], openid),
     }),
-    (current) => !current.setupCompletedAt,
+    (current, stillPending) =>
+      !current.setupCompletedAt &&
+      stillPending.identityConfirmedAt !== null &&
+      (!current.mustChangePassword || stillPending.newPasswordHash !== null) &&
+      (!current.phoneHash || current.phoneHash === phone.hash),
     'SETUP_EXPIRED',
   );
   ctx.log.info('first sign-in completed', { studentId: done._id });

@@ -2,20 +2,46 @@
 import { AppError, type RequestContext } from '../shared/runtime';
 import { maskIdNumber } from '../shared/domain/mask';
 import { parseIdNumber } from '../shared/domain/id-number';
-import { ID_NUMBER_ERROR_CODES } from '../shared/domain/student';
-import { accountGate, afterAccountFailure, liveAccountFailures, ACCOUNT_RULES } from '../shared/domain/sign-in-throttle';
-import { hashPassword, spendVerificationTime, verifyPassword } from '../shared/security';
+import { ID_NUMBER_ERROR_CODES, type StudentDoc } from '../shared/domain/student';
+import { ACCOUNT_RULES } from '../shared/domain/sign-in-throttle';
+import { hashPassword, spendVerificationTime, verifyPassword, type VerifyResult } from '../shared/security';
 import type { IdNumberChecked, SignInResult } from '../shared/contracts/auth';
 import { DEVICE_TTL_MS, identityHash, SESSION_TTL_MS, SETUP_TTL_MS } from './deps';
 import { identify, type AccountKind } from './identify';
-import { clearCounter, grantSession, loadCounters, openidCounterId, saveFailure, startPending, updateStudent } from './store';
-import { checkOpenidGate, lockedForOwner, recordOpenidFailure, tooFrequent } from './throttle';
+import {
+  boundCounterId,
+  clearCounter,
+  grantSession,
+  loadCounters,
+  openidCounterId,
+  releaseCounter,
+  startPending,
+  updateStudent,
+} from './store';
+import {
+  ACCOUNT_COUNTER,
+  checkOpenidGate,
+  lockedForOwner,
+  releaseOpenidAttempt,
+  reserveAttempt,
+  reserveOpenidAttempt,
+  tooFrequent,
+} from './throttle';
 import { maskedIdentityOf } from './views';
 
 export async function checkIdNumber(request: { idNumber: string }, ctx: RequestContext): Promise<IdNumberChecked> {
   const parsed = parseIdNumber(request.idNumber, ctx.now());
   if (!parsed.ok) throw new AppError(ID_NUMBER_ERROR_CODES[parsed.problem]);
   return { idNumber: maskIdNumber(parsed.id), converted: parsed.converted };
+}
+
+/**
+ * The password as it is checked: while the initial password (the ID number's last 8 characters,
+ * X upper-case) is still in force, an x typed in lower case counts as X. One form, one derivation,
+ * whatever the account: the time an attempt takes says nothing about the account.
+ */
+function candidateFor(student: StudentDoc | null, password: string): string {
+  return student?.mustChangePassword ? password.replace(/x/g, 'X') : password;
 }
 
 export async function signIn(
@@ -25,39 +51,44 @@ export async function signIn(
   const openid = ctx.caller.openid as string;
   const now = ctx.now();
   const hash = identityHash();
-  const { student, counterId } = await identify(ctx, request.by, request.account, hash);
-  const counters = await loadCounters(ctx.db, [counterId, openidCounterId(openid)]);
-  const isOwner = student !== null && student.boundOpenids.includes(openid);
-
+  const identified = await identify(ctx, request.by, request.account, hash);
+  const { student } = identified;
+  const isOwner = student !== null && (student.boundOpenids ?? []).includes(openid);
+  // A WeChat account bound to the student has its own counter; strangers share the account's.
+  const counterId = student && isOwner ? boundCounterId(student._id, openid) : identified.counterId;
+  const openidId = openidCounterId(openid);
+  const counters = await loadCounters(ctx.db, [counterId, openidId]);
   checkOpenidGate(counters, openid, now);
-  const gate = accountGate(counters.get(counterId) ?? null, now);
-  if (gate.kind === 'wait') throw tooFrequent(gate);
-  if (gate.kind === 'locked') {
+
+  // Both limits are taken before the password is checked (see reserveAttempt).
+  const reserved = await reserveAttempt(ctx.db, counterId, counters.get(counterId) ?? null, ACCOUNT_COUNTER, now);
+  if (!reserved.ok) {
+    if (reserved.gate.kind === 'wait') throw tooFrequent(reserved.gate);
     ctx.log.info('sign-in refused: locked', { studentId: student?._id ?? null });
-    throw isOwner ? lockedForOwner(gate.retryAfterMs) : new AppError('LOGIN_FAILED');
+    throw isOwner ? lockedForOwner(reserved.gate.retryAfterMs) : new AppError('LOGIN_FAILED');
+  }
+  try {
+    await reserveOpenidAttempt(ctx.db, openid, counters.get(openidId) ?? null, now);
+  } catch (error) {
+    await releaseCounter(ctx.db, counterId);
+    throw error;
   }
 
-  let verified = student ? await verifyPassword(request.password, student.passwordHash) : null;
-  if (!student) await spendVerificationTime(request.password);
-  // The initial password is the ID number's last 8 characters with an upper-case X; people type
-  // the x in lower case as often as not (only while the initial password is still in force).
-  if (student && !verified?.ok && student.mustChangePassword && /x/.test(request.password)) {
-    verified = await verifyPassword(request.password.toUpperCase(), student.passwordHash);
-  }
+  const candidate = candidateFor(student, request.password);
+  let verified: VerifyResult | null = null;
+  if (student) verified = await verifyPassword(candidate, student.passwordHash);
+  else await spendVerificationTime(candidate);
 
   if (!student || !verified?.ok) {
-    const previous = counters.get(counterId);
-    const next = afterAccountFailure(previous ?? null, now);
-    await saveFailure(ctx.db, counterId, previous, liveAccountFailures(previous ?? null, now), next);
-    await recordOpenidFailure(ctx, counters, openid);
-    ctx.log.info('sign-in failed', { studentId: student?._id ?? null, failures: next.failures });
-    if (isOwner && next.failures >= ACCOUNT_RULES.lockAtFailures) throw lockedForOwner(ACCOUNT_RULES.lockMs);
+    // Already counted by the reservations.
+    ctx.log.info('sign-in failed', { studentId: student?._id ?? null, failures: reserved.counter.failures });
+    if (isOwner && reserved.counter.failures >= ACCOUNT_RULES.lockAtFailures) throw lockedForOwner(ACCOUNT_RULES.lockMs);
     throw new AppError('LOGIN_FAILED');
   }
 
-  if (counters.has(counterId)) await clearCounter(ctx.db, counterId);
+  await Promise.all([clearCounter(ctx.db, counterId), releaseOpenidAttempt(ctx.db, openid)]);
   if (verified.needsRehash) {
-    await updateStudent(ctx.db, student._id, { passwordHash: await hashPassword(request.password), updatedAt: now });
+    await updateStudent(ctx.db, student._id, { passwordHash: await hashPassword(candidate), updatedAt: now });
   }
   const identity = maskedIdentityOf(student);
 
@@ -71,7 +102,7 @@ export async function signIn(
     ctx.log.info('sign-in: new WeChat account must verify', { studentId: student._id });
     return { next: 'verifyDevice', identity, phone: student.phoneMasked };
   }
-  await grantSession(ctx.db, openid, student._id, now, SESSION_TTL_MS);
+  await grantSession(ctx.db, openid, student, now, SESSION_TTL_MS);
   ctx.log.info('signed in', { studentId: student._id });
   return { next: 'home', identity, phone: null };
 }

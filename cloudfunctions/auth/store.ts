@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { collection, commands, isDuplicateKeyError, type Database, type SessionDoc, type Transaction } from '../shared/runtime';
-import type { StudentDoc } from '../shared/domain/student';
+import { passwordVersionOf, type StudentDoc } from '../shared/domain/student';
 import type { FailureCounter } from '../shared/domain/sign-in-throttle';
 
 // ------------------------------------------------------------------ students
@@ -56,8 +56,7 @@ export interface PendingDoc {
 export const pendingId = (openid: string): string => `pending:${openid}`;
 
 /** Identifies the student's current password without revealing anything about it. */
-export const passwordStamp = (student: Pick<StudentDoc, 'passwordChangedAt'>): string =>
-  student.passwordChangedAt ? new Date(student.passwordChangedAt).toISOString() : 'initial';
+export const passwordStamp = (student: Pick<StudentDoc, 'passwordVersion'>): string => `v${passwordVersionOf(student)}`;
 
 export async function startPending(
   db: Database,
@@ -95,18 +94,22 @@ export async function updatePending(db: Database, openid: string, patch: Partial
   await collection<SessionDoc>(db, 'sessions').updateById(pendingId(openid), patch);
 }
 
-export function sessionDoc(studentId: string, now: Date, ttlMs: number): Omit<SessionDoc, '_id'> {
-  return { studentId, createdAt: now, expiresAt: new Date(now.getTime() + ttlMs) };
+/**
+ * A session carries the student's password version from when it was granted: once the password
+ * changes, the session check refuses it, whichever WeChat account holds it.
+ */
+export function sessionDoc(student: Pick<StudentDoc, '_id' | 'passwordVersion'>, now: Date, ttlMs: number): Omit<SessionDoc, '_id'> {
+  return { studentId: student._id, createdAt: now, expiresAt: new Date(now.getTime() + ttlMs), passwordVersion: passwordVersionOf(student) };
 }
 
 /** One request: the caller is signed in as the student (replacing any earlier session of this WeChat account). */
-export async function grantSession(db: Database, openid: string, studentId: string, now: Date, ttlMs: number): Promise<void> {
-  await raw(db, 'sessions').doc(openid).set({ data: sessionDoc(studentId, now, ttlMs) });
+export async function grantSession(db: Database, openid: string, student: Pick<StudentDoc, '_id' | 'passwordVersion'>, now: Date, ttlMs: number): Promise<void> {
+  await raw(db, 'sessions').doc(openid).set({ data: sessionDoc(student, now, ttlMs) });
 }
 
 /** Inside a transaction: the caller is now signed in as the student, and nothing is pending. */
-export async function grantSessionIn(tx: Transaction, openid: string, studentId: string, now: Date, ttlMs: number): Promise<void> {
-  await tx.set<SessionDoc>('sessions', openid, sessionDoc(studentId, now, ttlMs));
+export async function grantSessionIn(tx: Transaction, openid: string, student: Pick<StudentDoc, '_id' | 'passwordVersion'>, now: Date, ttlMs: number): Promise<void> {
+  await tx.set<SessionDoc>('sessions', openid, sessionDoc(student, now, ttlMs));
 }
 
 /** One request: the session (and any pending step) of this WeChat account ends. */
@@ -129,7 +132,13 @@ export interface AttemptDoc extends FailureCounter {
   _id: string;
 }
 
+/** Attempts at a student's password from WeChat accounts not bound to the student (strangers). */
 export const accountCounterId = (studentId: string): string => `account:${studentId}`;
+/**
+ * Attempts from one WeChat account bound to the student: counted apart from strangers', so a
+ * stranger who keeps the account locked does not lock out the owner's own WeChat.
+ */
+export const boundCounterId = (studentId: string, openid: string): string => `bound:${studentId}:${openid}`;
 /** For an account name no student has: counted under a keyed hash of what was typed. */
 export const unknownAccountCounterId = (nameHash: string): string => `name:${nameHash.slice(0, 48)}`;
 export const openidCounterId = (openid: string): string => `openid:${openid}`;
@@ -141,26 +150,50 @@ export async function loadCounters(db: Database, ids: readonly string[]): Promis
   return new Map(docs.map((doc) => [doc._id, doc]));
 }
 
+export const loadCounter = (db: Database, id: string): Promise<AttemptDoc | null> => collection<AttemptDoc>(db, 'loginAttempts').findById(id);
+
 /**
- * Stores the counter's next value. An increment when the stored count is still live (atomic under
- * concurrent failures), a reset to the new value otherwise; an insert the first time.
+ * One request: the counter becomes `next` only if it is still exactly `seen` (null: it must not
+ * exist yet). False when another request changed it first; the caller reads it again.
  */
-export async function saveFailure(db: Database, id: string, previous: AttemptDoc | undefined, liveBefore: number, next: FailureCounter): Promise<void> {
+export async function compareAndSetCounter(db: Database, id: string, seen: AttemptDoc | null, next: FailureCounter): Promise<boolean> {
   const attempts = collection<AttemptDoc>(db, 'loginAttempts');
-  if (previous) {
-    const patch = liveBefore > 0 ? { failures: commands(db).inc(1), lastFailureAt: next.lastFailureAt } : { ...next };
-    if ((await attempts.updateById(id, patch)) > 0) return;
+  if (!seen) {
+    try {
+      await attempts.insert({ _id: id, failures: next.failures, lastFailureAt: next.lastFailureAt });
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
   }
-  try {
-    await attempts.insert({ _id: id, ...next });
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    await attempts.updateById(id, { failures: commands(db).inc(1), lastFailureAt: next.lastFailureAt });
-  }
+  const updated = await attempts.updateWhere(
+    { _id: id, failures: seen.failures, lastFailureAt: seen.lastFailureAt },
+    { failures: next.failures, lastFailureAt: next.lastFailureAt },
+  );
+  return updated === 1;
+}
+
+/** One request: gives back one reserved attempt that turned out not to be a failure. */
+export async function releaseCounter(db: Database, id: string): Promise<void> {
+  const _ = commands(db);
+  await collection<AttemptDoc>(db, 'loginAttempts').updateWhere({ _id: id, failures: _.gt(0) }, { failures: _.inc(-1) });
 }
 
 export async function clearCounter(db: Database, id: string): Promise<void> {
   await collection<AttemptDoc>(db, 'loginAttempts').removeById(id);
+}
+
+/** One request: several counters go. */
+export async function clearCounters(db: Database, ids: readonly string[]): Promise<void> {
+  const _ = commands(db);
+  await raw(db, 'loginAttempts').where({ _id: _.in([...ids]) }).remove();
+}
+
+/** One request: counters whose latest failure is older than `before` (they no longer count). */
+export async function removeCountersOlderThan(db: Database, before: Date): Promise<number> {
+  const _ = commands(db);
+  return (await raw(db, 'loginAttempts').where({ lastFailureAt: _.lt(before) }).remove()).stats.removed;
 }
 
 // ------------------------------------------------------------------ used phone codes
@@ -183,4 +216,39 @@ export async function markPhoneCodeUsed(db: Database, code: string, now: Date): 
     if (isDuplicateKeyError(error)) return false;
     throw error;
   }
+}
+
+/** One request: records of codes used before `before` (WeChat refuses such a code by itself by then). */
+export async function removePhoneCodesOlderThan(db: Database, before: Date): Promise<number> {
+  const _ = commands(db);
+  return (await raw(db, 'phoneCodes').where({ usedAt: _.lt(before) }).remove()).stats.removed;
+}
+
+// ------------------------------------------------------------------ first sign-in limits
+
+/**
+ * Two requests, side by side: how many other students have this phone number (on file or
+ * verified), and how many other students this WeChat account completed the first sign-in for.
+ */
+export async function firstSignInClaims(db: Database, studentId: string, phoneHash: string, openid: string): Promise<{ phone: number; wechat: number }> {
+  const _ = commands(db);
+  const students = collection<StudentDoc>(db, 'students');
+  const [phone, wechat] = await Promise.all([
+    students.count({ phoneHash, _id: _.neq(studentId) }),
+    students.count({ setupOpenid: openid, _id: _.neq(studentId) }),
+  ]);
+  return { phone, wechat };
+}
+
+export interface AuditEntry {
+  _id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+/** One request: appends to the audit log. */
+export async function audit(db: Database, entry: Omit<AuditEntry, '_id'>): Promise<void> {
+  await collection<AuditEntry>(db, 'auditLog').insert(entry);
 }

@@ -1,20 +1,24 @@
 /** Answers and bookkeeping of the sign-in limits (the rules themselves are in the domain). */
-import { AppError, type RequestContext } from '../shared/runtime';
+import { AppError, type Database } from '../shared/runtime';
 import {
+  accountGate,
+  afterAccountFailure,
   afterOpenidFailure,
   describeWait,
-  liveOpenidFailures,
   openidGate,
   retryAfterSeconds,
+  type FailureCounter,
   type Gate,
 } from '../shared/domain/sign-in-throttle';
-import { openidCounterId, saveFailure, type AttemptDoc } from './store';
+import { compareAndSetCounter, loadCounter, openidCounterId, releaseCounter, type AttemptDoc } from './store';
 
 export function tooFrequent(gate: Extract<Gate, { kind: 'wait' | 'locked' }>, what = '尝试过于频繁'): AppError {
   return new AppError('RATE_LIMITED', `${what}，请 ${describeWait(gate.retryAfterMs)}后再试`, {
     retryAfterSeconds: retryAfterSeconds(gate.retryAfterMs),
   });
 }
+
+export const OPENID_LIMIT_TEXT = '当前微信账号验证失败次数过多';
 
 export function lockedForOwner(retryAfterMs: number): AppError {
   return new AppError(
@@ -24,15 +28,63 @@ export function lockedForOwner(retryAfterMs: number): AppError {
   );
 }
 
-/** Refuses the attempt when the WeChat account has failed too often. */
+/** Refuses the attempt when the WeChat account has failed too often (on a copy already read). */
 export function checkOpenidGate(counters: Map<string, AttemptDoc>, openid: string, now: Date): void {
   const gate = openidGate(counters.get(openidCounterId(openid)) ?? null, now);
-  if (gate.kind !== 'open') throw tooFrequent(gate, '当前微信账号验证失败次数过多');
+  if (gate.kind !== 'open') throw tooFrequent(gate, OPENID_LIMIT_TEXT);
 }
 
-export async function recordOpenidFailure(ctx: RequestContext, counters: Map<string, AttemptDoc>, openid: string): Promise<void> {
-  const id = openidCounterId(openid);
-  const previous = counters.get(id);
-  const now = ctx.now();
-  await saveFailure(ctx.db, id, previous, liveOpenidFailures(previous ?? null, now), afterOpenidFailure(previous ?? null, now));
+/** A counter's rules: whether an attempt may go ahead, and the counter after a failure. */
+export interface CounterRules {
+  gate(counter: FailureCounter | null, now: Date): Gate;
+  after(counter: FailureCounter | null, now: Date): FailureCounter;
 }
+
+export const ACCOUNT_COUNTER: CounterRules = { gate: accountGate, after: afterAccountFailure };
+export const OPENID_COUNTER: CounterRules = { gate: openidGate, after: afterOpenidFailure };
+
+export type Reservation =
+  | { ok: true; counter: FailureCounter }
+  | { ok: false; gate: Extract<Gate, { kind: 'wait' | 'locked' }> };
+
+/** Rounds of compare-and-set before an attempt that keeps colliding with others is refused. */
+const RESERVE_ROUNDS = 4;
+/** What such an attempt is told: try again in a moment. */
+const CONTENTION_WAIT_MS = 1000;
+
+/**
+ * Counts the attempt as a failure BEFORE the password is checked, so that parallel attempts cannot
+ * all pass the limit on the same copy of the counter: the counter moves from the value the rules
+ * were applied to, to the next one, only if nobody changed it in between (compare-and-set);
+ * otherwise it is read again and the rules are applied again. A success gives the attempt back
+ * (`releaseCounter`) or clears the counter.
+ */
+export async function reserveAttempt(
+  db: Database,
+  id: string,
+  seen: AttemptDoc | null,
+  rules: CounterRules,
+  now: Date,
+): Promise<Reservation> {
+  let current = seen;
+  for (let round = 0; round < RESERVE_ROUNDS; round += 1) {
+    const gate = rules.gate(current, now);
+    if (gate.kind !== 'open') return { ok: false, gate };
+    const next = rules.after(current, now);
+    if (await compareAndSetCounter(db, id, current, next)) return { ok: true, counter: next };
+    current = await loadCounter(db, id);
+  }
+  return { ok: false, gate: { kind: 'wait', retryAfterMs: CONTENTION_WAIT_MS } };
+}
+
+/**
+ * Reserves an attempt against the WeChat account's own counter (20 failures an hour, across all
+ * accounts); refuses with RATE_LIMITED when it has none left.
+ */
+export async function reserveOpenidAttempt(db: Database, openid: string, seen: AttemptDoc | null, now: Date): Promise<void> {
+  const reserved = await reserveAttempt(db, openidCounterId(openid), seen, OPENID_COUNTER, now);
+  if (!reserved.ok) throw tooFrequent(reserved.gate, OPENID_LIMIT_TEXT);
+}
+
+/** Gives a reserved attempt of the WeChat account back: it did not fail. */
+export const releaseOpenidAttempt = (db: Database, openid: string): Promise<void> => releaseCounter(db, openidCounterId(openid));

@@ -13,7 +13,8 @@ import { applyLocalSecretDefaults, installStudentSandbox } from '../seed/student
  *
  * phonenumber.getPhoneNumber: codes are issued here for a chosen phone number (the mini program's
  * local transport and the tests ask `POST /sandbox/phone-code`), used once, valid 5 minutes on the
- * local clock — as the code from `<button open-type="getPhoneNumber">` is in production.
+ * local clock — as the code from `<button open-type="getPhoneNumber">` is in production. A second
+ * exchange of a code gets WeChat's 40163 (code been used); an unknown or expired code 40029.
  */
 
 export const PHONE_CODE_TTL_MS = 5 * 60 * 1000;
@@ -151,12 +152,18 @@ export function parseSandboxPhone(input: unknown): { countryCode: string; number
 
 function installPhoneNumber(cloud: LocalCloud, server: LocalCloudServer | null): void {
   const codes = new Map<string, IssuedCode>();
+  /** Codes already exchanged, kept while WeChat would still recognise them (their 5 minutes). */
+  const used = new Map<string, number>();
+  const forgetOld = (nowMs: number): void => {
+    for (const [code, issued] of codes) if (nowMs - issued.issuedAtMs > PHONE_CODE_TTL_MS) codes.delete(code);
+    for (const [code, issuedAtMs] of used) if (nowMs - issuedAtMs > PHONE_CODE_TTL_MS) used.delete(code);
+  };
   const sandbox: PhoneSandbox = {
     issueCode(phone) {
       const parsed = parseSandboxPhone(phone);
       if (!parsed) throw new Error('手机号应为 11 位中国大陆手机号');
       const nowMs = cloud.clock.nowMs();
-      for (const [code, issued] of codes) if (nowMs - issued.issuedAtMs > PHONE_CODE_TTL_MS) codes.delete(code);
+      forgetOld(nowMs);
       const code = randomBytes(32).toString('hex');
       codes.set(code, { ...parsed, issuedAtMs: nowMs });
       return code;
@@ -170,12 +177,16 @@ function installPhoneNumber(cloud: LocalCloud, server: LocalCloudServer | null):
     if (typeof code !== 'string' || code === '') {
       return openApiJson({ errcode: 47001, errmsg: `data format error hint: [code is required] rid: ${rid()}` });
     }
-    const issued = codes.get(code);
-    codes.delete(code); // single use, whether or not it was still valid
     const nowMs = cloud.clock.nowMs();
+    forgetOld(nowMs);
+    // WeChat: 40163 "code been used" for a second exchange, 40029 "invalid code" for an unknown or expired one.
+    if (used.has(code)) return openApiJson({ errcode: 40163, errmsg: `code been used, rid: ${rid()}` });
+    const issued = codes.get(code);
+    codes.delete(code);
     if (!issued || nowMs - issued.issuedAtMs > PHONE_CODE_TTL_MS) {
       return openApiJson({ errcode: 40029, errmsg: `invalid code, rid: ${rid()}` });
     }
+    used.set(code, issued.issuedAtMs);
     return openApiJson({
       errcode: 0,
       errmsg: 'ok',

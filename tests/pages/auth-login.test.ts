@@ -145,3 +145,13 @@ test('opens with the account filled in, and 忘记密码 opens its page', async 
   await page.tapText('忘记密码');
   expect(urlsOf('navigateTo')).toEqual(['/pages/forgot/index']);
 });
+
+test('a damaged link (a broken %-sequence in the account) still opens the page, with the text as it came', async () => {
+  page = await openPage('pages/login/index', { by: 'idNumber', account: '3706%E4%B' });
+  await page.waitForText('下一步');
+  expect(page.root.instance.data.idNumber).toBe('3706%E4%B');
+  await page.close();
+  page = await openPage('pages/login/index', { by: 'studentNo', account: encodeURIComponent('2601 998') });
+  await page.waitForText('忘记密码');
+  expect(page.root.instance.data.studentNo).toBe('2601 998');
+});

@@ -139,6 +139,30 @@ test('a new WeChat account verifies the phone on file before it is signed in', a
   expect((await auth(openid, 'status')).data.signedIn).toBe(true);
 });
 
+test('a phone number another student already has is refused, with whom to call', async () => {
+  await createStudent(FILE, { completed: { password: 'Qiming#2025', phone: '13905350204' } });
+  await signedInForSetup();
+  await auth(openid, 'setupConfirmIdentity');
+  await auth(openid, 'setupPassword', { newPassword: 'Qiming#2025', confirmPassword: 'Qiming#2025' });
+  page = await openPage('pages/setup/index');
+  await answerPrivacy(page, 'agree');
+  await page.waitForText('将验证并登记当前微信绑定的手机号');
+  devicePhone('13905350204');
+  await allowPhoneNumber(page);
+  await page.waitForText('该手机号已登记在其他学生账号下');
+  expect(page.text()).toContain('请联系计划财务处');
+  expect(page.text()).toContain('0535-6916496');
+  expect(urlsOf('switchTab')).toEqual([]);
+  expect((await auth(openid, 'status')).data.signedIn).toBe(false);
+});
+
+test('a damaged link (a broken %-sequence in the phone) still opens the device check', async () => {
+  page = await openPage('pages/setup/index', { mode: 'device', phone: '139%2A%2A%2A%2' });
+  await answerPrivacy(page, 'agree');
+  await page.waitForText('这是您第一次在当前微信登录该账号');
+  expect(page.text()).toContain('139%2A%2A%2A%2');
+});
+
 test('without a first sign-in in progress the page says so and offers 重新登录', async () => {
   page = await openPage('pages/setup/index');
   await page.waitForText('首次登录验证已失效，请重新登录');

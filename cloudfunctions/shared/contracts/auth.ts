@@ -24,11 +24,15 @@ export const AUTH_ERRORS = {
   PASSWORD_MISMATCH: '两次输入的新密码不一致',
   PASSWORD_SAME_AS_OLD: '新密码不能与当前密码相同',
   OLD_PASSWORD_WRONG: '当前密码不正确',
+  PASSWORD_CHANGED_MEANWHILE: '密码刚刚已被修改，本次修改未生效。请使用最新的密码',
   SETUP_EXPIRED: '首次登录验证已失效，请重新登录',
   SETUP_IDENTITY_FIRST: '请先确认身份信息',
   SETUP_PASSWORD_FIRST: '请先设置新密码',
   DEVICE_EXPIRED: '验证已失效，请重新登录',
   PHONE_CODE_INVALID: '手机号授权已失效，请重新点击获取手机号',
+  PHONE_CODE_USED: '这次手机号授权已经使用过，请重新点击获取手机号',
+  SETUP_PHONE_TAKEN: '该手机号已登记在其他学生账号下，不能用于本账号的首次登录。如确为本人手机号，请联系计划财务处核实',
+  SETUP_WECHAT_TAKEN: '当前微信已为其他学生账号完成过首次登录，不能再为本账号完成。如确需办理，请联系计划财务处核实',
   PHONE_MISMATCH: '当前微信绑定的手机号与该账号登记的手机号不一致。请使用登记手机号所在的微信，或联系计划财务处',
   RESET_NOT_VERIFIED: '无法通过手机号验证该账号（账号不存在、未登记手机号或手机号不一致）。请联系计划财务处',
   RESET_EXPIRED: '手机号验证已失效，请重新验证',
@@ -103,6 +107,16 @@ export interface IdNumberChecked {
   converted: boolean;
 }
 
+/** What the auth function's timer trigger purged. */
+export interface AuthCleanupReport {
+  /** Records of used getPhoneNumber codes old enough that WeChat refuses the code by itself. */
+  phoneCodesRemoved: number;
+  /** Failure counters whose failures no longer count. */
+  loginAttemptsRemoved: number;
+}
+
+const timerEvent = v.object({ Type: v.literal('Timer'), TriggerName: v.string(), Time: v.optional(v.string()) });
+
 const accountKind = v.literal('studentNo', 'idNumber');
 const account = v.string({ min: 1, max: 40 });
 /** Passwords are taken as typed: no trimming. */
@@ -146,7 +160,10 @@ export const authContract = {
     request: v.object({ by: accountKind, account, phoneCode }),
     access: access.public,
   }),
-  /** 忘记密码 step 2: the new password, twice. Then sign in with it. */
+  /**
+   * 忘记密码 step 2: the new password, twice. Then sign in with it. Every session ends; only the
+   * WeChat account that proved the phone stays bound (others verify the phone again).
+   */
   forgotReset: action<{ done: true }>()({
     request: v.object({ newPassword: password, confirmPassword: password }),
     access: access.public,
@@ -154,7 +171,10 @@ export const authContract = {
 
   profile: action<Profile>()({ request: v.object({}), access: access.student }),
 
-  /** 修改密码: other WeChat accounts signed in as this student are signed out. */
+  /**
+   * 修改密码: other WeChat accounts signed in as this student are signed out and must verify the
+   * phone again. PASSWORD_CHANGED_MEANWHILE when the password changed since it was checked.
+   */
   changePassword: action<{ done: true }>()({
     request: v.object({ oldPassword: password, newPassword: password, confirmPassword: password }),
     access: access.student,
@@ -162,4 +182,7 @@ export const authContract = {
 
   /** 退出登录 (also abandons an unfinished first sign-in or reset). */
   signOut: action<{ signedOut: true }>()({ request: v.object({}), access: access.public }),
+
+  /** Timer trigger (config.json): purges used phone codes and stale failure counters. */
+  cleanup: action<AuthCleanupReport>()({ request: timerEvent, access: access.timer }),
 };

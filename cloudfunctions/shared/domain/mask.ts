@@ -30,12 +30,19 @@ export function maskReference(value: string): string {
   return `${value.slice(0, 4)}****${value.slice(-4)}`;
 }
 
-// 18-digit resident ID (last may be X) or 15-digit legacy ID, and mainland mobile numbers, when
-// they stand alone (not part of a longer digit run such as a transaction id).
-const ID_PATTERN = /(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])/g;
-const PHONE_PATTERN = /(?<!\d)(1[3-9]\d{9})(?!\d)/g;
+// 18-digit resident ID (last may be X) or 15-digit legacy ID, also written in groups with spaces
+// ("370602 19990307 123X"); mainland mobile numbers, also with the country code (+86, 86, 0086)
+// or in groups ("138 1234 5678", "138-1234-5678") — when they stand alone (not part of a longer
+// digit run such as a transaction id).
+const GAP = '[ \u3000]?';
+const ID_PATTERN = new RegExp(`(?<![0-9A-Za-z])(?:(?:\\d${GAP}){17}[\\dXx]|(?:\\d${GAP}){14}\\d)(?![0-9A-Za-z])`, 'g');
+const PHONE_PATTERN = /(?<![0-9])(\+86|0086|86)?([ \u3000-]?)(1[3-9]\d(?:[ \u3000-]?\d{4}){2})(?![0-9])/g;
 
 /** Scrubs free text (log lines, error messages) of ID numbers and phone numbers. */
 export function scrubPersonalData(text: string): string {
-  return text.replace(ID_PATTERN, (m) => maskIdNumber(m)).replace(PHONE_PATTERN, (m) => maskPhone(m));
+  return text
+    .replace(ID_PATTERN, (m) => maskIdNumber(m.replace(/[ \u3000]/g, '')))
+    .replace(PHONE_PATTERN, (_m, country: string | undefined, gap: string, national: string) =>
+      country ? `${country}${gap}${maskPhone(national)}` : `${gap}${maskPhone(national)}`,
+    );
 }

@@ -2,9 +2,13 @@
  * Brute-force protection for sign-in, as pure rules over a failure counter. Two counters apply to
  * every attempt:
  * - per account (per student, or per typed account name when no student has it, so an unknown
- *   account behaves exactly like a known one): free tries, then growing waits, then a temporary lock;
+ *   account behaves exactly like a known one): free tries, then growing waits, then a temporary lock.
+ *   Each WeChat account bound to the student has a counter of its own, apart from the one all
+ *   other WeChat accounts share, so a stranger's lock does not lock the owner out;
  * - per WeChat account (OPENID), across all accounts it tries: a cap per hour.
- * A success clears the account counter. Attempts refused by a wait or a lock are not counted.
+ * An attempt is counted before its password is checked (so parallel attempts cannot all pass on
+ * the same count) and given back when it succeeds; a success clears the account counter.
+ * Attempts refused by a wait or a lock are not counted.
  */
 
 export interface FailureCounter {

@@ -34,8 +34,15 @@ export interface StudentDoc {
   /** When the first sign-in (identity, password, phone) was completed. */
   setupCompletedAt: Date | null;
   passwordChangedAt: Date | null;
+  /**
+   * Goes up by one with every password change (first sign-in, 修改密码, 忘记密码); sessions and
+   * unfinished steps carry the version they started with. Absent on records that never changed it: 0.
+   */
+  passwordVersion?: number;
   /** WeChat accounts (OPENID) that verified the phone for this student. */
   boundOpenids: string[];
+  /** The WeChat account (OPENID) that completed the first sign-in. */
+  setupOpenid?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -194,6 +201,9 @@ export async function prepareStudent(input: StudentInput, deps: StudentPreparati
   };
   return { ok: true, doc, initialPassword };
 }
+
+/** The student's password version (see `passwordVersion`). */
+export const passwordVersionOf = (student: Pick<StudentDoc, 'passwordVersion'>): number => student.passwordVersion ?? 0;
 
 /** The value hashed for a phone number: the same for an imported number and one WeChat returns. */
 export function phoneKey(countryCode: string, number: string): string {

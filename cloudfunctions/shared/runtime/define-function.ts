@@ -102,7 +102,7 @@ export function defineFunction<C extends Contract>(cloud: WxCloud, definition: F
     const record = event as Record<string, unknown>;
     const routed = definition.routeEvent?.(record) ?? routeDefault(record);
     if (!routed || !Object.prototype.hasOwnProperty.call(contract, routed.action)) {
-      log.warn('unknown action', { action: routed?.action ?? null });
+      log.warn('unknown action', { action: routed?.action.slice(0, 64) ?? null });
       return failure('BAD_REQUEST', '不支持的操作');
     }
     const action = routed.action as keyof C & string;

@@ -8,6 +8,11 @@ export interface SessionDoc {
   studentId: string;
   createdAt: Date;
   expiresAt: Date;
+  /**
+   * The student's password version when the session was granted; the session ends when the
+   * password changes. Absent on sessions made by tools that predate it (seeds, fixtures).
+   */
+  passwordVersion?: number;
 }
 
 /** staff/{openid}: a finance staff member and their roles. */
@@ -33,6 +38,14 @@ export interface StaffMember {
 export async function loadStudentSession(db: Database, openid: string, at: Date): Promise<StudentSession | null> {
   const doc = await collection<SessionDoc>(db, 'sessions').findById(openid);
   if (!doc || new Date(doc.expiresAt).getTime() <= at.getTime()) return null;
+  if (typeof doc.passwordVersion === 'number') {
+    // A password change since the session was granted ends it, all at once with the change.
+    const [student] = await collection<{ _id: string; passwordVersion?: number }>(db, 'students').find(
+      { _id: doc.studentId },
+      { limit: 1, fields: ['passwordVersion'] },
+    );
+    if (!student || (student.passwordVersion ?? 0) !== doc.passwordVersion) return null;
+  }
   return { openid, studentId: doc.studentId, expiresAt: new Date(doc.expiresAt) };
 }
 

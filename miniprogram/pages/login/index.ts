@@ -11,6 +11,16 @@ interface InputEvent {
   detail: { value?: string };
 }
 
+/** A query value as text; a malformed %-sequence (a damaged QR link) is taken as it is. */
+function decodeQueryValue(value: string | undefined): string {
+  if (!value) return '';
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 /**
  * 登录: 学号 + 密码, or 证件号 → 下一步 → 密码 (the university's guide). Opens with the account
  * filled in when the query carries one (`?by=studentNo&account=…`).
@@ -29,7 +39,7 @@ Component({
 
   methods: {
     onLoad(query: Record<string, string | undefined>) {
-      const account = query.account ? decodeURIComponent(query.account) : '';
+      const account = decodeQueryValue(query.account);
       if (query.by === 'idNumber') this.setData({ mode: 'idNumber', idNumber: account });
       else if (account) this.setData({ mode: 'studentNo', studentNo: account });
     },

@@ -27,6 +27,19 @@ interface InputEvent {
   detail: { value?: string };
 }
 
+/** A query value as text; a malformed %-sequence is taken as it is. */
+function decodeQueryValue(value: string | undefined): string {
+  if (!value) return '';
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** Refusals the finance office can sort out: the page shows whom to call. */
+const CALL_FOR_HELP = new Set(['PHONE_MISMATCH', 'SETUP_PHONE_TAKEN', 'SETUP_WECHAT_TAKEN']);
+
 const FIELDS: { key: keyof MaskedIdentity; label: string }[] = [
   { key: 'name', label: '姓名' },
   { key: 'studentNo', label: '学号' },
@@ -47,7 +60,7 @@ Component({
     newPassword: '',
     confirmPassword: '',
     errorText: '',
-    /** The phone did not match: show whom to call. */
+    /** The phone did not match, or may not be used for this account: show whom to call. */
     showHelp: false,
     privacyRefused: false,
     busy: false,
@@ -57,7 +70,7 @@ Component({
     onLoad(query: Record<string, string | undefined>) {
       if (query.mode === 'device') {
         wx.setNavigationBarTitle?.({ title: '验证手机号' });
-        this.setData({ mode: 'device', phoneOnFile: query.phone ? decodeURIComponent(query.phone) : '' });
+        this.setData({ mode: 'device', phoneOnFile: decodeQueryValue(query.phone) });
         this.enterPhoneStep();
         return;
       }
@@ -85,8 +98,8 @@ Component({
         this.setData({ step: 'expired', errorText: error.message });
         return;
       }
-      const mismatch = isServiceError(error) && error.code === 'PHONE_MISMATCH';
-      this.setData({ errorText: errorMessage(error), showHelp: mismatch });
+      const callForHelp = isServiceError(error) && CALL_FOR_HELP.has(error.code);
+      this.setData({ errorText: errorMessage(error), showHelp: callForHelp });
     },
 
     async enterPhoneStep() {

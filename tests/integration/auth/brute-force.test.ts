@@ -72,13 +72,11 @@ describe('guessing a password', () => {
     // Locked: the right password from a stranger gets the same answer as a wrong one…
     expectError(await signIn(attacker, student.studentNo, student.password), 'LOGIN_FAILED');
     expectError(await signIn(newOpenid(), student.studentNo, student.password), 'LOGIN_FAILED');
-    // …and the owner's own WeChat account is told why, and for how long.
-    const locked = expectError(await signIn(owner, student.studentNo, student.password), 'ACCOUNT_LOCKED');
-    expect(locked.message).toContain('30 分钟');
-    expect(locked.message).toContain('忘记密码');
+    // …while the owner's own (bound) WeChat account is not locked out by strangers.
+    expect(expectOk(await signIn(owner, student.studentNo, student.password))).toMatchObject({ next: 'home' });
 
     c.t.cloud.clock.advance(30 * 60_000);
-    expect(expectOk(await signIn(owner, student.studentNo, student.password))).toMatchObject({ next: 'home' });
+    expect(expectOk(await signIn(newOpenid(), student.studentNo, student.password))).toMatchObject({ next: 'verifyDevice' });
   });
 
   it('answers exactly the same for an account that does not exist', async () => {
@@ -109,6 +107,34 @@ describe('guessing a password', () => {
       else failures += 1;
     }
     expect(last && !last.ok && last.code).toBe('ACCOUNT_LOCKED');
+  });
+
+  it("a stranger's lock does not lock out the owner's bound WeChat accounts; each counts its own failures", async () => {
+    const owner = newOpenid();
+    const student = await readyStudent(owner);
+    const ownerTablet = newOpenid();
+    expect(expectOk(await signIn(ownerTablet, student.studentNo, student.password))).toMatchObject({ next: 'verifyDevice' });
+    expectOk(await c.auth(ownerTablet, 'verifyDevice', { phoneCode: c.phoneCode(student.phone) }));
+    expectOk(await c.auth(owner, 'signOut'));
+    expectOk(await c.auth(ownerTablet, 'signOut'));
+
+    // Anyone who knows the 学号 locks the account for strangers…
+    await guessUntilLocked(newOpenid(), student.studentNo);
+    expectError(await signIn(newOpenid(), student.studentNo, student.password), 'LOGIN_FAILED');
+    // …but the owner's own WeChat accounts still get in with the right password.
+    expect(expectOk(await signIn(owner, student.studentNo, student.password))).toMatchObject({ next: 'home' });
+    expect(expectOk(await signIn(ownerTablet, student.studentNo, student.password))).toMatchObject({ next: 'home' });
+    // And the stranger's lock is still there.
+    expectError(await signIn(newOpenid(), student.studentNo, student.password), 'LOGIN_FAILED');
+
+    // The owner's own typos count for that WeChat account only.
+    for (let failures = 0; failures < 8; ) {
+      const result = await signIn(owner, student.studentNo, `typo-${failures}-pw`);
+      if (!result.ok && result.code === 'RATE_LIMITED') c.t.cloud.clock.advance(Number(result.details?.retryAfterSeconds) * 1000);
+      else failures += 1;
+    }
+    expectError(await signIn(owner, student.studentNo, student.password), 'ACCOUNT_LOCKED');
+    expect(expectOk(await signIn(ownerTablet, student.studentNo, student.password))).toMatchObject({ next: 'home' });
   });
 
   it('a successful sign-in clears the count', async () => {

@@ -85,9 +85,9 @@ describe('忘记密码', () => {
   it('lifts a lock caused by wrong passwords', async () => {
     const owner = newOpenid();
     const student = await readyStudent(owner);
-    const attacker = newOpenid();
+    // The owner's own typos lock the owner's WeChat account…
     for (let failures = 0; failures < 8; ) {
-      const result = await signIn(attacker, student.studentNo, `guess-${failures}-pw`);
+      const result = await signIn(owner, student.studentNo, `typo-${failures}-pw`);
       if (!result.ok && result.code === 'RATE_LIMITED') c.t.cloud.clock.advance(Number(result.details?.retryAfterSeconds) * 1000);
       else failures += 1;
     }
@@ -96,6 +96,22 @@ describe('忘记密码', () => {
     expectOk(await c.auth(owner, 'forgotReset', { newPassword: 'Jiesuo#2025', confirmPassword: 'Jiesuo#2025' }));
     c.secrets.add('Jiesuo#2025');
     expect(expectOk(await signIn(owner, student.studentNo, 'Jiesuo#2025'))).toMatchObject({ next: 'home' });
+  });
+
+  it("lifts a stranger's lock for the owner's new WeChat account", async () => {
+    const student = await readyStudent(newOpenid());
+    const attacker = newOpenid();
+    for (let failures = 0; failures < 8; ) {
+      const result = await signIn(attacker, student.studentNo, `guess-${failures}-pw`);
+      if (!result.ok && result.code === 'RATE_LIMITED') c.t.cloud.clock.advance(Number(result.details?.retryAfterSeconds) * 1000);
+      else failures += 1;
+    }
+    const newHandset = newOpenid();
+    expectError(await signIn(newHandset, student.studentNo, student.password), 'LOGIN_FAILED');
+    expectOk(await c.auth(newHandset, 'forgotVerify', { by: 'studentNo', account: student.studentNo, phoneCode: c.phoneCode(student.phone) }));
+    expectOk(await c.auth(newHandset, 'forgotReset', { newPassword: 'Jiesuo#2026', confirmPassword: 'Jiesuo#2026' }));
+    c.secrets.add('Jiesuo#2026');
+    expect(expectOk(await signIn(newHandset, student.studentNo, 'Jiesuo#2026'))).toMatchObject({ next: 'home' });
   });
 
   it('limits failed phone proofs from one WeChat account', async () => {

@@ -27,6 +27,10 @@ async function atPhoneStep(openid: string) {
   return student;
 }
 
+const sdkOpenapi = () =>
+  (cloudSdk as unknown as { openapi: { phonenumber: { getPhoneNumber(o: { code: string }): Promise<Record<string, unknown>> } } }).openapi;
+const getPhoneNumber = (code: string) => sdkOpenapi().phonenumber.getPhoneNumber({ code });
+
 describe('the getPhoneNumber code', () => {
   it('works once: a code used to verify cannot be used again, by anyone', async () => {
     const phone = makePhone();
@@ -37,10 +41,10 @@ describe('the getPhoneNumber code', () => {
 
     const second = newOpenid();
     await atPhoneStep(second);
-    const refused = expectError(await c.auth(second, 'setupPhone', { phoneCode: code }), 'PHONE_CODE_INVALID');
-    expect(refused.message).toBe('手机号授权已失效，请重新点击获取手机号');
-    // A fresh code from the button works.
-    expectOk(await c.auth(second, 'setupPhone', { phoneCode: c.phoneCode(phone) }));
+    const refused = expectError(await c.auth(second, 'setupPhone', { phoneCode: code }), 'PHONE_CODE_USED');
+    expect(refused.message).toBe('这次手机号授权已经使用过，请重新点击获取手机号');
+    // A fresh code from the button works (for a number no other student has).
+    expectOk(await c.auth(second, 'setupPhone', { phoneCode: c.phoneCode(makePhone()) }));
   });
 
   it('expires after 5 minutes', async () => {
@@ -55,6 +59,17 @@ describe('the getPhoneNumber code', () => {
     expectOk(await c.auth(openid, 'setupPhone', { phoneCode: fresh }));
   });
 
+  it('a code WeChat says was already used (40163) gets its own message', async () => {
+    const openid = newOpenid();
+    await atPhoneStep(openid);
+    const code = c.phoneCode(makePhone());
+    // Exchanged somewhere else first (only WeChat knows).
+    await getPhoneNumber(code);
+    const refused = expectError(await c.auth(openid, 'setupPhone', { phoneCode: code }), 'PHONE_CODE_USED');
+    expect(refused.message).toBe('这次手机号授权已经使用过，请重新点击获取手机号');
+    expectOk(await c.auth(openid, 'setupPhone', { phoneCode: c.phoneCode(makePhone()) }));
+  });
+
   it('a made-up code is refused', async () => {
     const openid = newOpenid();
     await atPhoneStep(openid);
@@ -63,7 +78,7 @@ describe('the getPhoneNumber code', () => {
 });
 
 describe('phonenumber.getPhoneNumber as the SDK sees it', () => {
-  it('returns phoneInfo the way production does, then 40029 for the same code', async () => {
+  it('returns phoneInfo the way production does, then 40163 (code been used) for the same code', async () => {
     const phone = makePhone();
     const code = c.phoneCode(phone);
     const openapi = (cloudSdk as unknown as { openapi: { phonenumber: { getPhoneNumber(o: { code: string }): Promise<Record<string, unknown>> } } }).openapi;
@@ -82,6 +97,11 @@ describe('phonenumber.getPhoneNumber as the SDK sees it', () => {
     expect(Math.abs(watermark.timestamp * 1000 - c.t.cloud.clock.nowMs())).toBeLessThan(5000);
 
     await expect(openapi.phonenumber.getPhoneNumber({ code })).rejects.toMatchObject({
+      errCode: 40163,
+      errMsg: expect.stringMatching(/^openapi\.phonenumber\.getPhoneNumber:fail code been used/),
+    });
+    // An unknown code is 40029 (invalid code).
+    await expect(openapi.phonenumber.getPhoneNumber({ code: 'never-issued' })).rejects.toMatchObject({
       errCode: 40029,
       errMsg: expect.stringMatching(/^openapi\.phonenumber\.getPhoneNumber:fail invalid code/),
     });

@@ -286,7 +286,13 @@ describe('sessions', () => {
     expect((await status(here)).signedIn).toBe(true);
     expect((await status(elsewhere)).signedIn).toBe(false);
     expectError(await signIn(elsewhere, 'studentNo', student.studentNo, student.password), 'LOGIN_FAILED');
-    expect(expectOk(await signIn(elsewhere, 'studentNo', student.studentNo, 'Xinmima#88')).next).toBe('home');
+    // The other WeChat account is no longer bound: it must verify the phone again.
+    expect(expectOk(await signIn(elsewhere, 'studentNo', student.studentNo, 'Xinmima#88')).next).toBe('verifyDevice');
+    expectOk(await c.auth(elsewhere, 'verifyDevice', { phoneCode: c.phoneCode(student.phone) }));
+    expect((await status(elsewhere)).signedIn).toBe(true);
+    // The one that changed it goes straight in.
+    expectOk(await c.auth(here, 'signOut'));
+    expect(expectOk(await signIn(here, 'studentNo', student.studentNo, 'Xinmima#88')).next).toBe('home');
   });
 });
 
