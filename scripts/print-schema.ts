@@ -4,7 +4,6 @@ import { ALL_COLLECTIONS } from '../cloudfunctions/shared/schema';
 for (const collection of ALL_COLLECTIONS) {
   console.log(`${collection.name}${collection.appendOnly ? '（只追加）' : ''} — ${collection.purpose}`);
   for (const index of collection.indexes) {
-    const flags = [index.unique ? '唯一' : '非唯一', index.sparse ? '稀疏' : ''].filter(Boolean).join('、');
-    console.log(`    索引 ${index.fields.join(' + ')}（${flags}）：${index.why}`);
+    console.log(`    索引 ${index.fields.join(' + ')}（${index.unique ? '唯一' : '非唯一'}）：${index.why}`);
   }
 }

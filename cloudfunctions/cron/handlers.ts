@@ -1,38 +1,92 @@
-import type { cronContract, ReconcileReport, SweepReport } from '../shared/contracts/cron';
-import { isExpired, nextCheckDelayMs, previousShanghaiDay } from '../shared/domain/billing';
-import type { OrderDoc } from '../shared/domain/records';
-import { parseStatement } from '../shared/domain/statement';
+import { performance } from 'node:perf_hooks';
+import type { cronContract, ReconcileDayReport, ReconcileReport, SweepReport } from '../shared/contracts/cron';
+import { isExpired, nextCheckDelayMs, shanghaiDay, shanghaiDayBefore, shanghaiDayRange } from '../shared/domain/billing';
+import type { OrderDoc, ReconcileDifference, RefundDoc } from '../shared/domain/records';
+import { parseStatement, StatementError, type StatementRow } from '../shared/domain/statement';
+import { afterOrderPaid } from '../shared/payments/after-paid';
+import { writeAudit, type AuditDoc } from '../shared/payments/audit';
 import { paymentContextOf, type PaymentContext } from '../shared/payments/context';
-import { closeLocally, confirmPayment, finishWechatClose, progressRefund, retireOrder, syncWithWechat } from '../shared/payments/orders';
+import {
+  applyRefundStatus,
+  closeLocally,
+  confirmPayment,
+  finishWechatClose,
+  isPaidOutcome,
+  progressRefund,
+  retireOrder,
+  syncWithWechat,
+} from '../shared/payments/orders';
 import { collection, commands, type Handlers } from '../shared/runtime';
 
-/** Orders looked at per kind and run; the rest wait for the next minute. */
-const BATCH = 50;
+/** Due orders read per page; pages are read until none is due or the time budget is spent. */
+const PAGE = 50;
 /** Orders handled at once (each is a few cloudPay calls). */
 const PARALLEL = 5;
+/** Of the function's 60 s timeout (config.json), the time the sweep spends starting new work. */
+const SWEEP_BUDGET_MS = 40_000;
+/** …when the same run also reconciles (minute 30 of each hour). */
+const SWEEP_BUDGET_WITH_RECONCILE_MS = 25_000;
+/** The minute of each hour at which the sweep run also reconciles. */
+const RECONCILE_MINUTE = 30;
+/** The statuses whose nextCheckAt the sweep follows. */
+const FOLLOWED = ['PENDING', 'CLOSED', 'REFUNDING', 'PAID'] as const;
 
-async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += PARALLEL) await Promise.all(items.slice(i, i + PARALLEL).map(run));
+/** Runs `run` over `items`, at most PARALLEL at a time, starting nothing once `stop()` says so. */
+async function pooled<T>(items: readonly T[], stop: () => boolean, run: (item: T) => Promise<void>): Promise<number> {
+  let next = 0;
+  let started = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !stop()) {
+      const item = items[next] as T;
+      next += 1;
+      started += 1;
+      await run(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+  return started;
 }
 
 /** An open order: paid at WeChat (a lost callback)? expired? or look again later (backing off). */
 async function checkOpenOrder(pc: PaymentContext, order: OrderDoc, report: SweepReport): Promise<void> {
   report.checked += 1;
-  const { query, outcome } = await syncWithWechat(pc, order);
-  if (outcome) {
-    report.paid += 1;
+  const now = pc.now();
+  if (order.review) {
+    await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, { nextCheckAt: null });
     return;
   }
-  const now = pc.now();
-  if (isExpired(order, now)) {
+  if (!order.payment) {
+    // Never handed payment parameters to the student, so it cannot have been paid: no need to ask.
+    if (isExpired(order, now)) {
+      if (await closeLocally(pc, order, 'EXPIRED', 'NONE')) {
+        report.closed += 1;
+        report.closedUnasked += 1;
+      }
+      return;
+    }
+    // Asked about once it is payable (ensurePayment sets nextCheckAt) or when it expires; not if it
+    // got its parameters meanwhile (then ensurePayment's nextCheckAt stands).
+    await pc.orders.updateWhere({ _id: order._id, status: 'PENDING', prepayId: null }, { nextCheckAt: new Date(order.expiresAt) });
+    report.deferred += 1;
+    return;
+  }
+  const { query, outcome } = await syncWithWechat(pc, order);
+  if (outcome) {
+    if (isPaidOutcome(outcome)) report.paid += 1;
+    else report.review += 1;
+    return;
+  }
+  const userPaying = query.kind === 'found' && query.tradeState === 'USERPAYING';
+  if (isExpired(order, now) && !userPaying) {
     if (query.kind === 'not-found') {
       if (await closeLocally(pc, order, 'EXPIRED', 'NONE')) report.closed += 1;
       return;
     }
-    if (query.kind === 'found' && query.tradeState !== 'USERPAYING') {
-      const retired = await retireOrder(pc, order, 'EXPIRED');
+    if (query.kind === 'found') {
+      const retired = await retireOrder(pc, order, 'EXPIRED', query);
       if (retired.kind === 'paid') report.paid += 1;
       else if (retired.kind === 'closed') report.closed += 1;
+      else if (retired.kind === 'review') report.review += 1;
       else report.deferred += 1;
       return;
     }
@@ -42,92 +96,288 @@ async function checkOpenOrder(pc: PaymentContext, order: OrderDoc, report: Sweep
     return;
   }
   const attempts = (order.checkAttempts ?? 0) + 1;
-  const next = Math.min(now.getTime() + nextCheckDelayMs(attempts), Math.max(new Date(order.expiresAt).getTime(), now.getTime() + 30_000));
+  // The student is paying right now: look again in a minute, whatever the order's age.
+  const next = userPaying
+    ? now.getTime() + 60_000
+    : Math.min(now.getTime() + nextCheckDelayMs(attempts), Math.max(new Date(order.expiresAt).getTime(), now.getTime() + 30_000));
   await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, { nextCheckAt: new Date(next), checkAttempts: attempts });
   report.deferred += 1;
 }
 
+/** One due order, whatever its status. A failure puts it back a minute and never stops the run. */
+async function handleDue(pc: PaymentContext, order: OrderDoc, report: SweepReport): Promise<void> {
+  try {
+    switch (order.status) {
+      case 'PENDING':
+        await checkOpenOrder(pc, order, report);
+        return;
+      case 'CLOSED': {
+        if (order.wxClose !== 'NEEDED') break;
+        const result = await finishWechatClose(pc, order);
+        if (result === 'closed') report.wechatClosed += 1;
+        else if (result === 'paid') report.paid += 1;
+        else if (result === 'review') report.review += 1;
+        else report.deferred += 1;
+        return;
+      }
+      case 'REFUNDING': {
+        const result = await progressRefund(pc, order);
+        if (result === 'refunded') report.refunded += 1;
+        else if (result === 'manual') report.manualRefunds += 1;
+        else report.deferred += 1;
+        return;
+      }
+      case 'PAID':
+        // The step that paid it stopped before the message / receipt: finish it (clears nextCheckAt).
+        await afterOrderPaid(pc, order);
+        report.followedUp += 1;
+        return;
+      default:
+        break;
+    }
+    await pc.orders.updateWhere({ _id: order._id, status: order.status }, { nextCheckAt: null });
+  } catch (error) {
+    pc.log.error('sweep could not handle an order; trying again in a minute', { orderId: order._id, status: order.status, error });
+    try {
+      await pc.orders.updateWhere({ _id: order._id, status: order.status }, { nextCheckAt: new Date(pc.now().getTime() + 60_000) });
+    } catch {
+      // The next run reads it again anyway.
+    }
+    report.deferred += 1;
+  }
+}
+
+// ---- reconciliation -----------------------------------------------------------------------------
+
+/** Days looked back for statements not reconciled yet (a longer outage is left to finance). */
+const RECONCILE_DAYS = 7;
+/** WeChat builds a day's statement from 09:00 the next day and advises fetching it after 10:00. */
+const STATEMENT_READY_MS = 10 * 3600_000;
+/** A day WeChat still says has no statement this long after it ended had no transactions. */
+const EMPTY_DAY_AFTER_MS = 12 * 3600_000;
+/** …unless orders were paid here that day: then wait this long before recording them as missing. */
+const MISSING_AFTER_MS = 3 * 24 * 3600_000;
+const MAX_DIFFERENCES_KEPT = 200;
+const auditKey = (billDate: string): string => `pay.reconcile:${billDate}`;
+
+type DayReport = ReconcileDayReport;
+
+async function paidOrdersOfDay(pc: PaymentContext, start: Date, end: Date): Promise<OrderDoc[]> {
+  const _ = commands(pc.db);
+  const out: OrderDoc[] = [];
+  for (let skip = 0; skip < 20_000; skip += 1000) {
+    const page = await pc.orders.find(
+      { status: _.in(['PAID', 'REFUNDING', 'REFUNDED']), paidAt: _.and(_.gte(start), _.lt(end)) },
+      { orderBy: [['paidAt', 'asc']], skip, limit: 1000, fields: ['_id', 'outTradeNo', 'status', 'total', 'transactionId', 'paidAt'] },
+    );
+    out.push(...page);
+    if (page.length < 1000) break;
+  }
+  return out;
+}
+
+/** One statement day, both directions: WeChat's rows against the orders, the orders paid that day against the rows. */
+async function reconcileDay(pc: PaymentContext, billDate: string): Promise<DayReport> {
+  const _ = commands(pc.db);
+  const now = pc.now();
+  const range = shanghaiDayRange(billDate)!;
+  const report: DayReport = { billDate, rows: 0, repaired: 0, mismatches: 0, done: false, note: null };
+  const statement = await pc.pay.downloadBill(billDate, 'ALL');
+  let rows: StatementRow[] = [];
+  const localPaid = await paidOrdersOfDay(pc, range.start, range.end);
+  if (statement.kind === 'unavailable') {
+    report.note = `WeChat unavailable: ${statement.error}`;
+    return report;
+  }
+  if (statement.kind === 'none') {
+    // WeChat answers "No Bill Exist" both before the statement is built and for a day without
+    // transactions: only late enough, and with nothing paid here that day, is it an empty day.
+    const late = now.getTime() >= range.end.getTime() + EMPTY_DAY_AFTER_MS;
+    const noBill = /No Bill Exist|20002|不存在/i.test(statement.description);
+    const waitedForMissing = now.getTime() >= range.end.getTime() + MISSING_AFTER_MS;
+    if (!late || !noBill || (localPaid.length > 0 && !waitedForMissing)) {
+      report.note = `no statement yet: ${statement.description}`;
+      return report;
+    }
+  } else {
+    try {
+      rows = parseStatement(statement.text);
+    } catch (error) {
+      report.note = error instanceof StatementError ? `statement unreadable: ${error.message}` : 'statement unreadable';
+      return report;
+    }
+  }
+  report.rows = rows.length;
+  const differences: ReconcileDifference[] = [];
+
+  // WeChat → here: payments.
+  const payments = rows.filter((row) => row.tradeState === 'SUCCESS');
+  const inStatement = new Set(payments.map((row) => row.outTradeNo));
+  for (let i = 0; i < payments.length; i += 500) {
+    const chunk = payments.slice(i, i + 500);
+    const orders = await pc.orders.find({ _id: _.in(chunk.map((row) => row.outTradeNo)) }, { limit: chunk.length });
+    const byId = new Map(orders.map((order) => [order._id, order]));
+    for (const row of chunk) {
+      const order = byId.get(row.outTradeNo);
+      if (!order) {
+        differences.push({ kind: 'UNKNOWN_PAYMENT', outTradeNo: row.outTradeNo, note: `WeChat has a payment (${row.transactionId}) for an order unknown here` });
+        continue;
+      }
+      if (order.status === 'PENDING' || order.status === 'CLOSED') {
+        const outcome = await confirmPayment(
+          pc,
+          order._id,
+          {
+            outTradeNo: row.outTradeNo,
+            transactionId: row.transactionId,
+            totalFee: row.orderFee,
+            subMchId: row.subMchId,
+            // 交易时间: when the student paid, not when the statement was read.
+            paidAt: row.tradeTime ?? range.start,
+          },
+          'reconcile',
+          order,
+        );
+        if (isPaidOutcome(outcome)) report.repaired += 1;
+        else differences.push({ kind: 'PAYMENT_MISMATCH', outTradeNo: row.outTradeNo, note: outcome.kind === 'mismatch' ? outcome.note : outcome.kind });
+        continue;
+      }
+      if (order.transactionId !== row.transactionId || order.total !== row.orderFee) {
+        differences.push({ kind: 'PAYMENT_MISMATCH', outTradeNo: row.outTradeNo, note: 'transaction or amount differs from the order' });
+      }
+    }
+  }
+
+  // Here → WeChat: every order paid here that day must be in the statement.
+  for (const order of localPaid) {
+    if (!inStatement.has(order.outTradeNo)) {
+      differences.push({ kind: 'MISSING_AT_WECHAT', outTradeNo: order.outTradeNo, note: `paid here (${order.status}) but not in WeChat's statement` });
+    }
+  }
+
+  // WeChat → here: refunds.
+  const refundRows = rows.filter((row) => row.tradeState === 'REFUND' && row.outRefundNo !== '' && row.outRefundNo !== '0');
+  for (let i = 0; i < refundRows.length; i += 500) {
+    const chunk = refundRows.slice(i, i + 500);
+    const refunds = await pc.refunds.find({ _id: _.in(chunk.map((row) => row.outRefundNo)) }, { limit: chunk.length });
+    const byId = new Map<string, RefundDoc>(refunds.map((refund) => [refund._id, refund]));
+    for (const row of chunk) {
+      const refund = byId.get(row.outRefundNo);
+      if (!refund) {
+        differences.push({ kind: 'UNKNOWN_REFUND', outTradeNo: row.outTradeNo, outRefundNo: row.outRefundNo, note: 'WeChat has a refund unknown here' });
+        continue;
+      }
+      if (refund.refundFee !== row.refundFee || refund.outTradeNo !== row.outTradeNo) {
+        differences.push({ kind: 'REFUND_MISMATCH', outTradeNo: row.outTradeNo, outRefundNo: row.outRefundNo, note: 'refund amount or order differs' });
+        continue;
+      }
+      if (row.refundStatus === 'SUCCESS' && refund.status !== 'SUCCESS') {
+        const order = await pc.orders.findById(refund.orderId);
+        if (order && order.status === 'REFUNDING') {
+          if ((await applyRefundStatus(pc, order, 'SUCCESS', 'statement')) === 'refunded') {
+            report.repaired += 1;
+            continue;
+          }
+        }
+        differences.push({ kind: 'REFUND_NOT_RECORDED', outTradeNo: row.outTradeNo, outRefundNo: row.outRefundNo, note: `statement says SUCCESS, recorded as ${refund.status}` });
+      }
+    }
+  }
+
+  report.mismatches = differences.length;
+  report.done = true;
+  await writeAudit(pc.db, {
+    key: auditKey(billDate),
+    at: now,
+    actor: 'cron',
+    action: 'pay.reconcile',
+    details: {
+      billDate,
+      rows: report.rows,
+      repaired: report.repaired,
+      mismatches: report.mismatches,
+      paidHere: localPaid.length,
+      differences: differences.slice(0, MAX_DIFFERENCES_KEPT),
+    },
+  });
+  if (differences.length > 0) pc.log.error('reconciliation found differences', { billDate, count: differences.length });
+  return report;
+}
+
+/** Reconciles every recent day not done yet whose statement should exist by now. */
+async function reconcileDue(pc: PaymentContext): Promise<ReconcileReport> {
+  const _ = commands(pc.db);
+  const now = pc.now();
+  const today = shanghaiDay(now);
+  // Recent days whose statement should exist by now, oldest first.
+  const candidates: string[] = [];
+  for (let back = RECONCILE_DAYS; back >= 1; back -= 1) {
+    const day = shanghaiDayBefore(today, back);
+    if (now.getTime() >= shanghaiDayRange(day)!.end.getTime() + STATEMENT_READY_MS) candidates.push(day);
+  }
+  const done = new Set(
+    (await collection<AuditDoc>(pc.db, 'auditLog').find({ _id: _.in(candidates.map(auditKey)) }, { limit: candidates.length, fields: ['_id'] })).map(
+      (entry) => entry._id,
+    ),
+  );
+  const report: ReconcileReport = { days: [] };
+  for (const day of candidates.filter((d) => !done.has(auditKey(d)))) {
+    const result = await reconcileDay(pc, day);
+    report.days.push(result);
+    if (!result.done) pc.log.info('day not reconciled yet; trying again next hour', { billDate: day, note: result.note });
+  }
+  return report;
+}
+
+/** The minute (0–59) of the timer event, or of now. */
+function minuteOf(time: string | undefined, now: Date): number {
+  const at = time ? new Date(time) : now;
+  return Number.isNaN(at.getTime()) ? now.getUTCMinutes() : at.getUTCMinutes();
+}
+
 export const cronHandlers: Handlers<typeof cronContract> = {
-  async sweep(_request, ctx) {
+  async sweep(request, ctx) {
     const pc = paymentContextOf(ctx);
     const _ = commands(ctx.db);
     const now = ctx.now();
-    const report: SweepReport = { checked: 0, paid: 0, closed: 0, wechatClosed: 0, refunded: 0, deferred: 0 };
-
-    // Open orders that are due, most recent first.
-    const open = await pc.orders.find({ status: 'PENDING', nextCheckAt: _.lte(now) }, { orderBy: [['createdAt', 'desc']], limit: BATCH });
-    await inBatches(open, (order) => checkOpenOrder(pc, order, report));
-
-    // Closed here within WeChat's 5 minutes: close there too, or apply a payment that got through.
-    const closing = await pc.orders.find({ status: 'CLOSED', wxClose: 'NEEDED', nextCheckAt: _.lte(now) }, { orderBy: [['nextCheckAt', 'asc']], limit: BATCH });
-    await inBatches(closing, async (order) => {
-      const result = await finishWechatClose(pc, order);
-      if (result === 'closed') report.wechatClosed += 1;
-      else if (result === 'paid') report.paid += 1;
-      else report.deferred += 1;
-    });
-
-    // Second payments being refunded.
-    const refunding = await pc.orders.find({ status: 'REFUNDING', nextCheckAt: _.lte(now) }, { orderBy: [['nextCheckAt', 'asc']], limit: BATCH });
-    await inBatches(refunding, async (order) => {
-      const result = await progressRefund(pc, order);
-      if (result === 'refunded') report.refunded += 1;
-      else report.deferred += 1;
-    });
-
-    if (report.checked + report.wechatClosed + report.refunded + report.deferred > 0) ctx.log.info('sweep', { ...report });
+    const reconcileToo = minuteOf(request.Time, now) === RECONCILE_MINUTE;
+    const budgetMs = reconcileToo ? SWEEP_BUDGET_WITH_RECONCILE_MS : SWEEP_BUDGET_MS;
+    const report: SweepReport = {
+      checked: 0,
+      paid: 0,
+      closed: 0,
+      closedUnasked: 0,
+      wechatClosed: 0,
+      refunded: 0,
+      manualRefunds: 0,
+      followedUp: 0,
+      review: 0,
+      deferred: 0,
+      leftOver: 0,
+    };
+    const startedAt = performance.now();
+    const outOfTime = (): boolean => performance.now() - startedAt >= budgetMs;
+    const due = { status: _.in([...FOLLOWED]), nextCheckAt: _.lte(now) };
+    const seen = new Set<string>();
+    // Oldest due first, page after page: what waited longest (an expired order, a payment whose
+    // callback was lost) is never starved by newer orders. Each handled order leaves the due set.
+    while (!outOfTime()) {
+      const page = await pc.orders.find(due, { orderBy: [['nextCheckAt', 'asc']], limit: PAGE });
+      const fresh = page.filter((order) => !seen.has(order._id));
+      if (fresh.length === 0) break;
+      for (const order of fresh) seen.add(order._id);
+      await pooled(fresh, outOfTime, (order) => handleDue(pc, order, report));
+      if (page.length < PAGE) break;
+    }
+    if (outOfTime()) report.leftOver = await pc.orders.count(due);
+    const worked = report.checked + report.wechatClosed + report.refunded + report.manualRefunds + report.followedUp + report.deferred;
+    if (worked > 0 || report.leftOver > 0) ctx.log.info('sweep', { ...report, ms: Math.round(performance.now() - startedAt) });
+    if (report.leftOver > 0) ctx.log.warn('sweep ran out of time; the next run goes on oldest first', { leftOver: report.leftOver });
+    if (reconcileToo) report.reconcile = await reconcileDue(pc);
     return report;
   },
 
   async reconcile(_request, ctx) {
-    const pc = paymentContextOf(ctx);
-    const _ = commands(ctx.db);
-    const billDate = previousShanghaiDay(ctx.now());
-    const report: ReconcileReport = { billDate, rows: 0, repaired: 0, mismatches: 0, available: false };
-    const statement = await pc.pay.downloadBill(billDate, 'ALL');
-    if (statement.kind !== 'ok') {
-      ctx.log.info('no statement', { billDate, reason: statement.kind === 'none' ? statement.description : statement.error });
-      return report;
-    }
-    report.available = true;
-    const rows = parseStatement(statement.text);
-    report.rows = rows.length;
-    const payments = rows.filter((row) => row.tradeState === 'SUCCESS');
-    const problems: { outTradeNo: string; problem: string }[] = [];
-    for (let i = 0; i < payments.length; i += 500) {
-      const chunk = payments.slice(i, i + 500);
-      const orders = await pc.orders.find({ _id: _.in(chunk.map((row) => row.outTradeNo)) }, { limit: chunk.length });
-      const byId = new Map(orders.map((order) => [order._id, order]));
-      for (const row of chunk) {
-        const order = byId.get(row.outTradeNo);
-        if (!order) {
-          problems.push({ outTradeNo: row.outTradeNo, problem: 'WeChat has a payment for an order unknown here' });
-          continue;
-        }
-        if (order.status === 'PENDING' || order.status === 'CLOSED') {
-          const outcome = await confirmPayment(
-            pc,
-            order._id,
-            { outTradeNo: row.outTradeNo, transactionId: row.transactionId, totalFee: row.orderFee, subMchId: row.subMchId, paidAt: ctx.now() },
-            'reconcile',
-          );
-          if (outcome.kind === 'mismatch') problems.push({ outTradeNo: row.outTradeNo, problem: outcome.note });
-          else report.repaired += 1;
-          continue;
-        }
-        if (order.transactionId !== row.transactionId || order.total !== row.orderFee) {
-          problems.push({ outTradeNo: row.outTradeNo, problem: 'transaction or amount differs from the order' });
-        }
-      }
-    }
-    report.mismatches = problems.length;
-    await collection<{ _id: string; at: Date; actor: string; action: string; details: Record<string, unknown> }>(ctx.db, 'auditLog').insert({
-      at: ctx.now(),
-      actor: 'cron',
-      action: 'pay.reconcile',
-      details: { ...report, problems: problems.slice(0, 100) },
-    });
-    if (problems.length > 0) ctx.log.error('reconciliation found differences', { billDate, count: problems.length });
-    return report;
+    return reconcileDue(paymentContextOf(ctx));
   },
 };

@@ -13,7 +13,8 @@ import {
 import type { OrderDoc } from '../shared/domain/records';
 import type { StudentDoc } from '../shared/domain/student';
 import { paymentContextOf, type PaymentContext } from '../shared/payments/context';
-import { closeLocally, ensurePayment, markBillsPaid, releaseBills, retireOrder, syncWithWechat } from '../shared/payments/orders';
+import { takeLock } from '../shared/payments/lock';
+import { closeLocally, ensurePayment, isPaidOutcome, markBillsPaid, releaseBills, retireOrder, syncWithWechat } from '../shared/payments/orders';
 import { AppError, collection, commands, maskReference, requireStudent, type Handlers, type RequestContext } from '../shared/runtime';
 
 const randomSuffix = (): string =>
@@ -29,9 +30,12 @@ async function ownOrder(pc: PaymentContext, ctx: RequestContext, orderId: string
 
 const view = (ctx: RequestContext, order: OrderDoc) => orderView(order, ctx.now(), ctx.caller.openid ?? '', maskReference);
 
+const underReview = (order: OrderDoc): AppError => new AppError('ORDER_UNDER_REVIEW', undefined, { orderId: order._id });
+
 /** Payment parameters for an open order, to the WeChat account that may pay it. */
 async function startPayment(pc: PaymentContext, ctx: RequestContext, order: OrderDoc): Promise<PayStart> {
   if (order.status === 'PAID') return { order: view(ctx, order), payment: null };
+  if (order.review) throw underReview(order);
   if (order.status !== 'PENDING') throw new AppError('ORDER_NOT_PENDING');
   if (order.clientPaidAt) throw new AppError('ORDER_PROCESSING', undefined, { orderId: order._id });
   if (order.payerOpenid !== ctx.caller.openid) throw new AppError('ORDER_OTHER_PAYER', undefined, { orderId: order._id });
@@ -41,9 +45,16 @@ async function startPayment(pc: PaymentContext, ctx: RequestContext, order: Orde
       return { order: view(ctx, prepay.order), payment: prepay.payment };
     case 'paid':
       return { order: view(ctx, prepay.order), payment: null };
+    case 'closed':
+      // Cancelled (or superseded) while its payment was being prepared: its parameters are withheld.
+      throw new AppError('ORDER_NOT_PENDING', undefined, { orderId: order._id });
+    case 'review':
+      throw underReview(prepay.order);
     case 'stale': {
       const retired = await retireOrder(pc, order, 'EXPIRED');
       if (retired.kind === 'paid') return { order: view(ctx, retired.order), payment: null };
+      if (retired.kind === 'review') throw underReview(retired.order);
+      if (retired.kind === 'busy') throw new AppError('ORDER_PROCESSING', undefined, { orderId: order._id });
       throw new AppError('ORDER_EXPIRED');
     }
     case 'rejected':
@@ -66,6 +77,8 @@ async function settleHolders(pc: PaymentContext, billIds: readonly string[], ord
       await markBillsPaid(pc, holder);
       throw new AppError('BILL_NOT_PAYABLE');
     }
+    // WeChat's record of its payment disagrees with it: the bills stay with it until finance decides.
+    if (holder.review && holder.status === 'PENDING') throw underReview(holder);
     if (holder.status !== 'PENDING') {
       await releaseBills(pc, holder);
       continue;
@@ -73,6 +86,7 @@ async function settleHolders(pc: PaymentContext, billIds: readonly string[], ord
     if (!orderUsable(holder, pc.now())) {
       const retired = await retireOrder(pc, holder, 'EXPIRED');
       if (retired.kind === 'paid') throw new AppError('BILL_NOT_PAYABLE');
+      if (retired.kind === 'review') throw underReview(retired.order);
       if (retired.kind === 'busy') throw new AppError('ORDER_PROCESSING', undefined, { orderId: holder._id });
       continue;
     }
@@ -90,60 +104,79 @@ export const payHandlers: Handlers<typeof payContract> = {
     const email = normalizeEmail(request.email);
     if (!email) throw new AppError('EMAIL_INVALID');
 
-    const found = await pc.bills.find({ _id: _.in(request.billIds), studentId: student.studentId }, { limit: request.billIds.length });
-    const selection = selectBills(request.billIds, found, student.studentId);
-    if (selection.kind === 'missing') throw new AppError('BILL_NOT_FOUND');
-    if (selection.kind === 'not-payable') throw new AppError('BILL_NOT_PAYABLE');
-    if (selection.kind === 'in-open-order') {
-      const open = await settleHolders(pc, request.billIds, selection.orderIds, selection.sameOrderId);
-      if (open) return startPayment(pc, ctx, open);
-    }
-
-    // Remembered for next time and used for the receipt.
-    await collection<StudentDoc>(ctx.db, 'students').updateById(student.studentId, { email, updatedAt: ctx.now() });
-
-    const now = ctx.now();
-    const order = newOrder({
-      id: newOutTradeNo(now, randomSuffix()),
-      studentId: student.studentId,
-      studentNo: found[0]?.studentNo ?? '',
-      payerOpenid: student.openid,
-      bills: request.billIds.map((id) => found.find((bill) => bill._id === id)!),
-      email,
-      notifyOnPaid: request.subscribed === true,
-      nonceStr: randomBytes(16).toString('hex'),
-      now,
-    });
-    await pc.orders.insert(order);
-
-    // Take the bills: only those still unpaid and in no order. A bill is in at most one open order.
-    const taken = await pc.bills.updateWhere(
-      { _id: _.in(order.billIds), studentId: student.studentId, status: 'UNPAID', orderId: null },
-      { status: 'PAYING', orderId: order._id, updatedAt: now },
-    );
-    if (taken !== order.billIds.length) {
-      // Lost a race (a double tap, a second device): give back what was taken and follow the winner.
-      await closeLocally(pc, order, 'DUPLICATE', 'NONE');
-      const again = await pc.bills.find({ _id: _.in(request.billIds), studentId: student.studentId }, { limit: request.billIds.length });
-      const now2 = selectBills(request.billIds, again, student.studentId);
-      if (now2.kind === 'in-open-order' && now2.sameOrderId) {
-        const winner = await pc.orders.findById(now2.sameOrderId);
-        if (winner && winner.status === 'PENDING' && sameBills(winner, request.billIds)) return startPayment(pc, ctx, winner);
+    // One creation per student at a time: the database updates each bill on its own, so two devices
+    // taking the same bills at once could each take some. Whoever waits for the lock then finds the
+    // bills in the winner's open order and gets that order back.
+    const lock = await takeLock(ctx.db, ctx.now, `pay.create:${student.studentId}`);
+    let order: OrderDoc;
+    try {
+      const found = await pc.bills.find({ _id: _.in(request.billIds), studentId: student.studentId }, { limit: request.billIds.length });
+      const selection = selectBills(request.billIds, found, student.studentId);
+      if (selection.kind === 'missing') throw new AppError('BILL_NOT_FOUND');
+      if (selection.kind === 'not-payable') throw new AppError('BILL_NOT_PAYABLE');
+      const open = selection.kind === 'in-open-order' ? await settleHolders(pc, request.billIds, selection.orderIds, selection.sameOrderId) : null;
+      if (open) {
+        order = open;
+      } else {
+        // Remembered for next time and used for the receipt.
+        await collection<StudentDoc>(ctx.db, 'students').updateById(student.studentId, { email, updatedAt: ctx.now() });
+        const now = ctx.now();
+        order = newOrder({
+          id: newOutTradeNo(now, randomSuffix()),
+          studentId: student.studentId,
+          studentNo: found[0]?.studentNo ?? '',
+          payerOpenid: student.openid,
+          bills: request.billIds.map((id) => found.find((bill) => bill._id === id)!),
+          email,
+          notifyOnPaid: request.subscribed === true,
+          nonceStr: randomBytes(16).toString('hex'),
+          now,
+        });
+        await pc.orders.insert(order);
+        // Take the bills: only those still unpaid and in no order. A bill is in at most one open order.
+        const taken = await pc.bills.updateWhere(
+          { _id: _.in(order.billIds), studentId: student.studentId, status: 'UNPAID', orderId: null },
+          { status: 'PAYING', orderId: order._id, updatedAt: now },
+        );
+        if (taken !== order.billIds.length) {
+          // A bill changed under us (paid by a late payment, voided): give back what was taken.
+          await closeLocally(pc, order, 'DUPLICATE', 'NONE');
+          throw new AppError('BILLS_CHANGED');
+        }
+        ctx.log.info('order created', { orderId: order._id, bills: order.billIds.length, total: order.total });
       }
-      throw new AppError('BILLS_CHANGED');
+    } finally {
+      await lock.release();
     }
-    ctx.log.info('order created', { orderId: order._id, bills: order.billIds.length, total: order.total });
     return startPayment(pc, ctx, order);
   },
 
   async resume(request, ctx) {
     const pc = paymentContextOf(ctx);
     const order = await ownOrder(pc, ctx, request.orderId);
+    if (order.review && order.status === 'PENDING') throw underReview(order);
     if (order.status === 'PENDING' && !order.clientPaidAt && order.payerOpenid === ctx.caller.openid && !orderUsable(order, ctx.now())) {
       const retired = await retireOrder(pc, order, 'EXPIRED');
       if (retired.kind === 'paid') return { order: view(ctx, retired.order), payment: null };
       if (retired.kind === 'busy') throw new AppError('ORDER_PROCESSING');
+      if (retired.kind === 'review') throw underReview(retired.order);
       throw new AppError('ORDER_EXPIRED');
+    }
+    if (order.status === 'PENDING' && order.payment && !order.clientPaidAt && order.payerOpenid === ctx.caller.openid) {
+      // These parameters were handed out before: the pay sheet may have gone through (the page
+      // killed before it could say so). Ask WeChat before offering them again.
+      const { query, outcome } = await syncWithWechat(pc, order);
+      if (outcome) {
+        if (!isPaidOutcome(outcome)) throw underReview(outcome.order);
+        return { order: view(ctx, outcome.order), payment: null };
+      }
+      if (query.kind === 'found' && query.tradeState === 'USERPAYING') throw new AppError('ORDER_PROCESSING', undefined, { orderId: order._id });
+      if (query.kind === 'found' && (query.tradeState === 'CLOSED' || query.tradeState === 'REVOKED')) {
+        const retired = await retireOrder(pc, order, 'EXPIRED', query);
+        if (retired.kind === 'paid') return { order: view(ctx, retired.order), payment: null };
+        throw new AppError('ORDER_EXPIRED');
+      }
+      // NOTPAY (or WeChat could not be asked: paying the same prepay twice is refused by WeChat itself).
     }
     return startPayment(pc, ctx, order);
   },
@@ -153,16 +186,17 @@ export const payHandlers: Handlers<typeof payContract> = {
     let order = await ownOrder(pc, ctx, request.orderId);
     if (request.afterPayment && order.status === 'PENDING' && !order.clientPaidAt) {
       const at = ctx.now();
-      // Never offered for payment again; the sweep looks at it soon.
+      // Never offered for payment again; the sweep looks at it soon. Idempotent: the page sends it
+      // on every check after its pay sheet said yes.
       await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, { clientPaidAt: at, nextCheckAt: new Date(at.getTime() + 30_000) });
       order = { ...order, clientPaidAt: at };
     }
-    const mayBePaid = order.status === 'PENDING' || (order.status === 'CLOSED' && order.wxClose !== 'DONE');
+    const mayBePaid = !order.review && (order.status === 'PENDING' || (order.status === 'CLOSED' && order.wxClose !== 'DONE'));
     if (mayBePaid) {
       const { query, outcome } = await syncWithWechat(pc, order);
       if (outcome) order = outcome.order;
       else if (order.status === 'PENDING' && query.kind === 'found' && query.tradeState === 'NOTPAY' && isExpired(order, ctx.now())) {
-        const retired = await retireOrder(pc, order, 'EXPIRED');
+        const retired = await retireOrder(pc, order, 'EXPIRED', query);
         order = retired.order;
       }
     }
@@ -175,9 +209,11 @@ export const payHandlers: Handlers<typeof payContract> = {
     if (order.status === 'PAID' || order.status === 'REFUNDING' || order.status === 'REFUNDED') {
       return { order: view(ctx, order), outcome: 'PAID' };
     }
+    if (order.review) throw underReview(order);
     if (order.status === 'CLOSED') return { order: view(ctx, order), outcome: 'CANCELLED' };
     const retired = await retireOrder(pc, order, 'CANCELLED');
     if (retired.kind === 'busy') throw new AppError('ORDER_PROCESSING');
+    if (retired.kind === 'review') throw underReview(retired.order);
     if (retired.kind === 'paid' || retired.order.status === 'PAID') return { order: view(ctx, retired.order), outcome: 'PAID' };
     ctx.log.info('order cancelled', { orderId: order._id });
     return { order: view(ctx, retired.order), outcome: 'CANCELLED' };

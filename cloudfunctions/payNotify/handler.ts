@@ -1,5 +1,6 @@
 /**
- * The payment callback: cloudPay calls this function when a student has paid. It answers
+ * The payment and refund callbacks: cloudPay calls this function when a student has paid (the
+ * function named in unifiedOrder) and when a refund has a result (the one named in refund). It answers
  * `{ errcode, errmsg }` (cloudPay's protocol, not the ApiResult envelope): errcode 0 means "handled,
  * do not send again"; anything else makes WeChat redeliver (for up to two days).
  *
@@ -8,9 +9,10 @@
  * is stored as it arrived, with what it turned out to be.
  */
 import { checkPaymentAgainstOrder, parseWxTime } from '../shared/domain/billing';
-import type { NotificationDoc, NotificationVerdict } from '../shared/domain/records';
+import type { NotificationDoc, NotificationVerdict, OrderDoc } from '../shared/domain/records';
 import type { PaymentContext } from '../shared/payments/context';
-import { confirmPayment, paymentFromQuery } from '../shared/payments/orders';
+import { applyRefundStatus, confirmPayment, paymentFromQuery } from '../shared/payments/orders';
+import { isRefundCallback, type RefundState } from '../shared/platform/cloudpay';
 
 export interface CallbackAnswer {
   errcode: number;
@@ -51,12 +53,11 @@ async function judge(pc: PaymentContext, event: Record<string, unknown>): Promis
   if (!payment) {
     return { verdict: 'NOT_PAID_ON_QUERY', note: query.kind === 'found' ? `trade_state ${query.tradeState}` : 'order unknown to WeChat' };
   }
-  const queried = checkPaymentAgainstOrder(order, payment, pc.pay.subMchId);
-  if (!queried.ok) return { verdict: 'QUERY_MISMATCH', note: queried.note };
   const transactionId = text(event.transactionId);
   if (transactionId && transactionId !== payment.transactionId) {
     return { verdict: 'QUERY_MISMATCH', note: 'transactionId differs from the order query' };
   }
+  // confirmPayment checks WeChat's answer against the order and sets a disagreement aside for finance.
   const outcome = await confirmPayment(pc, order._id, payment, 'callback', order);
   switch (outcome.kind) {
     case 'paid':
@@ -69,6 +70,60 @@ async function judge(pc: PaymentContext, event: Record<string, unknown>): Promis
       return { verdict: 'REFUNDING', note: 'bills already paid by another order: refunding' };
     case 'mismatch':
       return { verdict: 'QUERY_MISMATCH', note: outcome.note };
+  }
+}
+
+const REFUND_STATES: readonly string[] = ['SUCCESS', 'PROCESSING', 'REFUNDCLOSE', 'CHANGE'];
+
+/** The refund notice's fields, whether flat in the event or nested under reqInfo. */
+function refundFields(event: Record<string, unknown>): Record<string, unknown> {
+  return isRecord(event.reqInfo) ? { ...event, ...event.reqInfo } : event;
+}
+
+/**
+ * A refund result. Checked against the stored refund (number, order, amount, merchant), then
+ * against queryRefund; when queryRefund cannot tell (empty lists, unreachable), the callback's own
+ * status is used — it came from cloudPay (SOURCE wx_paycallback) and matched the stored refund.
+ */
+async function judgeRefund(pc: PaymentContext, event: Record<string, unknown>): Promise<Verdict & { outTradeNo?: string; outRefundNo?: string }> {
+  const info = refundFields(event);
+  const outRefundNo = text(info.outRefundNo);
+  if (!outRefundNo) {
+    // The notice's req_info was not opened for us: the sweep follows every open refund anyway.
+    return { verdict: 'REFUND_PENDING', note: 'refund notice without readable fields; left to the sweep' };
+  }
+  const refundDoc = await pc.refunds.findById(outRefundNo);
+  if (!refundDoc) return { verdict: 'UNKNOWN_REFUND', note: 'no such refund', outRefundNo };
+  const order: OrderDoc | null = await pc.orders.findById(refundDoc.orderId);
+  if (!order || !order.refund || order.refund.outRefundNo !== outRefundNo) {
+    return { verdict: 'UNKNOWN_REFUND', note: 'refund has no order', outRefundNo };
+  }
+  const ids = { outTradeNo: order.outTradeNo, outRefundNo };
+  const claimedTradeNo = text(info.outTradeNo);
+  const claimedFee = info.refundFee === undefined || info.refundFee === '' ? null : Number(info.refundFee);
+  const claimedMerchant = text(info.subMchId);
+  if ((claimedTradeNo && claimedTradeNo !== order.outTradeNo) || (claimedFee !== null && claimedFee !== order.refund.refundFee) || (claimedMerchant && claimedMerchant !== pc.pay.subMchId)) {
+    pc.log.error('refund notice does not match the stored refund', { outRefundNo, claimedTradeNo, claimedFee, claimedMerchant });
+    return { verdict: 'REFUND_MISMATCH', note: 'order number, amount or merchant differs from the stored refund', ...ids };
+  }
+  if (order.status === 'REFUNDED') return { verdict: 'REFUND_ALREADY_APPLIED', note: 'refund was recorded already', ...ids };
+  const claimed = REFUND_STATES.includes(text(info.refundStatus)) ? (text(info.refundStatus) as RefundState) : null;
+  const query = await pc.pay.queryRefund(outRefundNo);
+  const queried = query.kind === 'found' ? query.status : null;
+  if (queried === 'PROCESSING' && claimed && claimed !== 'PROCESSING') {
+    // The notice ran ahead of the query: hear it again later (WeChat redelivers; the sweep asks too).
+    return { verdict: 'REFUND_PENDING', note: `notice says ${claimed}, queryRefund still PROCESSING`, retry: true, ...ids };
+  }
+  const status = queried ?? claimed;
+  if (!status) return { verdict: 'REFUND_PENDING', note: `no refund status (queryRefund: ${query.kind})`, ...ids };
+  const progress = await applyRefundStatus(pc, order, status, queried ? 'queryRefund after the refund notice' : 'refund notice');
+  switch (progress) {
+    case 'refunded':
+      return { verdict: 'REFUND_APPLIED', note: `refund ${status}`, ...ids };
+    case 'manual':
+      return { verdict: 'REFUND_MANUAL', note: `refund ${status}: finance refunds by hand`, ...ids };
+    default:
+      return { verdict: 'REFUND_PENDING', note: `refund ${status}`, ...ids };
   }
 }
 
@@ -85,23 +140,26 @@ function rawOf(event: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** Handles one callback that came from cloudPay (the caller has checked SOURCE). */
+/** Handles one callback that came from cloudPay (the caller has checked SOURCE): a payment or a refund result. */
 export async function handlePaymentCallback(pc: PaymentContext, event: unknown, requestId: string): Promise<CallbackAnswer> {
   const record = isRecord(event) ? event : {};
-  let verdict: Verdict;
+  const refund = isRecord(event) && isRefundCallback(record);
+  const fields = refund ? refundFields(record) : record;
+  let verdict: Verdict & { outTradeNo?: string; outRefundNo?: string };
   try {
-    verdict = isRecord(event) ? await judge(pc, record) : { verdict: 'MALFORMED', note: 'event is not an object' };
+    verdict = !isRecord(event) ? { verdict: 'MALFORMED', note: 'event is not an object' } : refund ? await judgeRefund(pc, record) : await judge(pc, record);
   } catch (error) {
-    pc.log.error('payment callback failed', { outTradeNo: text(record.outTradeNo), error });
+    pc.log.error(refund ? 'refund callback failed' : 'payment callback failed', { outTradeNo: text(fields.outTradeNo), error });
     verdict = { verdict: 'ERROR', note: error instanceof Error ? error.message.slice(0, 200) : 'error', retry: true };
   }
   const doc: Omit<NotificationDoc, '_id'> = {
-    kind: 'payment',
-    outTradeNo: text(record.outTradeNo) || null,
-    transactionId: text(record.transactionId) || null,
+    kind: refund ? 'refund' : 'payment',
+    outTradeNo: verdict.outTradeNo ?? (text(fields.outTradeNo) || null),
+    ...(refund ? { outRefundNo: verdict.outRefundNo ?? (text(fields.outRefundNo) || null) } : {}),
+    transactionId: text(fields.transactionId) || null,
     verdict: verdict.verdict,
     note: verdict.note,
-    raw: rawOf(record),
+    raw: rawOf(fields),
     receivedAt: pc.now(),
     requestId,
   };
@@ -109,10 +167,11 @@ export async function handlePaymentCallback(pc: PaymentContext, event: unknown, 
     await pc.notifications.insert(doc);
   } catch (error) {
     // Not stored: let WeChat send it again (applying it again is harmless).
-    pc.log.error('payment callback not stored', { outTradeNo: doc.outTradeNo, error });
+    pc.log.error('callback not stored', { outTradeNo: doc.outTradeNo, error });
     return { errcode: 1, errmsg: 'STORE_FAILED' };
   }
-  const level = verdict.verdict === 'APPLIED' || verdict.verdict === 'ALREADY_APPLIED' || verdict.verdict === 'KEPT_LATE' ? 'info' : 'warn';
-  pc.log[level]('payment callback', { outTradeNo: doc.outTradeNo, verdict: verdict.verdict, note: verdict.note });
+  const calm: readonly NotificationVerdict[] = ['APPLIED', 'ALREADY_APPLIED', 'KEPT_LATE', 'REFUND_APPLIED', 'REFUND_ALREADY_APPLIED', 'REFUND_PENDING'];
+  const level = calm.includes(verdict.verdict) ? 'info' : 'warn';
+  pc.log[level](refund ? 'refund callback' : 'payment callback', { outTradeNo: doc.outTradeNo, verdict: verdict.verdict, note: verdict.note });
   return verdict.retry ? { errcode: 1, errmsg: verdict.verdict } : { errcode: 0, errmsg: 'OK' };
 }

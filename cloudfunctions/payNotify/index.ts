@@ -9,7 +9,7 @@ initCloud(cloud);
 
 let requestCounter = 0;
 
-/** cloudPay's payment callback. Only cloudPay may call it (SOURCE wx_paycallback). */
+/** cloudPay's payment and refund result callbacks. Only cloudPay may call it (SOURCE wx_paycallback). */
 export async function main(event: unknown): Promise<CallbackAnswer> {
   const caller = readCaller(cloud); // first, synchronously: the context belongs to this invocation
   const requestId = `payNotify-${now().getTime().toString(36)}-${(requestCounter += 1).toString(36)}`;

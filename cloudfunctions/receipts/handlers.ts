@@ -1,9 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { ReceiptListItem, receiptsContract } from '../shared/contracts/receipts';
 import { AppError, maskName, requireStudent, type Handlers, type RequestContext } from '../shared/runtime';
 import {
-  checkCodeFromDigest,
-  checkCodeInput,
   maskEmail,
   needsPdf,
   RECEIPT_STATUS_TEXT,
@@ -11,7 +9,7 @@ import {
   shanghaiDate,
   type ReceiptDoc,
 } from '../shared/domain/receipt';
-import { completePdf, issueReceipt, receiptsOf, settingsOrFail, stateOf, sweepReceipts, voidReceipt } from './issuing';
+import { checkCodeOf, completePdf, issueReceipt, receiptsOf, settingsOrFail, stateOf, sweepReceipts, voidReceipt } from './issuing';
 import { emailReceiptOnRequest } from './mailing';
 
 /** How long a download link stays valid. */
@@ -116,12 +114,20 @@ export const receiptsHandlers: Handlers<typeof receiptsContract> = {
   async verify({ receiptCode, receiptNo, checkCode }, ctx) {
     const settings = settingsOrFail(ctx);
     const found = await receiptsOf(ctx).findOne({ receiptCode, receiptNo });
-    if (!found || !settings.checkSecret) return { valid: false };
-    // The stored code is checked against a fresh derivation too, so an edited record does not verify.
-    const derived = checkCodeFromDigest(createHmac('sha256', settings.checkSecret).update(checkCodeInput(found)).digest());
+    if (!found) return { valid: false };
+    // The key the receipt was made with, found by the id stored on it (older keys stay configured
+    // as RECEIPT_CHECK_SECRET_PREVIOUS after a rotation). Receipts from before key ids: any key.
+    const secrets = found.checkKeyId ? [settings.checkKeys.get(found.checkKeyId)] : [...settings.checkKeys.values()];
+    if (found.checkKeyId && !secrets[0]) {
+      ctx.log.error('receipt made with a check-code key that is no longer configured', { receiptId: found._id, checkKeyId: found.checkKeyId });
+    }
     const given = Buffer.from(checkCode.toUpperCase());
-    const valid =
-      given.length === derived.length && timingSafeEqual(given, Buffer.from(derived)) && found.checkCode === derived;
+    // The stored code is checked against a fresh derivation too, so an edited record does not verify.
+    const valid = secrets.some((secret) => {
+      if (!secret) return false;
+      const derived = Buffer.from(checkCodeOf(secret, found));
+      return given.length === derived.length && timingSafeEqual(given, derived) && found.checkCode === derived.toString();
+    });
     if (!valid) return { valid: false };
     return {
       valid: true,

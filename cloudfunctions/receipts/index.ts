@@ -9,6 +9,7 @@ export const main = defineFunction(cloud, {
   name: 'receipts',
   contract: CONTRACTS.receipts,
   handlers: receiptsHandlers,
-  // The timer trigger (config.json) sweeps: receipts for paid orders that have none, stale documents.
+  // The timer trigger (config.json, every minute) sweeps: receipts for paid orders that have none,
+  // 冲红 for refunded orders, missing or stale documents, and the queued emails.
   routeEvent: (event) => (event.Type === 'Timer' ? { action: 'sweep', payload: {} } : null),
 });

@@ -1,10 +1,12 @@
 /**
- * Issuing: a number and the record in one transaction, then the document. A failed render or upload
- * leaves the record in PENDING_PDF with its number (no number is burnt, none is reused); the next
- * call, the sweep or a download completes it.
+ * Issuing: a number and the record in one transaction (which also marks the order
+ * `receiptState: 'ISSUED'` and queues the automatic email), then the document. A failed render or
+ * upload leaves the record in PENDING_PDF with its number (no number is burnt, none is reused);
+ * the next call, the sweep or a download completes it. Nothing here sends email: `issue` runs
+ * while a payment callback waits, so the email goes to the outbox that the timer sends.
  */
-import { createHmac } from 'node:crypto';
-import type { ReceiptIssued, ReceiptState, ReceiptSweepReport } from '../shared/contracts/receipts';
+import { createHmac, randomBytes } from 'node:crypto';
+import type { ReceiptIssued, ReceiptState, ReceiptSweepReport, ReceiptVoided } from '../shared/contracts/receipts';
 import { maskReference } from '../shared/domain/mask';
 import {
   AppError,
@@ -32,7 +34,7 @@ import {
 import type { StudentDoc } from '../shared/domain/student';
 import { renderReceiptPdf } from './pdf';
 import { readReceiptsSettings, type ReceiptsSettings } from './settings';
-import { mailReceiptOnce } from './mailing';
+import { issuedEmailMessage, sendDueReceiptEmails, type ReceiptMessageDoc } from './mailing';
 
 interface CounterDoc extends BaseDoc {
   value: number;
@@ -40,8 +42,11 @@ interface CounterDoc extends BaseDoc {
 }
 
 interface SweepStateDoc extends BaseDoc {
-  /** Every PAID order paid before this has its receipt. */
-  paidAtCursor: Date | null;
+  /**
+   * Where the next run goes on among paid orders without a receipt (by _id), so orders that keep
+   * failing cannot hold back the ones after them; '' starts from the first.
+   */
+  afterOrderId: string;
   updatedAt: Date;
 }
 
@@ -52,6 +57,7 @@ export const SWEEP_STATE_ID = 'receipt-sweep';
 const ALLOCATION_ATTEMPTS = 3;
 
 export const receiptsOf = (ctx: Pick<RequestContext, 'db'>) => collection<ReceiptDoc>(ctx.db, 'receipts');
+const ordersOf = (ctx: Pick<RequestContext, 'db'>) => collection<OrderDoc>(ctx.db, 'orders');
 
 export function stateOf(status: ReceiptStatus): ReceiptState {
   return status === 'PENDING_PDF' ? 'PENDING' : status;
@@ -66,14 +72,17 @@ export function settingsOrFail(ctx: RequestContext): ReceiptsSettings {
   }
 }
 
-function checkCodeOf(secret: string, fields: Parameters<typeof checkCodeInput>[0]): string {
+export function checkCodeOf(secret: string, fields: Parameters<typeof checkCodeInput>[0]): string {
   return checkCodeFromDigest(createHmac('sha256', secret).update(checkCodeInput(fields)).digest());
 }
 
-/** Number + record, all or nothing. Returns the existing receipt when the order already has one. */
+/** 128 random bits for the document's cloud path. */
+const newStorageKey = (): string => randomBytes(16).toString('hex');
+
+/** Number + record (+ the order marked, + the email queued), all or nothing. */
 async function allocate(ctx: RequestContext, orderId: string, settings: ReceiptsSettings): Promise<{ receipt: ReceiptDoc; created: boolean }> {
-  const secret = settings.checkSecret;
-  if (!secret) {
+  const key = settings.checkKey;
+  if (!key) {
     ctx.log.error('RECEIPT_CHECK_SECRET is not set: no receipt can be issued');
     throw new AppError('UNAVAILABLE', '票据服务未正确配置，请稍后再试');
   }
@@ -86,7 +95,9 @@ async function allocate(ctx: RequestContext, orderId: string, settings: Receipts
         if (existing) return { receipt: existing, created: false };
         const order = await tx.get<OrderDoc>('orders', orderId);
         if (!order) throw new AppError('NOT_FOUND', '订单不存在');
-        if (order.status !== 'PAID') throw new AppError('RECEIPT_ORDER_NOT_PAID');
+        // Voided before it was issued (a refund overtook the payment's follow-up): never issued.
+        if (order.receiptState === 'VOIDED') throw new AppError('RECEIPT_ORDER_REFUNDED');
+        if (order.status !== 'PAID') throw new AppError(order.status === 'REFUNDING' || order.status === 'REFUNDED' ? 'RECEIPT_ORDER_REFUNDED' : 'RECEIPT_ORDER_NOT_PAID');
         const student = await tx.get<PayerRecord>('students', order.studentId);
         if (!student) throw new Error(`order ${orderId}: its student record is missing`);
         const payer: ReceiptPayer = { name: student.name, studentNo: student.studentNo, idMasked: student.idMasked ?? '' };
@@ -99,13 +110,23 @@ async function allocate(ctx: RequestContext, orderId: string, settings: Receipts
           settings: settings.issuer,
           sequence,
           checkCode: '',
+          checkKeyId: key.id,
+          storageKey: newStorageKey(),
           transactionIdMasked: order.transactionId ? maskReference(order.transactionId) : '',
           at,
         });
-        fields.checkCode = checkCodeOf(secret, fields);
+        fields.checkCode = checkCodeOf(key.secret, fields);
+        const receipt: ReceiptDoc = { _id: id, ...fields };
         await tx.set<CounterDoc>('counters', counterId, { value: sequence, updatedAt: at });
-        await tx.insert<ReceiptDoc>('receipts', { _id: id, ...fields });
-        return { receipt: { _id: id, ...fields }, created: true };
+        await tx.insert<ReceiptDoc>('receipts', receipt);
+        // The sweep looks only at paid orders without this mark, so it never rereads issued ones.
+        await tx.update('orders', orderId, { receiptState: 'ISSUED' });
+        const message = issuedEmailMessage(receipt, at, settings);
+        if (message) {
+          const { _id: messageId, ...fields } = message;
+          await tx.set<ReceiptMessageDoc>('messages', messageId, fields);
+        }
+        return { receipt, created: true };
       });
     } catch (error) {
       if (error instanceof AppError) throw error;
@@ -126,25 +147,29 @@ export async function completePdf(ctx: RequestContext, start: ReceiptDoc, settin
   let receipt = start;
   for (let round = 0; round < 2 && needsPdf(receipt); round += 1) {
     const version = wantedPdfVersion(receipt.status);
-    const pdf = await renderReceiptPdf(receipt, { version, verifyUrl: settings.verifyUrl });
-    const uploaded = await ctx.cloud.uploadFile({ cloudPath: receiptCloudPath(receipt, version), fileContent: pdf });
+    const storageKey = receipt.storageKey || newStorageKey();
+    const pdf = await renderReceiptPdf(receipt, {
+      version,
+      verifyUrl: settings.verifyUrl,
+      verifyAppId: settings.verifyAppId,
+      onMissingGlyphs: (codePoints) =>
+        ctx.log.warn('receipt text has characters the font lacks; printed as code points', { receiptId: receipt._id, codePoints }),
+    });
+    const uploaded = await ctx.cloud.uploadFile({ cloudPath: receiptCloudPath({ ...receipt, storageKey }, version), fileContent: pdf });
     const at = ctx.now();
     const becomesIssued = receipt.status === 'PENDING_PDF';
     const patch = {
       pdfFileID: uploaded.fileID,
       pdfBytes: pdf.length,
       pdfVersion: version,
+      storageKey,
       updatedAt: at,
       ...(becomesIssued ? { status: 'ISSUED' as const } : {}),
     };
     const updated = await receiptsOf(ctx).updateWhere({ _id: receipt._id, status: receipt.status }, patch);
     if (updated === 1) {
-      const previous = receipt;
       receipt = { ...receipt, ...patch };
-      if (becomesIssued) {
-        ctx.log.info('receipt issued', { receiptId: receipt._id, receiptNo: receipt.receiptNo, bytes: pdf.length });
-        await mailReceiptOnce(ctx, previous, pdf, settings);
-      }
+      if (becomesIssued) ctx.log.info('receipt issued', { receiptId: receipt._id, receiptNo: receipt.receiptNo, bytes: pdf.length });
       continue;
     }
     // Its state moved meanwhile (voided, or completed by another call): look again.
@@ -170,19 +195,46 @@ export async function issueReceipt(ctx: RequestContext, orderId: string): Promis
   return { receiptId: receipt._id, receiptNo: receipt.receiptNo, state: stateOf(receipt.status), created };
 }
 
-/** 冲红. Idempotent; the stored document is re-made with the 已冲红 mark. */
-export async function voidReceipt(ctx: RequestContext, orderId: string, reason: string) {
+/**
+ * 冲红. Idempotent; the stored document is re-made with the 已冲红 mark. Before the receipt exists
+ * the void is remembered on the order (`receiptState: 'VOIDED'`), which issuing refuses; if issuing
+ * marked the order first, the receipt it made is voided instead.
+ */
+export async function voidReceipt(ctx: RequestContext, orderId: string, reason: string): Promise<ReceiptVoided> {
   const id = receiptIdOf(orderId);
   const receipts = receiptsOf(ctx);
-  const receipt = await receipts.findById(id);
-  if (!receipt) throw new AppError('RECEIPT_NOT_FOUND');
-  if (receipt.status === 'VOIDED') return { receiptId: id, receiptNo: receipt.receiptNo, state: 'VOIDED' as const, changed: false };
-  const at = ctx.now();
   const _ = commands(ctx.db);
+  let receipt = await receipts.findById(id);
+  if (!receipt) {
+    const order = await ordersOf(ctx).findById(orderId);
+    if (!order) throw new AppError('RECEIPT_NOT_FOUND');
+    let mark = order.receiptState;
+    if (!mark) {
+      // Conditional on the order having no mark: issuing sets ISSUED in the transaction that makes
+      // the receipt, so exactly one of the two wins, and the other sees the winner's mark.
+      const remembered = await ordersOf(ctx).updateWhere({ _id: orderId, receiptState: _.exists(false) }, { receiptState: 'VOIDED' });
+      if (remembered === 1) {
+        ctx.log.info('receipt voided before it was issued: none will be', { orderId });
+        return { receiptId: id, receiptNo: null, state: 'VOIDED', changed: true };
+      }
+      mark = (await ordersOf(ctx).findById(orderId))?.receiptState;
+    }
+    receipt = await receipts.findById(id);
+    if (!receipt) {
+      if (mark === 'VOIDED') return { receiptId: id, receiptNo: null, state: 'VOIDED', changed: false };
+      throw new Error(`order ${orderId} is marked ${String(mark)} but has no receipt`);
+    }
+  }
+  if (receipt.status === 'VOIDED') {
+    await ordersOf(ctx).updateWhere({ _id: orderId, receiptState: _.neq('VOIDED') }, { receiptState: 'VOIDED' });
+    return { receiptId: id, receiptNo: receipt.receiptNo, state: 'VOIDED', changed: false };
+  }
+  const at = ctx.now();
   const updated = await receipts.updateWhere(
     { _id: id, status: _.in(['PENDING_PDF', 'ISSUED']) },
     { status: 'VOIDED', voidedAt: at, voidReason: reason, updatedAt: at },
   );
+  await ordersOf(ctx).updateWhere({ _id: orderId, receiptState: _.neq('VOIDED') }, { receiptState: 'VOIDED' });
   let current = (await receipts.findById(id)) ?? receipt;
   ctx.log.info('receipt voided', { receiptId: id, receiptNo: receipt.receiptNo, changed: updated === 1 });
   try {
@@ -194,71 +246,94 @@ export async function voidReceipt(ctx: RequestContext, orderId: string, reason: 
 }
 
 const SCAN_PAGE = 100;
+/** Paid orders without a receipt looked at in one run, at most. */
 const MAX_SCAN = 2000;
 const DEFAULT_SWEEP_LIMIT = 50;
+/** The reason recorded when the sweep voids the receipt of a refunded order. */
+export const REFUNDED_VOID_REASON = '订单已退款';
 
 /**
- * Receipts for paid orders that have none, then documents that are missing or stale. `limit`
- * bounds the documents made in one run (each takes a render and an upload). Paid orders are read
- * from a cursor (the paidAt before which every paid order has its receipt) minus an overlap, so a
- * run reads only recent orders and an order that keeps failing is retried until it succeeds.
+ * What the timer (and cron) runs: receipts for paid orders that have none, 冲红 for receipts whose
+ * order was refunded, documents that are missing or stale, then the queued emails. `limit` bounds
+ * the documents made in one run (each takes a render and an upload).
+ *
+ * Paid orders without a receipt are found by their mark (`receiptState` absent), in pages by _id,
+ * so issued orders are never read again however many there are; the run resumes after the last
+ * order it looked at, so orders that keep failing cannot hold back the ones after them.
  */
 export async function sweepReceipts(ctx: RequestContext, limit = DEFAULT_SWEEP_LIMIT): Promise<ReceiptSweepReport> {
   const settings = settingsOrFail(ctx);
-  const report: ReceiptSweepReport = { scanned: 0, issued: 0, completed: 0, failed: 0 };
+  const report: ReceiptSweepReport = { scanned: 0, issued: 0, completed: 0, voided: 0, emailed: 0, failed: 0 };
   let budget = limit;
   const _ = commands(ctx.db);
-  const orders = collection<OrderDoc>(ctx.db, 'orders');
-  const state = await collection<SweepStateDoc>(ctx.db, 'counters').findById(SWEEP_STATE_ID);
-  const cursor = state?.paidAtCursor ? new Date(state.paidAtCursor) : null;
-  const since = cursor ? new Date(cursor.getTime() - settings.sweepOverlapHours * 3_600_000) : null;
+  const orders = ordersOf(ctx);
+  const counters = collection<SweepStateDoc>(ctx.db, 'counters');
+  const state = await counters.findById(SWEEP_STATE_ID);
+  const startAfter = typeof state?.afterOrderId === 'string' ? state.afterOrderId : '';
 
-  let newCursor = cursor;
-  let contiguous = true;
+  // 1. Paid orders without a receipt.
   const attempted = new Set<string>();
-  for (let offset = 0; offset < MAX_SCAN; offset += SCAN_PAGE) {
-    const page = await orders.find(since ? { status: 'PAID', paidAt: _.gte(since) } : { status: 'PAID' }, {
-      orderBy: [
-        ['paidAt', 'asc'],
-        ['_id', 'asc'],
-      ],
-      skip: offset,
-      limit: SCAN_PAGE,
-      fields: ['_id', 'paidAt'],
-    });
-    if (page.length === 0) break;
-    report.scanned += page.length;
-    const have = new Set(
-      (await receiptsOf(ctx).find({ _id: _.in(page.map((order) => receiptIdOf(order._id))) }, { limit: SCAN_PAGE, fields: ['_id'] })).map((r) => r._id),
+  let after = startAfter;
+  let reachedEnd = false;
+  while (report.scanned < MAX_SCAN && budget > 0) {
+    const page = await orders.find(
+      { status: 'PAID', receiptState: _.exists(false), ...(after ? { _id: _.gt(after) } : {}) },
+      { orderBy: [['_id', 'asc']], limit: SCAN_PAGE, fields: ['_id'] },
     );
+    if (page.length === 0) {
+      reachedEnd = true;
+      break;
+    }
+    // Orders receipted before the mark existed: mark them, nothing else.
+    const have = await receiptsOf(ctx).find({ _id: _.in(page.map((order) => receiptIdOf(order._id))) }, { limit: SCAN_PAGE, fields: ['_id', 'status'] });
+    for (const receipt of have) {
+      await orders.updateWhere({ _id: receipt._id, receiptState: _.exists(false) }, { receiptState: receipt.status === 'VOIDED' ? 'VOIDED' : 'ISSUED' });
+    }
+    const receipted = new Set(have.map((receipt) => receipt._id));
     for (const order of page) {
-      let done = have.has(receiptIdOf(order._id));
-      if (!done && budget > 0) {
-        budget -= 1;
-        attempted.add(receiptIdOf(order._id));
-        try {
-          const result = await issueReceipt(ctx, order._id);
-          if (result.created) report.issued += 1;
-          if (result.state === 'PENDING') report.failed += 1;
-          done = true;
-        } catch (error) {
-          report.failed += 1;
-          ctx.log.error('sweep could not issue a receipt', { orderId: order._id, error });
-        }
-      }
-      if (!done) contiguous = false;
-      if (contiguous && order.paidAt) {
-        const paidAt = new Date(order.paidAt);
-        if (!newCursor || paidAt > newCursor) newCursor = paidAt;
+      if (budget <= 0) break;
+      report.scanned += 1;
+      after = order._id;
+      if (receipted.has(receiptIdOf(order._id))) continue;
+      budget -= 1;
+      attempted.add(receiptIdOf(order._id));
+      try {
+        const result = await issueReceipt(ctx, order._id);
+        if (result.created) report.issued += 1;
+        if (result.state === 'PENDING') report.failed += 1;
+      } catch (error) {
+        report.failed += 1;
+        ctx.log.error('sweep could not issue a receipt', { orderId: order._id, error });
       }
     }
-    if (page.length < SCAN_PAGE || budget <= 0) {
-      if (page.length === SCAN_PAGE) contiguous = false;
+    if (page.length < SCAN_PAGE && after === page[page.length - 1]!._id) {
+      reachedEnd = true;
       break;
     }
   }
+  // From the first again once the end is reached (and so new orders with smaller ids are seen).
+  const nextAfter = reachedEnd ? '' : after;
+  if (nextAfter !== startAfter) {
+    const at = ctx.now();
+    await transaction(ctx.db, async (tx) => tx.set<SweepStateDoc>('counters', SWEEP_STATE_ID, { afterOrderId: nextAfter, updatedAt: at }));
+  }
 
-  // Documents: never made (a failure after the number), or not yet marked 已冲红.
+  // 2. 冲红 for receipts whose order is being or was refunded (a refund that raced the issue).
+  const refunded = await orders.find({ status: _.in(['REFUNDING', 'REFUNDED']), receiptState: 'ISSUED' }, { orderBy: [['_id', 'asc']], limit: SCAN_PAGE, fields: ['_id'] });
+  for (const order of refunded) {
+    if (budget <= 0) break;
+    budget -= 1;
+    attempted.add(receiptIdOf(order._id));
+    try {
+      const result = await voidReceipt(ctx, order._id, REFUNDED_VOID_REASON);
+      if (result.changed) report.voided += 1;
+    } catch (error) {
+      report.failed += 1;
+      ctx.log.error('sweep could not void the receipt of a refunded order', { orderId: order._id, error });
+    }
+  }
+
+  // 3. Documents: never made (a failure after the number), or not yet marked 已冲红.
   const stale = [
     ...(await receiptsOf(ctx).find({ status: 'PENDING_PDF' }, { orderBy: [['issuedAt', 'asc']], limit: Math.max(budget, 1) })),
     ...(await receiptsOf(ctx).find({ status: 'VOIDED', pdfVersion: _.neq('VOIDED') }, { orderBy: [['issuedAt', 'asc']], limit: Math.max(budget, 1) })),
@@ -268,8 +343,8 @@ export async function sweepReceipts(ctx: RequestContext, limit = DEFAULT_SWEEP_L
     if (!needsPdf(receipt) || attempted.has(receipt._id)) continue;
     budget -= 1;
     try {
-      const after = await completePdf(ctx, receipt, settings);
-      if (needsPdf(after)) report.failed += 1;
+      const done = await completePdf(ctx, receipt, settings);
+      if (needsPdf(done)) report.failed += 1;
       else report.completed += 1;
     } catch (error) {
       report.failed += 1;
@@ -277,15 +352,11 @@ export async function sweepReceipts(ctx: RequestContext, limit = DEFAULT_SWEEP_L
     }
   }
 
-  if (newCursor && (!cursor || newCursor > cursor)) {
-    const at = ctx.now();
-    const advanced = newCursor;
-    await transaction(ctx.db, async (tx) => {
-      const current = await tx.get<SweepStateDoc>('counters', SWEEP_STATE_ID);
-      const kept = current?.paidAtCursor ? new Date(current.paidAtCursor) : null;
-      if (!kept || advanced > kept) await tx.set<SweepStateDoc>('counters', SWEEP_STATE_ID, { paidAtCursor: advanced, updatedAt: at });
-    });
-  }
+  // 4. The outbox: emails queued when receipts were issued, and earlier failures that are due.
+  const mail = await sendDueReceiptEmails(ctx, settings);
+  report.emailed += mail.sent;
+  report.failed += mail.failed;
+
   ctx.log.info('receipt sweep', { ...report });
   return report;
 }

@@ -48,22 +48,36 @@ export interface OutgoingMail {
   attachments: { filename: string; content: Buffer; contentType: string }[];
 }
 
+/**
+ * Each SMTP wait (DNS, connecting, the greeting, any socket read) gives up after this long, so a
+ * slow or silent server fails a send in seconds. Sending never happens while a payment waits: the
+ * automatic email goes through the outbox that the timer sends, and a student's 发送到邮箱 waits at
+ * most a few of these.
+ */
+export const SMTP_TIMEOUT_MS = 5_000;
+
+/** The nodemailer transport options for these settings. */
+export function smtpTransportOptions(settings: SmtpSettings) {
+  return {
+    host: settings.host,
+    port: settings.port,
+    secure: settings.secure,
+    ...(settings.user ? { auth: { user: settings.user, pass: settings.pass } } : {}),
+    tls: { rejectUnauthorized: settings.rejectUnauthorized },
+    connectionTimeout: SMTP_TIMEOUT_MS,
+    greetingTimeout: SMTP_TIMEOUT_MS,
+    socketTimeout: SMTP_TIMEOUT_MS,
+    dnsTimeout: SMTP_TIMEOUT_MS,
+  };
+}
+
 let cached: { key: string; transporter: Transporter } | null = null;
 
 function transporterFor(settings: SmtpSettings): Transporter {
   const key = JSON.stringify(settings);
   if (cached?.key === key) return cached.transporter;
   cached?.transporter.close();
-  const transporter = nodemailer.createTransport({
-    host: settings.host,
-    port: settings.port,
-    secure: settings.secure,
-    ...(settings.user ? { auth: { user: settings.user, pass: settings.pass } } : {}),
-    tls: { rejectUnauthorized: settings.rejectUnauthorized },
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
-  });
+  const transporter = nodemailer.createTransport(smtpTransportOptions(settings));
   cached = { key, transporter };
   return transporter;
 }

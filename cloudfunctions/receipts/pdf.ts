@@ -1,8 +1,11 @@
 /**
- * The receipt as a PDF: one page laid out like a 财政电子票据, in Noto Sans SC (from
- * @embedpdf/fonts-sc, embedded as a subset so every name renders, rare characters included), with
- * a QR code carrying the verification data. One font, one weight: a second embedded subset would
- * almost double the file (≈ 45 KB each), so emphasis is drawn (fill + stroke), not a bold face.
+ * The receipt as a PDF: one page laid out like a 财政电子票据, in Noto Sans SC (embedded as a subset
+ * so every name renders, rare characters included), with a QR code carrying the verification data.
+ * One font, one weight: a second embedded subset would almost double the file (≈ 45 KB each), so
+ * emphasis is drawn (fill + stroke), not a bold face. Long texts (an item name such as
+ * 2026-2027学年继续教育学院高起本学历教育学费（函授）) wrap, and each table row is as tall as its
+ * tallest cell. A character the font lacks is printed as its code point (〔U+20BB7〕) with a note
+ * under the table, and reported to the caller, never drawn as an empty box.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,41 +15,53 @@ import QRCode from 'qrcode';
 import { formatFenPlain } from '../shared/domain/money';
 import { shanghaiDate, verificationPayload, type ReceiptDoc, type ReceiptPdfVersion } from '../shared/domain/receipt';
 
-const FONT_FILE = 'NotoSansHans-Regular.otf';
+export const RECEIPT_FONT_FILE = 'NotoSansHans-Regular.otf';
 const FONT = 'receipt-sc';
 
 /** Parsed once per instance: parsing and laying out with a fresh copy costs ≈ 0.5 s a receipt. */
-let fontCache: fontkit.Font | null = null;
+let fontCache: { file: string; font: fontkit.Font } | null = null;
 
 /**
- * The font file: RECEIPT_FONT_FILE when set; else fonts/NotoSansHans-Regular.otf beside the
- * deployed index.js when a build put it there; else the one in @embedpdf/fonts-sc (installed
- * beside the function, never bundled).
+ * The font file: RECEIPT_FONT_FILE when set, else fonts/NotoSansHans-Regular.otf beside the
+ * function's code — where `npm run build` puts it for deployment (it uploads with index.js). The
+ * function never looks for a font package: none is installed beside a deployed function.
  */
 export function receiptFontPath(): string {
   const configured = process.env.RECEIPT_FONT_FILE?.trim();
   if (configured) return configured;
-  const beside = path.join(__dirname, 'fonts', FONT_FILE);
-  if (existsSync(beside)) return beside;
-  // The package's exports map names only its entry (dist/index.cjs); the fonts sit in ../fonts.
-  return path.join(path.dirname(require.resolve('@embedpdf/fonts-sc')), '..', 'fonts', FONT_FILE);
+  return path.join(__dirname, 'fonts', RECEIPT_FONT_FILE);
 }
 
-function receiptFont(): fontkit.Font {
-  if (!fontCache) fontCache = fontkit.create(readFileSync(receiptFontPath()));
-  return fontCache;
+export function receiptFont(): fontkit.Font {
+  const file = receiptFontPath();
+  if (fontCache?.file === file) return fontCache.font;
+  if (!existsSync(file)) {
+    throw new Error(`receipt font not found at ${file}: run npm run build (it copies fonts/${RECEIPT_FONT_FILE} beside index.js), or set RECEIPT_FONT_FILE`);
+  }
+  fontCache = { file, font: fontkit.create(readFileSync(file)) };
+  return fontCache.font;
 }
+
+/** How a character the font lacks is printed: its code point, in brackets a reader recognises. */
+export const missingGlyphText = (codePoint: number): string => `〔U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}〕`;
+
+/** The note printed under the table when some character had to be printed as its code point. */
+export const MISSING_GLYPH_NOTE = '注：〔U+…〕处为字库暂缺的字，括号内为该字的 Unicode 编码。';
 
 export interface RenderOptions {
   /** Which state the document shows; VOIDED adds the 已冲红 mark. */
   version: ReceiptPdfVersion;
-  /** Prefix of the verification link in the QR code (empty: the fields only). */
-  verifyUrl: string;
+  /** Prefix of the verification link in the QR code (empty: see verifyAppId). */
+  verifyUrl?: string;
+  /** The mini program's AppID for a 明文 URL Scheme to the verify page when there is no verifyUrl. */
+  verifyAppId?: string;
+  /** Told which characters (as U+XXXX) the font lacks, when any; they are printed as code points. */
+  onMissingGlyphs?: (codePoints: string[]) => void;
 }
 
 export type RenderableReceipt = Omit<ReceiptDoc, 'pdfFileID' | 'pdfBytes' | 'pdfVersion' | 'createdAt' | 'updatedAt' | 'email'>;
 
-const PAGE_WIDTH = 595.28; // A4 width; the height follows the number of lines
+const PAGE_WIDTH = 595.28; // A4 width; the height follows the content
 const MARGIN = 36;
 const INNER = PAGE_WIDTH - 2 * MARGIN;
 const FRAME = '#9b2c2c';
@@ -57,23 +72,60 @@ const VOID_RED = '#d0021b';
 /** Columns of the line table: 项目编码, 项目名称, 数量, 标准（元）, 金额（元）, 备注. */
 const COLUMNS = [
   { title: '项目编码', width: 70, align: 'center' },
-  { title: '项目名称', width: 165, align: 'left' },
+  { title: '项目名称', width: 185, align: 'left' },
   { title: '数量', width: 40, align: 'center' },
   { title: '标准（元）', width: 80, align: 'right' },
   { title: '金额（元）', width: 80, align: 'right' },
-  { title: '备注', width: INNER - 70 - 165 - 40 - 80 - 80, align: 'left' },
+  { title: '备注', width: INNER - 70 - 185 - 40 - 80 - 80, align: 'left' },
 ] as const;
 
 const ROW_HEIGHT = 22;
 const CELL_PAD = 5;
+/** Space above and below the text of a row that wraps. */
+const ROW_PAD = 5;
 const TEXT_SIZE = 9.5;
+const TABLE_TOP = 168;
+
+/** Replaces each character the font cannot draw with its code point, and notes which they were. */
+function printable(font: fontkit.Font, value: string, missing: Set<string>): string {
+  let out = '';
+  for (const char of value) {
+    const codePoint = char.codePointAt(0)!;
+    if (codePoint < 0x20 || font.hasGlyphForCodePoint(codePoint)) {
+      out += char;
+      continue;
+    }
+    const shown = missingGlyphText(codePoint);
+    missing.add(shown.slice(1, -1));
+    out += shown;
+  }
+  return out;
+}
 
 /** Renders the receipt. Deterministic for a given record and version (dates come from the record). */
-export async function renderReceiptPdf(receipt: RenderableReceipt, options: RenderOptions): Promise<Buffer> {
+export async function renderReceiptPdf(source: RenderableReceipt, options: RenderOptions): Promise<Buffer> {
   const voided = options.version === 'VOIDED';
+  const font = receiptFont();
+  const missing = new Set<string>();
+  const fit = (value: string): string => printable(font, value, missing);
+  const receipt = {
+    ...source,
+    title: fit(source.title),
+    payerName: fit(source.payerName),
+    payerIdMasked: fit(source.payerIdMasked),
+    studentNo: fit(source.studentNo),
+    academicYear: fit(source.academicYear),
+    payeeUnit: fit(source.payeeUnit),
+    reviewer: fit(source.reviewer),
+    payee: fit(source.payee),
+    watermark: fit(source.watermark),
+    lines: source.lines.map((line) => ({ ...line, itemCode: fit(line.itemCode), itemName: fit(line.itemName) })),
+  };
+  if (missing.size > 0) options.onMissingGlyphs?.([...missing]);
+
   // Grey levels without alpha and without per-row filter search: pdfkit then embeds the PNG data
   // as it is (no decoding, no soft mask), which is what keeps a receipt fast to make.
-  const qr = await QRCode.toBuffer(verificationPayload(receipt, options.verifyUrl), {
+  const qr = await QRCode.toBuffer(verificationPayload(source, { url: options.verifyUrl ?? '', appId: options.verifyAppId ?? '' }), {
     type: 'png',
     errorCorrectionLevel: 'M',
     margin: 1,
@@ -82,15 +134,8 @@ export async function renderReceiptPdf(receipt: RenderableReceipt, options: Rend
     rendererOpts: { colorType: 0, filterType: 0, deflateLevel: 9 },
   } as QRCode.QRCodeToBufferOptions);
 
-  const lineRows = receipt.lines.length;
-  const tableTop = 168;
-  const tableHeight = ROW_HEIGHT * (1 + lineRows) + ROW_HEIGHT * 1.4 + ROW_HEIGHT * 2.2;
-  const pageHeight = Math.max(420, tableTop + tableHeight + 80);
-
   const doc = new PDFDocument({
-    size: [PAGE_WIDTH, pageHeight],
-    margin: 0,
-    autoFirstPage: true,
+    autoFirstPage: false,
     compress: true,
     info: {
       Title: `${receipt.title} ${receipt.receiptNo}`,
@@ -110,8 +155,39 @@ export async function renderReceiptPdf(receipt: RenderableReceipt, options: Rend
   });
 
   // pdfkit accepts a parsed fontkit font and makes a fresh subset of it for each document.
-  doc.registerFont(FONT, receiptFont() as unknown as Buffer);
+  doc.registerFont(FONT, font as unknown as Buffer);
   doc.font(FONT);
+
+  // ---- Measure first: the page is as tall as what it holds. -----------------------------------
+  const heightOf = (value: string, width: number, size = TEXT_SIZE): number => doc.fontSize(size).heightOfString(value || ' ', { width });
+  const rowOf = (values: readonly string[]) => {
+    const heights = values.map((value, i) => heightOf(value, COLUMNS[i]!.width - 2 * CELL_PAD));
+    return { values, heights, height: Math.max(ROW_HEIGHT, Math.max(...heights) + 2 * ROW_PAD) };
+  };
+  const rows = [
+    rowOf(COLUMNS.map((c) => c.title)),
+    ...receipt.lines.map((line) => rowOf([line.itemCode, line.itemName, String(line.quantity), formatFenPlain(line.unitAmount), formatFenPlain(line.amount), ''])),
+  ];
+  const left = MARGIN;
+  const right = MARGIN + INNER;
+  const otherX = left + 70;
+  const otherWidth = right - otherX - 2 * CELL_PAD;
+  const otherLines = [
+    `学号：${receipt.studentNo}    学年：${receipt.academicYear || '—'}`,
+    `订单号：${receipt.outTradeNo}    交易号：${receipt.transactionIdMasked || '—'}`,
+  ];
+  const otherHeights = otherLines.map((value) => heightOf(value, otherWidth));
+  const totalRowHeight = ROW_HEIGHT * 1.4;
+  const otherHeight = Math.max(ROW_HEIGHT * 2.2, otherHeights.reduce((a, b) => a + b, 0) + 4 + 2 * 8);
+  const linesBottom = TABLE_TOP + rows.reduce((sum, row) => sum + row.height, 0);
+  const tableBottom = linesBottom + totalRowHeight + otherHeight;
+  const footY = tableBottom + 16;
+  const notes = [
+    ...(voided ? [{ text: `本票据已冲红${receipt.voidedAt ? `（${shanghaiDate(receipt.voidedAt)}）` : ''}，不再作为缴费凭证。`, color: VOID_RED }] : []),
+    ...(missing.size > 0 ? [{ text: MISSING_GLYPH_NOTE, color: INK }] : []),
+  ];
+  const pageHeight = Math.max(420, footY + 20 + notes.length * 18 + 50);
+  doc.addPage({ size: [PAGE_WIDTH, pageHeight], margin: 0 });
 
   const write = (value: string, x: number, y: number, opts: PDFKit.Mixins.TextOptions & { size?: number; color?: string; strong?: boolean } = {}) => {
     const { size = TEXT_SIZE, color = INK, strong = false, ...textOptions } = opts;
@@ -142,10 +218,7 @@ export async function renderReceiptPdf(receipt: RenderableReceipt, options: Rend
   labelled('交款人统一社会信用代码：', receipt.payerIdMasked || '—', MARGIN, 116, numbersX - MARGIN - 10);
   labelled('交款人：', receipt.payerName, MARGIN, 132, numbersX - MARGIN - 10);
 
-  // The table.
-  const left = MARGIN;
-  const right = MARGIN + INNER;
-  let y = tableTop;
+  // The table: each row as tall as its tallest cell, each cell's text wrapped and centred in it.
   const cellX: number[] = [];
   {
     let x = left;
@@ -154,27 +227,23 @@ export async function renderReceiptPdf(receipt: RenderableReceipt, options: Rend
       x += column.width;
     }
   }
-  const rowText = (values: readonly string[], top: number, color: string) => {
-    values.forEach((value, i) => {
+  let y = TABLE_TOP;
+  const rowBottoms: number[] = [];
+  rows.forEach((row, index) => {
+    row.values.forEach((value, i) => {
       const column = COLUMNS[i]!;
-      write(value, cellX[i]! + CELL_PAD, top + (ROW_HEIGHT - TEXT_SIZE) / 2 - 2, {
+      write(value, cellX[i]! + CELL_PAD, y + (row.height - row.heights[i]!) / 2, {
         width: column.width - 2 * CELL_PAD,
         align: column.align,
-        color,
-        ellipsis: true,
+        color: index === 0 ? LABEL : INK,
+        lineBreak: true,
       });
     });
-  };
-  rowText(COLUMNS.map((c) => c.title), y, LABEL);
-  y += ROW_HEIGHT;
-  for (const line of receipt.lines) {
-    rowText([line.itemCode, line.itemName, String(line.quantity), formatFenPlain(line.unitAmount), formatFenPlain(line.amount), ''], y, INK);
-    y += ROW_HEIGHT;
-  }
-  const linesBottom = y;
+    y += row.height;
+    rowBottoms.push(y);
+  });
 
   // 金额合计: capitals and figures.
-  const totalRowHeight = ROW_HEIGHT * 1.4;
   const totalTextY = y + (totalRowHeight - TEXT_SIZE) / 2 - 2;
   write('金额合计（大写）', left + CELL_PAD, totalTextY, { color: LABEL });
   write(receipt.totalInWords, left + 100, totalTextY, { size: 10.5, strong: true });
@@ -184,39 +253,35 @@ export async function renderReceiptPdf(receipt: RenderableReceipt, options: Rend
   y += totalRowHeight;
 
   // 其他信息
-  const otherHeight = ROW_HEIGHT * 2.2;
   write('其他信息', left + CELL_PAD, y + (otherHeight - TEXT_SIZE) / 2 - 2, { color: LABEL });
-  const otherX = left + 70;
-  const otherWidth = right - otherX - CELL_PAD;
-  write(`学号：${receipt.studentNo}    学年：${receipt.academicYear || '—'}`, otherX + CELL_PAD, y + 8, { width: otherWidth, ellipsis: true });
-  write(`订单号：${receipt.outTradeNo}    交易号：${receipt.transactionIdMasked || '—'}`, otherX + CELL_PAD, y + 8 + 16, { width: otherWidth, ellipsis: true });
-  y += otherHeight;
-  const tableBottom = y;
+  let otherY = y + 8;
+  otherLines.forEach((value, i) => {
+    write(value, otherX + CELL_PAD, otherY, { width: otherWidth, lineBreak: true });
+    otherY += otherHeights[i]! + 4;
+  });
 
   // Frame and rules.
   doc.lineWidth(0.8).strokeColor(FRAME);
-  doc.rect(left, tableTop, INNER, tableBottom - tableTop).stroke();
+  doc.rect(left, TABLE_TOP, INNER, tableBottom - TABLE_TOP).stroke();
   doc.lineWidth(0.5);
-  for (let rowY = tableTop + ROW_HEIGHT; rowY <= linesBottom; rowY += ROW_HEIGHT) doc.moveTo(left, rowY).lineTo(right, rowY).stroke();
+  for (const rowY of rowBottoms) doc.moveTo(left, rowY).lineTo(right, rowY).stroke();
   doc.moveTo(left, linesBottom + totalRowHeight).lineTo(right, linesBottom + totalRowHeight).stroke();
-  for (let i = 1; i < COLUMNS.length; i += 1) doc.moveTo(cellX[i]!, tableTop).lineTo(cellX[i]!, linesBottom).stroke();
+  for (let i = 1; i < COLUMNS.length; i += 1) doc.moveTo(cellX[i]!, TABLE_TOP).lineTo(cellX[i]!, linesBottom).stroke();
   doc.moveTo(otherX, linesBottom + totalRowHeight).lineTo(otherX, tableBottom).stroke();
 
-  // Signatures.
-  const footY = tableBottom + 16;
+  // Signatures, then the notes (已冲红, characters printed as code points).
   labelled('收款单位（章）：', receipt.payeeUnit, left, footY, 230);
   labelled('复核人：', receipt.reviewer, left + 250, footY, 120);
   labelled('收款人：', receipt.payee, left + 385, footY, INNER - 385);
+  notes.forEach((note, i) => write(note.text, left, footY + 20 + i * 18, { color: note.color, width: INNER, ellipsis: true }));
 
   if (voided) {
-    // 已冲红: a red stamp over the header and a note under the table.
+    // 已冲红: a red stamp over the header.
     doc.save();
     doc.rotate(-12, { origin: [PAGE_WIDTH - MARGIN - 60, 52] });
     doc.lineWidth(2).strokeColor(VOID_RED).roundedRect(PAGE_WIDTH - MARGIN - 115, 34, 110, 38, 6).stroke();
     write('已冲红', PAGE_WIDTH - MARGIN - 115, 42, { size: 20, color: VOID_RED, strong: true, width: 110, align: 'center' });
     doc.restore();
-    const note = `本票据已冲红${receipt.voidedAt ? `（${shanghaiDate(receipt.voidedAt)}）` : ''}，不再作为缴费凭证。`;
-    write(note, left, footY + 20, { color: VOID_RED });
   }
 
   if (receipt.watermark) {

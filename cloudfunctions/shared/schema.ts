@@ -8,9 +8,11 @@
 export interface IndexSpec {
   /** Field names; several fields make a compound index. */
   readonly fields: readonly string[];
+  /**
+   * The console offers no sparse index: a unique index treats a missing field as null, so a unique
+   * field must be present on every document.
+   */
   readonly unique?: boolean;
-  /** Documents without the field(s) are not indexed (lets a unique field be optional). */
-  readonly sparse?: boolean;
   readonly why: string;
 }
 
@@ -29,6 +31,8 @@ export const COLLECTIONS = {
     indexes: [
       { fields: ['studentNo'], unique: true, why: '学号唯一' },
       { fields: ['idHash'], unique: true, why: '一个证件号只对应一个学生' },
+      { fields: ['phoneHash'], why: '首次登录：同一手机号已登记在其他学生下时拒绝' },
+      { fields: ['setupOpenid'], why: '首次登录：同一微信已为其他学生完成首次登录时拒绝' },
     ],
   },
   sessions: {
@@ -39,7 +43,7 @@ export const COLLECTIONS = {
   loginAttempts: {
     name: 'loginAttempts',
     purpose: '登录失败计数（按账号与按 OPENID），用于限速与临时锁定',
-    indexes: [],
+    indexes: [{ fields: ['lastFailureAt'], why: '定时清理不再计数的失败记录' }],
   },
   phoneCodes: {
     name: 'phoneCodes',
@@ -52,7 +56,7 @@ export const COLLECTIONS = {
     indexes: [
       { fields: ['studentId', 'term', 'itemCode'], unique: true, why: '重复导入不会产生第二张同项账单' },
       { fields: ['studentId', 'status'], why: '按状态列出学生账单' },
-      { fields: ['importBatchId'], sparse: true, why: '按导入批次查询' },
+      { fields: ['importBatchId'], why: '按导入批次查询' },
     ],
   },
   orders: {
@@ -60,18 +64,32 @@ export const COLLECTIONS = {
     purpose: '支付订单：每次支付尝试一个新的商户订单号',
     indexes: [
       { fields: ['outTradeNo'], unique: true, why: '商户订单号唯一' },
-      { fields: ['transactionId'], unique: true, sparse: true, why: '一笔微信支付交易只记一次' },
+      // Not unique: the console offers no sparse index, and a unique one would treat every unpaid
+      // order's missing transactionId as the same null. payments/{transactionId} keeps it unique.
+      { fields: ['transactionId'], why: '按微信支付单号查订单（一笔交易只记一次由 payments 集合的 _id 保证）' },
       { fields: ['studentId', 'status'], why: '学生的缴费中与已完成列表' },
-      { fields: ['status', 'nextCheckAt'], why: '定时任务扫描待支付订单' },
+      { fields: ['status', 'nextCheckAt'], why: '定时任务按到期时间扫描待处理订单' },
+      { fields: ['status', 'paidAt'], why: '对账：按支付时间查当日已支付订单' },
     ],
+  },
+  payments: {
+    name: 'payments',
+    purpose: '微信支付交易：_id 为微信支付单号（transaction_id），记录它支付的订单；订单变为已支付前先写入',
+    indexes: [{ fields: ['orderId'], why: '按订单查交易' }],
   },
   refunds: {
     name: 'refunds',
-    purpose: '退款：商户退款单号唯一',
+    purpose: '退款：_id 与商户退款单号相同，记录微信退款状态与是否需人工处理',
     indexes: [
       { fields: ['outRefundNo'], unique: true, why: '退款不会重复发起' },
       { fields: ['orderId'], why: '按订单查询退款' },
+      { fields: ['status'], why: '计划财务处查看需人工退款的记录' },
     ],
+  },
+  locks: {
+    name: 'locks',
+    purpose: '短时锁：_id 为锁名（如一个学生的下单），带过期时间，防止两台设备同时占用同一批账单',
+    indexes: [],
   },
   receipts: {
     name: 'receipts',
@@ -80,6 +98,7 @@ export const COLLECTIONS = {
       { fields: ['orderId'], unique: true, why: '一个订单只开一张票据' },
       { fields: ['receiptCode', 'receiptNo'], unique: true, why: '票据号码不重复' },
       { fields: ['studentId', 'issuedAt'], why: '我的发票按时间列出' },
+      { fields: ['status', 'issuedAt'], why: '定时任务补做未生成或未标冲红的票据文件' },
     ],
   },
   counters: {
@@ -116,8 +135,11 @@ export const COLLECTIONS = {
   },
   messages: {
     name: 'messages',
-    purpose: '已发送的订阅消息与邮件，保证只发一次',
-    indexes: [{ fields: ['key'], unique: true, why: '同一事件只通知一次' }],
+    purpose: '订阅消息与票据邮件（含待发与重试的邮件、每日发送次数），保证只发一次',
+    indexes: [
+      { fields: ['key'], unique: true, why: '同一事件只通知一次；每日发送次数按键占位' },
+      { fields: ['status', 'nextAttemptAt'], why: '定时任务发送待发邮件、重试失败的邮件' },
+    ],
   },
 } as const satisfies Record<string, CollectionSpec>;
 

@@ -6,7 +6,9 @@
  *   receipts function reads point at it. Every message is kept in memory and saved as an .eml file
  *   under <data dir>/mail. `POST /sandbox/mail/messages` on the local cloud lists what arrived.
  * - Receipts: local defaults for the RECEIPT_* variables (a fixed check-code key, the 样张
- *   watermark, sample signatories), each only when not already set.
+ *   watermark, sample signatories), each only when not already set; and, while the receipts
+ *   function has no font beside its code (`npm run build` puts it there for deployment),
+ *   RECEIPT_FONT_FILE pointing at the font in the @embedpdf/fonts-sc package (a dev dependency).
  *
  * - The receipts sandbox: `POST /sandbox/receipts/paid-order` (see receipts-sandbox.ts).
  *
@@ -14,8 +16,10 @@
  * `installLocalMail` only the first two. Both are idempotent per cloud; the mail server stops with
  * the cloud.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
+import { FUNCTIONS_ROOT } from '../functions';
 import type { LocalCloud } from '../cloud';
 import type { LocalCloudServer } from '../server';
 import { LocalMailServer } from './server';
@@ -30,6 +34,20 @@ export const LOCAL_RECEIPT_ENV: Readonly<Record<string, string>> = {
   RECEIPT_REVIEWER: '复核员（样）',
   RECEIPT_PAYEE: '收款员（样）',
 };
+
+const FONT_FILE = 'NotoSansHans-Regular.otf';
+
+/**
+ * The receipts font for development: the copy `npm run build` puts beside the function when there
+ * is one (what is deployed), else the one in the @embedpdf/fonts-sc package. The deployed function
+ * itself never looks in a package.
+ */
+export function developmentFontFile(): string {
+  const built = path.join(FUNCTIONS_ROOT, 'receipts', 'fonts', FONT_FILE);
+  if (existsSync(built)) return built;
+  // The package's exports map names only its entry (dist/index.cjs); the fonts sit in ../fonts.
+  return path.join(path.dirname(require.resolve('@embedpdf/fonts-sc')), '..', 'fonts', FONT_FILE);
+}
 
 export const LOCAL_MAIL_FROM = '智慧缴费（本地） <noreply@zhjf.local>';
 
@@ -67,6 +85,7 @@ export function installLocalMail(cloud: LocalCloud, http: LocalCloudServer | nul
     setHere[name] = value;
   };
   for (const [name, value] of Object.entries(LOCAL_RECEIPT_ENV)) setDefault(name, value);
+  if (!existsSync(path.join(FUNCTIONS_ROOT, 'receipts', 'fonts', FONT_FILE))) setDefault('RECEIPT_FONT_FILE', developmentFontFile());
 
   const external = Boolean(process.env.SMTP_HOST);
   const dataDir = cloud.dataDir;

@@ -1,14 +1,23 @@
 /**
- * Paid orders written straight into the database, as the payment flow leaves them: a student, a
- * signed-in session and an order in status PAID. The payment flow (pay / payNotify) is built in
- * parallel; until receipts are issued from it, the receipts tests and the receipts sandbox of the
- * local cloud (page tests, demos) make their paid orders here. Local cloud and tests only.
+ * Paid orders for the receipts tests and the receipts sandbox of the local cloud (page tests,
+ * demos). Local cloud and tests only.
+ *
+ * - `payThroughFlow`: the real thing. Unpaid bills for the student, 立即支付 (pay.create as the
+ *   student), the cloudPay sandbox pays it and delivers the callback to payNotify, which marks the
+ *   order PAID and asks receipts to issue its receipt. What a student does, end to end.
+ * - `insertPaidOrderDirectly`: an order written straight into the database as the payment flow
+ *   leaves it, for what the flow cannot make quickly or at all: thousands of paid orders at once,
+ *   an order without an email address (pay.create requires one), a refunded order.
  */
 import { randomBytes } from 'node:crypto';
 import { collection, type Database, type SessionDoc } from '../../cloudfunctions/shared/runtime';
+import type { ApiResult } from '../../cloudfunctions/shared/contracts';
+import type { PayStart } from '../../cloudfunctions/shared/contracts/pay';
 import { fen, sumFen, type Fen } from '../../cloudfunctions/shared/domain/money';
-import type { OrderDoc, OrderLine } from '../../cloudfunctions/shared/domain/records';
+import type { BillDoc, OrderDoc, OrderLine } from '../../cloudfunctions/shared/domain/records';
 import type { StudentDoc } from '../../cloudfunctions/shared/domain/student';
+import type { LocalCloud } from '../cloud';
+import { cloudPaySandboxOf } from '../sandboxes/cloudpay';
 
 export interface FixtureStudent {
   studentId: string;
@@ -119,3 +128,58 @@ export async function insertPaidOrderDirectly(
   return order;
 }
 
+
+export interface PayThroughFlowOptions {
+  lines?: readonly FixtureLine[];
+  /** The address typed on 立即支付 (default: the student's, else student@example.edu.cn). */
+  email?: string;
+  /** The payment's callback arrives 1 + duplicates times. */
+  duplicates?: number;
+}
+
+/**
+ * Pays for new bills through the real payment flow: bills as the admin import stores them, then
+ * pay.create as the student (the server prices them), the cloudPay sandbox's pay sheet, and its
+ * callback to payNotify, which marks the order PAID and has its receipt issued. Resolves once
+ * every callback has been handled, with the order as stored.
+ */
+export async function payThroughFlow(cloud: LocalCloud, student: FixtureStudent, options: PayThroughFlowOptions = {}): Promise<OrderDoc> {
+  const db = cloud.sdkDatabase();
+  const at = cloud.clock.now();
+  const bills = collection<BillDoc>(db, 'bills');
+  const billIds: string[] = [];
+  for (const line of options.lines ?? TUITION_LINES) {
+    // One bill per (student, term, item): a further order of the same item is another term's bill.
+    const same = await bills.count({ studentId: student.studentId, itemCode: line.itemCode });
+    const term = `2026-2027-${same + 1}`;
+    billIds.push(
+      await bills.insert({
+        _id: randomId('bill'),
+        studentId: student.studentId,
+        studentNo: student.studentNo,
+        term,
+        academicYear: term.slice(0, 9),
+        itemCode: line.itemCode,
+        itemName: line.itemName,
+        amount: fen(line.amount),
+        deadline: new Date(at.getTime() + 30 * 24 * 3_600_000),
+        mandatory: true,
+        status: 'UNPAID',
+        orderId: null,
+        paidOrderId: null,
+        createdAt: at,
+        updatedAt: at,
+      }),
+    );
+  }
+  const email = options.email ?? student.email ?? 'student@example.edu.cn';
+  const started = (await cloud.invoke('pay', { action: 'create', billIds, email }, { openid: student.openid })) as ApiResult<PayStart>;
+  if (!started.ok) throw new Error(`pay.create refused: ${started.code} ${started.message}`);
+  const sandbox = cloudPaySandboxOf(cloud);
+  if (options.duplicates) sandbox.duplicateNextCallbacks(options.duplicates);
+  await sandbox.pay(started.data.order.id, { openid: student.openid });
+  await sandbox.settle();
+  const order = await collection<OrderDoc>(db, 'orders').findById(started.data.order.id);
+  if (!order || order.status !== 'PAID') throw new Error(`order ${started.data.order.id} is ${order?.status ?? 'missing'} after paying`);
+  return order;
+}

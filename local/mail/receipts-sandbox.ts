@@ -1,17 +1,20 @@
 /**
  * `POST /sandbox/receipts/paid-order` on the local cloud (header x-wx-openid): gives the caller's
- * WeChat account a paid order and its receipt, for page tests and demos of 我的发票 while the
- * payment flow is being built. The account is signed in as a new student the first time (body
- * `{ name?, studentNo?, email? }`); each call adds one PAID order (body `lines?: [{ itemCode,
- * itemName, amount }]`, amounts in fen; `email?` for the order) and issues its receipt through the
- * receipts function, as the payment code will. Answers `{ studentNo, orderId, receipt }`.
- * `{ order: false }` only signs the account in (a student with no receipts yet).
+ * WeChat account a paid order and its receipt, for page tests and demos of 我的发票. The account is
+ * signed in as a new student the first time (body `{ name?, studentNo?, email? }`); each call pays
+ * for new bills (body `lines?: [{ itemCode, itemName, amount }]`, amounts in fen) through the real
+ * payment flow (pay.create, the cloudPay sandbox, payNotify, which has the receipt issued), with
+ * `email?` typed on 立即支付. `email: ''` writes an order without an address instead (pay.create
+ * requires one, so only orders from before that rule look like it). Answers
+ * `{ studentNo, orderId, receipt, verification: { receiptCode, receiptNo, checkCode } }`.
+ * `{ order: false }` only signs the account in.
  */
 import { collection, type SessionDoc } from '../../cloudfunctions/shared/runtime';
 import type { StudentDoc } from '../../cloudfunctions/shared/domain/student';
+import type { ReceiptDoc } from '../../cloudfunctions/shared/domain/receipt';
 import type { LocalCloud } from '../cloud';
 import { HttpError, type LocalCloudServer } from '../server';
-import { insertPaidOrderDirectly, insertStudentWithSession, type FixtureLine, type FixtureStudent } from './paid-orders';
+import { insertPaidOrderDirectly, insertStudentWithSession, payThroughFlow, type FixtureLine, type FixtureStudent } from './paid-orders';
 
 interface PaidOrderRequest {
   order?: unknown;
@@ -62,9 +65,16 @@ export function installReceiptsSandbox(cloud: LocalCloud, server: LocalCloudServ
         });
     if (request.order === false) return { studentNo: student.studentNo, orderId: null, receipt: null };
     const lines = parseLines(request.lines);
-    const order = await insertPaidOrderDirectly(db, student, at, { ...(lines ? { lines } : {}), ...(email !== undefined ? { email } : {}) });
-    // As the payment code will: from another function, during this account's call.
+    const order =
+      email === ''
+        ? await insertPaidOrderDirectly(db, student, at, { ...(lines ? { lines } : {}), email })
+        : await payThroughFlow(cloud, student, { ...(lines ? { lines } : {}), ...(email ? { email } : {}) });
+    // Issued already when paid through the flow (issuing again returns the same receipt); the
+    // direct write is issued here, as the payment code does: from another function.
     const receipt = await cloud.invoke('receipts', { action: 'issue', orderId: order._id }, { openid, source: 'wx_client,scf' });
-    return { studentNo: student.studentNo, orderId: order._id, receipt };
+    // What is printed on it for 查验 (票据代码, 票据号码, 校验码), as a person reads it off the PDF.
+    const printed = await collection<ReceiptDoc>(db, 'receipts').findById(order._id);
+    const verification = printed ? { receiptCode: printed.receiptCode, receiptNo: printed.receiptNo, checkCode: printed.checkCode } : null;
+    return { studentNo: student.studentNo, orderId: order._id, receipt, verification };
   });
 }

@@ -10,13 +10,20 @@
  * - Rules: out_trade_no ≤ 32 characters and unique per merchant (the same parameters again return
  *   the same prepay; different ones are refused as 商户订单号重复); time_expire at least 5 minutes
  *   ahead; no payment after time_expire; closeOrder refused within 5 minutes of creation and
- *   answering ORDERPAID / ORDERCLOSED; refunds at most the order's amount, idempotent per
- *   out_refund_no; downloadBill for a day once it is over (after 09:00 the next day).
+ *   answering ORDERPAID / ORDERCLOSED; queryOrder reports USERPAYING while the student is in the
+ *   pay sheet, total_fee as the order's amount and cash_fee as what was charged; refunds need
+ *   env_id / function_name, are at most the order's amount, idempotent per out_refund_no, PROCESSING
+ *   first and settled a minute later (SUCCESS, or REFUNDCLOSE / CHANGE when a test says so), with a
+ *   refund result callback; queryRefund answers a refund's first query with empty lists, as cloudPay
+ *   has been seen to do; downloadBill for a day once it is over (after 09:00 the next day).
  * - Paying: `pay()` (in-process) or `POST /sandbox/pay` (the mini program's local transport, in
- *   place of wx.requestPayment) pays an order as its payer.
- * - Callbacks: delivered to the function named in unifiedOrder with SOURCE wx_paycallback, at least
- *   once: an answer other than `{ errcode: 0 }` (or a crash) is retried. Tests can hold them, drop
- *   them, duplicate them, tamper with them or lose the function's answer.
+ *   place of wx.requestPayment) pays an order as its payer; `startPaying()` leaves it USERPAYING
+ *   until the student finishes or gives up.
+ * - Callbacks: delivered to the function named in unifiedOrder (payments) or refund (refund results)
+ *   with SOURCE wx_paycallback, at least once: an answer other than `{ errcode: 0 }` (or a crash) is
+ *   retried on WeChat's schedule (15 s, 15 s, 30 s, 3 min, 10 min, 20 min, 30 min…) by the local
+ *   clock — `tick()` delivers what is due (the HTTP server's pump calls it every second). Tests can
+ *   hold them, drop them, duplicate them, tamper with them or lose the function's answer.
  * - State is durable: a journal file in the local cloud's data folder, replayed on start.
  *
  * Everything runs on the local cloud's clock, so tests move time instead of sleeping.
@@ -47,8 +54,26 @@ const CLOSE_MIN_AGE_MS = 5 * MINUTE;
 const MIN_EXPIRE_AHEAD_MS = 5 * MINUTE;
 const DEFAULT_EXPIRE_MS = 2 * 60 * MINUTE;
 const SHANGHAI_OFFSET_MS = 8 * 60 * MINUTE;
-/** Redeliveries of a failed callback the sandbox makes on its own before waiting for `retryFailed`. */
-const AUTO_RETRIES = 3;
+/** WeChat's redelivery schedule for a callback that was not answered `{ errcode: 0 }` (after each failed attempt). */
+export const CALLBACK_RETRY_SCHEDULE_MS: readonly number[] = [
+  15_000,
+  15_000,
+  30_000,
+  3 * MINUTE,
+  10 * MINUTE,
+  20 * MINUTE,
+  30 * MINUTE,
+  30 * MINUTE,
+  30 * MINUTE,
+  60 * MINUTE,
+  3 * 60 * MINUTE,
+  3 * 60 * MINUTE,
+  3 * 60 * MINUTE,
+  6 * 60 * MINUTE,
+  6 * 60 * MINUTE,
+];
+/** How long (local clock) a refund stays PROCESSING before WeChat settles it. */
+export const REFUND_PROCESSING_MS = MINUTE;
 
 export type CloudPayApiName = 'unifiedOrder' | 'queryOrder' | 'closeOrder' | 'refund' | 'queryRefund' | 'downloadBill';
 
@@ -60,14 +85,24 @@ export type CloudPayFault = 'timeout' | 'timeout-after' | 'system-error';
 
 export type SandboxTradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND' | 'USERPAYING';
 
+export type SandboxRefundStatus = 'SUCCESS' | 'PROCESSING' | 'REFUNDCLOSE' | 'CHANGE';
+
 export interface SandboxRefund {
   outRefundNo: string;
   refundId: string;
   refundFee: number;
   totalFee: number;
-  status: 'SUCCESS' | 'PROCESSING';
+  status: SandboxRefundStatus;
+  /** What the refund becomes once it settles. */
+  outcome: Exclude<SandboxRefundStatus, 'PROCESSING'>;
   createdAtMs: number;
+  settlesAtMs: number;
   successAtMs: number | null;
+  /** Where the refund result goes (refund's env_id / function_name). */
+  envId: string;
+  functionName: string;
+  /** queryRefund answers still to come with empty lists. */
+  emptyAnswersLeft: number;
 }
 
 export interface SandboxOrder {
@@ -93,11 +128,14 @@ export interface SandboxOrder {
   payerOpenid: string | null;
   closedAtMs: number | null;
   refunds: SandboxRefund[];
+  /** How often queryOrder was asked about it (inspection only). */
+  queried?: number;
 }
 
 export type CallbackEvent = Record<string, unknown>;
 
 export interface DeliveryRecord {
+  kind: 'payment' | 'refund';
   outTradeNo: string | null;
   event: CallbackEvent;
   /** What the callback function answered (null when it crashed or the answer was lost). */
@@ -109,9 +147,28 @@ export interface DeliveryRecord {
 }
 
 interface QueuedCallback {
+  kind: 'payment' | 'refund';
   functionName: string;
   event: CallbackEvent;
   attempt: number;
+  /** When WeChat (re)delivers it, by the local clock; null while a test holds it. */
+  dueAtMs: number | null;
+}
+
+/** A student inside the pay sheet (queryOrder says USERPAYING) until they finish or give up. */
+export interface PayingHandle {
+  readonly outTradeNo: string;
+  /** The password is right: WeChat takes the money (and sends the callback). */
+  finish(): Promise<{ outTradeNo: string; transactionId: string }>;
+  /** The student closes the sheet: the order is NOTPAY again. */
+  abandon(): void;
+}
+
+/** A test's hold on the next call of an API: it waits (before WeChat does anything) until released. */
+export interface HeldCall {
+  /** Resolves when the held call has arrived. */
+  readonly reached: Promise<void>;
+  release(): void;
 }
 
 export interface PayOptions {
@@ -126,8 +183,26 @@ export interface CloudPaySandbox {
   readonly subMchId: string;
   /** Pays an order (by out_trade_no, prepay_id or the `package` string) as the pay sheet would. */
   pay(ref: string, options?: PayOptions): Promise<{ outTradeNo: string; transactionId: string }>;
+  /** The student opens the pay sheet and is entering the password: USERPAYING until finish / abandon. */
+  startPaying(ref: string, options?: PayOptions): PayingHandle;
   /** The next `times` calls of `api` fail this way. */
   failNext(api: CloudPayApiName, fault: CloudPayFault, times?: number): void;
+  /** The next call of `api` waits until the test releases it (to interleave a concurrent request). */
+  holdNext(api: CloudPayApiName): HeldCall;
+  /**
+   * WeChat's record of an order changes (another system on the same merchant reusing the order
+   * number, a data error): its queries then disagree with the order here.
+   */
+  alterOrder(outTradeNo: string, patch: Partial<Pick<SandboxOrder, 'totalFee' | 'subMchId'>>): void;
+  /** The next refunds settle this way instead of SUCCESS (REFUNDCLOSE: 退款关闭; CHANGE: 退款异常). */
+  settleNextRefundsAs(outcome: 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE', times?: number): void;
+  /** The next `n` queryRefund answers come with empty lists (besides each refund's first). */
+  emptyRefundListsNext(n?: number): void;
+  /**
+   * What WeChat does as the local clock moves: settles refunds that are due and delivers callbacks
+   * (payments' retries, refund results) whose time has come. Returns those deliveries.
+   */
+  tick(): Promise<DeliveryRecord[]>;
   /** 'auto' delivers callbacks as soon as they happen; 'hold' queues them until `releaseCallbacks`. */
   setCallbackMode(mode: 'auto' | 'hold'): void;
   /** In 'auto' mode, callbacks arrive this long after the payment (real time; for demos, not tests). */
@@ -141,8 +216,10 @@ export interface CloudPaySandbox {
   tamperNextCallback(patch: CallbackEvent): void;
   /** The callback function runs but WeChat never hears its answer `n` times (so it redelivers). */
   loseNextAnswers(n?: number): void;
-  /** Callbacks waiting (held, or failed and waiting for a retry). */
-  pendingCallbacks(): { outTradeNo: string | null; attempt: number }[];
+  /** Callbacks waiting (held, or failed and waiting for a retry at `dueAtMs`). */
+  pendingCallbacks(): { kind: 'payment' | 'refund'; outTradeNo: string | null; attempt: number; dueAtMs: number | null }[];
+  /** Callbacks WeChat stopped redelivering (the schedule ran out). */
+  readonly abandonedCallbacks: readonly DeliveryRecord[];
   /** Delivers every waiting callback (of one order, if given) once, held or failed; returns what happened. */
   releaseCallbacks(outTradeNo?: string): Promise<DeliveryRecord[]>;
   /** Waits until every callback already under way has been delivered (or given up on). */
@@ -151,6 +228,8 @@ export interface CloudPaySandbox {
   sendCallback(event: CallbackEvent, functionName?: string): Promise<unknown>;
   /** The callback event WeChat would send for a paid order. */
   callbackEventFor(outTradeNo: string): CallbackEvent;
+  /** The refund result callback WeChat would send for a refund. */
+  refundEventFor(outRefundNo: string): CallbackEvent;
   readonly deliveries: readonly DeliveryRecord[];
   order(outTradeNo: string): SandboxOrder | null;
   orders(): SandboxOrder[];
@@ -245,6 +324,10 @@ class Sandbox implements CloudPaySandbox {
   private loseAnswers = 0;
   private queue: QueuedCallback[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  private holds = new Map<CloudPayApiName, { arrived: () => void; released: Promise<void> }[]>();
+  private refundOutcomes: Exclude<SandboxRefundStatus, 'PROCESSING'>[] = [];
+  private emptyRefundLists = 0;
+  readonly abandonedCallbacks: DeliveryRecord[] = [];
 
   constructor(
     private readonly cloud: LocalCloud,
@@ -289,9 +372,41 @@ class Sandbox implements CloudPaySandbox {
     return this.faults.get(api)?.shift() ?? null;
   }
 
+  holdNext(api: CloudPayApiName): HeldCall {
+    let arrived!: () => void;
+    let release!: () => void;
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const list = this.holds.get(api) ?? [];
+    list.push({ arrived, released });
+    this.holds.set(api, list);
+    return { reached, release };
+  }
+
+  alterOrder(outTradeNo: string, patch: Partial<Pick<SandboxOrder, 'totalFee' | 'subMchId'>>): void {
+    const order = this.byTradeNo.get(outTradeNo);
+    if (!order) throw new Error(`no sandbox order ${outTradeNo}`);
+    Object.assign(order, patch);
+    this.save(order);
+  }
+
+  settleNextRefundsAs(outcome: 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE', times = 1): void {
+    for (let i = 0; i < times; i += 1) this.refundOutcomes.push(outcome);
+  }
+
+  emptyRefundListsNext(n = 1): void {
+    this.emptyRefundLists += n;
+  }
+
   /** Runs one API call with its fault, if a test set one. */
-  async handle(api: CloudPayApiName, request: Record<string, unknown>, run: (request: Record<string, unknown>) => Answer): Promise<Answer> {
+  async handle(api: CloudPayApiName, request: Record<string, unknown>, run: (request: Record<string, unknown>) => Answer | Buffer): Promise<Answer | Buffer> {
     this.calls[api] += 1;
+    const hold = this.holds.get(api)?.shift();
+    if (hold) {
+      hold.arrived();
+      await hold.released;
+    }
+    this.settleDueRefunds();
     const fault = this.takeFault(api);
     if (fault === 'timeout') throw transportTimeout(api);
     if (fault === 'system-error') {
@@ -423,6 +538,7 @@ class Sandbox implements CloudPaySandbox {
     if (!str(request.out_trade_no) && !str(request.transaction_id)) return fail('out_trade_no 与 transaction_id 至少填一个');
     const order = this.findOrder(request);
     if (!order) return this.business('ORDERNOTEXIST', '此交易订单号不存在');
+    order.queried = (order.queried ?? 0) + 1;
     const answer: Answer = {
       ...this.base(order),
       result_code: 'SUCCESS',
@@ -436,10 +552,10 @@ class Sandbox implements CloudPaySandbox {
       attach: order.attach,
     };
     if (order.state === 'SUCCESS' || order.state === 'REFUND') {
+      // total_fee stays the order's amount; cash_fee is what the payer was charged in cash.
       Object.assign(answer, {
         transaction_id: order.transactionId,
-        cash_fee: order.paidFee,
-        total_fee: order.paidFee,
+        cash_fee: order.paidFee ?? order.totalFee,
         bank_type: 'OTHERS',
         time_end: wxTime(order.paidAtMs ?? order.createdAtMs),
         is_subscribe: 'N',
@@ -467,6 +583,9 @@ class Sandbox implements CloudPaySandbox {
   refund(request: Record<string, unknown>): Answer {
     const merchant = this.merchantCheck(request);
     if (merchant) return merchant;
+    // cloudPay.refund: env_id and function_name are required (the result is sent to that function).
+    const missing = ['env_id', 'function_name'].filter((field) => str(request[field]) === '');
+    if (missing.length > 0) return fail(`缺少参数 ${missing.join(', ')}`);
     const outRefundNo = str(request.out_refund_no);
     if (!OUT_REFUND_NO.test(outRefundNo)) return fail('out_refund_no 参数格式错误');
     const totalFee = request.total_fee;
@@ -477,7 +596,7 @@ class Sandbox implements CloudPaySandbox {
     const order = this.findOrder(request);
     if (!order) return this.business('ORDERNOTEXIST', '订单号不存在');
     if (order.state !== 'SUCCESS' && order.state !== 'REFUND') return this.business('TRADE_STATE_ERROR', '订单状态错误');
-    const paid = order.paidFee ?? order.totalFee;
+    const paid = order.totalFee;
     if (totalFee !== paid) return this.business('INVALID_REQUEST', '订单金额或退款金额与之前请求不一致，请核实后再试');
     const existing = order.refunds.find((refund) => refund.outRefundNo === outRefundNo);
     if (existing) {
@@ -492,9 +611,14 @@ class Sandbox implements CloudPaySandbox {
       refundId: `50${digits(26)}`,
       refundFee,
       totalFee: paid,
-      status: 'SUCCESS',
+      status: 'PROCESSING',
+      outcome: this.refundOutcomes.shift() ?? 'SUCCESS',
       createdAtMs: nowMs,
-      successAtMs: nowMs,
+      settlesAtMs: nowMs + REFUND_PROCESSING_MS,
+      successAtMs: null,
+      envId: str(request.env_id),
+      functionName: str(request.function_name),
+      emptyAnswersLeft: 1,
     };
     order.refunds.push(refund);
     order.state = 'REFUND';
@@ -511,9 +635,59 @@ class Sandbox implements CloudPaySandbox {
       out_refund_no: refund.outRefundNo,
       refund_id: refund.refundId,
       refund_fee: refund.refundFee,
-      total_fee: refund.totalFee,
-      cash_fee: refund.totalFee,
+      total_fee: order.totalFee,
+      cash_fee: order.paidFee ?? order.totalFee,
     };
+  }
+
+  /** Refunds whose time has come settle (SUCCESS, or the outcome a test chose) and their result is sent. */
+  private settleDueRefunds(): void {
+    const nowMs = this.now();
+    for (const order of this.byTradeNo.values()) {
+      let changed = false;
+      for (const refund of order.refunds) {
+        if (refund.status !== 'PROCESSING' || nowMs < (refund.settlesAtMs ?? 0)) continue;
+        refund.status = refund.outcome ?? 'SUCCESS';
+        if (refund.status === 'SUCCESS') refund.successAtMs = nowMs;
+        changed = true;
+        if (refund.functionName) {
+          this.enqueue({ kind: 'refund', functionName: refund.functionName, event: this.refundEvent(order, refund), attempt: 0, dueAtMs: nowMs });
+        }
+      }
+      if (changed) this.save(order);
+    }
+  }
+
+  private refundEvent(order: SandboxOrder, refund: SandboxRefund): CallbackEvent {
+    // 退款结果通知 with its req_info opened, camel-cased, as cloudPay hands it to the function.
+    return {
+      returnCode: 'SUCCESS',
+      appid: this.cloud.appid,
+      mchId: SANDBOX_MCH_ID,
+      subAppid: this.cloud.appid,
+      subMchId: order.subMchId,
+      nonceStr: hex(8),
+      transactionId: order.transactionId ?? '',
+      outTradeNo: order.outTradeNo,
+      refundId: refund.refundId,
+      outRefundNo: refund.outRefundNo,
+      totalFee: order.totalFee,
+      settlementTotalFee: order.totalFee,
+      refundFee: refund.refundFee,
+      settlementRefundFee: refund.refundFee,
+      refundStatus: refund.status,
+      ...(refund.successAtMs ? { successTime: statementTime(refund.successAtMs) } : {}),
+      refundRecvAccout: '支付用户零钱',
+      refundAccount: 'REFUND_SOURCE_UNSETTLED_FUNDS',
+      refundRequestSource: 'API',
+    };
+  }
+
+  refundEventFor(outRefundNo: string): CallbackEvent {
+    const order = [...this.byTradeNo.values()].find((o) => o.refunds.some((r) => r.outRefundNo === outRefundNo));
+    const refund = order?.refunds.find((r) => r.outRefundNo === outRefundNo);
+    if (!order || !refund) throw new Error(`no sandbox refund ${outRefundNo}`);
+    return this.refundEvent(order, refund);
   }
 
   queryRefund(request: Record<string, unknown>): Answer {
@@ -525,12 +699,33 @@ class Sandbox implements CloudPaySandbox {
     else order = this.findOrder(request);
     if (!order || order.refunds.length === 0) return this.business('REFUNDNOTEXIST', '退款订单查询失败');
     const refunds = outRefundNo ? order.refunds.filter((r) => r.outRefundNo === outRefundNo) : order.refunds;
+    // As cloudPay has been seen to answer: SUCCESS with refund_count, every list empty.
+    const emptyAnswer = refunds.some((r) => r.emptyAnswersLeft > 0) || this.emptyRefundLists > 0;
+    if (emptyAnswer) {
+      if (this.emptyRefundLists > 0) this.emptyRefundLists -= 1;
+      for (const r of refunds) if (r.emptyAnswersLeft > 0) r.emptyAnswersLeft -= 1;
+      this.save(order);
+      return {
+        ...this.base(order),
+        result_code: 'SUCCESS',
+        transaction_id: order.transactionId,
+        out_trade_no: order.outTradeNo,
+        total_fee: order.totalFee,
+        cash_fee: order.paidFee ?? order.totalFee,
+        refund_count: refunds.length,
+        out_refund_no_list: [],
+        refund_id_list: [],
+        refund_fee_list: [],
+        refund_status_list: [],
+        refund_success_time_list: [],
+      };
+    }
     return {
       ...this.base(order),
       result_code: 'SUCCESS',
       transaction_id: order.transactionId,
       out_trade_no: order.outTradeNo,
-      total_fee: order.paidFee ?? order.totalFee,
+      total_fee: order.totalFee,
       cash_fee: order.paidFee ?? order.totalFee,
       refund_count: refunds.length,
       out_refund_no_list: refunds.map((r) => r.outRefundNo),
@@ -545,6 +740,7 @@ class Sandbox implements CloudPaySandbox {
   downloadBill(request: Record<string, unknown>): Answer | Buffer {
     const merchant = this.merchantCheck(request);
     if (merchant) return merchant;
+    this.settleDueRefunds();
     const billDate = str(request.bill_date);
     const billType = str(request.bill_type) || 'ALL';
     const dayStart = parseWxTime(`${billDate}000000`);
@@ -593,6 +789,10 @@ class Sandbox implements CloudPaySandbox {
   // ---- paying ----
 
   async pay(ref: string, options: PayOptions = {}): Promise<{ outTradeNo: string; transactionId: string }> {
+    return this.startPaying(ref, options).finish();
+  }
+
+  startPaying(ref: string, options: PayOptions = {}): PayingHandle {
     const tradeNo = ref.startsWith('prepay_id=') ? this.byPrepayId.get(ref.slice('prepay_id='.length)) : this.byPrepayId.get(ref) ?? ref;
     const order = tradeNo ? this.byTradeNo.get(tradeNo) : undefined;
     if (!order) throw new HttpError(404, 'ORDER_NOT_FOUND', '支付订单不存在');
@@ -601,16 +801,31 @@ class Sandbox implements CloudPaySandbox {
     }
     if (order.state === 'SUCCESS' || order.state === 'REFUND') throw new HttpError(409, 'ORDERPAID', '该订单已支付');
     if (order.state === 'CLOSED') throw new HttpError(409, 'ORDERCLOSED', '该订单已关闭');
-    const nowMs = this.now();
-    if (nowMs >= order.expiresAtMs) throw new HttpError(409, 'ORDER_EXPIRED', '订单已过期，请重新下单');
-    order.state = 'SUCCESS';
-    order.transactionId = `4200${digits(24)}`;
-    order.paidAtMs = nowMs;
-    order.paidFee = options.chargedFee ?? order.totalFee;
-    order.payerOpenid = options.openid ?? order.openid;
+    if (order.state === 'USERPAYING') throw new HttpError(409, 'USERPAYING', '用户支付中');
+    if (this.now() >= order.expiresAtMs) throw new HttpError(409, 'ORDER_EXPIRED', '订单已过期，请重新下单');
+    order.state = 'USERPAYING';
     this.save(order);
-    this.scheduleCallback(order);
-    return { outTradeNo: order.outTradeNo, transactionId: order.transactionId };
+    return {
+      outTradeNo: order.outTradeNo,
+      // A payment started before time_expire completes even if the password comes a little later.
+      finish: async () => {
+        if (order.state === 'CLOSED') throw new HttpError(409, 'ORDERCLOSED', '该订单已关闭');
+        if (order.state !== 'USERPAYING') throw new HttpError(409, 'ORDERPAID', '该订单已支付');
+        order.state = 'SUCCESS';
+        order.transactionId = `4200${digits(24)}`;
+        order.paidAtMs = this.now();
+        order.paidFee = options.chargedFee ?? order.totalFee;
+        order.payerOpenid = options.openid ?? order.openid;
+        this.save(order);
+        this.scheduleCallback(order);
+        return { outTradeNo: order.outTradeNo, transactionId: order.transactionId };
+      },
+      abandon: () => {
+        if (order.state !== 'USERPAYING') return;
+        order.state = 'NOTPAY';
+        this.save(order);
+      },
+    };
   }
 
   callbackEventFor(outTradeNo: string): CallbackEvent {
@@ -630,7 +845,7 @@ class Sandbox implements CloudPaySandbox {
       subIsSubscribe: 'N',
       tradeType: order.tradeType,
       bankType: 'OTHERS',
-      totalFee: order.paidFee ?? order.totalFee,
+      totalFee: order.totalFee,
       feeType: 'CNY',
       cashFee: order.paidFee ?? order.totalFee,
       transactionId: order.transactionId,
@@ -683,26 +898,35 @@ class Sandbox implements CloudPaySandbox {
     const copies = 1 + this.duplicateExtra;
     this.duplicateExtra = 0;
     for (let i = 0; i < copies; i += 1) {
-      const item: QueuedCallback = { functionName: order.functionName, event: { ...event }, attempt: 0 };
-      if (this.mode === 'hold') this.queue.push(item);
+      const item: QueuedCallback = { kind: 'payment', functionName: order.functionName, event: { ...event }, attempt: 0, dueAtMs: this.now() };
+      if (this.mode === 'hold') this.queue.push({ ...item, dueAtMs: null });
       else if (this.delayMs > 0) {
         const delay = this.delayMs;
-        this.track(new Promise<void>((resolve) => setTimeout(resolve, delay).unref()).then(() => this.deliverWithRetries(item, AUTO_RETRIES)));
-      } else this.track(this.deliverWithRetries(item, AUTO_RETRIES));
+        this.track(new Promise<void>((resolve) => setTimeout(resolve, delay).unref()).then(() => this.attempt(item)));
+      } else this.track(this.attempt(item));
     }
   }
 
-  private track(work: Promise<void>): void {
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+  /** A callback WeChat is about to send: held for a test, or queued for the next tick. */
+  private enqueue(item: QueuedCallback): void {
+    this.queue.push(this.mode === 'hold' ? { ...item, dueAtMs: null } : item);
   }
 
-  private async deliverWithRetries(item: QueuedCallback, retries: number): Promise<void> {
-    for (let i = 0; i <= retries; i += 1) {
-      const record = await this.deliver(item);
-      if (record.ok) return;
+  private track(work: Promise<unknown>): void {
+    const done = work.then(() => undefined);
+    this.inFlight.add(done);
+    void done.finally(() => this.inFlight.delete(done));
+  }
+
+  /** One delivery; a failure is queued for WeChat's next retry (or given up once the schedule runs out). */
+  private async attempt(item: QueuedCallback): Promise<DeliveryRecord> {
+    const record = await this.deliver(item);
+    if (!record.ok) {
+      const wait = CALLBACK_RETRY_SCHEDULE_MS[item.attempt - 1];
+      if (wait === undefined) this.abandonedCallbacks.push(record);
+      else this.queue.push({ ...item, dueAtMs: this.now() + wait });
     }
-    this.queue.push(item);
+    return record;
   }
 
   /** One delivery attempt, as WeChat makes it. */
@@ -717,18 +941,34 @@ class Sandbox implements CloudPaySandbox {
       error = e instanceof Error ? e.message : String(e);
     }
     let ok = !error && typeof answer === 'object' && answer !== null && (answer as { errcode?: unknown }).errcode === 0;
-    if (ok && this.loseAnswers > 0) {
+    if (ok && item.kind === 'payment' && this.loseAnswers > 0) {
       this.loseAnswers -= 1;
       ok = false;
       error = 'the answer was lost on the way back to WeChat (sandbox fault)';
     }
-    const record: DeliveryRecord = { outTradeNo, event: item.event, answer, ok, attempt: item.attempt, ...(error ? { error } : {}) };
+    const record: DeliveryRecord = { kind: item.kind, outTradeNo, event: item.event, answer, ok, attempt: item.attempt, ...(error ? { error } : {}) };
     this.deliveries.push(record);
     return record;
   }
 
-  pendingCallbacks(): { outTradeNo: string | null; attempt: number }[] {
-    return this.queue.map((item) => ({ outTradeNo: typeof item.event.outTradeNo === 'string' ? item.event.outTradeNo : null, attempt: item.attempt }));
+  pendingCallbacks(): { kind: 'payment' | 'refund'; outTradeNo: string | null; attempt: number; dueAtMs: number | null }[] {
+    return this.queue.map((item) => ({
+      kind: item.kind,
+      outTradeNo: typeof item.event.outTradeNo === 'string' ? item.event.outTradeNo : null,
+      attempt: item.attempt,
+      dueAtMs: item.dueAtMs,
+    }));
+  }
+
+  async tick(): Promise<DeliveryRecord[]> {
+    await this.settle();
+    this.settleDueRefunds();
+    const nowMs = this.now();
+    const due = this.queue.filter((item) => item.dueAtMs !== null && item.dueAtMs <= nowMs);
+    this.queue = this.queue.filter((item) => !due.includes(item));
+    const records: DeliveryRecord[] = [];
+    for (const item of due) records.push(await this.attempt(item));
+    return records;
   }
 
   async releaseCallbacks(outTradeNo?: string): Promise<DeliveryRecord[]> {
@@ -737,11 +977,7 @@ class Sandbox implements CloudPaySandbox {
     const items = this.queue.filter(chosen);
     this.queue = this.queue.filter((item) => !chosen(item));
     const records: DeliveryRecord[] = [];
-    for (const item of items) {
-      const record = await this.deliver(item);
-      records.push(record);
-      if (!record.ok) this.queue.push(item);
-    }
+    for (const item of items) records.push(await this.attempt(item));
     return records;
   }
 
@@ -776,6 +1012,10 @@ class Sandbox implements CloudPaySandbox {
     this.duplicateExtra = 0;
     this.tamperPatch = null;
     this.loseAnswers = 0;
+    for (const list of this.holds.values()) for (const hold of list) hold.arrived();
+    this.holds = new Map();
+    this.refundOutcomes = [];
+    this.emptyRefundLists = 0;
   }
 }
 
@@ -808,7 +1048,7 @@ function statementRow(input: {
   refund: SandboxRefund | null;
 }): string {
   const { order, refund } = input;
-  const fee = order.paidFee ?? order.totalFee;
+  const fee = order.totalFee;
   const values = [
     statementTime(input.time),
     input.appid,
@@ -862,10 +1102,7 @@ export function installCloudPaySandbox(cloud: LocalCloud, server: LocalCloudServ
   cloud.registerPayApi('closeOrder', (request) => sandbox.handle('closeOrder', request, (r) => sandbox.closeOrder(r)));
   cloud.registerPayApi('refund', (request) => sandbox.handle('refund', request, (r) => sandbox.refund(r)));
   cloud.registerPayApi('queryRefund', (request) => sandbox.handle('queryRefund', request, (r) => sandbox.queryRefund(r)));
-  cloud.registerPayApi('downloadBill', async (request) => {
-    sandbox.calls.downloadBill += 1;
-    return sandbox.downloadBill(request);
-  });
+  cloud.registerPayApi('downloadBill', (request) => sandbox.handle('downloadBill', request, (r) => sandbox.downloadBill(r)));
 
   // The pay sheet, for the mini program's local transport: pays as the caller (x-wx-openid). The
   // answer comes once the callback has been delivered (or queued), like WeChat's own order of events.
@@ -878,6 +1115,21 @@ export function installCloudPaySandbox(cloud: LocalCloud, server: LocalCloudServ
     if (sandbox.callbackDelayMs === 0) await sandbox.settle();
     return { errMsg: 'requestPayment:ok', outTradeNo: paid.outTradeNo };
   });
+
+  // WeChat acts on its own as time passes (refunds settle, failed callbacks are sent again): with a
+  // server running (npm start, page tests), once a second by the local clock.
+  if (server) {
+    let ticking = false;
+    const pump = setInterval(() => {
+      if (ticking) return;
+      ticking = true;
+      sandbox
+        .tick()
+        .catch(() => undefined)
+        .finally(() => (ticking = false));
+    }, 1000);
+    pump.unref();
+  }
 
   // 订阅消息: the 缴费成功 message the pay functions send once per paid order, recorded here.
   cloud.registerOpenApi('subscribeMessage.send', (request) => {
@@ -923,6 +1175,14 @@ export function installCloudPaySandbox(cloud: LocalCloud, server: LocalCloudServ
         return { ok: true };
       case 'releaseCallbacks':
         return { ok: true, deliveries: (await sandbox.releaseCallbacks()).map((d) => ({ outTradeNo: d.outTradeNo, ok: d.ok })) };
+      case 'alterOrder': {
+        const patch = (body ?? {}) as { outTradeNo?: unknown; totalFee?: unknown };
+        if (typeof patch.outTradeNo !== 'string' || typeof patch.totalFee !== 'number') throw new HttpError(400, 'BAD_REQUEST', '需要 outTradeNo 与 totalFee');
+        sandbox.alterOrder(patch.outTradeNo, { totalFee: patch.totalFee });
+        return { ok: true };
+      }
+      case 'tick':
+        return { ok: true, deliveries: (await sandbox.tick()).map((d) => ({ kind: d.kind, outTradeNo: d.outTradeNo, ok: d.ok })) };
       case 'resetControls':
         sandbox.resetControls();
         return { ok: true };

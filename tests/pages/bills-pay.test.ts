@@ -10,6 +10,7 @@ import { clearRecordedCalls, clearStorage, recordedCalls } from './wx-fake';
 type Wx = Record<string, unknown>;
 const wxGlobal = (globalThis as unknown as { wx: Wx }).wx;
 const originalShowModal = wxGlobal.showModal;
+const originalRequest = wxGlobal.request;
 const BASE = (): string => process.env.PAGES_LOCAL_CLOUD_URL as string;
 
 let page: OpenedPage | undefined;
@@ -75,16 +76,41 @@ const functionCalls = (fn: string, action: string) =>
   recordedCalls('request').filter((call) => String(call.options.url).endsWith(`/functions/${fn}`) && (call.options.data as { action?: string }).action === action);
 const toasts = () => recordedCalls('showToast').map((call) => String(call.options.title));
 
+type RequestOptions = { url: string; data?: { action?: string; afterPayment?: boolean }; fail?: (res: { errMsg: string }) => void; complete?: (res: { errMsg: string }) => void };
+
+/** The network drops the page's `pay.sync` calls (all of them, or only the first `count`); returns what each asked. */
+function syncRequestsFail(count = Number.POSITIVE_INFINITY): { asked: (boolean | undefined)[] } {
+  const asked: (boolean | undefined)[] = [];
+  let failed = 0;
+  wxGlobal.request = (options: RequestOptions) => {
+    if (String(options.url).endsWith('/functions/pay') && options.data?.action === 'sync') {
+      asked.push(options.data.afterPayment);
+      if (failed < count) {
+        failed += 1;
+        setTimeout(() => {
+          options.fail?.({ errMsg: 'request:fail timeout' });
+          options.complete?.({ errMsg: 'request:fail timeout' });
+        }, 0);
+        return { abort() {} };
+      }
+    }
+    return (originalRequest as (o: RequestOptions) => unknown)(options);
+  };
+  return { asked };
+}
+
 beforeEach(() => {
   clearRecordedCalls();
   clearStorage();
   wxGlobal.showModal = originalShowModal;
+  wxGlobal.request = originalRequest;
   delete wxGlobal.requestSubscribeMessage;
 });
 
 afterEach(async () => {
   await page?.close();
   page = undefined;
+  wxGlobal.request = originalRequest;
   await control({ action: 'resetControls' });
 });
 
@@ -255,4 +281,93 @@ test('继续支付 from 缴费中 pays the same order', async () => {
   expect(functionCalls('pay', 'resume')).toHaveLength(1);
   expect(functionCalls('pay', 'create')).toHaveLength(1);
   expect(payRequests()).toHaveLength(1);
+});
+
+test('the pay sheet said yes and the first check never arrived: 处理中, never 继续支付', async () => {
+  const { billIds } = await signedInStudent(1);
+  // WeChat has the money but cannot be asked, its callback is late, and the first check is lost.
+  await control({ action: 'setCallbackMode', mode: 'hold' });
+  await control({ action: 'failNext', api: 'queryOrder', fault: 'timeout', times: 20 });
+  const network = syncRequestsFail(1);
+  payerWill(true);
+  page = await openPage('pages/bills/index');
+  await page.waitForText('学费');
+  await page.tap(`#bill-${billIds[0]}`);
+  await typeEmail('sunqi@example.com');
+  await page.tap('#pay-button');
+  await page.waitForText('处理中');
+  // The checks are over: still 处理中, with 刷新状态, and nothing to pay again.
+  await page.waitForText('刷新状态');
+  expect(page.text()).toContain('处理中');
+  expect(page.text()).not.toContain('继续支付');
+  expect(page.text()).not.toContain('取消订单');
+  // Every check after the pay sheet said so (the first one was lost on the way).
+  expect(network.asked.length).toBeGreaterThan(1);
+  expect(network.asked.every((afterPayment) => afterPayment === true)).toBe(true);
+  await page.tap('#tab-paying');
+  expect(page.text()).not.toContain('继续支付');
+});
+
+test('the pay sheet said yes, then the app was closed before any check got through: reopened, still 处理中', async () => {
+  const { billIds, openid } = await signedInStudent(1);
+  await control({ action: 'setCallbackMode', mode: 'hold' });
+  await control({ action: 'failNext', api: 'queryOrder', fault: 'timeout', times: 20 });
+  syncRequestsFail();
+  payerWill(true);
+  page = await openPage('pages/bills/index');
+  await page.waitForText('学费');
+  await page.tap(`#bill-${billIds[0]}`);
+  await typeEmail('zhouba@example.com');
+  await page.tap('#pay-button');
+  await page.waitForText('处理中');
+  // Every check failed; the student leaves.
+  await page.waitForText('刷新状态');
+  await page.close();
+  page = undefined;
+  // Reopened with the network back: the device remembers, and tells the server.
+  wxGlobal.request = originalRequest;
+  clearRecordedCalls();
+  page = await openPage('pages/bills/index');
+  await page.waitForText('缴费中');
+  await page.tap('#tab-paying');
+  await page.waitForText('处理中');
+  expect(page.text()).not.toContain('继续支付');
+  await waitFor(
+    () => functionCalls('pay', 'sync').some((call) => (call.options.data as { afterPayment?: boolean }).afterPayment === true && String(call.outcome).startsWith('HTTP 200')),
+    () => `a pay.sync with afterPayment; calls: ${JSON.stringify(recordedCalls('request').map((c) => c.options.data))}`,
+  );
+  // The server now has it as 处理中 too: a fresh page without the device's memory shows the same.
+  await page.close();
+  clearStorage();
+  (wxGlobal.setStorageSync as (key: string, value: unknown) => void)('zhjf.devOpenid', openid);
+  page = await openPage('pages/bills/index');
+  await page.waitForText('缴费中');
+  await page.tap('#tab-paying');
+  await page.waitForText('处理中');
+  expect(page.text()).not.toContain('继续支付');
+});
+
+test('WeChat’s record of the payment disagrees with the order: 待核实 with whom to call, neither 继续支付 nor 取消订单', async () => {
+  const { billIds } = await signedInStudent(1);
+  payerWill(false);
+  page = await openPage('pages/bills/index');
+  await page.waitForText('学费');
+  await page.tap(`#bill-${billIds[0]}`);
+  await typeEmail('wujiu@example.com');
+  await page.tap('#pay-button');
+  await page.waitForText('继续支付');
+  const outTradeNo = /ZJ\d{14}[0-9A-Z]{10,16}/.exec(page.text())![0];
+  // Another system on the same merchant account reused this order number, for another amount.
+  expect((await control({ action: 'alterOrder', outTradeNo, totalFee: 1 })).json).toEqual({ ok: true });
+  payerWill(true);
+  await page.tapText('继续支付');
+  await waitFor(() => toasts().includes('支付结果待核实，请联系计划财务处'), () => `the review toast; toasts: ${JSON.stringify(toasts())}`);
+  await page.waitForText('待核实');
+  const text = page.text();
+  expect(text).toContain('计划财务处');
+  expect(text).toContain('0535-6916496');
+  expect(text).not.toContain('继续支付');
+  expect(text).not.toContain('取消订单');
+  await page.tapText('联系计划财务处');
+  expect(recordedCalls('makePhoneCall').map((call) => call.options.phoneNumber)).toEqual(['05356916496']);
 });

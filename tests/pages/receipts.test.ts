@@ -1,10 +1,11 @@
 /**
  * 我的发票: the student's receipts from the local cloud — the list, the empty state, opening a PDF
- * (wx.downloadFile + wx.openDocument) and 发送到邮箱 with a bad and a good address.
+ * (wx.downloadFile + wx.openDocument) and 发送到邮箱 with a bad and a good address; and 票据查验,
+ * the page a receipt's QR code leads to, used by someone who is not the student.
  *
  * Paid orders come from the local cloud's receipts sandbox (POST /sandbox/receipts/paid-order),
- * which writes them as the payment flow leaves them and issues their receipts through the receipts
- * function; switch to paying through the real flow once it issues receipts.
+ * which pays for new bills through the real payment flow (pay.create → the cloudPay sandbox →
+ * payNotify, which has the receipt issued).
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -49,6 +50,7 @@ interface PaidOrder {
   studentNo: string;
   orderId: string | null;
   receipt: { ok: boolean; data?: { receiptNo: string; receiptId: string } } | null;
+  verification: { receiptCode: string; receiptNo: string; checkCode: string } | null;
 }
 
 async function paidOrder(openid: string, body: Record<string, unknown> = {}): Promise<PaidOrder> {
@@ -222,4 +224,73 @@ test('发送到邮箱 without an address when the order had none asks for one', 
   expect(receiptRequests('sendEmail')).toHaveLength(0);
   await page.tap('#mail-cancel');
   expect(page.text()).not.toContain('将以 PDF 附件发送');
+});
+
+test('我的发票 leads to 票据查验', async () => {
+  const openid = newDevice();
+  await paidOrder(openid, { order: false });
+  page = await openPage('pages/receipts/index');
+  await page.waitForText('暂无发票');
+  await page.tap('#verify-link');
+  expect(recordedCalls('navigateTo').map((call) => call.options.url)).toEqual(['/pages/verify/index']);
+});
+
+describe('票据查验 (what the QR code on a receipt leads to)', () => {
+  let printed: NonNullable<PaidOrder['verification']>;
+
+  beforeAll(async () => {
+    const made = await paidOrder(`dev-${randomBytes(12).toString('hex')}`, { name: '刘䶮玥' });
+    printed = made.verification!;
+  });
+
+  const verifyRequests = () => receiptRequests('verify');
+
+  test('opened from the scanned link on a receipt, on a phone that never signed in: 票据真实有效', async () => {
+    newDevice(); // a bank clerk's WeChat
+    const link = `https://pay.example.edu.cn/r?code=${printed.receiptCode}&no=${printed.receiptNo}&check=${printed.checkCode}&date=20261128&amount=440000`;
+    page = await openPage('pages/verify/index', { q: encodeURIComponent(link) });
+    await page.waitForText('票据真实有效');
+    const text = page.text();
+    expect(text).toContain(`票据号码 ${printed.receiptNo}`);
+    expect(text).toContain('金额合计 ¥4,400.00');
+    expect(text).toContain('交款人 刘*玥');
+    expect(text).toContain('已开具');
+    expect(verifyRequests().map((call) => call.options.data)).toEqual([
+      { action: 'verify', receiptCode: printed.receiptCode, receiptNo: printed.receiptNo, checkCode: printed.checkCode },
+    ]);
+  });
+
+  test('opened by the 明文 URL Scheme (the fields in the page query)', async () => {
+    newDevice();
+    page = await openPage('pages/verify/index', { code: printed.receiptCode, no: printed.receiptNo, check: printed.checkCode.toLowerCase() });
+    await page.waitForText('票据真实有效');
+  });
+
+  test('扫码查验 reads the QR code (fields only, when no link is configured)', async () => {
+    newDevice();
+    wxGlobal.scanCode = (options: { success?: (res: Record<string, unknown>) => void }) =>
+      setTimeout(() => options.success?.({ result: `ZHJF|${printed.receiptCode}|${printed.receiptNo}|${printed.checkCode}|20261128|440000`, errMsg: 'scanCode:ok' }), 0);
+    page = await openPage('pages/verify/index');
+    await page.waitForText('扫码查验');
+    await page.tap('#scan-button');
+    await page.waitForText('票据真实有效');
+  });
+
+  test('typed by hand: a wrong check code is not confirmed, a malformed one is not sent', async () => {
+    newDevice();
+    page = await openPage('pages/verify/index');
+    await page.waitForText('扫码查验');
+    await type(page, '#code-input', printed.receiptCode);
+    await type(page, '#no-input', printed.receiptNo);
+    await type(page, '#check-input', '12');
+    await page.tap('#verify-button');
+    await page.waitForText('请输入 8 位票据代码、10 位票据号码和 6 位校验码');
+    expect(verifyRequests()).toHaveLength(0);
+
+    const wrong = printed.checkCode === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA';
+    await type(page, '#check-input', wrong);
+    await page.tap('#verify-button');
+    await page.waitForText('未查到该票据，或校验码不符');
+    expect(page.text()).not.toContain('金额合计');
+  });
 });

@@ -68,8 +68,15 @@ export interface OrderView {
   canCancel: boolean;
   /** Set when the order was paid from another WeChat account than the caller's. */
   otherPayer: boolean;
-  /** For REFUNDING / REFUNDED orders: why and how much goes back. */
-  refund: { amount: number; reason: string; refundedAt: string | null } | null;
+  /**
+   * WeChat's record of the payment disagrees with the order: nothing was applied and 计划财务处 is
+   * checking it. Neither 继续支付 nor 取消订单 is offered; `notice` says whom to contact.
+   */
+  underReview: boolean;
+  /** Something the student must be told about this order (review, a refund finance completes by hand). */
+  notice: string | null;
+  /** For REFUNDING / REFUNDED orders: why and how much goes back; `manual`: finance refunds by hand. */
+  refund: { amount: number; reason: string; refundedAt: string | null; manual: boolean } | null;
 }
 
 export interface BillsOverview {

@@ -10,6 +10,7 @@ export const PAY_ERRORS = {
   ORDER_NOT_PENDING: '该订单已关闭或已支付，请刷新后查看',
   ORDER_EXPIRED: '订单已超时关闭，请在“待缴费”中重新选择账单支付',
   ORDER_PROCESSING: '该订单的支付结果正在确认中，请勿重复支付',
+  ORDER_UNDER_REVIEW: '该订单的支付结果与微信支付记录不一致，已转计划财务处核实，请联系计划财务处收费管理科',
   ORDER_OTHER_PAYER: '该订单由另一个微信账号发起，请在原微信中继续支付，或取消订单后重新支付',
   PAY_UNAVAILABLE: '微信支付暂时不可用，请稍后重试',
   PAY_REJECTED: '微信支付下单失败，请稍后重试',

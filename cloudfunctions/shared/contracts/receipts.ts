@@ -4,12 +4,14 @@ import { docId, v } from './validate';
 /** Codes the receipts function returns besides the common ones. */
 export const RECEIPTS_ERRORS = {
   RECEIPT_ORDER_NOT_PAID: '订单尚未支付，不能开具票据',
+  RECEIPT_ORDER_REFUNDED: '订单已退款，不再开具票据',
   RECEIPT_NOT_FOUND: '票据不存在',
   RECEIPT_NOT_READY: '票据正在生成，请稍后再试',
   RECEIPT_VOIDED: '该票据已冲红，不能发送',
   RECEIPT_EMAIL_REQUIRED: '请填写接收票据的邮箱',
   RECEIPT_EMAIL_INVALID: '邮箱地址格式不正确',
   RECEIPT_EMAIL_LIMIT: '该票据今天发送次数过多，请明天再试',
+  RECEIPT_EMAIL_DAILY_LIMIT: '今天发送票据邮件的次数已达上限，请明天再试',
   RECEIPT_EMAIL_UNAVAILABLE: '邮件服务暂未开通，请稍后再试',
   RECEIPT_EMAIL_FAILED: '邮件发送失败，请稍后再试',
 } as const;
@@ -68,19 +70,27 @@ export interface ReceiptIssued {
 }
 
 export interface ReceiptSweepReport {
-  /** Paid orders looked at. */
+  /** Paid orders without a receipt looked at. */
   scanned: number;
   /** Receipts created for paid orders that had none. */
   issued: number;
   /** Receipts whose document was made or re-made (e.g. after a failure, or marked 已冲红). */
   completed: number;
-  /** Orders or receipts that failed again (they are retried on the next run). */
+  /** Receipts voided because their order was refunded (or is being refunded). */
+  voided: number;
+  /** Queued emails sent. */
+  emailed: number;
+  /** Orders, receipts or emails that failed again (they are retried on a later run). */
   failed: number;
 }
 
 export interface ReceiptVoided {
   receiptId: string;
-  receiptNo: string;
+  /**
+   * Null when the order had no receipt yet: the void is remembered on the order, and no receipt
+   * will be issued for it.
+   */
+  receiptNo: string | null;
   state: ReceiptState;
   /** False when it was already voided. */
   changed: boolean;
@@ -109,7 +119,10 @@ export const receiptsContract = {
   }),
   /** The same sweep from this function's own timer trigger. */
   sweep: action<ReceiptSweepReport>()({ request: v.object({}), access: access.timer }),
-  /** 冲红: the order was refunded. Idempotent. */
+  /**
+   * 冲红: the order was refunded. Idempotent. Before the receipt exists it is remembered, so the
+   * order is never receipted afterwards.
+   */
   void: action<ReceiptVoided>()({
     request: v.object({ orderId: docId(), reason: v.string({ min: 1, max: 100 }) }),
     access: access.internal,
@@ -121,7 +134,10 @@ export const receiptsContract = {
     request: v.object({ receiptId: docId(), email: v.optional(email) }),
     access: access.student,
   }),
-  /** What the QR code on a receipt leads to: is this receipt genuine, and is it still valid. */
+  /**
+   * What the QR code on a receipt leads to (the mini program's verify page): is this receipt
+   * genuine, and is it still valid. Any WeChat user may ask, signed in or not (a bank, an employer).
+   */
   verify: action<ReceiptVerification>()({
     request: v.object({
       receiptCode: v.string({ min: 8, max: 8, pattern: /^\d{8}$/ }),

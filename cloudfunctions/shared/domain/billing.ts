@@ -58,6 +58,28 @@ export function previousShanghaiDay(at: Date): string {
   return shanghaiDay(new Date(at.getTime() - 24 * 60 * MINUTE));
 }
 
+/** "2026-11-28 10:05:00" (Beijing time, as WeChat's statement and refund notice write it) → the instant. */
+export function parseShanghaiDateTime(text: unknown): Date | null {
+  if (typeof text !== 'string') return null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
+  if (!m) return null;
+  return parseWxTime(`${m[1]}${m[2]}${m[3]}${m[4]}${m[5]}${m[6]}`);
+}
+
+/** The instants a Beijing calendar day (yyyyMMdd) starts and ends at. */
+export function shanghaiDayRange(day: string): { start: Date; end: Date } | null {
+  const start = parseWxTime(`${day}000000`);
+  if (!start) return null;
+  return { start, end: new Date(start.getTime() + 24 * 60 * MINUTE) };
+}
+
+/** The Beijing day `days` before `day` (yyyyMMdd). */
+export function shanghaiDayBefore(day: string, days = 1): string {
+  const range = shanghaiDayRange(day);
+  if (!range) throw new Error(`not a day: ${day}`);
+  return shanghaiDay(new Date(range.start.getTime() - days * 24 * 60 * MINUTE));
+}
+
 /** Beijing hour of day (0–23). */
 export function shanghaiHour(at: Date): number {
   return new Date(at.getTime() + SHANGHAI_OFFSET_MS).getUTCHours();
@@ -297,13 +319,26 @@ export function newOrder(input: NewOrderInput): OrderDoc {
 const ms = (value: Date | string | null | undefined): number => (value ? new Date(value).getTime() : Number.NaN);
 
 /**
- * The sweep looks at an open order after 30 s, 1, 2, 4 and 8 minutes, then every 10 minutes: recent
- * orders (where a lost callback matters most) often, old ones rarely.
+ * The sweep first looks at an open order 90 s after it was made (the callback normally arrives
+ * well before), then after 1, 2, 4 and 8 more minutes, then every 10 minutes: recent orders (where
+ * a lost callback matters most) often, old ones rarely.
  */
 export function nextCheckDelayMs(attempts: number): number {
-  const steps = [0.5, 1, 2, 4, 8];
+  const steps = [1.5, 1, 2, 4, 8];
   return (steps[attempts] ?? 10) * MINUTE;
 }
+
+/** How long after a payment the sweep makes sure what follows it (message, receipt) was done. */
+export const AFTER_PAID_CHECK_MS = 2 * MINUTE;
+
+/** A refund is asked about again after 1, 2, 5, 10 and 30 minutes, then hourly. */
+export function refundRetryDelayMs(attempts: number): number {
+  const steps = [1, 2, 5, 10, 30];
+  return (steps[attempts] ?? 60) * MINUTE;
+}
+
+/** Rounds without a definite answer (refused, unreachable, an empty queryRefund) before finance takes over. */
+export const REFUND_MAX_UNCERTAIN_ROUNDS = 8;
 
 /** WeChat accepts closeOrder for it now (5 minutes after it first created the prepay). */
 export function wechatMayClose(order: Pick<OrderDoc, 'createdAt' | 'prepayAt'>, now: Date): boolean {
@@ -432,11 +467,18 @@ const REFUND_REASONS: Record<string, string> = {
   BILLS_ALREADY_PAID: '所缴账单已由另一笔订单支付，本次支付将原路退回',
 };
 
+/** Shown on an order whose payment WeChat reports differently from the order (it is not applied). */
+export const REVIEW_NOTICE = '该订单的支付结果与微信支付记录不一致，已转计划财务处核实，期间账单不能重新支付。请联系计划财务处收费管理科。';
+/** Shown on a second payment whose automatic refund did not go through. */
+export const MANUAL_REFUND_NOTICE = '自动退款未成功，计划财务处将为您人工退款。如有疑问请联系计划财务处收费管理科。';
+
 /** The order as the page shows it, to the WeChat account `viewerOpenid`. */
 export function orderView(order: OrderDoc, now: Date, viewerOpenid: string, maskReference: (value: string) => string): OrderView {
-  const pending = order.status === 'PENDING';
+  const underReview = Boolean(order.review) && (order.status === 'PENDING' || order.status === 'CLOSED');
+  const pending = order.status === 'PENDING' && !underReview;
   const processing = pending && Boolean(order.clientPaidAt);
   const otherPayer = order.payerOpenid !== viewerOpenid;
+  const manualRefund = Boolean(order.refund?.manual) && order.status === 'REFUNDING';
   return {
     id: order._id,
     outTradeNo: order.outTradeNo,
@@ -452,11 +494,14 @@ export function orderView(order: OrderDoc, now: Date, viewerOpenid: string, mask
     canResume: pending && !processing && !otherPayer && ms(order.expiresAt) - now.getTime() >= RESUME_MIN_REMAINING_MS,
     canCancel: pending && !processing,
     otherPayer,
+    underReview,
+    notice: underReview ? REVIEW_NOTICE : manualRefund ? MANUAL_REFUND_NOTICE : null,
     refund: order.refund
       ? {
           amount: order.refund.refundFee,
           reason: REFUND_REASONS[order.refund.reason] ?? '本次支付将原路退回',
           refundedAt: iso(order.refund.refundedAt),
+          manual: manualRefund,
         }
       : null,
   };

@@ -66,6 +66,11 @@ export interface ReceiptDoc {
   sequence: number;
   /** 校验码: 6 characters. */
   checkCode: string;
+  /**
+   * Which key the 校验码 was derived with (RECEIPT_CHECK_KEY_ID when it was issued), so a receipt
+   * stays verifiable after the key is rotated. Absent on receipts from before key ids existed.
+   */
+  checkKeyId?: string;
   /** When the number was allocated; 开票日期 is its date in Asia/Shanghai. */
   issuedAt: Date;
   title: string;
@@ -90,6 +95,11 @@ export interface ReceiptDoc {
   watermark: string;
   /** Where the order asked the receipt to be sent (may be empty). */
   email: string;
+  /**
+   * 128 random bits (32 hex digits) in the document's cloud path, so a path cannot be guessed from
+   * the receipt number. Absent only on receipts from before it existed (then made when rendering).
+   */
+  storageKey?: string;
   /** The stored document, once rendered. */
   pdfFileID: string | null;
   pdfBytes: number | null;
@@ -132,12 +142,26 @@ export function shanghaiDateTime(at: Date): string {
   return new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/** A key id as configured (RECEIPT_CHECK_KEY_ID): short, printable, no separators. */
+export const CHECK_KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,16}$/;
+
 /**
  * The text the check code is derived from: everything a verifier reads off the receipt to check
- * it (code, number, date, amount, 学号). Changing any of them changes the code.
+ * it (code, number, date, amount, 学号), and the id of the key used, so that rotating the key
+ * changes nothing for receipts made with an older one. Changing any of them changes the code.
+ * A receipt without a key id (made before key ids existed) uses the first form.
  */
-export function checkCodeInput(fields: { receiptCode: string; receiptNo: string; issuedAt: Date; total: Fen; studentNo: string }): string {
-  return ['ZHJF-RECEIPT-1', fields.receiptCode, fields.receiptNo, shanghaiDate(fields.issuedAt), String(fields.total), fields.studentNo].join('|');
+export function checkCodeInput(fields: {
+  receiptCode: string;
+  receiptNo: string;
+  issuedAt: Date;
+  total: Fen;
+  studentNo: string;
+  checkKeyId?: string | null;
+}): string {
+  const common = [fields.receiptCode, fields.receiptNo, shanghaiDate(fields.issuedAt), String(fields.total), fields.studentNo];
+  if (!fields.checkKeyId) return ['ZHJF-RECEIPT-1', ...common].join('|');
+  return ['ZHJF-RECEIPT-2', fields.checkKeyId, ...common].join('|');
 }
 
 /** Letters and digits that cannot be confused when read aloud or typed (no 0/O, 1/I/L). */
@@ -151,8 +175,34 @@ export function checkCodeFromDigest(digest: Uint8Array): string {
   return out;
 }
 
-/** What the QR code on a receipt carries: enough to verify it against the issuer. */
-export function verificationPayload(receipt: Pick<ReceiptDoc, 'receiptCode' | 'receiptNo' | 'checkCode' | 'issuedAt' | 'total'>, verifyUrl: string): string {
+/** The mini program page that verifies a receipt (app.json lists it). */
+export const VERIFY_PAGE_PATH = 'pages/verify/index';
+
+/** Where the QR code on a receipt leads. */
+export interface VerificationTarget {
+  /**
+   * An https address registered for the mini program under 扫普通链接二维码打开小程序 (rule → the
+   * verify page); the fields are added as its query. Scanning it in WeChat opens the verify page.
+   */
+  url?: string;
+  /**
+   * The mini program's AppID, used when there is no url: the QR carries a 明文 URL Scheme
+   * (weixin://dl/business/?appid=…&path=pages/verify/index&query=…) that a phone camera or
+   * browser opens in WeChat (the path must be declared under 明文 Scheme 拉起此小程序).
+   */
+  appId?: string;
+}
+
+/**
+ * What the QR code on a receipt carries: enough to verify it against the issuer. The query names
+ * (code, no, check, date, amount) are what the verify page reads, however it was opened. With
+ * neither a url nor an AppID, the fields alone (ZHJF|…), which the verify page's 扫码查验 reads.
+ */
+export function verificationPayload(
+  receipt: Pick<ReceiptDoc, 'receiptCode' | 'receiptNo' | 'checkCode' | 'issuedAt' | 'total'>,
+  target: VerificationTarget | string = {},
+): string {
+  const { url = '', appId = '' } = typeof target === 'string' ? { url: target } : target;
   const fields = {
     code: receipt.receiptCode,
     no: receipt.receiptNo,
@@ -160,12 +210,11 @@ export function verificationPayload(receipt: Pick<ReceiptDoc, 'receiptCode' | 'r
     date: shanghaiDate(receipt.issuedAt).replace(/-/g, ''),
     amount: String(receipt.total),
   };
-  if (verifyUrl) {
-    const query = Object.entries(fields)
-      .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
-      .join('&');
-    return `${verifyUrl}${verifyUrl.includes('?') ? '&' : '?'}${query}`;
-  }
+  const query = Object.entries(fields)
+    .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+    .join('&');
+  if (url) return `${url}${url.includes('?') ? '&' : '?'}${query}`;
+  if (appId) return `weixin://dl/business/?appid=${encodeURIComponent(appId)}&path=${VERIFY_PAGE_PATH}&query=${encodeURIComponent(query)}`;
   return ['ZHJF', fields.code, fields.no, fields.check, fields.date, fields.amount].join('|');
 }
 
@@ -182,6 +231,10 @@ export interface NewReceiptInput {
   settings: ReceiptIssuerSettings;
   sequence: number;
   checkCode: string;
+  /** Id of the key the check code is derived with. */
+  checkKeyId: string;
+  /** 32 random hex digits for the document's cloud path. */
+  storageKey: string;
   transactionIdMasked: string;
   at: Date;
 }
@@ -201,6 +254,7 @@ export function receiptLinesOf(order: Pick<OrderDoc, 'lines'>): ReceiptLine[] {
 export function newReceipt(input: NewReceiptInput): Omit<ReceiptDoc, '_id'> {
   const { order, payer, settings, sequence, at } = input;
   if (!RECEIPT_CODE_PATTERN.test(settings.receiptCode)) throw new ReceiptError('票据代码应为 8 位数字');
+  if (!STORAGE_KEY_PATTERN.test(input.storageKey)) throw new ReceiptError('storage key must be 32 hex digits (128 random bits)');
   const lines = receiptLinesOf(order);
   if (lines.length === 0) throw new ReceiptError('an order without lines cannot be receipted');
   const total = sumFen(lines.map((line) => line.amount));
@@ -215,6 +269,7 @@ export function newReceipt(input: NewReceiptInput): Omit<ReceiptDoc, '_id'> {
     receiptNo: formatReceiptNo(sequence),
     sequence,
     checkCode: input.checkCode,
+    checkKeyId: input.checkKeyId,
     issuedAt: at,
     title: settings.title,
     payerName: payer.name,
@@ -231,6 +286,7 @@ export function newReceipt(input: NewReceiptInput): Omit<ReceiptDoc, '_id'> {
     payee: settings.payee,
     watermark: settings.watermark,
     email: order.email ?? '',
+    storageKey: input.storageKey,
     pdfFileID: null,
     pdfBytes: null,
     pdfVersion: null,
@@ -248,9 +304,18 @@ export const wantedPdfVersion = (status: ReceiptStatus): ReceiptPdfVersion => (s
 export const needsPdf = (receipt: Pick<ReceiptDoc, 'status' | 'pdfVersion' | 'pdfFileID'>): boolean =>
   !receipt.pdfFileID || receipt.pdfVersion !== wantedPdfVersion(receipt.status);
 
-/** Where the document is stored in cloud storage. */
-export function receiptCloudPath(receipt: Pick<ReceiptDoc, 'receiptCode' | 'receiptNo'>, version: ReceiptPdfVersion): string {
-  return `receipts/${receipt.receiptCode}/${receipt.receiptNo}${version === 'VOIDED' ? '-voided' : ''}.pdf`;
+/** The random part of a receipt's cloud path: 128 bits as 32 lowercase hex digits. */
+export const STORAGE_KEY_PATTERN = /^[0-9a-f]{32}$/;
+
+/**
+ * Where the document is stored in cloud storage. The random storage key makes the path
+ * unguessable; storage must still be private (仅创建者及管理员可读写, or a rule denying reads under
+ * receipts/): students get the file only through a short-lived temporary URL from `download`.
+ */
+export function receiptCloudPath(receipt: Pick<ReceiptDoc, 'receiptCode' | 'receiptNo' | 'storageKey'>, version: ReceiptPdfVersion): string {
+  const key = receipt.storageKey ?? '';
+  if (!STORAGE_KEY_PATTERN.test(key)) throw new ReceiptError('a receipt document needs a 128-bit storage key in its path');
+  return `receipts/${receipt.receiptCode}/${receipt.receiptNo}-${key}${version === 'VOIDED' ? '-voided' : ''}.pdf`;
 }
 
 /** The file name a student sees when saving or receiving it. */

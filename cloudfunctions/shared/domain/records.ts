@@ -62,8 +62,9 @@ export interface OrderDoc {
   expiresAt: Date;
   paidAt: Date | null;
   /**
-   * WeChat Pay transaction id; unique once set. Absent (never null) until the order is paid: the
-   * unique sparse index skips only a missing field, so two unpaid orders holding null would collide.
+   * WeChat Pay transaction id, absent until the order is paid. That one transaction is recorded for
+   * one order only is kept by `payments/{transactionId}` (claimed before the order becomes PAID),
+   * not by an index here: the cloud database has no sparse unique index.
    */
   transactionId?: string | null;
 
@@ -85,12 +86,31 @@ export interface OrderDoc {
   closeReason?: OrderCloseReason | null;
   /** Whether WeChat must still be told to close it (closeOrder is refused in the first 5 minutes). */
   wxClose?: WxCloseState;
-  /** When the sweep looks at it next, and how often it has. */
+  /**
+   * When the sweep looks at it next, and how often it has. PENDING: ask WeChat; CLOSED: close it at
+   * WeChat; REFUNDING: follow the refund; PAID: finish what follows the payment (a message, the
+   * receipt) if the step that paid it stopped before it could.
+   */
   nextCheckAt?: Date | null;
   checkAttempts?: number;
   /** A second payment for bills another order had paid: refunded in full. */
   refund?: OrderRefund | null;
+  /**
+   * WeChat's record of the payment disagrees with the order (amount, merchant, transaction): nothing
+   * is applied, the sweep stops asking, and 计划财务处 looks at it (auditLog `pay.review`).
+   */
+  review?: OrderReview | null;
   updatedAt?: Date;
+  /** Written by receipts only: ISSUED with its receipt (same transaction), VOIDED once 冲红 or voided before issuing (then none is issued). */
+  receiptState?: 'ISSUED' | 'VOIDED';
+}
+
+export type ReviewReason = 'WRONG_ORDER' | 'WRONG_MERCHANT' | 'AMOUNT_MISMATCH' | 'TRANSACTION_CONFLICT';
+
+export interface OrderReview {
+  reason: ReviewReason;
+  note: string;
+  since: Date;
 }
 
 export type OrderCloseReason =
@@ -128,11 +148,16 @@ export interface OrderRefund {
   reason: RefundReason;
   submittedAt: Date | null;
   refundedAt: Date | null;
+  /** Rounds that ended without a definite answer (refused, unreachable, an empty queryRefund). */
+  attempts?: number;
+  /** WeChat closed the refund, reported it abnormal, or never confirmed it: finance refunds by hand. */
+  manual?: { reason: string; at: Date } | null;
 }
 
 export type RefundReason = 'BILLS_ALREADY_PAID';
 
-export type RefundStatus = 'PENDING' | 'SUBMITTED' | 'SUCCESS' | 'FAILED';
+/** MANUAL: WeChat will not complete it (REFUNDCLOSE, CHANGE, refused or unconfirmed for too long). */
+export type RefundStatus = 'PENDING' | 'SUBMITTED' | 'SUCCESS' | 'MANUAL';
 
 /** refunds/{outRefundNo}: one per refunded order; the stable outRefundNo makes a resubmission harmless. */
 export interface RefundDoc {
@@ -147,12 +172,50 @@ export interface RefundDoc {
   reason: RefundReason;
   status: RefundStatus;
   refundId: string | null;
+  /** WeChat's 退款状态 as last learnt (SUCCESS, PROCESSING, REFUNDCLOSE, CHANGE). */
+  wechatStatus?: string | null;
+  note?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-/** What a payment callback turned out to be (stored with the raw event in `notifications`). */
+/**
+ * payments/{transactionId}: a WeChat transaction and the order it paid, written before the order
+ * becomes PAID (the `_id` is what keeps one transaction recorded for one order).
+ */
+export interface PaymentDoc {
+  _id: string;
+  orderId: string;
+  outTradeNo: string;
+  totalFee: number;
+  subMchId: string;
+  paidAt: Date;
+  via: 'callback' | 'query' | 'reconcile';
+  recordedAt: Date;
+}
+
+/** A difference between WeChat's statement and the orders, for 计划财务处 (kept in auditLog `pay.reconcile`). */
+export interface ReconcileDifference {
+  kind:
+    | 'UNKNOWN_PAYMENT'
+    | 'PAYMENT_MISMATCH'
+    | 'MISSING_AT_WECHAT'
+    | 'UNKNOWN_REFUND'
+    | 'REFUND_MISMATCH'
+    | 'REFUND_NOT_RECORDED';
+  outTradeNo: string;
+  outRefundNo?: string;
+  note: string;
+}
+
+/** What a payment or refund callback turned out to be (stored with the raw event in `notifications`). */
 export type NotificationVerdict =
+  | 'REFUND_APPLIED'
+  | 'REFUND_ALREADY_APPLIED'
+  | 'REFUND_PENDING'
+  | 'REFUND_MANUAL'
+  | 'REFUND_MISMATCH'
+  | 'UNKNOWN_REFUND'
   | 'APPLIED'
   | 'ALREADY_APPLIED'
   | 'KEPT_LATE'
@@ -167,11 +230,12 @@ export type NotificationVerdict =
   | 'QUERY_FAILED'
   | 'ERROR';
 
-/** notifications: every payment callback as it arrived, append-only. */
+/** notifications: every payment and refund callback as it arrived, append-only. */
 export interface NotificationDoc {
   _id: string;
-  kind: 'payment';
+  kind: 'payment' | 'refund';
   outTradeNo: string | null;
+  outRefundNo?: string | null;
   transactionId: string | null;
   verdict: NotificationVerdict;
   /** Why, in a few words (for finance and logs). */

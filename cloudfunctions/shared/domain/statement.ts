@@ -3,9 +3,12 @@
  * a header row of Chinese column names, the transactions, then a summary. Amounts are in yuan with
  * two decimals; they are read as integer fen without floating point.
  */
+import { parseShanghaiDateTime } from './billing';
 import { fen, type Fen } from './money';
 
 export interface StatementRow {
+  /** 交易时间 (Beijing time in the file): when the payment (or the refund) happened. */
+  tradeTime: Date | null;
   /** 交易状态: SUCCESS for a payment, REFUND for a refund. */
   tradeState: string;
   transactionId: string;
@@ -15,6 +18,8 @@ export interface StatementRow {
   /** 退款金额 in fen (0 for payments). */
   refundFee: Fen;
   outRefundNo: string;
+  /** 退款状态 of a REFUND row (SUCCESS, PROCESSING…); empty for payments. */
+  refundStatus: string;
   subMchId: string;
 }
 
@@ -29,12 +34,14 @@ export function yuanToFen(text: string): Fen {
 }
 
 const COLUMNS = {
+  tradeTime: '交易时间',
   tradeState: '交易状态',
   transactionId: '微信订单号',
   outTradeNo: '商户订单号',
   orderFee: '订单金额',
   refundFee: '退款金额',
   outRefundNo: '商户退款单号',
+  refundStatus: '退款状态',
   subMchId: '特约商户号',
 } as const;
 
@@ -57,12 +64,14 @@ export function parseStatement(text: string): StatementRow[] {
     if (line.startsWith('总交易单数')) break;
     const cells = line.split(',');
     rows.push({
+      tradeTime: parseShanghaiDateTime(clean(cells[index.tradeTime])),
       tradeState: clean(cells[index.tradeState]),
       transactionId: clean(cells[index.transactionId]),
       outTradeNo: clean(cells[index.outTradeNo]),
       orderFee: yuanToFen(clean(cells[index.orderFee]) || '0'),
       refundFee: yuanToFen(clean(cells[index.refundFee]) || '0'),
       outRefundNo: clean(cells[index.outRefundNo]),
+      refundStatus: clean(cells[index.refundStatus]),
       subMchId: clean(cells[index.subMchId]),
     });
   }

@@ -1,7 +1,9 @@
 /**
- * What follows an order becoming PAID, wherever that was learnt (callback, sync, sweep,
- * reconciliation). It may run more than once for the same order (duplicate callbacks, retries), so
- * each step is idempotent on its own; a step that fails is logged and never undoes the payment.
+ * What follows an order becoming PAID: the 缴费成功 message and the e-receipt. It runs once, from
+ * the step that turned the order PAID (callback, sync, sweep, reconciliation) — never again on a
+ * duplicate callback or a sync of a paid order — and the sweep runs it for an order whose step
+ * stopped before finishing (its nextCheckAt is still set). Each step is idempotent on its own; a step
+ * that fails is logged and never undoes the payment.
  */
 import { formatFenPlain } from '../domain/money';
 import type { OrderDoc } from '../domain/records';
@@ -12,6 +14,13 @@ import type { PaymentContext } from './context';
 
 /** Environment variable with the template id of the 缴费成功 subscribe message. */
 export const PAY_SUCCESS_TEMPLATE_ENV = 'PAY_SUCCESS_TEMPLATE_ID';
+/**
+ * How long (ms) the paying step waits for the receipts function (PDF + email can be slow); default
+ * 3000. The receipts function keeps running on its own, and its timer sweep issues any receipt
+ * still missing, so stopping the wait loses nothing — and keeps the 20 s callback well in time.
+ */
+export const RECEIPT_WAIT_ENV = 'PAY_RECEIPT_WAIT_MS';
+const DEFAULT_RECEIPT_WAIT_MS = 3000;
 
 /** messages/{key}: a message sent (or being sent) once. */
 export interface MessageDoc {
@@ -27,17 +36,46 @@ export interface MessageDoc {
   sentAt: Date | null;
 }
 
-/** The single place that runs after an order becomes PAID. */
+function receiptWaitMs(): number {
+  const value = Number(process.env[RECEIPT_WAIT_ENV]);
+  return Number.isFinite(value) && value >= 0 ? value : DEFAULT_RECEIPT_WAIT_MS;
+}
+
+/** The single place that runs after an order becomes PAID. Clears the order's follow-up mark when done. */
 export async function afterOrderPaid(pc: PaymentContext, order: OrderDoc): Promise<void> {
   await step(pc, order, 'pay-success subscribe message', () => sendPaidMessageOnce(pc, order));
   // The e-receipt (我的发票): issuing is idempotent per order, and the receipts sweep retries any
-  // paid order this call could not finish, so a failure here never loses a receipt.
-  await step(pc, order, 'receipt', () => issueReceipt(pc, order));
+  // paid order this call could not finish, so neither a failure nor a slow answer loses a receipt.
+  await step(pc, order, 'receipt', () => withinWait(pc, order, issueReceipt(pc, order), receiptWaitMs()));
+  try {
+    await pc.orders.updateWhere({ _id: order._id, status: 'PAID' }, { nextCheckAt: null });
+  } catch (error) {
+    pc.log.warn('after payment: follow-up mark not cleared (the sweep looks again)', { orderId: order._id, error });
+  }
 }
 
 async function issueReceipt(pc: PaymentContext, order: OrderDoc): Promise<void> {
   const result = await callOtherFunction(pc.cloud, 'receipts', { action: 'issue', orderId: order._id });
   if (!result.ok) throw new Error(`receipts.issue refused: ${result.code}`);
+}
+
+/** Waits for `work` at most `ms`; after that it is left to finish (or fail) on its own. */
+async function withinWait(pc: PaymentContext, order: OrderDoc, work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  // Observed either way, so a failure after the wait is logged rather than unhandled.
+  const observed = work.then(
+    () => 'done' as const,
+    (error: unknown) => {
+      pc.log.error('after payment: receipt failed (the receipts sweep issues it)', { orderId: order._id, error });
+      return 'failed' as const;
+    },
+  );
+  const first = await Promise.race([observed, late]);
+  if (timer) clearTimeout(timer);
+  if (first === 'late') pc.log.warn('after payment: receipt still being issued; not waiting longer', { orderId: order._id, waitedMs: ms });
 }
 
 async function step(pc: PaymentContext, order: OrderDoc, name: string, run: () => Promise<void>): Promise<void> {

@@ -1,4 +1,4 @@
-import type { BillDoc, NotificationDoc, OrderDoc, RefundDoc } from '../domain/records';
+import type { BillDoc, NotificationDoc, OrderDoc, PaymentDoc, RefundDoc } from '../domain/records';
 import { cloudPayOf, PayConfigError, type CloudPayPort } from '../platform/cloudpay';
 import { AppError } from '../runtime/errors';
 import { collection, type Collection } from '../runtime/db';
@@ -20,6 +20,7 @@ export interface PaymentContext {
   readonly orders: Collection<OrderDoc>;
   readonly bills: Collection<BillDoc>;
   readonly refunds: Collection<RefundDoc>;
+  readonly payments: Collection<PaymentDoc>;
   readonly notifications: Collection<NotificationDoc>;
 }
 
@@ -46,6 +47,7 @@ export function paymentContext(input: PaymentContextInput): PaymentContext {
     orders: collection<OrderDoc>(input.db, 'orders'),
     bills: collection<BillDoc>(input.db, 'bills'),
     refunds: collection<RefundDoc>(input.db, 'refunds'),
+    payments: collection<PaymentDoc>(input.db, 'payments'),
     notifications: collection<NotificationDoc>(input.db, 'notifications'),
   };
 }

@@ -7,28 +7,48 @@
  * costs the same few database round trips as one of 1 bill):
  * - an order's status changes only by a conditional update on its own document
  *   (`where status = <expected>`), so two writers cannot both win a transition;
+ * - a WeChat transaction is claimed (`payments/{transactionId}`, unique by `_id`) before the order it
+ *   paid becomes PAID, so one transaction is never recorded for two orders;
  * - bills follow their order with one conditional multi-update (`where orderId = <this order>`),
  *   which is idempotent: a retry after a crash between the two writes finishes the job;
  * - the rare case that needs to look at several documents at once (a payment for an order that was
  *   already closed) runs in a transaction, which the cloud database serialises against every other
  *   write to the same documents.
+ * What follows a payment (the 缴费成功 message, the receipt) runs once, from the step that turned the
+ * order PAID; the sweep finishes it for an order whose step stopped before it could.
  */
 import {
+  AFTER_PAID_CHECK_MS,
   checkPaymentAgainstOrder,
   decideLatePayment,
   isExpired,
   orderUsable,
   outRefundNoFor,
   PAY_CALLBACK_FUNCTION,
+  REFUND_MAX_UNCERTAIN_ROUNDS,
+  refundRetryDelayMs,
   wechatCloseAllowedAt,
   wechatMayClose,
   nextCheckDelayMs,
   type ConfirmedPayment,
 } from '../domain/billing';
-import type { BillDoc, OrderCloseReason, OrderDoc, OrderRefund, PaymentParamsRecord, RefundDoc, WxCloseState } from '../domain/records';
+import type {
+  BillDoc,
+  OrderCloseReason,
+  OrderDoc,
+  OrderRefund,
+  OrderReview,
+  PaymentDoc,
+  PaymentParamsRecord,
+  RefundDoc,
+  ReviewReason,
+  WxCloseState,
+} from '../domain/records';
 import { commands, transaction } from '../runtime/db';
-import type { QueryOrderResult } from '../platform/cloudpay';
+import { isDuplicateKeyError } from '../runtime/errors';
+import type { QueryOrderResult, RefundState } from '../platform/cloudpay';
 import { afterOrderPaid } from './after-paid';
+import { writeAudit } from './audit';
 import type { PaymentContext } from './context';
 
 export type PaidVia = 'callback' | 'query' | 'reconcile';
@@ -42,8 +62,16 @@ export type ConfirmOutcome =
   | { kind: 'kept-late'; order: OrderDoc }
   /** A payment for bills another order had paid: being refunded. */
   | { kind: 'refunding'; order: OrderDoc }
-  /** The payment does not belong to this order (amount, merchant, order number). Nothing changed. */
+  /**
+   * WeChat's payment does not fit this order (amount, merchant, order number, a transaction already
+   * recorded elsewhere). Nothing was applied; the order is set aside for finance (`review`).
+   */
   | { kind: 'mismatch'; order: OrderDoc; note: string };
+
+/** WeChat has the money for this order and it is accounted for here (paid, kept, or being refunded). */
+export function isPaidOutcome(outcome: ConfirmOutcome | null | undefined): boolean {
+  return Boolean(outcome) && outcome!.kind !== 'mismatch';
+}
 
 const later = (pc: PaymentContext, ms: number): Date => new Date(pc.now().getTime() + ms);
 
@@ -76,6 +104,59 @@ export async function releaseBills(pc: PaymentContext, order: Pick<OrderDoc, '_i
 }
 
 /**
+ * WeChat's payment and the order disagree: nothing is applied, the sweep stops asking (an open or
+ * closed order keeps `review` and loses its nextCheckAt), and finance gets one auditLog entry.
+ */
+export async function flagForReview(pc: PaymentContext, order: OrderDoc, reason: ReviewReason, note: string): Promise<OrderDoc> {
+  const at = pc.now();
+  let flagged = order;
+  if (!order.review && (order.status === 'PENDING' || order.status === 'CLOSED')) {
+    const review: OrderReview = { reason, note, since: at };
+    const _ = commands(pc.db);
+    const won = await pc.orders.updateWhere({ _id: order._id, status: _.in(['PENDING', 'CLOSED']) }, { review, nextCheckAt: null, updatedAt: at });
+    if (won === 1) flagged = { ...order, review, nextCheckAt: null };
+  }
+  pc.log.error('payment does not match its order: set aside for finance', { orderId: order._id, reason, note });
+  try {
+    await writeAudit(pc.db, {
+      key: `pay.review:${order._id}`,
+      at,
+      actor: 'payments',
+      action: 'pay.review',
+      details: { orderId: order._id, outTradeNo: order.outTradeNo, studentNo: order.studentNo, status: order.status, total: order.total, reason, note },
+    });
+  } catch (error) {
+    pc.log.error('review not written to auditLog', { orderId: order._id, error });
+  }
+  return flagged;
+}
+
+/**
+ * Records that this WeChat transaction paid this order (`payments/{transactionId}`). Returns the id
+ * of another order it is already recorded for, or null when it is (now) this order's.
+ */
+async function claimTransaction(pc: PaymentContext, order: OrderDoc, payment: ConfirmedPayment, via: PaidVia): Promise<string | null> {
+  const doc: PaymentDoc = {
+    _id: payment.transactionId,
+    orderId: order._id,
+    outTradeNo: payment.outTradeNo,
+    totalFee: payment.totalFee,
+    subMchId: payment.subMchId,
+    paidAt: payment.paidAt,
+    via,
+    recordedAt: pc.now(),
+  };
+  try {
+    await pc.payments.insert(doc);
+    return null;
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+  const existing = await pc.payments.findById(payment.transactionId);
+  return existing && existing.orderId !== order._id ? existing.orderId : null;
+}
+
+/**
  * WeChat says it took this payment for this order: apply it once. Safe to call any number of
  * times, from anywhere, concurrently.
  */
@@ -90,34 +171,43 @@ export async function confirmPayment(
   for (let round = 0; round < 5; round += 1) {
     const order = round === 0 && known?._id === orderId ? known : await pc.orders.findById(orderId);
     if (!order) throw new Error(`order ${orderId} does not exist`);
+    if (order.review && (order.status === 'PENDING' || order.status === 'CLOSED')) {
+      return { kind: 'mismatch', order, note: `set aside for finance: ${order.review.note}` };
+    }
     const check = checkPaymentAgainstOrder(order, payment, pc.pay.subMchId);
     if (!check.ok) {
-      pc.log.error('payment does not match its order', { orderId, reason: check.reason, note: check.note });
-      return { kind: 'mismatch', order, note: check.note };
+      return { kind: 'mismatch', order: await flagForReview(pc, order, check.reason, check.note), note: check.note };
     }
     switch (order.status) {
       case 'PAID': {
         if (order.transactionId && order.transactionId !== payment.transactionId) {
-          pc.log.error('second WeChat transaction for a paid order', { orderId });
-          return { kind: 'mismatch', order, note: 'a different transaction already paid this order' };
+          const note = 'a different transaction already paid this order';
+          return { kind: 'mismatch', order: await flagForReview(pc, order, 'TRANSACTION_CONFLICT', note), note };
         }
+        // Cheap and idempotent: finishes a payment whose bills were not marked yet. What follows a
+        // payment is not repeated here; it ran (or the sweep runs it) once.
         await markBillsPaid(pc, order);
-        await afterOrderPaid(pc, order);
         return { kind: 'already-paid', order };
       }
       case 'REFUNDING':
-        await progressRefund(pc, order);
-        return { kind: 'refunding', order };
       case 'REFUNDED':
+        // Followed by the refund callback and the sweep, not by every duplicate payment callback.
         return { kind: 'refunding', order };
       case 'PENDING': {
+        const other = await claimTransaction(pc, order, payment, via);
+        if (other) {
+          const note = `transaction ${payment.transactionId} is recorded for order ${other}`;
+          return { kind: 'mismatch', order: await flagForReview(pc, order, 'TRANSACTION_CONFLICT', note), note };
+        }
         const at = pc.now();
         const paid: Partial<OrderDoc> = {
           status: 'PAID',
           paidAt: payment.paidAt,
           transactionId: payment.transactionId,
           paidVia: via,
-          nextCheckAt: null,
+          // The sweep finishes what follows the payment if this call stops before it does.
+          nextCheckAt: new Date(at.getTime() + AFTER_PAID_CHECK_MS),
+          checkAttempts: 0,
           updatedAt: at,
         };
         const won = await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, paid);
@@ -148,6 +238,19 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
   const result = await transaction(pc.db, async (tx) => {
     const order = await tx.get<OrderDoc>('orders', closed._id);
     if (!order || order.status !== 'CLOSED') return null;
+    const claimed = await tx.get<PaymentDoc>('payments', payment.transactionId);
+    if (claimed && claimed.orderId !== order._id) return { kind: 'conflict' as const, otherOrderId: claimed.orderId };
+    if (!claimed) {
+      await tx.set<PaymentDoc>('payments', payment.transactionId, {
+        orderId: order._id,
+        outTradeNo: payment.outTradeNo,
+        totalFee: payment.totalFee,
+        subMchId: payment.subMchId,
+        paidAt: payment.paidAt,
+        via,
+        recordedAt: at,
+      });
+    }
     const bills: (BillDoc | null)[] = [];
     for (const id of order.billIds) bills.push(await tx.get<BillDoc>('bills', id));
     const holderIds = [...new Set(bills.map((bill) => bill?.orderId).filter((id): id is string => Boolean(id) && id !== order._id))];
@@ -159,7 +262,8 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
     const decision = decideLatePayment(order, bills, holders);
     const paidFields = { paidAt: payment.paidAt, transactionId: payment.transactionId, paidVia: via, wxClose: 'NONE' as WxCloseState, updatedAt: at };
     if (decision.kind === 'keep') {
-      await tx.update('orders', order._id, { ...paidFields, status: 'PAID', nextCheckAt: null });
+      const followUp = new Date(at.getTime() + AFTER_PAID_CHECK_MS);
+      await tx.update('orders', order._id, { ...paidFields, status: 'PAID', nextCheckAt: followUp, checkAttempts: 0 });
       for (const bill of bills) {
         if (bill) await tx.update('bills', bill._id, { status: 'PAID', paidOrderId: order._id, orderId: null, updatedAt: at });
       }
@@ -180,7 +284,11 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
           }
         }
       }
-      return { kind: 'kept-late' as const, order: { ...order, ...paidFields, status: 'PAID' as const, nextCheckAt: null }, superseded: decision.supersede };
+      return {
+        kind: 'kept-late' as const,
+        order: { ...order, ...paidFields, status: 'PAID' as const, nextCheckAt: followUp, checkAttempts: 0 },
+        superseded: decision.supersede,
+      };
     }
     const refund: OrderRefund = {
       outRefundNo: outRefundNoFor(order.outTradeNo),
@@ -188,8 +296,9 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
       reason: 'BILLS_ALREADY_PAID',
       submittedAt: null,
       refundedAt: null,
+      attempts: 0,
     };
-    await tx.update('orders', order._id, { ...paidFields, status: 'REFUNDING', refund, nextCheckAt: at });
+    await tx.update('orders', order._id, { ...paidFields, status: 'REFUNDING', refund, nextCheckAt: at, checkAttempts: 0 });
     const refundDoc: Omit<RefundDoc, '_id'> = {
       outRefundNo: refund.outRefundNo,
       orderId: order._id,
@@ -201,17 +310,23 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
       reason: refund.reason,
       status: 'PENDING',
       refundId: null,
+      wechatStatus: null,
+      note: null,
       createdAt: at,
       updatedAt: at,
     };
     await tx.set<RefundDoc>('refunds', refund.outRefundNo, refundDoc);
     return {
       kind: 'refunding' as const,
-      order: { ...order, ...paidFields, status: 'REFUNDING' as const, refund, nextCheckAt: at },
+      order: { ...order, ...paidFields, status: 'REFUNDING' as const, refund, nextCheckAt: at, checkAttempts: 0 },
       paidBy: decision.paidBy,
     };
   });
   if (!result) return null;
+  if (result.kind === 'conflict') {
+    const note = `transaction ${payment.transactionId} is recorded for order ${result.otherOrderId}`;
+    return { kind: 'mismatch', order: await flagForReview(pc, closed, 'TRANSACTION_CONFLICT', note), note };
+  }
   if (result.kind === 'kept-late') {
     pc.log.info('payment for a closed order kept', { orderId: closed._id, superseded: result.superseded });
     await afterOrderPaid(pc, result.order);
@@ -219,7 +334,7 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
   }
   pc.log.warn('payment for bills already paid: refunding', { orderId: closed._id, paidBy: result.paidBy });
   await progressRefund(pc, result.order);
-  return { kind: 'refunding', order: result.order };
+  return { kind: 'refunding', order: (await pc.orders.findById(closed._id)) ?? result.order };
 }
 
 /** Turns a queryOrder answer into a confirmed payment when WeChat has the money. */
@@ -228,13 +343,17 @@ export function paymentFromQuery(query: QueryOrderResult, fallbackPaidAt: Date):
   return {
     outTradeNo: query.outTradeNo,
     transactionId: query.transactionId,
+    // total_fee is the order's amount; cash_fee (what the payer paid in cash) is lower with a coupon.
     totalFee: query.totalFee,
     subMchId: query.subMchId,
     paidAt: query.paidAt ?? fallbackPaidAt,
   };
 }
 
-/** Asks WeChat and applies the payment if it has one. Returns the outcome, or null when unpaid / unknown. */
+/**
+ * Asks WeChat and applies the payment if it has one. `outcome` is null when WeChat has no payment
+ * (or could not be asked); callers treat only `isPaidOutcome` as paid.
+ */
 export async function syncWithWechat(pc: PaymentContext, order: OrderDoc): Promise<{ query: QueryOrderResult; outcome: ConfirmOutcome | null }> {
   const query = await pc.pay.queryOrder(order.outTradeNo);
   const payment = paymentFromQuery(query, pc.now());
@@ -248,6 +367,10 @@ export type PrepayOutcome =
   | { kind: 'ok'; order: OrderDoc; payment: PaymentParamsRecord }
   /** It turned out to be paid already. */
   | { kind: 'paid'; order: OrderDoc }
+  /** It was closed (cancelled, superseded) while its payment was being prepared. */
+  | { kind: 'closed'; order: OrderDoc }
+  /** WeChat's record of its payment disagrees with it: set aside for finance. */
+  | { kind: 'review'; order: OrderDoc }
   /** Too close to (or past) its expiry to be paid through this system. */
   | { kind: 'stale' }
   /** WeChat refused it for good; it has been closed here. */
@@ -270,10 +393,13 @@ function paymentParams(raw: Record<string, unknown>): PaymentParamsRecord | null
 /**
  * The order's payment parameters: the stored ones while the order is valid, else a prepay from
  * WeChat with the order's stored request (the same out_trade_no and parameters, so a retry after a
- * timeout gets the same prepay back instead of a second order or 商户订单号重复).
+ * timeout gets the same prepay back instead of a second order or 商户订单号重复). Parameters are
+ * handed out only once they are stored on the order while it is still open: an order cancelled
+ * meanwhile never gets them.
  */
 export async function ensurePayment(pc: PaymentContext, order: OrderDoc): Promise<PrepayOutcome> {
   const now = pc.now();
+  if (order.review) return { kind: 'review', order };
   if (!orderUsable(order, now)) return { kind: 'stale' };
   if (order.payment) return { kind: 'ok', order, payment: order.payment };
   if (!order.prepayRequest) return { kind: 'rejected', description: 'order has no prepay request' };
@@ -286,7 +412,10 @@ export async function ensurePayment(pc: PaymentContext, order: OrderDoc): Promis
     pc.log.warn('unifiedOrder refused', { orderId: order._id, description: res.description });
     // ORDERPAID, ORDERCLOSED, 商户订单号重复…: the business code does not survive the SDK, so ask.
     const { query, outcome } = await syncWithWechat(pc, order);
-    if (outcome) return outcome.kind === 'paid' || outcome.kind === 'already-paid' || outcome.kind === 'kept-late' ? { kind: 'paid', order: outcome.order } : { kind: 'rejected', description: res.description };
+    if (outcome) {
+      if (outcome.kind === 'mismatch') return { kind: 'review', order: outcome.order };
+      return outcome.kind === 'refunding' ? { kind: 'closed', order: outcome.order } : { kind: 'paid', order: outcome.order };
+    }
     if (query.kind === 'unavailable' || (query.kind === 'failed' && /SYSTEMERROR|系统/.test(`${query.code ?? ''}${query.description}`))) {
       return { kind: 'unavailable' };
     }
@@ -296,9 +425,28 @@ export async function ensurePayment(pc: PaymentContext, order: OrderDoc): Promis
   }
   const payment = paymentParams(res.payment);
   if (!payment) return { kind: 'rejected', description: 'unifiedOrder returned incomplete payment parameters' };
-  const fields: Partial<OrderDoc> = { payment, prepayId: res.prepayId, prepayAt: order.prepayAt ?? now, updatedAt: now };
-  await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, fields);
-  return { kind: 'ok', order: { ...order, ...fields }, payment };
+  const fields: Partial<OrderDoc> = {
+    payment,
+    prepayId: res.prepayId,
+    prepayAt: order.prepayAt ?? now,
+    // Payable from now on: the sweep starts asking WeChat about it.
+    nextCheckAt: new Date(now.getTime() + nextCheckDelayMs(0)),
+    updatedAt: now,
+  };
+  const stored = await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, fields);
+  if (stored === 1) return { kind: 'ok', order: { ...order, ...fields }, payment };
+  // Not stored: cancelled, closed or paid meanwhile (or a concurrent call stored its own). Hand out
+  // only what the order holds now.
+  const current = await pc.orders.findById(order._id);
+  if (!current) return { kind: 'rejected', description: 'order disappeared' };
+  if (current.status === 'PENDING' && !current.review) {
+    if (current.payment) return { kind: 'ok', order: current, payment: current.payment };
+    return { kind: 'unavailable' };
+  }
+  if (current.review) return { kind: 'review', order: current };
+  if (current.status === 'PAID') return { kind: 'paid', order: current };
+  pc.log.info('payment parameters withheld: the order was closed meanwhile', { orderId: order._id, status: current.status });
+  return { kind: 'closed', order: current };
 }
 
 // ---- closing ----------------------------------------------------------------------------------
@@ -330,17 +478,24 @@ export type RetireOutcome =
   | { kind: 'closed'; order: OrderDoc }
   | { kind: 'paid'; order: OrderDoc; outcome: ConfirmOutcome }
   /** The student is entering the password right now (USERPAYING): leave it. */
-  | { kind: 'busy'; order: OrderDoc };
+  | { kind: 'busy'; order: OrderDoc }
+  /** WeChat's record of its payment disagrees with it: set aside for finance, nothing closed. */
+  | { kind: 'review'; order: OrderDoc };
 
 /**
  * Ends an open order that will not be paid through this system (cancelled, expired, replaced):
  * makes sure WeChat has not taken the money, closes it there if WeChat allows it yet, and closes it
  * here with its bills released. A payment that still arrives afterwards is kept or refunded.
+ * `known`: a queryOrder answer the caller just had (saves asking again).
  */
-export async function retireOrder(pc: PaymentContext, order: OrderDoc, reason: OrderCloseReason): Promise<RetireOutcome> {
+export async function retireOrder(pc: PaymentContext, order: OrderDoc, reason: OrderCloseReason, known?: QueryOrderResult): Promise<RetireOutcome> {
   const reread = async (): Promise<OrderDoc> => (await pc.orders.findById(order._id)) ?? order;
-  const { query, outcome } = await syncWithWechat(pc, order);
-  if (outcome) return { kind: 'paid', order: outcome.order, outcome };
+  if (order.review) return { kind: 'review', order };
+  const settled = (outcome: ConfirmOutcome): RetireOutcome =>
+    isPaidOutcome(outcome) ? { kind: 'paid', order: outcome.order, outcome } : { kind: 'review', order: outcome.order };
+  const first = known && !paymentFromQuery(known, pc.now()) ? { query: known, outcome: null } : await syncWithWechat(pc, order);
+  const { query, outcome } = first;
+  if (outcome) return settled(outcome);
   let wxClose: WxCloseState = 'NEEDED';
   if (query.kind === 'found' && query.tradeState === 'USERPAYING') return { kind: 'busy', order };
   if (query.kind === 'found' && (query.tradeState === 'CLOSED' || query.tradeState === 'REVOKED')) wxClose = 'DONE';
@@ -354,13 +509,15 @@ export async function retireOrder(pc: PaymentContext, order: OrderDoc, reason: O
     else if (closed.kind === 'refused') {
       // ORDERPAID / ORDERCLOSED / too soon: the answer cannot tell which, so ask.
       const again = await syncWithWechat(pc, order);
-      if (again.outcome) return { kind: 'paid', order: again.outcome.order, outcome: again.outcome };
+      if (again.outcome) return settled(again.outcome);
+      if (again.query.kind === 'found' && again.query.tradeState === 'USERPAYING') return { kind: 'busy', order };
       if (again.query.kind === 'found' && again.query.tradeState === 'CLOSED') wxClose = 'DONE';
     }
   }
   const closed = await closeLocally(pc, order, reason, wxClose);
   const current = await reread();
   if (!closed && current.status === 'PAID') return { kind: 'paid', order: current, outcome: { kind: 'already-paid', order: current } };
+  if (!closed && current.review) return { kind: 'review', order: current };
   return { kind: 'closed', order: current };
 }
 
@@ -368,8 +525,9 @@ export async function retireOrder(pc: PaymentContext, order: OrderDoc, reason: O
  * For an order closed here while WeChat may still have it open: once WeChat allows, close it there
  * too, or apply the payment it took meanwhile. Returns what happened.
  */
-export async function finishWechatClose(pc: PaymentContext, order: OrderDoc): Promise<'closed' | 'paid' | 'deferred'> {
+export async function finishWechatClose(pc: PaymentContext, order: OrderDoc): Promise<'closed' | 'paid' | 'deferred' | 'review'> {
   await releaseBills(pc, order); // finishes a close that stopped between its two writes
+  if (order.review) return 'review';
   const done = async (): Promise<'closed'> => {
     await pc.orders.updateWhere({ _id: order._id, status: 'CLOSED', wxClose: 'NEEDED' }, { wxClose: 'DONE', nextCheckAt: null, updatedAt: pc.now() });
     return 'closed';
@@ -380,65 +538,141 @@ export async function finishWechatClose(pc: PaymentContext, order: OrderDoc): Pr
     await pc.orders.updateWhere({ _id: order._id, status: 'CLOSED', wxClose: 'NEEDED' }, { nextCheckAt: new Date(next), checkAttempts: attempts });
     return 'deferred';
   };
+  const settled = (outcome: ConfirmOutcome): 'paid' | 'review' => (isPaidOutcome(outcome) ? 'paid' : 'review');
   const { query, outcome } = await syncWithWechat(pc, order);
-  if (outcome) return 'paid';
+  if (outcome) return settled(outcome);
   if (query.kind === 'not-found') return done();
   if (query.kind !== 'found') return defer();
   if (query.tradeState === 'CLOSED' || query.tradeState === 'REVOKED') return done();
-  if (!wechatMayClose(order, pc.now())) return defer();
+  if (query.tradeState === 'USERPAYING' || !wechatMayClose(order, pc.now())) return defer();
   const closed = await pc.pay.closeOrder(order.outTradeNo);
   if (closed.kind === 'closed') return done();
   const again = await syncWithWechat(pc, order);
-  if (again.outcome) return 'paid';
+  if (again.outcome) return settled(again.outcome);
   if (again.query.kind === 'found' && again.query.tradeState === 'CLOSED') return done();
   return defer();
 }
 
 // ---- refunds ----------------------------------------------------------------------------------
 
-/** Submits the order's refund (idempotent by its outRefundNo) and records when WeChat completed it. */
-export async function progressRefund(pc: PaymentContext, order: OrderDoc): Promise<'refunded' | 'submitted' | 'deferred'> {
-  const refund = order.refund;
-  if (!refund || order.status !== 'REFUNDING') return order.status === 'REFUNDED' ? 'refunded' : 'deferred';
+export type RefundProgress = 'refunded' | 'submitted' | 'deferred' | 'manual';
+
+/** What a refund's status says to do; null: nothing definite was learnt. */
+export type RefundVerdict = RefundState | null;
+
+async function markRefunded(pc: PaymentContext, order: OrderDoc, refund: OrderRefund, source: string): Promise<'refunded'> {
   const at = pc.now();
-  const defer = async (minutes = nextCheckDelayMs((order.checkAttempts ?? 0) + 1)): Promise<'deferred'> => {
-    await pc.orders.updateWhere(
-      { _id: order._id, status: 'REFUNDING' },
-      { nextCheckAt: later(pc, minutes), checkAttempts: (order.checkAttempts ?? 0) + 1 },
-    );
-    return 'deferred';
-  };
-  if (!refund.submittedAt) {
-    const res = await pc.pay.refund({
-      outTradeNo: order.outTradeNo,
-      outRefundNo: refund.outRefundNo,
-      totalFee: order.total,
-      refundFee: refund.refundFee,
-      refundDesc: '重复缴费，原路退回',
+  await pc.orders.updateWhere(
+    { _id: order._id, status: 'REFUNDING' },
+    { status: 'REFUNDED', refund: { ...refund, submittedAt: refund.submittedAt ?? at, refundedAt: at, manual: null }, nextCheckAt: null, updatedAt: at },
+  );
+  await pc.refunds.updateById(refund.outRefundNo, { status: 'SUCCESS', wechatStatus: 'SUCCESS', note: `confirmed by ${source}`, updatedAt: at });
+  pc.log.info('second payment refunded', { orderId: order._id, source });
+  return 'refunded';
+}
+
+/** WeChat will not finish this refund (or never confirmed it): finance refunds by hand. */
+async function markManual(pc: PaymentContext, order: OrderDoc, refund: OrderRefund, reason: string, wechatStatus: string | null): Promise<'manual'> {
+  const at = pc.now();
+  await pc.orders.updateWhere(
+    { _id: order._id, status: 'REFUNDING' },
+    { refund: { ...refund, manual: { reason, at } }, nextCheckAt: null, updatedAt: at },
+  );
+  await pc.refunds.updateById(refund.outRefundNo, { status: 'MANUAL', wechatStatus, note: reason, updatedAt: at });
+  pc.log.error('refund needs finance: refund by hand', { orderId: order._id, outRefundNo: refund.outRefundNo, reason });
+  try {
+    await writeAudit(pc.db, {
+      key: `pay.refund-manual:${refund.outRefundNo}`,
+      at,
+      actor: 'payments',
+      action: 'pay.refund.manual',
+      details: {
+        orderId: order._id,
+        outTradeNo: order.outTradeNo,
+        outRefundNo: refund.outRefundNo,
+        studentNo: order.studentNo,
+        refundFee: refund.refundFee,
+        transactionId: order.transactionId ?? null,
+        wechatStatus,
+        reason,
+      },
     });
-    if (res.kind === 'unavailable') return defer();
-    if (res.kind === 'rejected') {
-      pc.log.error('refund refused', { orderId: order._id, outRefundNo: refund.outRefundNo, description: res.description });
-      // Already refunded earlier (a lost answer)? queryRefund below tells; otherwise try later.
-    } else {
-      await pc.orders.updateWhere({ _id: order._id, status: 'REFUNDING' }, { refund: { ...refund, submittedAt: at }, updatedAt: at });
+  } catch (error) {
+    pc.log.error('manual refund not written to auditLog', { orderId: order._id, error });
+  }
+  return 'manual';
+}
+
+/**
+ * Applies a refund status learnt from WeChat (queryRefund, the refund callback, the statement).
+ * SUCCESS completes it; REFUNDCLOSE / CHANGE hand it to finance; PROCESSING waits. `uncertain`:
+ * nothing definite was learnt this round (counts towards handing it to finance).
+ */
+export async function applyRefundStatus(
+  pc: PaymentContext,
+  order: OrderDoc,
+  status: RefundVerdict,
+  source: string,
+  options: { uncertain?: boolean } = {},
+): Promise<RefundProgress> {
+  const refund = order.refund;
+  if (order.status === 'REFUNDED') return 'refunded';
+  if (!refund || order.status !== 'REFUNDING') return 'deferred';
+  if (status === 'SUCCESS') return markRefunded(pc, order, refund, source);
+  if (refund.manual) return 'manual';
+  if (status === 'REFUNDCLOSE') return markManual(pc, order, refund, 'WeChat closed the refund (REFUNDCLOSE)', status);
+  if (status === 'CHANGE') return markManual(pc, order, refund, 'WeChat reports the refund abnormal (CHANGE): the card or account may be closed', status);
+  const checks = (order.checkAttempts ?? 0) + 1;
+  const attempts = (refund.attempts ?? 0) + (options.uncertain ? 1 : 0);
+  if (attempts >= REFUND_MAX_UNCERTAIN_ROUNDS) {
+    return markManual(pc, order, { ...refund, attempts }, `WeChat did not confirm the refund after ${attempts} tries`, status);
+  }
+  const at = pc.now();
+  await pc.orders.updateWhere(
+    { _id: order._id, status: 'REFUNDING' },
+    { refund: { ...refund, attempts }, nextCheckAt: later(pc, refundRetryDelayMs(checks - 1)), checkAttempts: checks, updatedAt: at },
+  );
+  if (status === 'PROCESSING') await pc.refunds.updateById(refund.outRefundNo, { wechatStatus: 'PROCESSING', updatedAt: at });
+  return refund.submittedAt ? 'submitted' : 'deferred';
+}
+
+/**
+ * Submits the order's refund (idempotent by its outRefundNo; WeChat sends the result to the
+ * callback function) and asks WeChat how it stands.
+ */
+export async function progressRefund(pc: PaymentContext, order: OrderDoc): Promise<RefundProgress> {
+  const original = order.refund;
+  if (order.status === 'REFUNDED') return 'refunded';
+  if (!original || order.status !== 'REFUNDING') return 'deferred';
+  if (original.manual) return 'manual';
+  let refund = original;
+  let uncertain = false;
+  if (!refund.submittedAt) {
+    const res = await pc.pay.refund(
+      {
+        outTradeNo: order.outTradeNo,
+        outRefundNo: refund.outRefundNo,
+        totalFee: order.total,
+        refundFee: refund.refundFee,
+        refundDesc: '重复缴费，原路退回',
+      },
+      { envId: pc.envId, functionName: PAY_CALLBACK_FUNCTION },
+    );
+    if (res.kind === 'accepted') {
+      const at = pc.now();
+      refund = { ...refund, submittedAt: at };
+      await pc.orders.updateWhere({ _id: order._id, status: 'REFUNDING' }, { refund, updatedAt: at });
       await pc.refunds.updateById(refund.outRefundNo, { status: 'SUBMITTED', refundId: res.refundId, updatedAt: at });
+    } else {
+      // Refused (already refunded earlier with a lost answer? a lasting refusal?) or unreachable:
+      // queryRefund below tells; otherwise this round counts as uncertain.
+      uncertain = true;
+      pc.log.warn('refund not accepted', { orderId: order._id, outRefundNo: refund.outRefundNo, result: res.kind, description: res.kind === 'rejected' ? res.description : res.error });
     }
   }
   const state = await pc.pay.queryRefund(refund.outRefundNo);
-  if (state.kind === 'found' && state.status === 'SUCCESS') {
-    await pc.orders.updateWhere(
-      { _id: order._id, status: 'REFUNDING' },
-      { status: 'REFUNDED', refund: { ...refund, submittedAt: refund.submittedAt ?? at, refundedAt: at }, nextCheckAt: null, updatedAt: at },
-    );
-    await pc.refunds.updateById(refund.outRefundNo, { status: 'SUCCESS', updatedAt: at });
-    pc.log.info('second payment refunded', { orderId: order._id });
-    return 'refunded';
-  }
-  if (state.kind === 'found' && (state.status === 'REFUNDCLOSE' || state.status === 'CHANGE')) {
-    pc.log.error('refund failed at WeChat: finance must refund by hand', { orderId: order._id, status: state.status });
-    await pc.refunds.updateById(refund.outRefundNo, { status: 'FAILED', updatedAt: at });
-    return defer(60 * 60_000);
-  }
-  return state.kind === 'found' ? (await defer(), 'submitted') : defer();
+  const current: OrderDoc = { ...order, refund };
+  if (state.kind === 'found') return applyRefundStatus(pc, current, state.status, 'queryRefund', { uncertain: uncertain && state.status !== 'PROCESSING' });
+  // Empty lists, not found, failed, unreachable: nothing definite; ask again later (backing off).
+  return applyRefundStatus(pc, current, null, 'queryRefund', { uncertain: true });
 }

@@ -47,7 +47,10 @@ export interface QueriedOrder {
   tradeState: TradeState;
   outTradeNo: string;
   subMchId: string;
+  /** The order's amount as it was placed (what the order is checked against). */
   totalFee: number;
+  /** What the payer paid in cash (less than totalFee when a coupon paid part of it). */
+  cashFee: number | null;
   transactionId: string | null;
   paidAt: Date | null;
   openid: string | null;
@@ -60,7 +63,17 @@ export type CloseOrderResult = { kind: 'closed' } | ({ kind: 'refused' } & Failu
 export type RefundResult = { kind: 'accepted'; refundId: string | null } | ({ kind: 'rejected' } & Failure) | Unavailable;
 
 export type RefundState = 'SUCCESS' | 'PROCESSING' | 'REFUNDCLOSE' | 'CHANGE';
-export type QueryRefundResult = { kind: 'found'; status: RefundState } | { kind: 'not-found' } | ({ kind: 'failed' } & Failure) | Unavailable;
+export type QueryRefundResult =
+  | { kind: 'found'; status: RefundState }
+  /**
+   * WeChat answered SUCCESS but without the refund's status: cloudPay's queryRefund can return
+   * empty lists (outRefundNoList: [], refundStatusList: [] with refundCount 1) and no `_0` fields.
+   * Nothing can be concluded; ask again later.
+   */
+  | { kind: 'unknown'; refundCount: number | null }
+  | { kind: 'not-found' }
+  | ({ kind: 'failed' } & Failure)
+  | Unavailable;
 
 export type DownloadBillResult = { kind: 'ok'; text: string } | { kind: 'none'; description: string } | Unavailable;
 
@@ -77,7 +90,8 @@ export interface CloudPayPort {
   unifiedOrder(request: PrepayRequest, callback: { envId: string; functionName: string }): Promise<UnifiedOrderResult>;
   queryOrder(outTradeNo: string): Promise<QueryOrderResult>;
   closeOrder(outTradeNo: string): Promise<CloseOrderResult>;
-  refund(request: RefundRequest): Promise<RefundResult>;
+  /** `callback`: where WeChat sends the refund result (cloudPay requires envId and functionName). */
+  refund(request: RefundRequest, callback: { envId: string; functionName: string }): Promise<RefundResult>;
   queryRefund(outRefundNo: string): Promise<QueryRefundResult>;
   /** billDate yyyyMMdd; billType ALL | SUCCESS | REFUND. */
   downloadBill(billDate: string, billType?: 'ALL' | 'SUCCESS' | 'REFUND'): Promise<DownloadBillResult>;
@@ -163,6 +177,7 @@ export function cloudPayOf(cloud: WxCloud, subMchId: string = subMchIdFromEnv())
         outTradeNo: text(res.outTradeNo),
         subMchId: text(res.subMchId),
         totalFee: Number(res.totalFee),
+        cashFee: res.cashFee === undefined || res.cashFee === null || res.cashFee === '' ? null : Number(res.cashFee),
         transactionId: text(res.transactionId) || null,
         paidAt: parseWxTime(res.timeEnd),
         openid: text(res.subOpenid) || text(res.openid) || null,
@@ -176,9 +191,11 @@ export function cloudPayOf(cloud: WxCloud, subMchId: string = subMchIdFromEnv())
       return { kind: 'refused', ...failureOf(res) };
     },
 
-    async refund(request) {
+    async refund(request, callback) {
       const res = await call('refund', {
         subMchId,
+        envId: callback.envId,
+        functionName: callback.functionName,
         nonceStr: nonce(),
         outTradeNo: request.outTradeNo,
         outRefundNo: request.outRefundNo,
@@ -199,13 +216,7 @@ export function cloudPayOf(cloud: WxCloud, subMchId: string = subMchIdFromEnv())
         const failure = failureOf(res);
         return NOT_FOUND.test(`${failure.code ?? ''} ${failure.description}`) ? { kind: 'not-found' } : { kind: 'failed', ...failure };
       }
-      // cloudPay answers with parallel lists (outRefundNoList, refundStatusList…); some versions
-      // use the _0 suffixed fields of the XML API instead.
-      const numbers = Array.isArray(res.outRefundNoList) ? res.outRefundNoList.map(text) : [text(res.outRefundNo0)];
-      const statuses = Array.isArray(res.refundStatusList) ? res.refundStatusList.map(text) : [text(res.refundStatus0)];
-      const index = Math.max(numbers.indexOf(outRefundNo), 0);
-      const status = (statuses[index] ?? '') as RefundState;
-      return REFUND_STATES.includes(status) ? { kind: 'found', status } : { kind: 'failed', code: null, description: `unknown refund_status ${status}` };
+      return refundStateOf(res, outRefundNo);
     },
 
     async downloadBill(billDate, billType = 'ALL') {
@@ -216,6 +227,73 @@ export function cloudPayOf(cloud: WxCloud, subMchId: string = subMchIdFromEnv())
       return { kind: 'none', description: failure.description };
     },
   };
+}
+
+/**
+ * The refund's status in a queryRefund answer. cloudPay answers with parallel lists
+ * (outRefundNoList, refundStatusList…), the XML API's `_0` fields camel-cased (refundStatus0), or —
+ * observed in production — empty lists with only refundCount: then the status is unknown.
+ */
+export function refundStateOf(res: Raw, outRefundNo: string): QueryRefundResult {
+  const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(text) : []);
+  let numbers = list(res.outRefundNoList);
+  let statuses = list(res.refundStatusList);
+  if (statuses.length === 0) {
+    const numbered = (prefix: string): string[] => {
+      const out: string[] = [];
+      for (let i = 0; i < 50; i += 1) {
+        const value = text(res[`${prefix}${i}`]);
+        if (value === '') break;
+        out.push(value);
+      }
+      return out;
+    };
+    numbers = numbered('outRefundNo');
+    statuses = numbered('refundStatus');
+  }
+  const refundCount = res.refundCount === undefined || res.refundCount === null || res.refundCount === '' ? null : Number(res.refundCount);
+  if (statuses.length === 0) return { kind: 'unknown', refundCount };
+  // With the numbers missing but one status, that status is this refund's (one refund per order here).
+  const index = numbers.length === 0 && statuses.length === 1 ? 0 : numbers.indexOf(outRefundNo);
+  if (index < 0) return { kind: 'unknown', refundCount };
+  const status = (statuses[index] ?? '') as RefundState;
+  return REFUND_STATES.includes(status) ? { kind: 'found', status } : { kind: 'unknown', refundCount };
+}
+
+/**
+ * A refund result callback as cloudPay delivers it to the function named in `refund` (the 退款结果通知
+ * with its encrypted req_info already opened, camel-cased). Told apart from a payment callback by
+ * its refund fields; some deliveries nest them under `reqInfo`.
+ */
+export interface RefundCallbackEvent {
+  returnCode?: string;
+  appid?: string;
+  mchId?: string;
+  subAppid?: string;
+  subMchId?: string;
+  nonceStr?: string;
+  transactionId?: string;
+  outTradeNo?: string;
+  refundId?: string;
+  outRefundNo?: string;
+  totalFee?: number;
+  settlementTotalFee?: number;
+  refundFee?: number;
+  settlementRefundFee?: number;
+  /** SUCCESS | CHANGE (退款异常) | REFUNDCLOSE (退款关闭). */
+  refundStatus?: string;
+  /** yyyy-MM-dd HH:mm:ss, Beijing time. */
+  successTime?: string;
+  refundRecvAccout?: string;
+  refundAccount?: string;
+  refundRequestSource?: string;
+  reqInfo?: Record<string, unknown>;
+}
+
+/** True for a refund result callback (it carries refund fields), false for a payment callback. */
+export function isRefundCallback(event: Record<string, unknown>): boolean {
+  const info = typeof event.reqInfo === 'object' && event.reqInfo !== null ? (event.reqInfo as Record<string, unknown>) : {};
+  return ['outRefundNo', 'refundStatus', 'refundId'].some((key) => typeof event[key] === 'string' || typeof info[key] === 'string') || typeof event.reqInfo === 'string';
 }
 
 /** The payment callback's event, as cloudPay delivers it to the callback function (camelCase). */

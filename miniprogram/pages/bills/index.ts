@@ -1,8 +1,10 @@
 import { errorMessage, getSessionStatus, isServiceError } from '../../services/index';
 import { getBillsOverview, getOrder, type BillView, type OrderView } from '../../services/bills';
 import { cancelOrder, createOrder, openPaySheet, requestPaySuccessSubscription, resumeOrder, syncOrder, type PayStart } from '../../services/pay';
+import { config } from '../../config/index';
 import { formatFen } from '../../utils/money';
 import { formatShanghai } from '../../utils/date';
+import { dialString } from '../../utils/phone';
 
 /** 'loading' only before the first answer; later refreshes keep what is on screen. */
 type ViewState = 'loading' | 'signed-out' | 'signed-in' | 'error';
@@ -10,6 +12,16 @@ type Tab = 'unpaid' | 'paying' | 'done';
 
 const LOGIN_URL = '/pages/login/index';
 const EMAIL_STORAGE_KEY = 'zhjf.receiptEmail';
+/**
+ * Orders whose pay sheet said yes on this device (order id → when). Kept until the server has the
+ * order as no longer open: if the app is killed or every check fails, the order is still shown as
+ * 处理中 and never offered for payment again.
+ */
+const PAID_SHEETS_KEY = 'zhjf.paidSheets';
+/** How long a device remembers a pay sheet that said yes (the order expires long before). */
+const PAID_SHEET_MEMORY_MS = 24 * 3600_000;
+/** Whom a student calls about a payment set aside for checking. */
+const FINANCE_LINE = config.helpLines.find((line) => line.label.includes('计划财务处')) ?? null;
 /** After the pay sheet said yes: ask the server again after these pauses (ms) before leaving it as 处理中. */
 const SYNC_PAUSES = [0, 800, 1500, 2500];
 const EMAIL_PATTERN = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
@@ -52,6 +64,8 @@ interface OrderCard {
   canResume: boolean;
   canCancel: boolean;
   otherPayer: boolean;
+  underReview: boolean;
+  noticeText: string;
   refundText: string;
   lines: LineRow[];
 }
@@ -69,12 +83,37 @@ function isValidEmail(value: string): boolean {
   return email.length <= 100 && EMAIL_PATTERN.test(email) && !email.includes('..');
 }
 
-function orderCard(order: OrderView): OrderCard {
+type PaidSheets = Record<string, number>;
+
+function readPaidSheets(): PaidSheets {
+  const stored = wx.getStorageSync(PAID_SHEETS_KEY) as PaidSheets | '' | undefined;
+  return stored && typeof stored === 'object' ? { ...stored } : {};
+}
+
+/** This device's pay sheet said yes for the order: remembered before anything else can fail. */
+function rememberPaidSheet(orderId: string): void {
+  const sheets = readPaidSheets();
+  sheets[orderId] = Date.now();
+  wx.setStorageSync(PAID_SHEETS_KEY, sheets);
+}
+
+/** Keeps only orders still open (and recent); returns those. */
+function prunePaidSheets(openIds: readonly string[]): PaidSheets {
+  const sheets = readPaidSheets();
+  const kept: PaidSheets = {};
+  const now = Date.now();
+  for (const [id, at] of Object.entries(sheets)) if (openIds.includes(id) && now - at < PAID_SHEET_MEMORY_MS) kept[id] = at;
+  if (Object.keys(kept).length !== Object.keys(sheets).length) wx.setStorageSync(PAID_SHEETS_KEY, kept);
+  return kept;
+}
+
+function orderCard(order: OrderView, paidOnThisDevice = false): OrderCard {
   const names = order.lines.map((line) => line.itemName).filter((name, i, all) => all.indexOf(name) === i);
+  const processing = order.processing || (paidOnThisDevice && order.status === 'PENDING' && !order.underReview);
   return {
     id: order.id,
     outTradeNo: order.outTradeNo,
-    statusText: order.processing ? '处理中' : STATUS_TEXT[order.status],
+    statusText: order.underReview ? '待核实' : processing ? '处理中' : STATUS_TEXT[order.status],
     itemsText: names.join('、'),
     totalText: formatFen(order.total),
     createdText: formatShanghai(order.createdAt),
@@ -82,10 +121,12 @@ function orderCard(order: OrderView): OrderCard {
     paidText: order.paidAt ? formatShanghai(order.paidAt, 'YYYY-MM-DD HH:mm:ss') : '',
     transactionText: order.transactionIdMasked ?? '',
     email: order.email,
-    processing: order.processing,
-    canResume: order.canResume,
-    canCancel: order.canCancel,
+    processing,
+    canResume: order.canResume && !processing,
+    canCancel: order.canCancel && !processing,
     otherPayer: order.otherPayer,
+    underReview: order.underReview,
+    noticeText: order.notice ? `${order.notice}${order.underReview && FINANCE_LINE ? `（${FINANCE_LINE.phone}）` : ''}` : '',
     refundText: order.refund ? `${order.refund.reason}（${formatFen(order.refund.amount)}）` : '',
     lines: order.lines.map((line) => ({
       key: line.billId,
@@ -181,6 +222,12 @@ Component({
     },
 
     show(unpaid: BillView[], paying: OrderView[], done: OrderView[], email: string | null) {
+      const sheets = prunePaidSheets(paying.map((order) => order.id));
+      // Paid on this device but not yet known as such to the server (every check failed, or the app
+      // was closed): shown as 处理中, and the server told again (idempotent).
+      for (const order of paying) {
+        if (sheets[order.id] && !order.processing && !order.underReview && this.data.processingId !== order.id) void this.tellPaid(order.id);
+      }
       // Ticks survive a refresh only for bills that are still payable.
       const checked: Record<string, boolean> = {};
       for (const bill of unpaid) if (this.data.checked[bill.id]) checked[bill.id] = true;
@@ -194,8 +241,8 @@ Component({
           return map;
         }, {}),
         unpaidCount: unpaid.length,
-        paying: paying.map(orderCard),
-        done: done.map(orderCard),
+        paying: paying.map((order) => orderCard(order, Boolean(sheets[order.id]))),
+        done: done.map((order) => orderCard(order)),
         email: remembered,
       });
       this.applySelection(checked);
@@ -306,6 +353,7 @@ Component({
         return;
       }
       const sheet = await openPaySheet(start.payment, formatFen(start.order.total));
+      if (sheet === 'paid') rememberPaidSheet(start.order.id);
       if (sheet === 'cancelled') {
         wx.showToast({ title: '已取消支付，可在“缴费中”继续支付或取消订单', icon: 'none' });
         this.setData({ tab: 'paying', checked: {} });
@@ -331,16 +379,19 @@ Component({
       for (let i = 0; i < SYNC_PAUSES.length; i += 1) {
         await pause(SYNC_PAUSES[i] as number);
         try {
-          order = await syncOrder(orderId, i === 0);
+          // Every attempt says the pay sheet succeeded: the first one may never have arrived.
+          order = await syncOrder(orderId, true);
         } catch {
           order = null;
         }
-        if (order && order.status !== 'PENDING') break;
+        if (order && (order.status !== 'PENDING' || order.underReview)) break;
       }
       this.setData({ processingId: '' });
       if (order?.status === 'PAID') {
         wx.showToast({ title: '缴费成功', icon: 'success' });
         this.setData({ tab: 'done' });
+      } else if (order?.underReview) {
+        wx.showToast({ title: '支付结果待核实，请联系计划财务处', icon: 'none' });
       } else if (order && (order.status === 'REFUNDING' || order.status === 'REFUNDED')) {
         wx.showToast({ title: '该账单已由另一笔订单缴清，本次支付将原路退回', icon: 'none' });
         this.setData({ tab: 'done' });
@@ -354,9 +405,19 @@ Component({
       const code = isServiceError(error) ? error.code : '';
       wx.showToast({ title: errorMessage(error), icon: 'none' });
       if (code === 'EMAIL_INVALID') this.setData({ emailError: errorMessage(error) });
-      if (code === 'BILLS_IN_OPEN_ORDER' || code === 'ORDER_PROCESSING' || code === 'ORDER_OTHER_PAYER') this.setData({ tab: 'paying' });
+      if (code === 'BILLS_IN_OPEN_ORDER' || code === 'ORDER_PROCESSING' || code === 'ORDER_OTHER_PAYER' || code === 'ORDER_UNDER_REVIEW') this.setData({ tab: 'paying' });
       if (code === 'ORDER_EXPIRED' || code === 'BILL_NOT_PAYABLE' || code === 'BILLS_CHANGED') this.setData({ tab: 'unpaid', checked: {} });
       await this.refresh();
+    },
+
+    /** Tells the server again that this device's pay sheet said yes (after a failed check or a restart). */
+    async tellPaid(orderId: string) {
+      try {
+        const order = await syncOrder(orderId, true);
+        if (order.status !== 'PENDING') await this.refresh();
+      } catch {
+        // Still shown as 处理中; 刷新状态 or the next visit tries again.
+      }
     },
 
     /** 刷新状态 of an order shown as 处理中. */
@@ -364,7 +425,7 @@ Component({
       const orderId = String(event.currentTarget.dataset.id);
       void (async () => {
         try {
-          const order = await syncOrder(orderId);
+          const order = await syncOrder(orderId, Boolean(readPaidSheets()[orderId]));
           if (order.status === 'PAID') {
             wx.showToast({ title: '缴费成功', icon: 'success' });
             this.setData({ tab: 'done' });
@@ -430,6 +491,17 @@ Component({
 
     onDetailVisibleChange(event: WechatMiniprogram.CustomEvent<{ visible: boolean }>) {
       this.setData({ detailVisible: event.detail.visible });
+    },
+
+    /** 联系计划财务处 on an order set aside for checking. */
+    onFinanceCallTap() {
+      if (!FINANCE_LINE) return;
+      wx.makePhoneCall({
+        phoneNumber: dialString(FINANCE_LINE.phone),
+        fail(err) {
+          if (!/cancel/i.test(err.errMsg)) wx.showToast({ title: '无法拨打电话', icon: 'none' });
+        },
+      });
     },
 
     onLoginTap() {

@@ -6,6 +6,7 @@ import { formatFen } from '../../utils/money';
 type ViewState = 'loading' | 'signed-out' | 'ready' | 'error';
 
 const LOGIN_URL = '/pages/login/index';
+const VERIFY_URL = '/pages/verify/index';
 
 interface ReceiptCard {
   id: string;
@@ -99,6 +100,10 @@ Component({
           wx.showToast({ title: '登录页暂不可用，请稍后再试', icon: 'none' });
         },
       });
+    },
+
+    onVerifyTap() {
+      wx.navigateTo({ url: VERIFY_URL });
     },
 
     async onReceiptTap(event: WechatMiniprogram.BaseEvent) {

@@ -3,10 +3,11 @@
  * order query agrees with the stored order; it applies a payment once however often it arrives;
  * it keeps every callback.
  */
-import type { NotificationDoc, OrderDoc } from '../../../cloudfunctions/shared/domain/records';
+import type { OrderView } from '../../../cloudfunctions/shared/contracts/bills';
+import type { NotificationDoc, OrderDoc, PaymentDoc } from '../../../cloudfunctions/shared/domain/records';
 import type { MessageDoc } from '../../../cloudfunctions/shared/payments/after-paid';
 import { collection } from '../../../cloudfunctions/shared/runtime';
-import { dump, readBills, readOrder } from '../../support/billing-fixtures';
+import { dump, MINUTE, readBills, readOrder } from '../../support/billing-fixtures';
 import { ok, usePayWorld, type PayWorld } from './helpers';
 
 let w: PayWorld;
@@ -105,16 +106,98 @@ test('a callback for an unknown outTradeNo is recorded and answered', async () =
   expect((await readOrder(w.tc.cloud, orderId))!.status).toBe('PENDING');
 });
 
-test('WeChat charged a different amount: not paid by the callback nor by a later query', async () => {
-  const { student, orderId } = await openOrder(2);
-  await w.sandbox.pay(orderId, { chargedFee: 100 });
+test('a coupon: cash_fee below total_fee is still the order’s payment', async () => {
+  const { bills, orderId } = await openOrder(2);
+  await w.sandbox.pay(orderId, { chargedFee: 100 }); // the rest paid by a coupon
   await w.sandbox.settle();
-  expect(await verdicts(orderId)).toEqual(['AMOUNT_MISMATCH']);
-  const view = await w.sync(student, orderId);
-  expect(view.status).toBe('PENDING');
+  expect(await verdicts(orderId)).toEqual(['APPLIED']);
+  expect((await readOrder(w.tc.cloud, orderId))!.status).toBe('PAID');
+  expect((await readBills(w.tc.cloud, bills.map((b) => b._id))).map((b) => b.status)).toEqual(['PAID', 'PAID']);
+});
+
+test('WeChat reports the order with another amount: set aside for finance, never treated as paid, the student told whom to call', async () => {
+  const { student, bills, orderId } = await openOrder(2);
+  w.sandbox.dropNextCallbacks();
+  await w.sandbox.pay(orderId);
+  w.sandbox.alterOrder(orderId, { totalFee: 1 }); // WeChat's record of this order number disagrees
+  // The page's sync learns it: nothing applied, the order set aside.
+  const view = await w.sync(student, orderId, true);
+  expect(view).toMatchObject({ status: 'PENDING', underReview: true, canResume: false, canCancel: false, processing: false });
+  expect(view.notice).toContain('计划财务处');
+  const stored = (await readOrder(w.tc.cloud, orderId))!;
+  expect(stored).toMatchObject({ status: 'PENDING', review: { reason: 'AMOUNT_MISMATCH' }, nextCheckAt: null });
+  expect((await readBills(w.tc.cloud, bills.map((b) => b._id))).map((b) => b.status)).toEqual(['PAYING', 'PAYING']);
+  // Finance is told once, however often it is seen.
+  await w.sync(student, orderId);
+  const audit = (await dump<{ action: string; details: { orderId: string; reason: string } }>(w.tc.cloud, 'auditLog')).filter(
+    (a) => a.action === 'pay.review' && a.details.orderId === orderId,
+  );
+  expect(audit).toHaveLength(1);
+  expect(audit[0]!.details.reason).toBe('AMOUNT_MISMATCH');
+  // Not 已支付, not BILL_NOT_PAYABLE: the student is told the order is being checked.
+  expect(await w.cancel(student, orderId)).toMatchObject({ ok: false, code: 'ORDER_UNDER_REVIEW' });
+  expect(await w.create(student, bills.map((b) => b._id))).toMatchObject({ ok: false, code: 'ORDER_UNDER_REVIEW', message: expect.stringContaining('计划财务处') });
+  expect(await w.call('pay', { action: 'resume', orderId }, student.openid)).toMatchObject({ ok: false, code: 'ORDER_UNDER_REVIEW' });
+  const paying = (await w.overview(student)).paying;
+  expect(paying.map((o: OrderView) => [o.id, o.underReview, o.canResume, o.canCancel])).toEqual([[orderId, true, false, false]]);
+  // The sweep stops asking WeChat about it.
+  const queries = w.sandbox.order(orderId)!.queried;
+  w.tc.cloud.clock.advance(20 * MINUTE);
   await w.sweep();
+  await w.sweep();
+  expect(w.sandbox.order(orderId)!.queried).toBe(queries);
   expect((await readOrder(w.tc.cloud, orderId))!.status).toBe('PENDING');
-  expect(w.tc.logs.some((line) => line.includes('payment does not match its order') && line.includes(orderId))).toBe(true);
+});
+
+test('the callback’s query disagrees with the order: QUERY_MISMATCH, set aside, not paid', async () => {
+  const { orderId } = await openOrder(1);
+  w.sandbox.setCallbackMode('hold');
+  await w.sandbox.pay(orderId);
+  w.sandbox.alterOrder(orderId, { subMchId: '1999999999' });
+  const event = { ...w.sandbox.callbackEventFor(orderId), subMchId: w.sandbox.subMchId };
+  expect(await w.sandbox.sendCallback(event)).toEqual({ errcode: 0, errmsg: 'OK' });
+  expect(await verdicts(orderId)).toEqual(['QUERY_MISMATCH']);
+  expect((await readOrder(w.tc.cloud, orderId))!).toMatchObject({ status: 'PENDING', review: { reason: 'WRONG_MERCHANT' } });
+});
+
+test('one WeChat transaction is recorded for one order only', async () => {
+  const first = await openOrder(1);
+  await w.sandbox.pay(first.orderId);
+  await w.sandbox.settle();
+  const transactionId = w.sandbox.order(first.orderId)!.transactionId!;
+  expect((await dump<PaymentDoc>(w.tc.cloud, 'payments')).filter((p) => p._id === transactionId)).toMatchObject([{ orderId: first.orderId }]);
+  // WeChat (wrongly) reports that same transaction for a second order.
+  const second = await openOrder(1);
+  const payments = collection<PaymentDoc>(w.tc.cloud.sdkDatabase(), 'payments');
+  await payments.insert({
+    _id: 'claimed-elsewhere',
+    orderId: 'ZJ-other',
+    outTradeNo: 'ZJ-other',
+    totalFee: 1,
+    subMchId: w.sandbox.subMchId,
+    paidAt: w.tc.cloud.clock.now(),
+    via: 'callback',
+    recordedAt: w.tc.cloud.clock.now(),
+  });
+  w.sandbox.setCallbackMode('hold');
+  await w.sandbox.pay(second.orderId);
+  await collection(w.tc.cloud.sdkDatabase(), 'payments').removeById('claimed-elsewhere');
+  await payments.insert({
+    _id: w.sandbox.order(second.orderId)!.transactionId!,
+    orderId: first.orderId,
+    outTradeNo: first.orderId,
+    totalFee: 1,
+    subMchId: w.sandbox.subMchId,
+    paidAt: w.tc.cloud.clock.now(),
+    via: 'callback',
+    recordedAt: w.tc.cloud.clock.now(),
+  });
+  await w.sandbox.releaseCallbacks(second.orderId);
+  expect(await verdicts(second.orderId)).toEqual(['QUERY_MISMATCH']);
+  expect((await readOrder(w.tc.cloud, second.orderId))!).toMatchObject({ status: 'PENDING', review: { reason: 'TRANSACTION_CONFLICT' } });
+  // Many unpaid orders coexist: nothing unique stands on their missing transaction id.
+  const unpaid = (await dump<OrderDoc>(w.tc.cloud, 'orders')).filter((o) => o.status === 'PENDING' && !o.transactionId);
+  expect(unpaid.length).toBeGreaterThan(1);
 });
 
 test('a forged SUCCESS for an order WeChat has not been paid for is refused after the query', async () => {
@@ -146,27 +229,59 @@ test('a callback invoked by a client is refused and leaves no trace', async () =
   expect(await w.call('pay', { action: 'notify', ...event }, student.openid)).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
 });
 
-test('the answer is lost on the way back: WeChat redelivers, nothing happens twice', async () => {
+test('the answer is lost on the way back: WeChat redelivers on its schedule, nothing happens twice', async () => {
   const { orderId } = await openOrder(2, { subscribed: true });
   w.sandbox.loseNextAnswers(2);
   await w.sandbox.pay(orderId);
   await w.sandbox.settle();
-  const deliveries = w.sandbox.deliveries.filter((d) => d.outTradeNo === orderId);
-  expect(deliveries.map((d) => d.ok)).toEqual([false, false, true]);
+  const deliveries = () => w.sandbox.deliveries.filter((d) => d.outTradeNo === orderId).map((d) => d.ok);
+  expect(deliveries()).toEqual([false]);
+  // Not again at once: 15 s later, then 15 s after that.
+  w.tc.cloud.clock.advance(14_000);
+  expect(await w.sandbox.tick()).toEqual([]);
+  w.tc.cloud.clock.advance(1_000);
+  await w.sandbox.tick();
+  expect(deliveries()).toEqual([false, false]);
+  w.tc.cloud.clock.advance(15_000);
+  await w.sandbox.tick();
+  expect(deliveries()).toEqual([false, false, true]);
   expect(await verdicts(orderId)).toEqual(['APPLIED', 'ALREADY_APPLIED', 'ALREADY_APPLIED']);
   expect((await dump<MessageDoc>(w.tc.cloud, 'messages')).filter((m) => m.orderId === orderId)).toHaveLength(1);
 });
 
-test('a handler that stopped after its first write: the retry finishes the job', async () => {
+test('a callback never answered well: redelivered 15 s, 15 s, 30 s, 3 min, 10 min… apart, by the local clock', async () => {
+  const { orderId } = await openOrder(1);
+  // The payment is applied by the page's sync, but every callback answer is lost.
+  w.sandbox.loseNextAnswers(100);
+  await w.sandbox.pay(orderId);
+  await w.sandbox.settle();
+  const times: number[] = [w.tc.cloud.clock.nowMs()];
+  for (const step of [15_000, 15_000, 30_000, 3 * MINUTE, 10 * MINUTE, 20 * MINUTE]) {
+    w.tc.cloud.clock.advance(step - 1000);
+    expect(await w.sandbox.tick()).toEqual([]);
+    w.tc.cloud.clock.advance(1000);
+    expect((await w.sandbox.tick()).map((d) => d.outTradeNo)).toEqual([orderId]);
+    times.push(w.tc.cloud.clock.nowMs());
+  }
+  expect(w.sandbox.deliveries.filter((d) => d.outTradeNo === orderId)).toHaveLength(7);
+  const [next] = w.sandbox.pendingCallbacks().filter((p) => p.outTradeNo === orderId);
+  expect(next).toMatchObject({ attempt: 7 });
+  expect(Math.abs(next!.dueAtMs! - (times[6]! + 30 * MINUTE))).toBeLessThan(1000);
+  w.sandbox.resetControls();
+});
+
+test('a handler that stopped after its first write: the retry finishes the bills, the sweep the message', async () => {
   const { bills, orderId } = await openOrder(3, { subscribed: true });
   w.sandbox.setCallbackMode('hold');
   const { transactionId } = await w.sandbox.pay(orderId);
   // The state a crash between the order's write and the bills' write leaves behind.
+  const at = w.tc.cloud.clock.now();
   await collection<OrderDoc>(w.tc.cloud.sdkDatabase(), 'orders').updateById(orderId, {
     status: 'PAID',
     transactionId,
-    paidAt: w.tc.cloud.clock.now(),
+    paidAt: at,
     paidVia: 'callback',
+    nextCheckAt: new Date(at.getTime() + 2 * MINUTE),
   });
   expect((await readBills(w.tc.cloud, bills.map((b) => b._id))).map((b) => b.status)).toEqual(['PAYING', 'PAYING', 'PAYING']);
   const records = await w.sandbox.releaseCallbacks(orderId);
@@ -174,14 +289,22 @@ test('a handler that stopped after its first write: the retry finishes the job',
   const stored = await readBills(w.tc.cloud, bills.map((b) => b._id));
   expect(stored.map((b) => [b.status, b.paidOrderId])).toEqual(bills.map(() => ['PAID', orderId]));
   expect(await verdicts(orderId)).toEqual(['ALREADY_APPLIED']);
+  // A duplicate callback does not redo what follows a payment; the sweep finishes it, once.
+  expect((await dump<MessageDoc>(w.tc.cloud, 'messages')).filter((m) => m.orderId === orderId)).toHaveLength(0);
+  w.tc.cloud.clock.advance(2 * MINUTE);
+  expect((await w.sweep()).followedUp).toBeGreaterThanOrEqual(1);
+  await w.sweep();
   expect((await dump<MessageDoc>(w.tc.cloud, 'messages')).filter((m) => m.orderId === orderId)).toHaveLength(1);
+  expect((await readOrder(w.tc.cloud, orderId))!.nextCheckAt).toBeNull();
 });
 
-test('a callback that cannot be checked yet is answered with an error, and the retry applies it', async () => {
+test('a callback that cannot be checked yet is answered with an error, and the retry 15 s later applies it', async () => {
   const { orderId } = await openOrder(1);
   w.sandbox.failNext('queryOrder', 'timeout');
   await w.sandbox.pay(orderId);
   await w.sandbox.settle();
+  w.tc.cloud.clock.advance(15_000);
+  await w.sandbox.tick();
   const deliveries = w.sandbox.deliveries.filter((d) => d.outTradeNo === orderId);
   expect(deliveries.map((d) => d.answer)).toEqual([
     { errcode: 1, errmsg: 'QUERY_FAILED' },

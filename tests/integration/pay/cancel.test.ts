@@ -88,6 +88,10 @@ test('cancel, pay the bills again, then the old order is paid too: the old payme
   w.sandbox.duplicateNextCallbacks(1);
   await w.sandbox.pay(first.id);
   await w.sandbox.settle();
+  // WeChat accepted the refund; it is PROCESSING until it settles and sends its result.
+  expect((await readOrder(w.tc.cloud, first.id))!.status).toBe('REFUNDING');
+  expect(w.sandbox.order(first.id)!.refunds).toMatchObject([{ status: 'PROCESSING', envId: w.tc.cloud.env, functionName: 'payNotify' }]);
+  await w.settleRefunds();
 
   const old = (await readOrder(w.tc.cloud, first.id))!;
   expect(old.status).toBe('REFUNDED');
@@ -126,6 +130,7 @@ test('cancel, reorder, the old order is paid first: old kept, the new one closed
   // The student had the second order's pay sheet open and pays it anyway.
   await w.sandbox.pay(second.id);
   await w.sandbox.settle();
+  await w.settleRefunds();
   expect((await readOrder(w.tc.cloud, second.id))!.status).toBe('REFUNDED');
   const kept = await keptPaymentsPerBill(ids);
   expect([...kept.values()]).toEqual([[first.id], [first.id], []]);
@@ -143,6 +148,8 @@ test('one bill paid twice: exactly one payment kept, whichever callback comes fi
   // Both callbacks at once.
   const [ea, eb] = [w.sandbox.callbackEventFor(a.id), w.sandbox.callbackEventFor(b.id)];
   await Promise.all([w.sandbox.sendCallback(eb), w.sandbox.sendCallback(ea), w.sandbox.sendCallback(eb), w.sandbox.sendCallback(ea)]);
+  w.sandbox.setCallbackMode('auto');
+  await w.settleRefunds();
   await w.sweep();
   const statuses = [(await readOrder(w.tc.cloud, a.id))!.status, (await readOrder(w.tc.cloud, b.id))!.status].sort();
   expect(statuses).toEqual(['PAID', 'REFUNDED']);

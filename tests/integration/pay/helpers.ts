@@ -2,7 +2,8 @@ import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
 import type { BillsOverview, OrderView } from '../../../cloudfunctions/shared/contracts/bills';
 import type { CancelOutcome, PayStart } from '../../../cloudfunctions/shared/contracts/pay';
 import type { SweepReport } from '../../../cloudfunctions/shared/contracts/cron';
-import { cloudPaySandboxOf, type CloudPaySandbox } from '../../../local/sandboxes/cloudpay';
+import { Db } from '@cloudbase/database';
+import { cloudPaySandboxOf, REFUND_PROCESSING_MS, type CloudPaySandbox } from '../../../local/sandboxes/cloudpay';
 import { startTestCloud, type TestCloud } from '../../support/local-cloud';
 import { addBills, createSignedInStudent, type TestStudent } from '../../support/billing-fixtures';
 import type { BillDoc } from '../../../cloudfunctions/shared/domain/records';
@@ -18,6 +19,8 @@ export interface PayWorld {
   sync(student: TestStudent, orderId: string, afterPayment?: boolean): Promise<OrderView>;
   cancel(student: TestStudent, orderId: string): Promise<ApiResult<CancelOutcome>>;
   sweep(): Promise<SweepReport>;
+  /** Time passes until WeChat settles the refunds submitted so far; their result callbacks are delivered. */
+  settleRefunds(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -68,7 +71,51 @@ export async function startPayWorld(startAt = new Date('2026-11-28T02:00:00Z')):
       ok(await world.call<{ order: OrderView }>('pay', { action: 'sync', orderId, ...(afterPayment ? { afterPayment } : {}) }, student.openid)).order,
     cancel: (student, orderId) => world.call<CancelOutcome>('pay', { action: 'cancel', orderId }, student.openid),
     sweep: async () => ok((await fireTimer(tc, 'sweep')) as ApiResult<SweepReport>),
+    async settleRefunds() {
+      tc.cloud.clock.advance(REFUND_PROCESSING_MS + 1000);
+      await sandbox.tick();
+      await sandbox.settle();
+    },
     stop: () => tc.stop(),
   };
   return world;
+}
+
+type Params = Record<string, unknown>;
+type RequestClass = new (config?: unknown) => { send(action: string, params?: Params): Promise<unknown> };
+
+/**
+ * Makes the local database update the documents of a multi-document write one at a time, letting
+ * other requests run in between — as the cloud database does (each document is updated atomically,
+ * the set of them is not). Returns the undo.
+ */
+export function perDocumentWrites(collections: readonly string[]): () => void {
+  const descriptor = Object.getOwnPropertyDescriptor(Db, 'reqClass')!;
+  const Local = (Db as unknown as { reqClass: RequestClass }).reqClass;
+  const local = new Local();
+  const yieldNow = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 2));
+  class PerDocument {
+    async send(action: string, params: Params = {}): Promise<unknown> {
+      const multi = params.multi !== false && params.queryType !== 'DOC' && params.transactionId === undefined;
+      if (action !== 'database.modifyDocument' || !multi || !collections.includes(String(params.collectionName))) return local.send(action, params);
+      const query = JSON.parse(String(params.query)) as Params;
+      const found = (await local.send('database.getDocument', {
+        collectionName: params.collectionName,
+        query: params.query,
+        projection: JSON.stringify({ _id: true }),
+        limit: 1000,
+        queryType: 'WHERE',
+      })) as { data: { list: string[] } };
+      let updated = 0;
+      for (const text of found.data.list) {
+        await yieldNow();
+        const id = (JSON.parse(text) as { _id: string })._id;
+        const one = (await local.send(action, { ...params, multi: false, query: JSON.stringify({ ...query, _id: id }) })) as { data: { updated: number } };
+        updated += one.data.updated;
+      }
+      return { data: { updated }, requestId: 'per-document' };
+    }
+  }
+  Object.defineProperty(Db, 'reqClass', { configurable: true, get: () => PerDocument, set: () => undefined });
+  return () => Object.defineProperty(Db, 'reqClass', descriptor);
 }

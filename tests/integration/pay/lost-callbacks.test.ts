@@ -34,7 +34,10 @@ test('a dropped callback and no sync: the sweep marks it paid', async () => {
   w.sandbox.dropNextCallbacks();
   await w.sandbox.pay(order.id);
   await w.sandbox.settle();
-  // Not due yet: the sweep first looks 30 seconds after creation.
+  // Not due yet: the sweep first looks 90 seconds after creation.
+  w.tc.cloud.clock.advance(60_000);
+  await w.sweep();
+  expect((await readOrder(w.tc.cloud, order.id))!.status).toBe('PENDING');
   w.tc.cloud.clock.advance(31_000);
   const report = await w.sweep();
   expect(report.paid).toBeGreaterThanOrEqual(1);
@@ -60,4 +63,32 @@ test('after the pay sheet said yes the order is 处理中 and never offered for 
   const overview = await w.overview(student);
   expect(overview.paying).toEqual([]);
   expect(overview.done.map((o) => o.id)).toEqual([order.id]);
+});
+
+test('killed after the pay sheet said yes (no sync reached the server): 继续支付 asks WeChat first and never hands the payment out again', async () => {
+  const { student, bills } = await w.student(1);
+  const start = ok(await w.create(student, [bills[0]!._id]));
+  w.sandbox.dropNextCallbacks();
+  await w.sandbox.pay(start.order.id);
+  await w.sandbox.settle();
+  // The order still looks open here: the page would offer 继续支付.
+  expect((await w.overview(student)).paying.map((o) => [o.id, o.canResume])).toEqual([[start.order.id, true]]);
+  const resumed = ok(await w.call<{ payment: unknown; order: { status: string } }>('pay', { action: 'resume', orderId: start.order.id }, student.openid));
+  expect(resumed.payment).toBeNull();
+  expect(resumed.order.status).toBe('PAID');
+  expect((await readOrder(w.tc.cloud, start.order.id))!).toMatchObject({ status: 'PAID', paidVia: 'query' });
+});
+
+test('the student is in the pay sheet right now (USERPAYING): 继续支付 and 取消订单 say so, nothing is closed', async () => {
+  const { student, bills } = await w.student(1);
+  const start = ok(await w.create(student, [bills[0]!._id]));
+  w.sandbox.setCallbackMode('hold');
+  const paying = w.sandbox.startPaying(start.order.id);
+  expect(await w.call('pay', { action: 'resume', orderId: start.order.id }, student.openid)).toMatchObject({ ok: false, code: 'ORDER_PROCESSING' });
+  expect(await w.cancel(student, start.order.id)).toMatchObject({ ok: false, code: 'ORDER_PROCESSING' });
+  expect((await readOrder(w.tc.cloud, start.order.id))!.status).toBe('PENDING');
+  expect((await readBills(w.tc.cloud, [bills[0]!._id]))[0]!.status).toBe('PAYING');
+  await paying.finish();
+  await w.sandbox.releaseCallbacks(start.order.id);
+  expect((await readOrder(w.tc.cloud, start.order.id))!.status).toBe('PAID');
 });

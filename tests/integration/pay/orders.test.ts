@@ -3,8 +3,8 @@
  * parameters, and never lets a bill into two open orders.
  */
 import type { BillDoc } from '../../../cloudfunctions/shared/domain/records';
-import { dump, readBills, readOrders, signIn } from '../../support/billing-fixtures';
-import { ok, usePayWorld, type PayWorld } from './helpers';
+import { dump, MINUTE, readBills, readOrder, readOrders, signIn } from '../../support/billing-fixtures';
+import { ok, perDocumentWrites, usePayWorld, type PayWorld } from './helpers';
 
 let w: PayWorld;
 usePayWorld((world) => (w = world));
@@ -143,4 +143,41 @@ test('bills in an open order cannot go into a different selection', async () => 
   const all = await dump<BillDoc>(w.tc.cloud, 'bills');
   const holders = all.filter((b) => b.studentId === student.studentId).map((b) => b.orderId);
   expect(holders.every(Boolean)).toBe(true);
+});
+
+test('taps on two phones at once, several bills, on a database that updates each bill on its own: one order, every caller gets it', async () => {
+  const { student, bills } = await w.student(6);
+  const ids = bills.map((b) => b._id);
+  const undo = perDocumentWrites(['bills']);
+  let results;
+  try {
+    results = await Promise.all([w.create(student, ids), w.create(student, ids), w.create(student, ids)]);
+  } finally {
+    undo();
+  }
+  const starts = results.map(ok);
+  expect(new Set(starts.map((s) => s.order.id)).size).toBe(1);
+  expect(starts.every((s) => s.payment?.package === starts[0]!.payment?.package)).toBe(true);
+  const open = (await readOrders(w.tc.cloud, student.studentId)).filter((o) => o.status === 'PENDING');
+  expect(open.map((o) => o._id)).toEqual([starts[0]!.order.id]);
+  expect((await readBills(w.tc.cloud, ids)).map((b) => [b.status, b.orderId])).toEqual(ids.map(() => ['PAYING', open[0]!._id]));
+});
+
+test('取消订单 while WeChat is preparing the payment: its parameters are never handed out, and WeChat’s copy is closed later', async () => {
+  const { student, bills } = await w.student(2);
+  const ids = bills.map((b) => b._id);
+  const held = w.sandbox.holdNext('unifiedOrder');
+  const creating = w.create(student, ids);
+  await held.reached;
+  const [order] = (await readOrders(w.tc.cloud, student.studentId)).filter((o) => o.status === 'PENDING');
+  expect(ok(await w.cancel(student, order!._id)).outcome).toBe('CANCELLED');
+  held.release();
+  expect(await creating).toMatchObject({ ok: false, code: 'ORDER_NOT_PENDING' });
+  expect((await readOrder(w.tc.cloud, order!._id))!).toMatchObject({ status: 'CLOSED', closeReason: 'CANCELLED', wxClose: 'NEEDED' });
+  expect((await readOrder(w.tc.cloud, order!._id))!.payment ?? null).toBeNull();
+  expect((await readBills(w.tc.cloud, ids)).map((b) => b.status)).toEqual(['UNPAID', 'UNPAID']);
+  expect(w.sandbox.order(order!._id)!.state).toBe('NOTPAY');
+  w.tc.cloud.clock.advance(5 * MINUTE + 1000);
+  await w.sweep();
+  expect(w.sandbox.order(order!._id)!.state).toBe('CLOSED');
 });

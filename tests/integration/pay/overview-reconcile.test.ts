@@ -1,10 +1,7 @@
 /**
- * What the 账单缴费 page reads, and the daily reconciliation against WeChat's statement.
+ * What the 账单缴费 page reads (reconciliation against WeChat's statement: reconcile.test.ts).
  */
-import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
-import type { ReconcileReport } from '../../../cloudfunctions/shared/contracts/cron';
-import { dump, MINUTE, readOrder } from '../../support/billing-fixtures';
-import { fireTimer, ok, usePayWorld, type PayWorld } from './helpers';
+import { ok, usePayWorld, type PayWorld } from './helpers';
 
 let w: PayWorld;
 usePayWorld((world) => (w = world), new Date('2026-11-28T02:00:00Z'));
@@ -39,24 +36,6 @@ test('the overview: 待缴费 bills, 缴费中 and 已完成 orders, the remembe
 
   const detail = ok(await w.call<{ order: typeof done }>('bills', { action: 'order', orderId: paid.id }, student.openid)).order;
   expect(detail).toEqual(done);
-});
-
-test('reconciliation next morning repairs a payment nobody told us about', async () => {
-  const { student, bills } = await w.student(1);
-  const { order } = ok(await w.create(student, [bills[0]!._id]));
-  w.sandbox.dropNextCallbacks();
-  await w.sandbox.pay(order.id);
-  // Nobody syncs and the sweep does not run; the next day after 10:00 the statement is read.
-  w.tc.cloud.clock.advance(24 * 60 * MINUTE + 30 * MINUTE);
-  const report = ok((await fireTimer(w.tc, 'reconcile')) as ApiResult<ReconcileReport>);
-  expect(report).toMatchObject({ billDate: '20261128', available: true, mismatches: 0 });
-  expect(report.repaired).toBe(1);
-  expect((await readOrder(w.tc.cloud, order.id))!).toMatchObject({ status: 'PAID', paidVia: 'reconcile' });
-  const audit = await dump<{ action: string; details: { billDate: string } }>(w.tc.cloud, 'auditLog');
-  expect(audit.filter((a) => a.action === 'pay.reconcile').map((a) => a.details.billDate)).toEqual(['20261128']);
-  // Running it again changes nothing.
-  const again = ok((await fireTimer(w.tc, 'reconcile')) as ApiResult<ReconcileReport>);
-  expect(again.repaired).toBe(0);
 });
 
 test('the timer actions refuse callers that are not the timer', async () => {

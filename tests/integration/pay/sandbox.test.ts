@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import cloudSdk from 'wx-server-sdk';
 import { parseStatement } from '../../../cloudfunctions/shared/domain/statement';
-import { cloudPaySandboxOf } from '../../../local/sandboxes/cloudpay';
+import { cloudPaySandboxOf, REFUND_PROCESSING_MS } from '../../../local/sandboxes/cloudpay';
 import { startLocalCloud, type RunningLocalCloud } from '../../../local/start';
 import { startTestCloud, type TestCloud } from '../../support/local-cloud';
 import { MINUTE } from '../../support/billing-fixtures';
@@ -114,24 +114,52 @@ describe('cloudPay sandbox through the SDK', () => {
     await expect(cloudPaySandboxOf(tc.cloud).pay(no)).rejects.toThrow('过期');
   });
 
-  test('refund: at most the amount, idempotent per out_refund_no, queryRefund reports it', async () => {
+  test('refund: needs the callback function, at most the amount, idempotent per out_refund_no; PROCESSING first, queryRefund’s first answer empty, then SUCCESS and a result callback', async () => {
+    const sandbox = cloudPaySandboxOf(tc.cloud);
+    sandbox.resetControls();
     const no = tradeNo();
     await unified(no, { timeExpire: '20261129100000' });
-    await cloudPaySandboxOf(tc.cloud).pay(no);
+    await sandbox.pay(no);
     const refund = (extra: Record<string, unknown>) =>
-      cloudPay.refund!({ ...ref(no), outRefundNo: `RF${no}`, totalFee: 320000, refundFee: 320000, ...extra });
+      cloudPay.refund!({ ...ref(no), outRefundNo: `RF${no}`, totalFee: 320000, refundFee: 320000, envId: 'local-dev', functionName: 'payNotify', ...extra });
+    expect(await refund({ envId: undefined, functionName: undefined })).toMatchObject({ returnCode: 'FAIL', returnMsg: expect.stringContaining('function_name') });
     const first = await refund({});
     expect(first).toMatchObject({ resultCode: 'SUCCESS', refundFee: 320000, outRefundNo: `RF${no}` });
     const again = await refund({});
     expect(again.refundId).toBe(first.refundId);
     expect(await refund({ outRefundNo: `RF${no}-2`, refundFee: 1 })).toMatchObject({ resultCode: 'FAIL' });
     expect(await refund({ refundFee: 100 })).toMatchObject({ resultCode: 'FAIL' });
-    expect(await cloudPay.queryRefund!({ subMchId: '1900000109', nonceStr: 'x', outRefundNo: `RF${no}` })).toMatchObject({
-      resultCode: 'SUCCESS',
-      refundStatusList: ['SUCCESS'],
-      outRefundNoList: [`RF${no}`],
-    });
-    expect(cloudPaySandboxOf(tc.cloud).order(no)!.refunds).toHaveLength(1);
+    const query = () => cloudPay.queryRefund!({ subMchId: '1900000109', nonceStr: 'x', outRefundNo: `RF${no}` });
+    // As cloudPay has been seen to answer: SUCCESS, refund_count 1, every list empty.
+    expect(await query()).toMatchObject({ resultCode: 'SUCCESS', refundCount: 1, refundStatusList: [], outRefundNoList: [] });
+    expect(await query()).toMatchObject({ resultCode: 'SUCCESS', refundStatusList: ['PROCESSING'], outRefundNoList: [`RF${no}`] });
+    expect((await cloudPay.queryOrder!(ref(no))).tradeState).toBe('REFUND');
+    tc.cloud.clock.advance(REFUND_PROCESSING_MS);
+    expect(await query()).toMatchObject({ refundStatusList: ['SUCCESS'] });
+    expect(sandbox.order(no)!.refunds).toMatchObject([{ status: 'SUCCESS', functionName: 'payNotify' }]);
+    // The result goes to the function named in the refund, with the refund's fields.
+    await sandbox.tick();
+    const notice = sandbox.deliveries.filter((d) => d.kind === 'refund' && d.outTradeNo === no);
+    expect(notice).toHaveLength(1);
+    expect(notice[0]!.event).toMatchObject({ outRefundNo: `RF${no}`, refundStatus: 'SUCCESS', refundFee: 320000, successTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/) });
+    expect(notice[0]!.event.resultCode).toBeUndefined();
+  });
+
+  test('queryOrder: USERPAYING while the student is in the pay sheet; total_fee the order’s amount, cash_fee what was charged', async () => {
+    const sandbox = cloudPaySandboxOf(tc.cloud);
+    sandbox.setCallbackMode('hold');
+    const no = tradeNo();
+    await unified(no, { timeExpire: '20261129100000' });
+    const paying = sandbox.startPaying(no);
+    expect(await cloudPay.queryOrder!(ref(no))).toMatchObject({ tradeState: 'USERPAYING', totalFee: 320000 });
+    expect(() => sandbox.startPaying(no)).toThrow('用户支付中');
+    paying.abandon();
+    expect((await cloudPay.queryOrder!(ref(no))).tradeState).toBe('NOTPAY');
+    const again = sandbox.startPaying(no, { chargedFee: 300000 }); // 20.00 paid by a coupon
+    await again.finish();
+    expect(await cloudPay.queryOrder!(ref(no))).toMatchObject({ tradeState: 'SUCCESS', totalFee: 320000, cashFee: 300000 });
+    expect(sandbox.callbackEventFor(no)).toMatchObject({ totalFee: 320000, cashFee: 300000 });
+    sandbox.resetControls();
   });
 
   test('downloadBill: nothing before 09:00 the next day, then WeChat’s statement layout', async () => {
@@ -151,7 +179,7 @@ describe('cloudPay sandbox through the SDK', () => {
     expect(rows.find((r) => r.outTradeNo === no && r.tradeState === 'SUCCESS')).toMatchObject({ orderFee: 123456, subMchId: '1900000109' });
   });
 
-  test('a callback answered with an error is delivered again', async () => {
+  test('a callback answered with an error is delivered again, on WeChat’s schedule', async () => {
     const sandbox = cloudPaySandboxOf(tc.cloud);
     sandbox.resetControls();
     const no = tradeNo();
@@ -159,10 +187,14 @@ describe('cloudPay sandbox through the SDK', () => {
     await unified(no, { timeExpire: '20261130100000', functionName: 'bills' });
     await sandbox.pay(no);
     await sandbox.settle();
-    const deliveries = sandbox.deliveries.filter((d) => d.outTradeNo === no);
-    expect(deliveries.length).toBeGreaterThan(1);
-    expect(deliveries.every((d) => !d.ok)).toBe(true);
-    expect(sandbox.pendingCallbacks().filter((p) => p.outTradeNo === no)).toHaveLength(1);
+    const deliveries = () => sandbox.deliveries.filter((d) => d.outTradeNo === no);
+    expect(deliveries()).toHaveLength(1);
+    expect(sandbox.pendingCallbacks().filter((p) => p.outTradeNo === no)).toMatchObject([{ attempt: 1 }]);
+    tc.cloud.clock.advance(15_000);
+    await sandbox.tick();
+    expect(deliveries()).toHaveLength(2);
+    expect(deliveries().every((d) => !d.ok)).toBe(true);
+    expect(sandbox.pendingCallbacks().filter((p) => p.outTradeNo === no)).toMatchObject([{ attempt: 2 }]);
   });
 });
 

@@ -12,13 +12,7 @@ import type { ReceiptDownload, ReceiptIssued, ReceiptList } from '../../../cloud
 import { startLocalCloud, type RunningLocalCloud } from '../../../local/start';
 import { OPENID_HEADER } from '../../../local/server';
 import { installLocalMail } from '../../../local/mail';
-import {
-  insertPaidOrderDirectly,
-  insertStudentWithSession,
-  issueAsPaymentCode,
-  keepSourceForCallsWithoutOpenid,
-  type FixtureStudent,
-} from '../../support/receipt-fixtures';
+import { insertStudentWithSession, payThroughFlow, waitForReceiptsWhilePaying, type FixtureStudent } from '../../support/receipt-fixtures';
 import { glyphCells, judgeGlyphs, missingGlyphCell, pdfText, renderPage, requirePoppler } from './pdf-reading';
 
 jest.setTimeout(60_000);
@@ -51,20 +45,22 @@ describe('receipts: download through the local cloud', () => {
 
   beforeAll(async () => {
     requirePoppler();
-    keepSourceForCallsWithoutOpenid();
+    waitForReceiptsWhilePaying();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'zhjf-receipts-http-'));
     running = await startLocalCloud({ dataDir, port: 0, logSink: () => undefined, startAt: new Date('2026-03-01T01:00:00Z') });
     await installLocalMail(running.cloud, running.server, { announce: false }).ready;
     process.env.RECEIPT_AUTO_EMAIL = 'false';
     const db = running.cloud.sdkDatabase();
     student = await insertStudentWithSession(db, running.cloud.clock.now(), { name: '赵堃玥', studentNo: '2026A0007' });
-    const order = await insertPaidOrderDirectly(db, student, running.cloud.clock.now(), {
+    // Paid through the real flow (pay.create → the cloudPay sandbox → payNotify, which has it issued).
+    const order = await payThroughFlow(running.cloud, student, {
       lines: [
         { itemCode: 'XF', itemName: '学费', amount: 320000 },
         { itemCode: 'JCF', itemName: '教材费', amount: 45005 },
       ],
     });
-    issued = (await issueAsPaymentCode<ApiResult<ReceiptIssued>>(running.cloud, order._id) as { ok: true; data: ReceiptIssued }).data;
+    issued = ((await running.cloud.invoke('receipts', { action: 'issue', orderId: order._id }, { source: 'wx_paycallback,scf' })) as { ok: true; data: ReceiptIssued }).data;
+    expect(issued.created).toBe(false);
   });
 
   afterAll(async () => {

@@ -12,7 +12,11 @@ import {
   outRefundNoFor,
   parseWxTime,
   payBody,
+  parseShanghaiDateTime,
   previousShanghaiDay,
+  refundRetryDelayMs,
+  shanghaiDayBefore,
+  shanghaiDayRange,
   priceBills,
   PricingError,
   selectBills,
@@ -174,9 +178,13 @@ describe('order rules', () => {
     expect(orderUsable(withPayment, new Date(NOW.getTime() + 14.5 * MIN))).toBe(false);
     expect(orderUsable(order({ status: 'CLOSED' }), NOW)).toBe(false);
   });
-  it('backs off: recent orders often, old ones rarely', () => {
+  it('backs off: the first look 90 s after creation, then recent orders often, old ones rarely', () => {
     const delays = [0, 1, 2, 3, 4, 5, 9].map(nextCheckDelayMs);
-    expect(delays).toEqual([0.5 * MIN, MIN, 2 * MIN, 4 * MIN, 8 * MIN, 10 * MIN, 10 * MIN]);
+    expect(delays).toEqual([1.5 * MIN, MIN, 2 * MIN, 4 * MIN, 8 * MIN, 10 * MIN, 10 * MIN]);
+    expect(order().nextCheckAt!.getTime() - NOW.getTime()).toBe(1.5 * MIN);
+  });
+  it('asks about a refund again backing off to hourly', () => {
+    expect([0, 1, 2, 3, 4, 5, 12].map(refundRetryDelayMs)).toEqual([MIN, 2 * MIN, 5 * MIN, 10 * MIN, 30 * MIN, 60 * MIN, 60 * MIN]);
   });
 });
 
@@ -219,10 +227,38 @@ describe('the order as the page sees it', () => {
     expect(orderView(order({ clientPaidAt: NOW }), NOW, 'o1', maskReference)).toMatchObject({ canResume: false, canCancel: false, processing: true });
     expect(orderView(o, new Date(NOW.getTime() + 14.5 * MIN), 'o1', maskReference).canResume).toBe(false);
   });
+  it('an order set aside for finance offers neither 继续支付 nor 取消订单, and says whom to contact', () => {
+    const v = orderView(order({ review: { reason: 'AMOUNT_MISMATCH', note: 'paid 1 fen', since: NOW } }), NOW, 'o1', maskReference);
+    expect(v).toMatchObject({ status: 'PENDING', underReview: true, canResume: false, canCancel: false, processing: false });
+    expect(v.notice).toContain('计划财务处');
+    expect(orderView(order(), NOW, 'o1', maskReference)).toMatchObject({ underReview: false, notice: null });
+  });
+  it('a refund finance completes by hand is shown as such', () => {
+    const refund = { outRefundNo: 'RF1', refundFee: fen(440000), reason: 'BILLS_ALREADY_PAID' as const, submittedAt: NOW, refundedAt: null };
+    const waiting = orderView(order({ status: 'REFUNDING', refund }), NOW, 'o1', maskReference);
+    expect(waiting).toMatchObject({ notice: null, refund: { amount: 440000, manual: false } });
+    const manual = orderView(order({ status: 'REFUNDING', refund: { ...refund, manual: { reason: 'REFUNDCLOSE', at: NOW } } }), NOW, 'o1', maskReference);
+    expect(manual).toMatchObject({ refund: { manual: true } });
+    expect(manual.notice).toContain('人工退款');
+  });
   it('masks the transaction id', () => {
     const paid = order({ status: 'PAID', transactionId: '4200001234202611281234567890', paidAt: NOW });
     const v = orderView(paid, NOW, 'o1', maskReference);
     expect(v.transactionIdMasked).toBe('4200****7890');
     expect(JSON.stringify(v)).not.toContain('4200001234202611281234567890');
+  });
+});
+
+describe('Beijing time in WeChat’s texts', () => {
+  it('reads the statement’s and the refund notice’s 2026-11-28 10:05:00', () => {
+    expect(parseShanghaiDateTime('2026-11-28 10:05:00')).toEqual(new Date('2026-11-28T02:05:00Z'));
+    expect(parseShanghaiDateTime('2026-11-28 00:00:01')).toEqual(new Date('2026-11-27T16:00:01Z'));
+    expect(parseShanghaiDateTime('2026-02-30 10:05:00')).toBeNull();
+    expect(parseShanghaiDateTime('yesterday')).toBeNull();
+  });
+  it('knows a day’s bounds and the days before it', () => {
+    expect(shanghaiDayRange('20261128')).toEqual({ start: new Date('2026-11-27T16:00:00Z'), end: new Date('2026-11-28T16:00:00Z') });
+    expect(shanghaiDayBefore('20261201', 1)).toBe('20261130');
+    expect(shanghaiDayBefore('20260101', 7)).toBe('20251225');
   });
 });

@@ -24,8 +24,28 @@ describe('WeChat Pay statement', () => {
       '`1,`3200.00,`450.50,`0.00,`0.00,`3200.00,`450.50',
     ].join('\r\n');
     expect(parseStatement(text)).toEqual([
-      { tradeState: 'SUCCESS', transactionId: '4200000000000000000000000001', outTradeNo: 'ZJ1', orderFee: 320000, refundFee: 0, outRefundNo: '0', subMchId: '1900000109' },
-      { tradeState: 'REFUND', transactionId: '4200000000000000000000000002', outTradeNo: 'ZJ2', orderFee: 45050, refundFee: 45050, outRefundNo: 'RFZJ2', subMchId: '1900000109' },
+      {
+        tradeTime: new Date('2026-11-28T02:05:00Z'),
+        tradeState: 'SUCCESS',
+        transactionId: '4200000000000000000000000001',
+        outTradeNo: 'ZJ1',
+        orderFee: 320000,
+        refundFee: 0,
+        outRefundNo: '0',
+        refundStatus: '',
+        subMchId: '1900000109',
+      },
+      {
+        tradeTime: new Date('2026-11-28T03:00:00Z'),
+        tradeState: 'REFUND',
+        transactionId: '4200000000000000000000000002',
+        outTradeNo: 'ZJ2',
+        orderFee: 45050,
+        refundFee: 45050,
+        outRefundNo: 'RFZJ2',
+        refundStatus: 'SUCCESS',
+        subMchId: '1900000109',
+      },
     ]);
   });
 

@@ -16,7 +16,8 @@ import {
   wantedPdfVersion,
 } from '../../../cloudfunctions/shared/domain/receipt';
 import { readReceiptsSettings } from '../../../cloudfunctions/receipts/settings';
-import { readSmtpSettings } from '../../../cloudfunctions/receipts/mail';
+import { readSmtpSettings, SMTP_TIMEOUT_MS, smtpTransportOptions } from '../../../cloudfunctions/receipts/mail';
+import { retryDelayMs, MAX_EMAIL_ATTEMPTS } from '../../../cloudfunctions/receipts/mailing';
 
 const at = new Date('2026-02-28T17:30:00Z'); // 2026-03-01 01:30 in Asia/Shanghai
 
@@ -35,6 +36,7 @@ const order: Pick<OrderDoc, '_id' | 'studentId' | 'studentNo' | 'lines' | 'total
 };
 
 const settings = { title: '山东省非税收入统一票据（电子）', receiptCode: '37060126', payeeUnit: '计划财务处', reviewer: '甲', payee: '乙', watermark: '' };
+const storageKey = '0123456789abcdef0123456789abcdef';
 
 describe('receipt numbers', () => {
   it('are 10 digits, zero-padded, from 1 to 9,999,999,999', () => {
@@ -53,10 +55,14 @@ describe('newReceipt', () => {
       settings,
       sequence: 42,
       checkCode: 'ABCDEF',
+      checkKeyId: 'k2',
+      storageKey,
       transactionIdMasked: '4200****7890',
       at,
     });
     expect(receipt).toMatchObject({
+      checkKeyId: 'k2',
+      storageKey,
       orderId: 'ord1',
       status: 'PENDING_PDF',
       receiptNo: '0000000042',
@@ -76,8 +82,9 @@ describe('newReceipt', () => {
   });
 
   it('refuses an order whose lines do not add up to its total, or a bad 票据代码', () => {
-    const input = { payer: { name: '甲', studentNo: '1', idMasked: '' }, sequence: 1, checkCode: 'X', transactionIdMasked: '', at };
+    const input = { payer: { name: '甲', studentNo: '1', idMasked: '' }, sequence: 1, checkCode: 'X', checkKeyId: 'k1', storageKey, transactionIdMasked: '', at };
     expect(() => newReceipt({ ...input, order: { ...order, total: fen(1) }, settings })).toThrow(ReceiptError);
+    expect(() => newReceipt({ ...input, order, settings, storageKey: 'guessable' })).toThrow(ReceiptError);
     expect(() => newReceipt({ ...input, order, settings: { ...settings, receiptCode: '1234' } })).toThrow(ReceiptError);
     expect(() => newReceipt({ ...input, order: { ...order, lines: [], total: fen(0) }, settings })).toThrow(ReceiptError);
   });
@@ -104,6 +111,13 @@ describe('check code', () => {
     expect(shanghaiDate(at)).toBe('2026-03-01');
     expect(checkCodeInput(fields)).toContain('|2026-03-01|');
   });
+
+  it('includes the id of the key, so a receipt names the key that verifies it after a rotation', () => {
+    expect(checkCodeInput({ ...fields, checkKeyId: 'k2' })).toBe('ZHJF-RECEIPT-2|k2|37060126|0000000001|2026-03-01|440000|20260001');
+    expect(code('k'.repeat(32), { ...fields, checkKeyId: 'k1' } as typeof fields)).not.toBe(code('k'.repeat(32), { ...fields, checkKeyId: 'k2' } as typeof fields));
+    // Receipts from before key ids keep their derivation.
+    expect(checkCodeInput(fields)).toBe('ZHJF-RECEIPT-1|37060126|0000000001|2026-03-01|440000|20260001');
+  });
 });
 
 describe('verification payload (the QR code)', () => {
@@ -116,6 +130,14 @@ describe('verification payload (the QR code)', () => {
       'https://pay.example.edu.cn/verify?code=37060126&no=0000000001&check=ABC234&date=20260301&amount=440000',
     );
   });
+  it('without a URL but with the AppID, is a 明文 URL Scheme that opens the verify page with the fields', () => {
+    const scheme = verificationPayload(receipt, { appId: 'wx0123456789abcdef' });
+    expect(scheme).toBe(
+      'weixin://dl/business/?appid=wx0123456789abcdef&path=pages/verify/index&query=code%3D37060126%26no%3D0000000001%26check%3DABC234%26date%3D20260301%26amount%3D440000',
+    );
+    // The URL wins when both are set (WeChat's scanner opens it directly).
+    expect(verificationPayload(receipt, { url: 'https://pay.example.edu.cn/r', appId: 'wx0123456789abcdef' })).toMatch(/^https:\/\/pay\.example\.edu\.cn\/r\?code=/);
+  });
 });
 
 describe('document state', () => {
@@ -124,7 +146,14 @@ describe('document state', () => {
     expect(needsPdf({ status: 'ISSUED', pdfVersion: 'ISSUED', pdfFileID: 'cloud://x' })).toBe(false);
     expect(needsPdf({ status: 'VOIDED', pdfVersion: 'ISSUED', pdfFileID: 'cloud://x' })).toBe(true);
     expect(wantedPdfVersion('VOIDED')).toBe('VOIDED');
-    expect(receiptCloudPath({ receiptCode: '37060126', receiptNo: '0000000001' }, 'VOIDED')).toBe('receipts/37060126/0000000001-voided.pdf');
+  });
+
+  it('stores the document under a path with 128 random bits, so knowing a number does not find its file', () => {
+    expect(receiptCloudPath({ receiptCode: '37060126', receiptNo: '0000000001', storageKey }, 'ISSUED')).toBe(`receipts/37060126/0000000001-${storageKey}.pdf`);
+    expect(receiptCloudPath({ receiptCode: '37060126', receiptNo: '0000000001', storageKey }, 'VOIDED')).toBe(`receipts/37060126/0000000001-${storageKey}-voided.pdf`);
+    // No key, no path: the guessable receipts/<code>/<number>.pdf is never made.
+    expect(() => receiptCloudPath({ receiptCode: '37060126', receiptNo: '0000000001' }, 'ISSUED')).toThrow(ReceiptError);
+    expect(() => receiptCloudPath({ receiptCode: '37060126', receiptNo: '0000000001', storageKey: 'abc' }, 'ISSUED')).toThrow(ReceiptError);
   });
 });
 
@@ -155,9 +184,9 @@ describe('settings from the environment', () => {
   it('has production defaults, no watermark, and no check-code key unless one is set', () => {
     const s = readReceiptsSettings({});
     expect(s.issuer).toMatchObject({ title: '山东省非税收入统一票据（电子）', receiptCode: '37060126', watermark: '' });
-    expect(s.checkSecret).toBeNull();
+    expect(s.checkKey).toBeNull();
+    expect(s.checkKeys.size).toBe(0);
     expect(s.autoEmail).toBe(true);
-    expect(s.sweepOverlapHours).toBe(24);
   });
 
   it('reads every RECEIPT_* variable, and refuses a short key or a bad 票据代码', () => {
@@ -170,12 +199,30 @@ describe('settings from the environment', () => {
       RECEIPT_WATERMARK: '样张',
       RECEIPT_CHECK_SECRET: 's'.repeat(16),
       RECEIPT_AUTO_EMAIL: 'false',
-      RECEIPT_SWEEP_OVERLAP_HOURS: '6',
+      RECEIPT_VERIFY_APPID: 'wx0123456789abcdef',
     });
     expect(s.issuer).toEqual({ title: '山东省教育收费统一票据（电子）', receiptCode: '37010001', payeeUnit: '某大学', reviewer: '王五', payee: '赵六', watermark: '样张' });
-    expect(s).toMatchObject({ checkSecret: 's'.repeat(16), autoEmail: false, sweepOverlapHours: 6 });
-    expect(readReceiptsSettings({ RECEIPT_CHECK_SECRET: 'short' }).checkSecret).toBeNull();
+    expect(s).toMatchObject({ checkKey: { id: 'k1', secret: 's'.repeat(16) }, autoEmail: false, verifyAppId: 'wx0123456789abcdef' });
+    expect(readReceiptsSettings({ RECEIPT_CHECK_SECRET: 'short' }).checkKey).toBeNull();
     expect(() => readReceiptsSettings({ RECEIPT_CODE: '123' })).toThrow();
+    expect(() => readReceiptsSettings({ RECEIPT_VERIFY_URL: 'http://plain.example.com/v' })).toThrow();
+  });
+
+  it('keeps the previous check-code keys after a rotation, by id', () => {
+    const s = readReceiptsSettings({
+      RECEIPT_CHECK_SECRET: 'n'.repeat(20),
+      RECEIPT_CHECK_KEY_ID: 'k2',
+      RECEIPT_CHECK_SECRET_PREVIOUS: 'k1:' + 'o'.repeat(20) + ', k0:' + 'p'.repeat(16),
+    });
+    expect(s.checkKey).toEqual({ id: 'k2', secret: 'n'.repeat(20) });
+    expect([...s.checkKeys.entries()].sort()).toEqual([
+      ['k0', 'p'.repeat(16)],
+      ['k1', 'o'.repeat(20)],
+      ['k2', 'n'.repeat(20)],
+    ]);
+    // A new secret under an old id would make old receipts fail: refused.
+    expect(() => readReceiptsSettings({ RECEIPT_CHECK_SECRET: 'n'.repeat(20), RECEIPT_CHECK_KEY_ID: 'k1', RECEIPT_CHECK_SECRET_PREVIOUS: 'k1:' + 'o'.repeat(20) })).toThrow();
+    expect(() => readReceiptsSettings({ RECEIPT_CHECK_SECRET_PREVIOUS: 'no-colon-here-at-all' })).toThrow();
   });
 
   it('has no email without SMTP_HOST, and reads the SMTP_* variables', () => {
@@ -191,5 +238,21 @@ describe('settings from the environment', () => {
     });
     expect(readSmtpSettings({ SMTP_HOST: 'h', SMTP_PORT: '2525', SMTP_FROM: '智慧缴费 <n@x.cn>' })).toMatchObject({ port: 2525, secure: false, from: '智慧缴费 <n@x.cn>' });
     expect(readSmtpSettings({ SMTP_HOST: 'h' })).toBeNull(); // no sender
+  });
+
+  it('gives up on a slow or silent SMTP server within 5 s per wait', () => {
+    const options = smtpTransportOptions(readSmtpSettings({ SMTP_HOST: 'h', SMTP_FROM: 'n@x.cn' })!);
+    expect(SMTP_TIMEOUT_MS).toBeLessThanOrEqual(5_000);
+    for (const name of ['connectionTimeout', 'greetingTimeout', 'socketTimeout', 'dnsTimeout'] as const) {
+      expect(options[name]).toBeLessThanOrEqual(5_000);
+    }
+  });
+
+  it('retries a failed automatic email after growing pauses, a bounded number of times', () => {
+    const pauses = Array.from({ length: MAX_EMAIL_ATTEMPTS - 1 }, (_, i) => retryDelayMs(i + 1));
+    expect(pauses[0]).toBe(2 * 60_000);
+    for (let i = 1; i < pauses.length; i += 1) expect(pauses[i]).toBeGreaterThanOrEqual(pauses[i - 1]!);
+    expect(Math.max(...pauses)).toBeLessThanOrEqual(2 * 3_600_000);
+    expect(MAX_EMAIL_ATTEMPTS).toBeGreaterThan(1);
   });
 });

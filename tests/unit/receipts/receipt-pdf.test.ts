@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { renderReceiptPdf, type RenderableReceipt } from '../../../cloudfunctions/receipts/pdf';
+import { MISSING_GLYPH_NOTE, renderReceiptPdf, type RenderableReceipt } from '../../../cloudfunctions/receipts/pdf';
 import { fen } from '../../../cloudfunctions/shared/domain/money';
 import { newReceipt } from '../../../cloudfunctions/shared/domain/receipt';
 import {
@@ -23,14 +23,15 @@ import {
   wordBoxes,
   type GlyphCell,
 } from '../../integration/receipts/pdf-reading';
+import { useDevelopmentFont } from '../../support/receipt-fixtures';
 
 jest.setTimeout(60_000);
 
 const at = new Date('2026-03-01T02:30:00Z');
 
-function receipt(overrides: { payerName?: string; lines?: number; watermark?: string } = {}): RenderableReceipt {
+function receipt(overrides: { payerName?: string; lines?: number; watermark?: string; names?: string[] } = {}): RenderableReceipt {
   const count = overrides.lines ?? 2;
-  const names = ['学费', '住宿费', '教材费', '体检费', '军训服装费', '保险费', '考试费', '资料费', '实验费', '网络课程费'];
+  const names = overrides.names ?? ['学费', '住宿费', '教材费', '体检费', '军训服装费', '保险费', '考试费', '资料费', '实验费', '网络课程费'];
   const lines = Array.from({ length: count }, (_, i) => ({
     billId: `b${i}`,
     term: '2026-2027-1',
@@ -61,6 +62,8 @@ function receipt(overrides: { payerName?: string; lines?: number; watermark?: st
     },
     sequence: 42,
     checkCode: 'AB3C4D',
+    checkKeyId: 'k1',
+    storageKey: '0123456789abcdef0123456789abcdef',
     transactionIdMasked: '4200****7890',
     at,
   });
@@ -71,6 +74,7 @@ let tofu95: GlyphCell;
 
 beforeAll(async () => {
   requirePoppler();
+  useDevelopmentFont();
   tofu95 = await missingGlyphCell(9.5);
 });
 
@@ -165,9 +169,59 @@ describe('receipt PDF', () => {
   });
 });
 
+describe('long texts and characters the font lacks', () => {
+  const LONG = '2026-2027学年继续教育学院高起本学历教育学费（函授）';
+
+  it('wraps a long item name inside its cell, whole, and makes the row as tall as it needs', async () => {
+    const pdf = await renderReceiptPdf(receipt({ names: [LONG, '住宿费'] }), { version: 'ISSUED', verifyUrl: '' });
+    const text = pdfText(pdf);
+    expect(text.replace(/\s+/g, '')).toContain(LONG);
+    expect(text).not.toContain('…');
+    // On more than one line, all inside the 项目名称 column (x 106–291 pt), above the next row's text.
+    const parts = wordBoxes(pdf).filter((word) => LONG.includes(word.text) && word.text.length > 1);
+    expect(new Set(parts.map((word) => Math.round(word.yMin))).size).toBeGreaterThan(1);
+    for (const word of parts) {
+      expect(word.xMin).toBeGreaterThanOrEqual(106);
+      expect(word.xMax).toBeLessThanOrEqual(291);
+    }
+    const next = wordBoxes(pdf).find((word) => word.text === '住宿费')!;
+    expect(Math.max(...parts.map((word) => word.yMax))).toBeLessThan(next.yMin);
+    expect(pdfPageCount(pdf)).toBe(1);
+    // The rest of the receipt is still all there.
+    expect(text).toContain('肆仟肆佰元整');
+    expect(text).toContain('收款人：张堃');
+  });
+
+  it('prints a character the font lacks (𠮷, U+20BB7) as its code point with a note, drawn with real glyphs, and says so', async () => {
+    const reported: string[][] = [];
+    const pdf = await renderReceiptPdf(receipt({ payerName: '𠮷田优' }), { version: 'ISSUED', verifyUrl: '', onMissingGlyphs: (codes) => reported.push(codes) });
+    expect(reported).toEqual([['U+20BB7']]);
+    const text = pdfText(pdf);
+    expect(text).toContain('交款人：〔U+20BB7〕田优');
+    expect(text).toContain(MISSING_GLYPH_NOTE);
+    // The marker is ink a person reads, not the missing-glyph box.
+    const verdicts = judgeGlyphs(glyphCells(pdf, '〔', renderPage(pdf)), tofu95);
+    expect(verdicts).toEqual([expect.objectContaining({ char: '〔', ok: true })]);
+    // Names the font has are untouched, and nothing is reported.
+    const plain: string[][] = [];
+    await renderReceiptPdf(receipt(), { version: 'ISSUED', verifyUrl: '', onMissingGlyphs: (codes) => plain.push(codes) });
+    expect(plain).toEqual([]);
+  });
+});
+
 describe('the glyph check bites', () => {
-  it('fails a name the font cannot draw: the text layer loses it and the page shows boxes', async () => {
-    const broken = await renderReceiptPdf(receipt({ payerName: '김민' }), { version: 'ISSUED', verifyUrl: '' });
+  it('fails a name the font cannot draw (drawn without the code-point fallback): the text layer loses it and the page shows boxes', async () => {
+    const { default: PDFDocument } = await import('pdfkit');
+    const { receiptFontPath } = await import('../../../cloudfunctions/receipts/pdf');
+    const doc = new PDFDocument({ size: [300, 80], margin: 0 });
+    const chunks: Buffer[] = [];
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const done = new Promise<void>((resolve) => doc.on('end', () => resolve()));
+    doc.registerFont('sc', receiptFontPath()).font('sc').fontSize(9.5).fillColor('#111111');
+    doc.text('交款人：김민', 20, 20, { lineBreak: false });
+    doc.end();
+    await done;
+    const broken = Buffer.concat(chunks);
     expect(pdfText(broken)).not.toContain('김민');
     // Where the name is printed (after the label 交款人：), the cells hold the missing-glyph box.
     const label = wordBoxes(broken).find((word) => word.text.startsWith('交款人：'))!;
