@@ -705,21 +705,8 @@ class Sandbox implements CloudPaySandbox {
       if (this.emptyRefundLists > 0) this.emptyRefundLists -= 1;
       for (const r of refunds) if (r.emptyAnswersLeft > 0) r.emptyAnswersLeft -= 1;
       this.save(order);
-      return {
-        ...this.base(order),
-        result_code: 'SUCCESS',
-        transaction_id: order.transactionId,
-        out_trade_no: order.outTradeNo,
-        total_fee: order.totalFee,
-        cash_fee: order.paidFee ?? order.totalFee,
-        refund_count: refunds.length,
-        out_refund_no_list: [],
-        refund_id_list: [],
-        refund_fee_list: [],
-        refund_status_list: [],
-        refund_success_time_list: [],
-      };
     }
+    const listed = emptyAnswer ? [] : refunds;
     return {
       ...this.base(order),
       result_code: 'SUCCESS',
@@ -728,11 +715,11 @@ class Sandbox implements CloudPaySandbox {
       total_fee: order.totalFee,
       cash_fee: order.paidFee ?? order.totalFee,
       refund_count: refunds.length,
-      out_refund_no_list: refunds.map((r) => r.outRefundNo),
-      refund_id_list: refunds.map((r) => r.refundId),
-      refund_fee_list: refunds.map((r) => r.refundFee),
-      refund_status_list: refunds.map((r) => r.status),
-      refund_success_time_list: refunds.map((r) => (r.successAtMs ? statementTime(r.successAtMs) : '')),
+      out_refund_no_list: listed.map((r) => r.outRefundNo),
+      refund_id_list: listed.map((r) => r.refundId),
+      refund_fee_list: listed.map((r) => r.refundFee),
+      refund_status_list: listed.map((r) => r.status),
+      refund_success_time_list: listed.map((r) => (r.successAtMs ? statementTime(r.successAtMs) : '')),
     };
   }
 

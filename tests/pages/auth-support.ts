@@ -3,11 +3,11 @@
  * its sandbox endpoints, as the admin import will make them), a fresh WeChat identity per test,
  * typing into TDesign inputs, WeChat's privacy consent, and confirm dialogs.
  */
-import http from 'node:http';
 import { config } from '../../miniprogram/config/index';
 import { idCheckDigit } from '../../cloudfunctions/shared/domain/id-number';
 import type { OpenedPage } from './harness';
 import { recordedCalls } from './wx-fake';
+import { httpPost } from '../support/http';
 
 type Wx = Record<string, unknown>;
 const wxGlobal = (): Wx => (globalThis as unknown as { wx: Wx }).wx;
@@ -16,20 +16,9 @@ const wxGlobal = (): Wx => (globalThis as unknown as { wx: Wx }).wx;
 const added: { api: string; options: Record<string, unknown> }[] = [];
 export const addedCalls = (api: string) => added.filter((call) => call.api === api);
 
-export function post<T = any>(path: string, body: unknown, openid?: string): Promise<{ status: number; json: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const url = new URL(`${config.localCloudBaseUrl}${path}`);
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (openid) headers['x-wx-openid'] = openid;
-    const req = http.request(url, { method: 'POST', headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : null }));
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
+export async function post<T = any>(path: string, body: unknown, openid?: string): Promise<{ status: number; json: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const reply = await httpPost(`${config.localCloudBaseUrl}${path}`, JSON.stringify(body), openid ? { 'x-wx-openid': openid } : {});
+  return { status: reply.status, json: reply.json as T };
 }
 
 /** Calls an auth action as `openid`, straight to the local cloud (set-up and checks, not the page). */

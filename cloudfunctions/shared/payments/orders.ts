@@ -135,19 +135,22 @@ export async function flagForReview(pc: PaymentContext, order: OrderDoc, reason:
  * Records that this WeChat transaction paid this order (`payments/{transactionId}`). Returns the id
  * of another order it is already recorded for, or null when it is (now) this order's.
  */
-async function claimTransaction(pc: PaymentContext, order: OrderDoc, payment: ConfirmedPayment, via: PaidVia): Promise<string | null> {
-  const doc: PaymentDoc = {
-    _id: payment.transactionId,
+/** payments/{transactionId}: the record that a WeChat transaction belongs to this order. */
+function paymentRecord(order: OrderDoc, payment: ConfirmedPayment, via: PaidVia, at: Date): Omit<PaymentDoc, '_id'> {
+  return {
     orderId: order._id,
     outTradeNo: payment.outTradeNo,
     totalFee: payment.totalFee,
     subMchId: payment.subMchId,
     paidAt: payment.paidAt,
     via,
-    recordedAt: pc.now(),
+    recordedAt: at,
   };
+}
+
+async function claimTransaction(pc: PaymentContext, order: OrderDoc, payment: ConfirmedPayment, via: PaidVia): Promise<string | null> {
   try {
-    await pc.payments.insert(doc);
+    await pc.payments.insert({ _id: payment.transactionId, ...paymentRecord(order, payment, via, pc.now()) });
     return null;
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
@@ -241,15 +244,7 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
     const claimed = await tx.get<PaymentDoc>('payments', payment.transactionId);
     if (claimed && claimed.orderId !== order._id) return { kind: 'conflict' as const, otherOrderId: claimed.orderId };
     if (!claimed) {
-      await tx.set<PaymentDoc>('payments', payment.transactionId, {
-        orderId: order._id,
-        outTradeNo: payment.outTradeNo,
-        totalFee: payment.totalFee,
-        subMchId: payment.subMchId,
-        paidAt: payment.paidAt,
-        via,
-        recordedAt: at,
-      });
+      await tx.set<PaymentDoc>('payments', payment.transactionId, paymentRecord(order, payment, via, at));
     }
     const bills: (BillDoc | null)[] = [];
     for (const id of order.billIds) bills.push(await tx.get<BillDoc>('bills', id));

@@ -8,14 +8,11 @@ import {
   type PhoneNumberDetail,
 } from '../../services/auth';
 import { requirePrivacy } from '../../components/privacy-dialog/require';
+import { type InputEvent, newPasswordPairProblem } from '../../utils/form';
 
 const LOGIN_URL = '/pages/login/index';
 
 type Step = 'verify' | 'reset' | 'done';
-
-interface InputEvent {
-  detail: { value?: string };
-}
 
 /** Who can help when the phone cannot prove the account: the finance office first. */
 const OFFICE_LINES: HelpLine[] = [
@@ -102,12 +99,9 @@ Component({
     async onResetTap() {
       if (this.data.busy) return;
       const { newPassword, confirmPassword } = this.data;
-      if (!newPassword || !confirmPassword) {
-        this.setData({ errorText: '请输入新密码并再次确认' });
-        return;
-      }
-      if (newPassword !== confirmPassword) {
-        this.setData({ errorText: '两次输入的新密码不一致' });
+      const pairProblem = newPasswordPairProblem(newPassword, confirmPassword);
+      if (pairProblem) {
+        this.setData({ errorText: pairProblem });
         return;
       }
       this.setData({ busy: true, errorText: '' });

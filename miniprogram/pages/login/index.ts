@@ -1,25 +1,12 @@
 import { errorMessage, isServiceError } from '../../services/index';
 import { checkIdNumber, signIn, type AccountKind, type SignInResult } from '../../services/auth';
+import { type InputEvent, decodeQueryValue } from '../../utils/form';
 
 const BILLS_URL = '/pages/bills/index';
 const SETUP_URL = '/pages/setup/index';
 const FORGOT_URL = '/pages/forgot/index';
 
 type IdStep = 'enter' | 'password';
-
-interface InputEvent {
-  detail: { value?: string };
-}
-
-/** A query value as text; a malformed %-sequence (a damaged QR link) is taken as it is. */
-function decodeQueryValue(value: string | undefined): string {
-  if (!value) return '';
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
 
 /**
  * 登录: 学号 + 密码, or 证件号 → 下一步 → 密码 (the university's guide). Opens with the account

@@ -1,13 +1,10 @@
 import { errorMessage, isServiceError } from '../../services/index';
 import { changePassword } from '../../services/auth';
+import { type InputEvent, newPasswordPairProblem } from '../../utils/form';
 
 const LOGIN_URL = '/pages/login/index';
 
 const RULES = ['至少 8 位', '不能是初始密码（证件号后 8 位）', '不能包含证件号或学号中连续 6 位', '不能是常见密码（如 12345678、生日、键盘连续字母）'];
-
-interface InputEvent {
-  detail: { value?: string };
-}
 
 /** 修改密码 (from 我的): the current password, then the new one twice. */
 Component({
@@ -40,12 +37,9 @@ Component({
         this.setData({ errorText: '请输入当前密码' });
         return;
       }
-      if (!newPassword || !confirmPassword) {
-        this.setData({ errorText: '请输入新密码并再次确认' });
-        return;
-      }
-      if (newPassword !== confirmPassword) {
-        this.setData({ errorText: '两次输入的新密码不一致' });
+      const pairProblem = newPasswordPairProblem(newPassword, confirmPassword);
+      if (pairProblem) {
+        this.setData({ errorText: pairProblem });
         return;
       }
       this.setData({ busy: true, errorText: '' });

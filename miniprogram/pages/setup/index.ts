@@ -12,6 +12,7 @@ import {
   type SetupState,
 } from '../../services/auth';
 import { requirePrivacy } from '../../components/privacy-dialog/require';
+import { type InputEvent, decodeQueryValue, newPasswordPairProblem } from '../../utils/form';
 
 const BILLS_URL = '/pages/bills/index';
 const LOGIN_URL = '/pages/login/index';
@@ -22,20 +23,6 @@ const LOGIN_URL = '/pages/login/index';
  */
 type Mode = 'setup' | 'device';
 type Step = 'loading' | 'identity' | 'password' | 'phone' | 'expired' | 'not-me';
-
-interface InputEvent {
-  detail: { value?: string };
-}
-
-/** A query value as text; a malformed %-sequence is taken as it is. */
-function decodeQueryValue(value: string | undefined): string {
-  if (!value) return '';
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
 
 /** Refusals the finance office can sort out: the page shows whom to call. */
 const CALL_FOR_HELP = new Set(['PHONE_MISMATCH', 'SETUP_PHONE_TAKEN', 'SETUP_WECHAT_TAKEN']);
@@ -149,12 +136,9 @@ Component({
     async onPasswordNextTap() {
       if (this.data.busy) return;
       const { newPassword, confirmPassword } = this.data;
-      if (!newPassword || !confirmPassword) {
-        this.setData({ errorText: '请输入新密码并再次确认' });
-        return;
-      }
-      if (newPassword !== confirmPassword) {
-        this.setData({ errorText: '两次输入的新密码不一致' });
+      const pairProblem = newPasswordPairProblem(newPassword, confirmPassword);
+      if (pairProblem) {
+        this.setData({ errorText: pairProblem });
         return;
       }
       this.setData({ busy: true, errorText: '' });

@@ -1,26 +1,16 @@
 /** The local transport's way to get a getPhoneNumber code: POST /sandbox/phone-code on the local cloud. */
-import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startLocalCloud, type RunningLocalCloud } from '../../../local/start';
 import { seedDemoStudents } from '../../../local/seed/students';
+import { httpPost } from '../../support/http';
 
 process.env.PASSWORD_SCRYPT_LOG_N = '11';
 
-function post(url: string, body: unknown, openid?: string): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (openid) headers['x-wx-openid'] = openid;
-    const req = http.request(url, { method: 'POST', headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : null }));
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function post(url: string, body: unknown, openid?: string): Promise<{ status: number; json: any }> {
+  return httpPost(url, JSON.stringify(body), openid ? { 'x-wx-openid': openid } : {});
 }
 
 let running: RunningLocalCloud;
