@@ -3,7 +3,7 @@
  * at sign-in with the right password and leave a pending record for the caller's OPENID; the
  * session is granted only when the last step succeeds.
  */
-import { AppError, transaction, type RequestContext } from '../shared/runtime';
+import { AppError, transaction, type RequestContext, type Transaction } from '../shared/runtime';
 import { passwordContextOf, passwordVersionOf, type StudentDoc } from '../shared/domain/student';
 import type { MaskedIdentity } from '../shared/contracts/auth';
 import { maskedIdentityOf } from './views';
@@ -96,6 +96,8 @@ async function completeVerification(
   patchOf: (current: StudentDoc, stillPending: PendingDoc) => Partial<Omit<StudentDoc, '_id'>>,
   stillValid: (current: StudentDoc, stillPending: PendingDoc) => boolean,
   expiredCode: 'SETUP_EXPIRED' | 'DEVICE_EXPIRED',
+  /** Further checks and writes that must commit with the change (or refuse it). */
+  alsoInTransaction?: (tx: Transaction, current: StudentDoc) => Promise<void>,
 ): Promise<StudentDoc> {
   const now = ctx.now();
   return transaction(ctx.db, async (tx) => {
@@ -111,6 +113,7 @@ async function completeVerification(
     ) {
       throw new AppError(expiredCode);
     }
+    await alsoInTransaction?.(tx, current);
     const patch = { ...patchOf(current, stillPending), updatedAt: now };
     const done = { ...current, ...patch };
     await tx.update('students', current._id, patch);
@@ -144,6 +147,26 @@ async function assertMayRegisterPhone(ctx: RequestContext, openid: string, stude
   });
   ctx.log.warn('first sign-in refused: phone or WeChat account already used for another student', { studentId: student._id, reason });
   throw new AppError(reason);
+}
+
+/** firstSignInClaims/{phone:<hash> | wechat:<openid>}: the students a phone or a WeChat account set up. */
+interface ClaimDoc {
+  _id: string;
+  studentIds: string[];
+  updatedAt: Date;
+}
+
+/**
+ * The same limits as assertMayRegisterPhone, claimed inside the completing transaction: two first
+ * sign-ins racing with one phone (or one WeChat account) write the same claim document, so only
+ * one of them commits.
+ */
+async function claimInTransaction(tx: Transaction, claimId: string, studentId: string, limit: number, refusal: 'SETUP_PHONE_TAKEN' | 'SETUP_WECHAT_TAKEN', at: Date): Promise<void> {
+  const claim = await tx.get<ClaimDoc>('firstSignInClaims', claimId);
+  const studentIds = claim?.studentIds ?? [];
+  if (studentIds.includes(studentId)) return;
+  if (studentIds.length >= limit) throw new AppError(refusal);
+  await tx.set<ClaimDoc>('firstSignInClaims', claimId, { studentIds: [...studentIds, studentId], updatedAt: at });
 }
 
 export async function setupPhone(
@@ -187,6 +210,11 @@ export async function setupPhone(
       (!current.mustChangePassword || stillPending.newPasswordHash !== null) &&
       (!current.phoneHash || current.phoneHash === phone.hash),
     'SETUP_EXPIRED',
+    async (tx, current) => {
+      if (current.phoneHash) return;
+      await claimInTransaction(tx, `phone:${phone.hash}`, current._id, FIRST_SIGN_IN_LIMITS.studentsPerPhone, 'SETUP_PHONE_TAKEN', now);
+      await claimInTransaction(tx, `wechat:${openid}`, current._id, FIRST_SIGN_IN_LIMITS.studentsPerWechat, 'SETUP_WECHAT_TAKEN', now);
+    },
   );
   ctx.log.info('first sign-in completed', { studentId: done._id });
   return { next: 'home', identity: maskedIdentityOf(done) };

@@ -45,6 +45,11 @@ export const COLLECTIONS = {
     purpose: '登录失败计数（按账号与按 OPENID），用于限速与临时锁定',
     indexes: [{ fields: ['lastFailureAt'], why: '定时清理不再计数的失败记录' }],
   },
+  firstSignInClaims: {
+    name: 'firstSignInClaims',
+    purpose: '首次登录登记的手机号与微信账号（_id 为 phone:<哈希> 或 wechat:<OPENID>），在事务中占用，防止并发冒领',
+    indexes: [],
+  },
   phoneCodes: {
     name: 'phoneCodes',
     purpose: '已使用的手机号验证凭证，防止重放',

@@ -76,6 +76,24 @@ describe('a phone number that another student has', () => {
   });
 });
 
+describe('two first sign-ins racing with one phone number', () => {
+  it('let only one of them register it', async () => {
+    const phone = makePhone();
+    const [first, second] = [await c.addStudent(), await c.addStudent()];
+    const [openidA, openidB] = [newOpenid(), newOpenid()];
+    await atPhoneStep(first, openidA);
+    await atPhoneStep(second, openidB);
+    const results = await Promise.all([
+      c.auth(openidA, 'setupPhone', { phoneCode: c.phoneCode(phone) }),
+      c.auth(openidB, 'setupPhone', { phoneCode: c.phoneCode(phone) }),
+    ]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.find((r) => !r.ok)).toMatchObject({ ok: false, code: 'SETUP_PHONE_TAKEN' });
+    const registered = [await c.student(first.studentNo), await c.student(second.studentNo)].filter((doc) => doc.setupCompletedAt !== null);
+    expect(registered).toHaveLength(1);
+  });
+});
+
 describe('a WeChat account that already completed a first sign-in', () => {
   it('cannot complete it for another student with no phone on file', async () => {
     const openid = newOpenid();
