@@ -198,6 +198,16 @@ test('立即支付 → 处理中 → 已完成, with the email remembered and �
   expect(functionCalls('pay', 'sync')[0]!.options.data).toMatchObject({ afterPayment: true });
 
   // The callback arrives and WeChat can be asked again: 刷新状态 → 已完成.
+  // The page reloads its lists once its checks are over; let that finish before WeChat answers.
+  const isCall = (fn: string, action: string) => (call: { options: Record<string, unknown> }) =>
+    String(call.options.url).endsWith(`/functions/${fn}`) && (call.options.data as { action?: string }).action === action;
+  await waitFor(() => {
+    const calls = recordedCalls('request');
+    const lastSync = calls.map(isCall('pay', 'sync')).lastIndexOf(true);
+    const lastOverview = calls.map(isCall('bills', 'overview')).lastIndexOf(true);
+    return lastOverview > lastSync && calls.every((call) => call.outcome !== undefined);
+  }, () => 'the page to reload its lists after its checks');
+  expect(page.text()).toContain('刷新状态');
   await control({ action: 'resetControls' });
   await control({ action: 'releaseCallbacks' });
   await page.tapText('刷新状态');
