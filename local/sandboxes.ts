@@ -3,13 +3,19 @@ import type { LocalCloudServer } from './server';
 import { installCloudPaySandbox } from './sandboxes/cloudpay';
 import { installOpenApiSandbox } from './sandboxes/openapi';
 import { installLocalReceipts } from './mail';
+import { installBillingTestRoutes } from './seed/bills';
+import { applyLocalSecretDefaults, installStudentSandbox } from './seed/students';
 
 /**
- * The local stand-ins for WeChat's servers (cloudPay, openapi) and for the receipts' mail server. Each registers the SDK APIs it
- * implements on the cloud and its sandbox endpoints on the server. One list, so `npm start` and
- * the tests run the same set.
+ * The local stand-ins for WeChat's servers (cloudPay, openapi) and for the receipts' mail server,
+ * the development defaults of the functions' secrets, and the routes that create test students and
+ * bills. Each registers the SDK APIs it implements on the cloud and its endpoints on the server.
+ * One list, so `npm start` and the tests run the same set.
  */
 export function installSandboxes(cloud: LocalCloud, server: LocalCloudServer | null): void {
+  applyLocalSecretDefaults();
+  installStudentSandbox(cloud, server);
+  installBillingTestRoutes(cloud, server);
   installOpenApiSandbox(cloud, server);
   installCloudPaySandbox(cloud, server);
   installLocalReceipts(cloud, server);

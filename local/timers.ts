@@ -1,3 +1,4 @@
+import { chinaWallClock } from '../cloudfunctions/shared/domain/china-time';
 import type { LocalCloud } from './cloud';
 
 /**
@@ -43,7 +44,7 @@ export function parseCron(expression: string): (at: Date) => boolean {
   const matchers = fields.map((field, i) => parseField(field, FIELD_RANGES[i] as [number, number]));
   return (at) => {
     // Cloud Development evaluates triggers in China time.
-    const local = new Date(at.getTime() + 8 * 3600_000);
+    const local = chinaWallClock(at);
     const parts = [
       local.getUTCSeconds(),
       local.getUTCMinutes(),

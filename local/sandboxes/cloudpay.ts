@@ -28,12 +28,12 @@
  *
  * Everything runs on the local cloud's clock, so tests move time instead of sleeping.
  */
+import { formatWxTime, parseWxTime as parseWxTimeAt, shanghaiDateTime } from '../../cloudfunctions/shared/domain/china-time';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LocalCloud } from '../cloud';
 import { HttpError, type LocalCloudServer } from '../server';
-import { installBillingTestRoutes } from '../seed/bills';
 import { decodeOpenApiRequest, openApiJson } from './openapi';
 
 /** The 子商户号 the sandbox's cloudPay is bound to (PAY_SUB_MCH_ID defaults to it locally). */
@@ -53,7 +53,6 @@ const MINUTE = 60_000;
 const CLOSE_MIN_AGE_MS = 5 * MINUTE;
 const MIN_EXPIRE_AHEAD_MS = 5 * MINUTE;
 const DEFAULT_EXPIRE_MS = 2 * 60 * MINUTE;
-const SHANGHAI_OFFSET_MS = 8 * 60 * MINUTE;
 /** WeChat's redelivery schedule for a callback that was not answered `{ errcode: 0 }` (after each failed attempt). */
 export const CALLBACK_RETRY_SCHEDULE_MS: readonly number[] = [
   15_000,
@@ -262,22 +261,10 @@ export function cloudPaySandboxOf(cloud: LocalCloud): CloudPaySandbox {
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
-function wxTime(ms: number): string {
-  const d = new Date(ms + SHANGHAI_OFFSET_MS);
-  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
-}
-
-function statementTime(ms: number): string {
-  const d = new Date(ms + SHANGHAI_OFFSET_MS);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
-}
-
-function parseWxTime(text: string): number | null {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
-  if (!m) return null;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
-  return Date.UTC(y!, mo! - 1, d!, h!, mi!, s!) - SHANGHAI_OFFSET_MS;
-}
+// WeChat Pay's own time formats, both Beijing time, from the shared China-time helpers.
+const wxTime = (ms: number): string => formatWxTime(new Date(ms));
+const statementTime = (ms: number): string => shanghaiDateTime(new Date(ms));
+const parseWxTime = (text: string): number | null => parseWxTimeAt(text)?.getTime() ?? null;
 
 const yuan = (fen: number): string => `${Math.floor(fen / 100)}.${pad(fen % 100)}`;
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
@@ -658,8 +645,8 @@ class Sandbox implements CloudPaySandbox {
     }
   }
 
-  private refundEvent(order: SandboxOrder, refund: SandboxRefund): CallbackEvent {
-    // 退款结果通知 with its req_info opened, camel-cased, as cloudPay hands it to the function.
+  /** The fields every WeChat Pay notification (payment or refund) starts with. */
+  private notificationHeader(order: SandboxOrder): CallbackEvent {
     return {
       returnCode: 'SUCCESS',
       appid: this.cloud.appid,
@@ -667,6 +654,13 @@ class Sandbox implements CloudPaySandbox {
       subAppid: this.cloud.appid,
       subMchId: order.subMchId,
       nonceStr: hex(8),
+    };
+  }
+
+  private refundEvent(order: SandboxOrder, refund: SandboxRefund): CallbackEvent {
+    // 退款结果通知 with its req_info opened, camel-cased, as cloudPay hands it to the function.
+    return {
+      ...this.notificationHeader(order),
       transactionId: order.transactionId ?? '',
       outTradeNo: order.outTradeNo,
       refundId: refund.refundId,
@@ -819,12 +813,7 @@ class Sandbox implements CloudPaySandbox {
     const order = this.byTradeNo.get(outTradeNo);
     if (!order || !order.transactionId) throw new Error(`order ${outTradeNo} is not paid in the sandbox`);
     return {
-      returnCode: 'SUCCESS',
-      appid: this.cloud.appid,
-      mchId: SANDBOX_MCH_ID,
-      subAppid: this.cloud.appid,
-      subMchId: order.subMchId,
-      nonceStr: hex(8),
+      ...this.notificationHeader(order),
       resultCode: 'SUCCESS',
       openid: order.payerOpenid ?? '',
       isSubscribe: 'N',
@@ -923,7 +912,7 @@ class Sandbox implements CloudPaySandbox {
     let answer: unknown = null;
     let error: string | undefined;
     try {
-      answer = await this.cloud.invoke(item.functionName, item.event, callbackCaller(item.event));
+      answer = await this.cloud.invoke(item.functionName, item.event, CALLBACK_CALLER);
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }
@@ -973,7 +962,7 @@ class Sandbox implements CloudPaySandbox {
   }
 
   async sendCallback(event: CallbackEvent, functionName = 'payNotify'): Promise<unknown> {
-    return this.cloud.invoke(functionName, event, callbackCaller(event));
+    return this.cloud.invoke(functionName, event, CALLBACK_CALLER);
   }
 
   // ---- inspection ----
@@ -1010,9 +999,7 @@ class Sandbox implements CloudPaySandbox {
  * How a callback invocation looks to the function: SOURCE wx_paycallback and no user identity (the
  * payer is named in the event, which the function checks against its own order).
  */
-function callbackCaller(_event: CallbackEvent): { source: string } {
-  return { source: 'wx_paycallback' };
-}
+const CALLBACK_CALLER = { source: 'wx_paycallback' } as const;
 
 const TRADE_STATE_DESC: Record<SandboxTradeState, string> = {
   SUCCESS: '支付成功',
@@ -1142,7 +1129,6 @@ export function installCloudPaySandbox(cloud: LocalCloud, server: LocalCloudServ
     return openApiJson({ errcode: 0, errmsg: 'ok', msgid: Number(digits(12)) });
   });
 
-  installBillingTestRoutes(cloud, server);
 
   // Test controls over HTTP, for tests that run the local cloud in another process (page tests).
   server?.route('/sandbox/cloudpay/control', async ({ body }) => {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { LocalCloud } from '../cloud';
 import { HttpError, type LocalCloudServer } from '../server';
-import { applyLocalSecretDefaults, installStudentSandbox } from '../seed/students';
 
 /**
  * openapi sandbox: what WeChat's servers answer to `cloud.openapi.*` calls, for the APIs the
@@ -207,12 +206,9 @@ function installPhoneNumber(cloud: LocalCloud, server: LocalCloudServer | null):
 }
 
 /**
- * openapi sandbox (phonenumber.getPhoneNumber; wxacode.getUnlimited and subscribeMessage.send to
- * come). It also sets the local defaults of the functions' secrets and adds
- * `POST /sandbox/students` (local/seed/students.ts), which the student sign-in flows need.
+ * openapi sandbox: phonenumber.getPhoneNumber with locally issued codes (subscribeMessage.send is
+ * recorded by the cloudPay sandbox, which owns the 缴费成功 message).
  */
 export function installOpenApiSandbox(cloud: LocalCloud, server: LocalCloudServer | null): void {
-  applyLocalSecretDefaults();
   installPhoneNumber(cloud, server);
-  installStudentSandbox(cloud, server);
 }

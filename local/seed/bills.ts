@@ -1,3 +1,4 @@
+import { fromChinaWallClock } from '../../cloudfunctions/shared/domain/china-time';
 import { academicYearOf, newBill } from '../../cloudfunctions/shared/domain/billing';
 import { fen } from '../../cloudfunctions/shared/domain/money';
 import type { BillDoc } from '../../cloudfunctions/shared/domain/records';
@@ -7,7 +8,7 @@ import type { LocalCloud } from '../cloud';
 import { HttpError, type LocalCloudServer } from '../server';
 
 /** Beijing midnight at the end of a day (the deadline shown is that day). */
-const endOfDay = (year: number, month: number, day: number): Date => new Date(Date.UTC(year, month - 1, day, 23, 59, 59) - 8 * 3600_000);
+const endOfDay = (year: number, month: number, day: number): Date => fromChinaWallClock(year, month, day, 23, 59, 59);
 
 /** The items of each term, as the finance office would import them. */
 function demoItems(academicYear: string): { term: string; itemCode: string; itemName: string; amount: number; mandatory: boolean; deadline: Date }[] {

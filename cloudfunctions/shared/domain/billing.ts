@@ -4,6 +4,7 @@
  * platform.
  */
 import type { BillView, OrderLineView, OrderView } from '../contracts/bills';
+import { chinaWallClock, formatWxTime } from './china-time';
 import { fen, sumFen, type Fen } from './money';
 import type { BillDoc, OrderDoc, OrderLine, OrderStatus, PrepayRequest } from './records';
 
@@ -22,68 +23,18 @@ export const MAX_BILLS_PER_ORDER = 50;
 /** The callback function named in unifiedOrder. */
 export const PAY_CALLBACK_FUNCTION = 'payNotify';
 
-// ---- time in Asia/Shanghai (no DST: wall clock = instant + 8 h) ---------------------------------
+// ---- time in Asia/Shanghai (kept in china-time.ts; re-exported for the payment code) ---------
 
-const SHANGHAI_OFFSET_MS = 8 * 60 * MINUTE;
-const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
-
-/** 2026-11-28T02:03:04Z → "20261128100304" (WeChat Pay's yyyyMMddHHmmss, Beijing time). */
-export function formatWxTime(at: Date): string {
-  const d = new Date(at.getTime() + SHANGHAI_OFFSET_MS);
-  return (
-    `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}` +
-    `${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`
-  );
-}
-
-/** "20261128100304" (Beijing time) → the instant; null when it is not that format. */
-export function parseWxTime(text: unknown): Date | null {
-  if (typeof text !== 'string') return null;
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
-  if (!m) return null;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s) - SHANGHAI_OFFSET_MS;
-  const check = new Date(ms + SHANGHAI_OFFSET_MS);
-  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
-  return new Date(ms);
-}
-
-/** The Beijing calendar day of an instant, as yyyyMMdd. */
-export function shanghaiDay(at: Date): string {
-  return formatWxTime(at).slice(0, 8);
-}
-
-/** The Beijing calendar day before `at`'s, as yyyyMMdd (downloadBill's bill_date). */
-export function previousShanghaiDay(at: Date): string {
-  return shanghaiDay(new Date(at.getTime() - 24 * 60 * MINUTE));
-}
-
-/** "2026-11-28 10:05:00" (Beijing time, as WeChat's statement and refund notice write it) → the instant. */
-export function parseShanghaiDateTime(text: unknown): Date | null {
-  if (typeof text !== 'string') return null;
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
-  if (!m) return null;
-  return parseWxTime(`${m[1]}${m[2]}${m[3]}${m[4]}${m[5]}${m[6]}`);
-}
-
-/** The instants a Beijing calendar day (yyyyMMdd) starts and ends at. */
-export function shanghaiDayRange(day: string): { start: Date; end: Date } | null {
-  const start = parseWxTime(`${day}000000`);
-  if (!start) return null;
-  return { start, end: new Date(start.getTime() + 24 * 60 * MINUTE) };
-}
-
-/** The Beijing day `days` before `day` (yyyyMMdd). */
-export function shanghaiDayBefore(day: string, days = 1): string {
-  const range = shanghaiDayRange(day);
-  if (!range) throw new Error(`not a day: ${day}`);
-  return shanghaiDay(new Date(range.start.getTime() - days * 24 * 60 * MINUTE));
-}
-
-/** Beijing hour of day (0–23). */
-export function shanghaiHour(at: Date): number {
-  return new Date(at.getTime() + SHANGHAI_OFFSET_MS).getUTCHours();
-}
+export {
+  formatWxTime,
+  parseWxTime,
+  shanghaiHour,
+  shanghaiDay,
+  previousShanghaiDay,
+  parseShanghaiDateTime,
+  shanghaiDayRange,
+  shanghaiDayBefore,
+} from './china-time';
 
 // ---- labels -------------------------------------------------------------------------------------
 
@@ -220,7 +171,7 @@ export function newBill(input: NewBillInput): BillDoc {
 
 /** The academic year an instant falls in (from September): 2026-11-28 → "2026-2027". */
 export function academicYearOf(at: Date): string {
-  const d = new Date(at.getTime() + SHANGHAI_OFFSET_MS);
+  const d = chinaWallClock(at);
   const year = d.getUTCMonth() >= 8 ? d.getUTCFullYear() : d.getUTCFullYear() - 1;
   return `${year}-${year + 1}`;
 }

@@ -10,6 +10,7 @@
  * 收款单位, 复核人, 收款人.
  */
 import { amountInWords } from './amount-in-words';
+import { shanghaiDate } from './china-time';
 import { fen, sumFen, type Fen } from './money';
 import type { OrderDoc } from './records';
 
@@ -130,17 +131,7 @@ export const receiptCounterId = (receiptCode: string): string => `receipt-no-${r
 /** The receipt of an order has the order's id, so one order can never get two receipts. */
 export const receiptIdOf = (orderId: string): string => orderId;
 
-const SHANGHAI_OFFSET_MS = 8 * 60 * 60 * 1000;
-
-/** The calendar date in Asia/Shanghai (no daylight saving), e.g. 2026-03-01. */
-export function shanghaiDate(at: Date): string {
-  return new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
-}
-
-/** Date and time in Asia/Shanghai, e.g. 2026-03-01 09:30:00. */
-export function shanghaiDateTime(at: Date): string {
-  return new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
-}
+export { shanghaiDate, shanghaiDateTime } from './china-time';
 
 /** A key id as configured (RECEIPT_CHECK_KEY_ID): short, printable, no separators. */
 export const CHECK_KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,16}$/;

@@ -5,6 +5,7 @@
  * stopped before finishing (its nextCheckAt is still set). Each step is idempotent on its own; a step
  * that fails is logged and never undoes the payment.
  */
+import { shanghaiMinute } from '../domain/china-time';
 import { formatFenPlain } from '../domain/money';
 import type { OrderDoc } from '../domain/records';
 import { isDuplicateKeyError } from '../runtime/errors';
@@ -85,12 +86,6 @@ async function step(pc: PaymentContext, order: OrderDoc, name: string, run: () =
     pc.log.error(`after payment: ${name} failed`, { orderId: order._id, error });
   }
 }
-
-const shanghaiMinute = (at: Date): string => {
-  const d = new Date(at.getTime() + 8 * 3600_000);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`;
-};
 
 /**
  * The template's fields: 缴费项目 (thing1), 缴费金额 (amount2), 缴费时间 (time3), 订单号
