@@ -1,49 +1,22 @@
 /**
- * Reading a PDF the way a person does: the text on it (pdftotext) and what it looks like
- * (pdftoppm), down to each character's cell, so a font that draws boxes (tofu) or nothing for a
- * name fails the test even when the text layer is right. Needs poppler-utils (pdftotext, pdftoppm).
+ * Reading a PDF the way a person does: the text on it and what it looks like, down to each
+ * character's cell, so a font that draws boxes (tofu) or nothing for a name fails the test even when
+ * the text layer is right. MuPDF reads and renders (tests/support/pdf-tool.ts); Node is all it needs.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-
-function withTempPdf<T>(pdf: Buffer, run: (file: string, dir: string) => T): T {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'zhjf-pdf-'));
-  try {
-    const file = path.join(dir, 'in.pdf');
-    writeFileSync(file, pdf);
-    return run(file, dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-export function popplerAvailable(): boolean {
-  try {
-    execFileSync('pdftoppm', ['-v'], { stdio: 'ignore' });
-    execFileSync('pdftotext', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Fails with how to fix it, rather than skipping: these checks are part of "done". */
-export function requirePoppler(): void {
-  if (!popplerAvailable()) throw new Error('pdftotext/pdftoppm not found: install poppler-utils (apt-get install -y poppler-utils)');
-}
+import { readPdf, renderPdfPage, type PdfChar, type PdfFontFacts } from '../../support/pdf-tool';
 
 /** The text a reader sees, whitespace collapsed to single spaces. */
 export function pdfText(pdf: Buffer): string {
-  return withTempPdf(pdf, (file) => execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }))
-    .replace(/\s+/g, ' ')
-    .trim();
+  return readPdf(pdf).text.replace(/\s+/g, ' ').trim();
 }
 
 export function pdfPageCount(pdf: Buffer): number {
-  const info = withTempPdf(pdf, (file) => execFileSync('pdfinfo', [file], { encoding: 'utf8' }));
-  return Number(/Pages:\s+(\d+)/.exec(info)?.[1] ?? 0);
+  return readPdf(pdf).pageCount;
+}
+
+/** The fonts the file carries, as their dictionaries describe them. */
+export function pdfFonts(pdf: Buffer): PdfFontFacts[] {
+  return readPdf(pdf).fonts;
 }
 
 export interface WordBox {
@@ -53,18 +26,31 @@ export interface WordBox {
   yMin: number;
   xMax: number;
   yMax: number;
+  chars: PdfChar[];
 }
 
-const decodeEntities = (s: string): string =>
-  s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
-
-/** Words of page 1 with their boxes (pdftotext -bbox). */
+/** Words of page 1 (a line's characters between spaces) with their boxes. */
 export function wordBoxes(pdf: Buffer): WordBox[] {
-  const html = withTempPdf(pdf, (file) => execFileSync('pdftotext', ['-bbox', '-f', '1', '-l', '1', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }));
   const words: WordBox[] = [];
-  const pattern = /<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g;
-  for (let m = pattern.exec(html); m; m = pattern.exec(html)) {
-    words.push({ xMin: Number(m[1]), yMin: Number(m[2]), xMax: Number(m[3]), yMax: Number(m[4]), text: decodeEntities(m[5]!) });
+  for (const line of readPdf(pdf).lines) {
+    let chars: PdfChar[] = [];
+    for (const char of [...line, undefined]) {
+      if (char && !/\s/.test(char.char)) {
+        chars.push(char);
+        continue;
+      }
+      if (chars.length > 0) {
+        words.push({
+          text: chars.map((c) => c.char).join(''),
+          xMin: Math.min(...chars.map((c) => c.xMin)),
+          yMin: Math.min(...chars.map((c) => c.yMin)),
+          xMax: Math.max(...chars.map((c) => c.xMax)),
+          yMax: Math.max(...chars.map((c) => c.yMax)),
+          chars,
+        });
+      }
+      chars = [];
+    }
   }
   return words;
 }
@@ -77,27 +63,9 @@ export interface GrayImage {
   dpi: number;
 }
 
-/** Page 1 rendered in grey levels (pdftoppm -gray, PGM). */
+/** Page 1 rendered in grey levels (cached per PDF: read the pixels, do not write them). */
 export function renderPage(pdf: Buffer, dpi = 200): GrayImage {
-  return withTempPdf(pdf, (file, dir) => {
-    const out = path.join(dir, 'page');
-    execFileSync('pdftoppm', ['-gray', '-r', String(dpi), '-f', '1', '-l', '1', '-singlefile', file, out]);
-    const data = readFileSync(`${out}.pgm`);
-    // Header: P5 <width> <height> <maxval>, whitespace separated, then one byte per pixel.
-    let offset = 0;
-    const tokens: string[] = [];
-    while (tokens.length < 4) {
-      while (/\s/.test(String.fromCharCode(data[offset]!))) offset += 1;
-      let token = '';
-      while (!/\s/.test(String.fromCharCode(data[offset]!))) token += String.fromCharCode(data[offset++]!);
-      tokens.push(token);
-    }
-    offset += 1;
-    if (tokens[0] !== 'P5' || tokens[3] !== '255') throw new Error(`unexpected PGM header ${tokens.join(' ')}`);
-    const width = Number(tokens[1]);
-    const height = Number(tokens[2]);
-    return { width, height, pixels: data.subarray(offset, offset + width * height), dpi };
-  });
+  return { ...renderPdfPage(pdf, dpi), dpi };
 }
 
 /** A square cell of the image, as ink (true) / paper (false). */
@@ -127,23 +95,19 @@ export function cellAt(image: GrayImage, char: string, xPt: number, yPt: number,
   return { char, size, ink };
 }
 
-const FULL_WIDTH = /^[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\u{20000}-\u{3ffff}]$/u;
-
 /**
- * The cells of `target` where it is printed (first word containing it). Its characters, and any
- * before it in the same word, must be full-width, so each occupies one em.
+ * The cells of `target` where it is printed (first word containing it), each placed on its own
+ * character box. Its characters must be full-width (box as wide as tall) so each cell is one em.
  */
 export function glyphCells(pdf: Buffer, target: string, image: GrayImage = renderPage(pdf)): GlyphCell[] {
   const word = wordBoxes(pdf).find((w) => w.text.includes(target));
   if (!word) throw new Error(`"${target}" is not in the PDF's text`);
-  const chars = Array.from(word.text);
   const start = Array.from(word.text.slice(0, word.text.indexOf(target))).length;
-  const wanted = Array.from(target);
-  for (const char of chars.slice(0, start + wanted.length)) {
-    if (!FULL_WIDTH.test(char)) throw new Error(`"${word.text}": cannot place "${char}" (not full-width)`);
-  }
-  const em = word.yMax - word.yMin;
-  return wanted.map((char, i) => cellAt(image, char, word.xMin + (start + i) * em, word.yMin, em));
+  return word.chars.slice(start, start + Array.from(target).length).map((box) => {
+    const em = box.yMax - box.yMin;
+    if (Math.abs(box.xMax - box.xMin - em) > 0.05 * em) throw new Error(`"${word.text}": cannot place "${box.char}" (not full-width)`);
+    return cellAt(image, box.char, box.xMin, box.yMin, em);
+  });
 }
 
 export const inkRatio = (cell: GlyphCell): number => cell.ink.filter(Boolean).length / cell.ink.length;
@@ -226,23 +190,28 @@ export function judgeGlyphs(cells: GlyphCell[], tofuReference: GlyphCell): Glyph
   });
 }
 
+/** `text` on a small page in the receipt font, as pdfkit draws it; `compress: false` leaves its streams readable. */
+export async function drawnInReceiptFont(text: string, sizePt: number, xPt: number, yPt: number, { compress = true } = {}): Promise<Buffer> {
+  // Loaded here so the text-only helpers above do not pull in pdfkit.
+  const { default: PDFDocument } = await import('pdfkit');
+  const { receiptFontPath } = await import('../../../cloudfunctions/receipts/pdf');
+  const doc = new PDFDocument({ size: [300, 80], margin: 0, compress });
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<void>((resolve) => doc.on('end', () => resolve()));
+  doc.registerFont('sc', receiptFontPath()).font('sc').fontSize(sizePt).fillColor('#111111');
+  doc.text(text, xPt, yPt, { lineBreak: false });
+  doc.end();
+  await done;
+  return Buffer.concat(chunks);
+}
+
 /**
  * The box the receipt font draws for a character it does not have (its .notdef glyph), rendered
  * the same way at the same size: what a broken or missing font puts where a name should be.
  */
 export async function missingGlyphCell(sizePt: number, dpi = 200): Promise<GlyphCell> {
-  // Loaded here so the text-only helpers above do not pull in pdfkit.
-  const { default: PDFDocument } = await import('pdfkit');
-  const { receiptFontPath } = await import('../../../cloudfunctions/receipts/pdf');
-  const doc = new PDFDocument({ size: [200, 100], margin: 0 });
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<void>((resolve) => doc.on('end', () => resolve()));
-  doc.registerFont('sc', receiptFontPath()).font('sc').fontSize(sizePt).fillColor('#111111');
-  doc.text('\uE000', 20, 20, { lineBreak: false });
-  doc.end();
-  await done;
-  return cellAt(renderPage(Buffer.concat(chunks), dpi), '\uE000', 20, 20, sizePt);
+  return cellAt(renderPage(await drawnInReceiptFont('\uE000', sizePt, 20, 20), dpi), '\uE000', 20, 20, sizePt);
 }
 
 /**
