@@ -1,9 +1,11 @@
 import cloud from 'wx-server-sdk';
+import { requireDeclaredEnvironment } from '../shared/config/environment';
 import { CONTRACTS } from '../shared/contracts';
 import { defineFunction, initCloud } from '../shared/runtime';
 import { authHandlers } from './handlers';
 import { CLEANUP_TRIGGER } from './deps';
 
+requireDeclaredEnvironment('auth');
 initCloud(cloud);
 
 export const main = defineFunction(cloud, {

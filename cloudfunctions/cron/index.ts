@@ -1,8 +1,10 @@
 import cloud from 'wx-server-sdk';
+import { requireDeclaredEnvironment } from '../shared/config/environment';
 import { CONTRACTS } from '../shared/contracts';
 import { defineFunction, initCloud } from '../shared/runtime';
 import { cronHandlers } from './handlers';
 
+requireDeclaredEnvironment('cron');
 initCloud(cloud);
 
 const TRIGGERS = new Set(['sweep', 'reconcile']);

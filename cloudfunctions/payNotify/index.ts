@@ -1,10 +1,12 @@
 import cloud from 'wx-server-sdk';
+import { requireDeclaredEnvironment } from '../shared/config/environment';
 import { now } from '../shared/runtime/clock';
 import { paymentContext } from '../shared/payments/context';
 import { PayConfigError } from '../shared/platform/cloudpay';
 import { createLogger, initCloud, readCaller } from '../shared/runtime';
 import { handlePaymentCallback, type CallbackAnswer } from './handler';
 
+requireDeclaredEnvironment('payNotify');
 initCloud(cloud);
 
 let requestCounter = 0;

@@ -4,6 +4,7 @@
  * code constant that differs between environments.
  */
 import { CHECK_KEY_ID_PATTERN, RECEIPT_CODE_PATTERN, type ReceiptIssuerSettings } from '../shared/domain/receipt';
+import { variableSpec, type VariableName } from '../shared/config/environment';
 
 /** A key of the 校验码 HMAC and the id printed nowhere but stored on each receipt it made. */
 export interface CheckKey {
@@ -43,7 +44,7 @@ export const RECEIPT_ENV = {
   verifyAppId: 'RECEIPT_VERIFY_APPID',
   autoEmail: 'RECEIPT_AUTO_EMAIL',
   contact: 'RECEIPT_CONTACT',
-} as const;
+} as const satisfies Record<string, VariableName>;
 
 const DEFAULTS = {
   title: '山东省非税收入统一票据（电子）',
@@ -53,8 +54,8 @@ const DEFAULTS = {
   checkKeyId: 'k1',
 } as const;
 
-/** A check-code key shorter than this is treated as missing. */
-export const MIN_SECRET_LENGTH = 16;
+/** A check-code key shorter than this is treated as missing (declared with the variable). */
+export const MIN_SECRET_LENGTH = variableSpec('RECEIPT_CHECK_SECRET').minLength;
 
 const text = (env: Env, name: string, fallback = ''): string => {
   const value = env[name];
