@@ -1,6 +1,8 @@
 /**
- * The local cloud as a process: `tsx local/main.ts [--port N] [--data DIR] [--bundle] [--seed]`.
- * Prints `LOCAL_CLOUD_URL=<url>` once it serves; stops cleanly on SIGINT/SIGTERM.
+ * The local cloud as a process: `tsx local/main.ts [--port N] [--data DIR] [--bundle] [--quiet]`.
+ * Prints `LOCAL_CLOUD_URL=<url>` once it serves; stops cleanly on SIGINT/SIGTERM. With
+ * NODE_ENV=test (how the page tests start it) it also serves the test routes that make students
+ * and paid orders; `npm start` (scripts/start.ts) never does.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,12 +21,15 @@ async function run(): Promise<void> {
   const port = Number(values.port ?? process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`端口无效：${values.port ?? process.env.PORT}`);
   const dataDir = path.resolve(values.data ?? process.env.LOCAL_CLOUD_DATA ?? path.join(PROJECT_ROOT, '.local-cloud'));
+  const testRoutes = process.env.NODE_ENV === 'test';
   const running = await startLocalCloud({
     dataDir,
     port,
+    testRoutes,
     functions: values.bundle ? 'bundle' : 'source',
     ...(values.quiet ? { logSink: () => undefined } : {}),
   });
+  if (testRoutes && !values.quiet) console.log('NODE_ENV=test：同时提供测试用的造数据地址（/sandbox/students 等），只用于测试。');
   console.log(`LOCAL_CLOUD_URL=${running.url}`);
   let stopping = false;
   const stop = (signal: string): void => {

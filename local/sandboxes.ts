@@ -8,9 +8,11 @@ import { applyLocalSecretDefaults, installStudentSandbox } from './seed/students
 
 /**
  * The local stand-ins for WeChat's servers (cloudPay, openapi) and for the receipts' mail server,
- * the development defaults of the functions' secrets, and the routes that create test students and
- * bills. Each registers the SDK APIs it implements on the cloud and its endpoints on the server.
- * One list, so `npm start` and the tests run the same set.
+ * the development defaults of the functions' secrets, and the routes that create test students,
+ * bills and paid orders. Each registers the SDK APIs it implements on the cloud and its endpoints
+ * on the server. One list, so `npm start` and the tests run the same set; the routes that make
+ * data are test routes (`LocalCloudServer.testRoute`), served only when the server was started
+ * for tests.
  */
 export function installSandboxes(cloud: LocalCloud, server: LocalCloudServer | null): void {
   applyLocalSecretDefaults();

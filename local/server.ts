@@ -1,17 +1,28 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { LocalCloud } from './cloud';
+import { cloudPathFromUrlPath } from './storage';
 
 /**
  * The local cloud over HTTP on 127.0.0.1 (never another interface: it trusts the caller's openid).
  *   POST /functions/<name>   body: the event (JSON); header x-wx-openid: the caller → the function's result
  *   GET  /storage/<path>     a signed temporary URL from getTempFileURL
  *   GET  /health
- * Sandbox endpoints (paying, phone codes…) are added with `route`.
+ * Sandbox endpoints that stand in for WeChat's UI (paying, phone codes…) are added with `route`;
+ * those that make data out of thin air for tests (students, paid orders, fault controls) with
+ * `testRoute`, which registers them only on a server started with `testRoutes: true`.
+ *
+ * What a web page in the developer's browser could otherwise do to it is refused: a Host other
+ * than 127.0.0.1 / localhost (DNS rebinding: a page whose name now resolves to 127.0.0.1), and a
+ * POST whose body is not declared `application/json` (a cross-site form or no-cors fetch can send
+ * only form and text types without the browser asking first).
  */
 
 export const OPENID_HEADER = 'x-wx-openid';
 const MAX_BODY_BYTES = 1024 * 1024;
+
+/** `127.0.0.1` or `localhost`, with any port (an SSH tunnel may forward another one). */
+const ALLOWED_HOST = /^(?:127\.0\.0\.1|localhost)(?::\d{1,5})?$/i;
 
 export type RouteHandler = (request: { body: unknown; query: URLSearchParams; openid: string | null }) => Promise<unknown>;
 
@@ -48,12 +59,26 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+function isJsonContentType(header: string | undefined): boolean {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+}
+
+export interface LocalCloudServerOptions {
+  /** Serve the routes added with `testRoute` (tests only; `npm start` never does). */
+  testRoutes?: boolean;
+}
+
 export class LocalCloudServer {
   private readonly server: http.Server;
   private readonly routes = new Map<string, RouteHandler>();
   private readonly sockets = new Set<Socket>();
+  private readonly servesTestRoutes: boolean;
 
-  constructor(private readonly cloud: LocalCloud) {
+  constructor(
+    private readonly cloud: LocalCloud,
+    options: LocalCloudServerOptions = {},
+  ) {
+    this.servesTestRoutes = options.testRoutes ?? false;
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         const known = error instanceof HttpError ? error : null;
@@ -72,6 +97,11 @@ export class LocalCloudServer {
   /** Adds `POST <path>` (JSON in, JSON out). */
   route(path: string, handler: RouteHandler): void {
     this.routes.set(path, handler);
+  }
+
+  /** Adds `POST <path>` only on a server started for tests; elsewhere the path stays 404. */
+  testRoute(path: string, handler: RouteHandler): void {
+    if (this.servesTestRoutes) this.route(path, handler);
   }
 
   async listen(port: number): Promise<string> {
@@ -93,17 +123,31 @@ export class LocalCloudServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (!ALLOWED_HOST.test(req.headers.host ?? '')) {
+      throw new HttpError(403, 'HOST_NOT_ALLOWED', '本地云只接受发往 127.0.0.1 或 localhost 的请求');
+    }
+    if (req.method === 'POST' && !isJsonContentType(req.headers['content-type'])) {
+      throw new HttpError(415, 'JSON_REQUIRED', '请求体须为 JSON（Content-Type: application/json）');
+    }
+    // Routed on the path exactly as sent (no URL parsing folds '..' or '%2e%2e' away first), so a
+    // /storage/ path is judged as it arrived.
+    const target = req.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const pathname = queryAt === -1 ? target : target.slice(0, queryAt);
+    const query = new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1));
     const openidHeader = req.headers[OPENID_HEADER];
     const openid = typeof openidHeader === 'string' && openidHeader.trim() !== '' ? openidHeader.trim() : null;
 
-    if (req.method === 'GET' && url.pathname === '/health') {
+    if (req.method === 'GET' && pathname === '/health') {
       send(res, 200, { ok: true, env: this.cloud.env, functions: this.cloud.listFunctions() });
       return;
     }
-    if (req.method === 'GET' && url.pathname.startsWith('/storage/')) {
-      const cloudPath = url.pathname.slice('/storage/'.length).split('/').map(decodeURIComponent).join('/');
-      if (!this.cloud.storage.verifyTempUrl(cloudPath, url.searchParams.get('expires'), url.searchParams.get('sign'))) {
+    if (req.method === 'GET' && pathname.startsWith('/storage/')) {
+      // A path that is not plainly inside the storage folder ('..', absolute, backslashes, bad
+      // encoding) names no file, whatever its signature.
+      const cloudPath = cloudPathFromUrlPath(pathname.slice('/storage/'.length));
+      if (cloudPath === null) throw new HttpError(404, 'FILE_NOT_FOUND', '文件不存在');
+      if (!this.cloud.storage.verifyTempUrl(cloudPath, query.get('expires'), query.get('sign'))) {
         throw new HttpError(403, 'URL_EXPIRED', '链接已过期或无效');
       }
       const content = await this.cloud.storage.read(cloudPath);
@@ -112,7 +156,7 @@ export class LocalCloudServer {
       res.end(content);
       return;
     }
-    const functionMatch = /^\/functions\/([A-Za-z0-9_-]+)\/?$/.exec(url.pathname);
+    const functionMatch = /^\/functions\/([A-Za-z0-9_-]+)\/?$/.exec(pathname);
     if (functionMatch) {
       if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', '请使用 POST 调用云函数');
       const name = functionMatch[1] as string;
@@ -132,10 +176,10 @@ export class LocalCloudServer {
       send(res, 200, result);
       return;
     }
-    const handler = this.routes.get(url.pathname);
+    const handler = this.routes.get(pathname);
     if (handler) {
       if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', '请使用 POST');
-      send(res, 200, await handler({ body: await readJson(req), query: url.searchParams, openid }));
+      send(res, 200, await handler({ body: await readJson(req), query, openid }));
       return;
     }
     throw new HttpError(404, 'NOT_FOUND', '没有这个地址');

@@ -1,16 +1,47 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProviderApi, TempFileUrl } from './wx-internals';
 
 /**
+ * A cloud path that names something inside the bucket: segments that are not empty (no absolute
+ * path, no '//'), not '.' or '..', and hold no backslash (a separator on Windows) or NUL.
+ */
+function isPlainCloudPath(cloudPath: string): boolean {
+  return cloudPath.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..' && !/[\\\0]/.test(segment));
+}
+
+/**
+ * The cloud path a `/storage/<encoded path>` URL names (each segment percent-decoded once, as
+ * `tempUrl` encodes it), or null when it is badly encoded or, decoded, not a plain cloud path.
+ */
+export function cloudPathFromUrlPath(encoded: string): string | null {
+  let cloudPath: string;
+  try {
+    cloudPath = encoded.split('/').map(decodeURIComponent).join('/');
+  } catch {
+    return null;
+  }
+  return isPlainCloudPath(cloudPath) ? cloudPath : null;
+}
+
+/** Whether `file` lies below `folder` (not in a sibling that merely shares its prefix, like storage-evil). */
+function isInside(folder: string, file: string): boolean {
+  const relative = path.relative(folder, file);
+  return relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
+}
+
+/**
  * Cloud storage on a local folder. File IDs look like the platform's (`cloud://<env>.<bucket>/<path>`)
  * and temporary URLs are signed and expire, so code that passes them around behaves as in production.
+ * Only files inside the folder are ever read: cloud paths with '..' or absolute parts are refused,
+ * and a symlink that leads out of it reads as missing. The signing key is random for each start,
+ * so a link outlives neither its expiry nor the process that made it.
  */
 export class LocalStorage {
   private readonly root: string;
   private readonly bucket: string;
-  private readonly signingKey: string;
+  private readonly signingKey = randomBytes(32);
 
   constructor(
     dataDir: string,
@@ -20,7 +51,6 @@ export class LocalStorage {
   ) {
     this.root = path.join(dataDir, 'storage');
     this.bucket = `${env}.local-bucket`;
-    this.signingKey = `local-storage:${dataDir}`;
   }
 
   fileIdOf(cloudPath: string): string {
@@ -32,21 +62,31 @@ export class LocalStorage {
     const prefix = `cloud://${this.bucket}/`;
     if (!fileID.startsWith(prefix)) return null;
     const cloudPath = fileID.slice(prefix.length);
-    const resolved = path.resolve(this.root, cloudPath);
-    return resolved.startsWith(this.root + path.sep) ? cloudPath : null;
+    return this.fileOf(cloudPath) ? cloudPath : null;
+  }
+
+  /** The file a cloud path names inside the storage folder, or null when the path would leave it. */
+  private fileOf(cloudPath: string): string | null {
+    if (!isPlainCloudPath(cloudPath)) return null;
+    const file = path.resolve(this.root, cloudPath);
+    return isInside(this.root, file) ? file : null;
   }
 
   async put(cloudPath: string, content: Buffer): Promise<string> {
-    const file = path.resolve(this.root, cloudPath);
-    if (!file.startsWith(this.root + path.sep)) throw new Error(`invalid cloudPath ${cloudPath}`);
+    const file = this.fileOf(cloudPath);
+    if (!file) throw new Error(`invalid cloudPath ${cloudPath}`);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, content);
     return this.fileIdOf(cloudPath);
   }
 
+  /** The file's content, or null when it is missing or (through a symlink) lies outside the folder. */
   async read(cloudPath: string): Promise<Buffer | null> {
+    const file = this.fileOf(cloudPath);
+    if (!file) return null;
     try {
-      return await readFile(path.resolve(this.root, cloudPath));
+      const [realRoot, realFile] = await Promise.all([realpath(this.root), realpath(file)]);
+      return isInside(realRoot, realFile) ? await readFile(realFile) : null;
     } catch {
       return null;
     }
@@ -105,8 +145,9 @@ export class LocalStorage {
         const results = [];
         for (const fileID of fileList) {
           const cloudPath = this.cloudPathOf(fileID);
-          if (cloudPath && (await this.read(cloudPath))) {
-            await rm(path.resolve(this.root, cloudPath));
+          const file = cloudPath ? this.fileOf(cloudPath) : null;
+          if (cloudPath && file && (await this.read(cloudPath))) {
+            await rm(file);
             results.push({ fileID, status: 0, errMsg: 'ok' });
           } else {
             results.push({ fileID, status: -503003, errMsg: 'STORAGE_FILE_NONEXIST' });

@@ -42,7 +42,9 @@ export function providerApiOf(cloud: WxCloud): ProviderApi {
 /**
  * `cloud.callFunction` does not go through provider.api: it calls the node-sdk CloudBase
  * instance's own `callFunction`, which resolves to `{ result, requestId }`. Swapping it on the
- * class reaches every instance the SDK makes (one per env).
+ * class reaches every instance the SDK makes (one per env). The event crosses as JSON, as it does
+ * on the platform (dates become text, undefined disappears, key order is the sender's), so what a
+ * callee verifies about the request (internal calls sign it) is checked on what really arrives.
  */
 export function routeCallFunction(handler: (name: string, data: unknown) => Promise<unknown>): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -51,7 +53,7 @@ export function routeCallFunction(handler: (name: string, data: unknown) => Prom
     throw new Error('wx-server-sdk internals moved: CloudBase.prototype.callFunction not found; the local cloud needs updating');
   }
   CloudBase.prototype.callFunction = async (options: { name: string; data?: unknown }) => ({
-    result: await handler(options.name, options.data ?? {}),
+    result: await handler(options.name, JSON.parse(JSON.stringify(options.data ?? {})) as unknown),
     requestId: 'local',
   });
 }

@@ -33,12 +33,16 @@ async function main(): Promise<void> {
   console.log('  仅监听 127.0.0.1，并信任请求头 x-wx-openid 所述的调用者身份：只用于开发、演示与测试。');
   console.log(`  数据目录：${dataDir}（重启后保留；npm start -- --reset 清空重来）`);
   console.log(`  云函数：${running.cloud.listFunctions().join(', ')}`);
-  console.log(`  试一下：curl -s -X POST ${running.url}/functions/auth -H 'x-wx-openid: demo-openid' -d '{"action":"status"}'`);
+  console.log('  只接受 Host 为 127.0.0.1 或 localhost 的请求，POST 请求体须为 JSON（Content-Type: application/json）。');
+  console.log(
+    `  试一下：curl -s -X POST ${running.url}/functions/auth -H 'content-type: application/json' -H 'x-wx-openid: demo-openid' -d '{"action":"status"}'`,
+  );
   console.log('');
   if (seed.accounts.length > 0) {
     console.log('演示学生（证件号为虚构号码，仅本地演示时完整显示）：');
     for (const account of seed.accounts) {
-      console.log(`  ${account.name}  学号 ${account.studentNo}  证件号 ${account.idNumber}  初始密码 ${account.initialPassword}  ${account.note}`);
+      const activation = account.activationCode ? `  激活码 ${account.activationCode}` : '';
+      console.log(`  ${account.name}  学号 ${account.studentNo}  证件号 ${account.idNumber}  初始密码 ${account.initialPassword}${activation}  ${account.note}`);
     }
     console.log(`  账单：${seed.bills} 张`);
   }

@@ -1,6 +1,6 @@
 /** 我的: the signed-in student's profile, 修改密码 and 退出登录. */
 import { AppError, requireStudent, transaction, type RequestContext } from '../shared/runtime';
-import { passwordContextOf, passwordVersionOf, type StudentDoc } from '../shared/domain/student';
+import { passwordChange, passwordContextOf, passwordVersionOf, type StudentDoc } from '../shared/domain/student';
 import { maskedIdentityOf } from './views';
 import { hashPassword, verifyPassword } from '../shared/security';
 import type { Profile } from '../shared/contracts/auth';
@@ -60,14 +60,7 @@ export async function changePassword(
   await transaction(ctx.db, async (tx) => {
     const current = await tx.get<StudentDoc>('students', student._id);
     if (!current || passwordVersionOf(current) !== version) throw new AppError('PASSWORD_CHANGED_MEANWHILE');
-    const changed = {
-      passwordHash,
-      mustChangePassword: false,
-      passwordChangedAt: now,
-      passwordVersion: version + 1,
-      boundOpenids: [openid],
-      updatedAt: now,
-    };
+    const changed = { ...passwordChange(current, passwordHash, now), boundOpenids: [openid], updatedAt: now };
     await tx.update('students', current._id, changed);
     await grantSessionIn(tx, openid, { _id: current._id, passwordVersion: changed.passwordVersion }, now, SESSION_TTL_MS);
   });

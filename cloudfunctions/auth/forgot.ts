@@ -5,26 +5,24 @@
  */
 import { AppError, transaction, type RequestContext } from '../shared/runtime';
 import { maskName } from '../shared/domain/mask';
-import { passwordContextOf, passwordVersionOf, type StudentDoc } from '../shared/domain/student';
+import { passwordChange, passwordContextOf, type StudentDoc } from '../shared/domain/student';
 import { PASSWORD_RULES_TEXT } from '../shared/domain/password-policy';
 import { hashPassword } from '../shared/security';
 import type { ForgotVerified } from '../shared/contracts/auth';
 import { identityHash, RESET_TTL_MS } from './deps';
-import { assertAcceptablePassword, identify, type AccountKind } from './identify';
+import { assertAcceptablePassword, identify, studentNoKey, type AccountKind } from './identify';
 import { exchangePhoneCode } from './phone';
-import { checkOpenidGate, releaseOpenidAttempt, reserveOpenidAttempt } from './throttle';
+import { asCountedAttempt } from './throttle';
 import {
-  accountCounterId,
   boundCounterId,
   clearCounters,
   endStudentSessions,
   findStudentById,
-  loadCounters,
   loadPending,
-  openidCounterId,
   passwordStamp,
   pendingId,
   startPending,
+  strangerCounterId,
   type PendingDoc,
 } from './store';
 
@@ -34,23 +32,15 @@ export async function forgotVerify(
 ): Promise<ForgotVerified> {
   const openid = ctx.caller.openid as string;
   const hash = identityHash();
-  const openidId = openidCounterId(openid);
-  const counters = await loadCounters(ctx.db, [openidId]);
-  checkOpenidGate(counters, openid, ctx.now());
-  const { student } = await identify(ctx, request.by, request.account, hash);
-  // Counted before the proof is checked, so parallel attempts cannot pass the limit together.
-  await reserveOpenidAttempt(ctx.db, openid, counters.get(openidId) ?? null, ctx.now());
-  let failed = false;
-  try {
+  const student = await asCountedAttempt(ctx.db, openid, ctx.now(), async () => {
+    const { student: found } = await identify(ctx, request.by, request.account, hash);
     const phone = await exchangePhoneCode(ctx, request.phoneCode, hash);
-    if (!student || !student.phoneHash || student.phoneHash !== phone.hash) {
-      failed = true;
-      ctx.log.info('password reset: phone not verified', { studentId: student?._id ?? null });
+    if (!found || !found.phoneHash || found.phoneHash !== phone.hash) {
+      ctx.log.info('password reset: phone not verified', { studentId: found?._id ?? null });
       throw new AppError('RESET_NOT_VERIFIED');
     }
-  } finally {
-    if (!failed) await releaseOpenidAttempt(ctx.db, openid);
-  }
+    return found;
+  });
   const pending = await startPending(ctx.db, openid, student, 'reset', ctx.now(), RESET_TTL_MS);
   ctx.log.info('password reset: phone verified', { studentId: student._id });
   return {
@@ -90,10 +80,7 @@ export async function forgotReset(
       throw new AppError('RESET_EXPIRED');
     }
     await tx.update('students', current._id, {
-      passwordHash,
-      mustChangePassword: false,
-      passwordChangedAt: now,
-      passwordVersion: passwordVersionOf(current) + 1,
+      ...passwordChange(current, passwordHash, now),
       // The phone was just proven through WeChat by this account; no other stays bound.
       phoneVerifiedAt: now,
       boundOpenids: [openid],
@@ -103,7 +90,11 @@ export async function forgotReset(
   });
   // Tidying (those sessions no longer pass the session check), and the locks are lifted.
   const ended = await endStudentSessions(ctx.db, student._id);
-  await clearCounters(ctx.db, [accountCounterId(student._id), boundCounterId(student._id, openid)]);
+  await clearCounters(ctx.db, [
+    boundCounterId(student._id, openid),
+    strangerCounterId(studentNoKey(student.studentNo, identityHash()), openid),
+    strangerCounterId(student.idHash, openid),
+  ]);
   ctx.log.info('password reset', { studentId: student._id, sessionsEnded: ended });
   return { done: true };
 }

@@ -2,7 +2,7 @@ import type { Handlers } from '../shared/runtime';
 import { loadStaffMember, loadStudentSession } from '../shared/runtime';
 import type { authContract } from '../shared/contracts/auth';
 import { checkIdNumber, signIn } from './sign-in';
-import { setupConfirmIdentity, setupPassword, setupPhone, setupState, verifyDevice } from './setup';
+import { setupActivate, setupConfirmIdentity, setupPassword, setupPhone, setupState, verifyDevice } from './setup';
 import { forgotReset, forgotVerify } from './forgot';
 import { changePassword, profile, signOut } from './account';
 import { cleanup } from './cleanup';
@@ -18,6 +18,7 @@ export const authHandlers: Handlers<typeof authContract> = {
   signIn,
   setupState,
   setupConfirmIdentity,
+  setupActivate,
   setupPassword,
   setupPhone,
   verifyDevice,

@@ -3,18 +3,18 @@
  * at sign-in with the right password and leave a pending record for the caller's OPENID; the
  * session is granted only when the last step succeeds.
  */
-import { AppError, transaction, type RequestContext, type Transaction } from '../shared/runtime';
-import { passwordContextOf, passwordVersionOf, type StudentDoc } from '../shared/domain/student';
-import type { MaskedIdentity } from '../shared/contracts/auth';
-import { maskedIdentityOf } from './views';
+import { AppError, transaction, writeAudit, type RequestContext, type Transaction } from '../shared/runtime';
+import { normalizeActivationCode, passwordChange, passwordContextOf, type StudentDoc } from '../shared/domain/student';
+import type { MaskedIdentity, PhoneProof } from '../shared/contracts/auth';
+import { maskedIdentityOf, setupIdentityOf } from './views';
 import { PASSWORD_RULES_TEXT } from '../shared/domain/password-policy';
 import { hashPassword } from '../shared/security';
 import type { SetupState } from '../shared/contracts/auth';
 import { FIRST_SIGN_IN_LIMITS, identityHash, SESSION_TTL_MS } from './deps';
 import { assertAcceptablePassword } from './identify';
+import { asCountedAttempt } from './throttle';
 import { exchangePhoneCode } from './phone';
 import {
-  audit,
   findStudentById,
   firstSignInClaims,
   grantSessionIn,
@@ -46,16 +46,31 @@ async function requirePending(
   return { openid, pending, student };
 }
 
+function phoneProofOf(pending: PendingDoc, student: StudentDoc): PhoneProof {
+  if (student.phoneHash) return 'onFile';
+  return pending.activatedAt ? 'activated' : 'activationCode';
+}
+
 function stateOf(pending: PendingDoc, student: StudentDoc): SetupState {
   return {
-    identity: maskedIdentityOf(student),
+    identity: setupIdentityOf(student, pending.signedInBy ?? 'studentNo'),
     identityConfirmed: pending.identityConfirmedAt !== null,
     passwordSet: !student.mustChangePassword || pending.newPasswordHash !== null,
-    phoneOnFile: student.phoneMasked,
+    phoneProof: phoneProofOf(pending, student),
+    resetByOfficeAt: student.officeResetAt ? new Date(student.officeResetAt).toISOString() : null,
     expiresAt: new Date(pending.expiresAt).toISOString(),
     passwordRules: PASSWORD_RULES_TEXT,
   };
 }
+
+/** A student with no phone on file goes no further than the identity without an activation code. */
+function assertActivatedIfNeeded(pending: PendingDoc, student: StudentDoc): void {
+  if (phoneProofOf(pending, student) === 'activationCode') throw new AppError('SETUP_ACTIVATION_FIRST');
+}
+
+/** The student's current activation code, if `codeHash` is it and it has not expired. */
+const activationHolds = (student: StudentDoc, codeHash: string | null | undefined, at: Date): boolean =>
+  !!codeHash && student.activation?.codeHash === codeHash && new Date(student.activation.expiresAt).getTime() > at.getTime();
 
 export async function setupState(_request: Record<string, never>, ctx: RequestContext): Promise<SetupState> {
   const { pending, student } = await requirePending(ctx, 'setup');
@@ -73,12 +88,35 @@ export async function setupConfirmIdentity(_request: Record<string, never>, ctx:
   return stateOf(pending, student);
 }
 
+export async function setupActivate(request: { activationCode: string }, ctx: RequestContext): Promise<SetupState> {
+  const { openid, pending, student } = await requirePending(ctx, 'setup');
+  if (!pending.identityConfirmedAt) throw new AppError('SETUP_IDENTITY_FIRST');
+  if (student.phoneHash) throw new AppError('ACTIVATION_NOT_NEEDED');
+  if (pending.activatedAt) return stateOf(pending, student);
+  const now = ctx.now();
+  const codeHash = await asCountedAttempt(ctx.db, openid, now, async () => {
+    const code = normalizeActivationCode(request.activationCode);
+    const hash = code ? identityHash()('activation', code) : null;
+    if (!activationHolds(student, hash, now)) {
+      ctx.log.info('first sign-in: activation code refused', { studentId: student._id });
+      throw new AppError('ACTIVATION_CODE_INVALID');
+    }
+    return hash as string;
+  });
+  await updatePending(ctx.db, openid, { activatedAt: now, activationCodeHash: codeHash });
+  pending.activatedAt = now;
+  pending.activationCodeHash = codeHash;
+  ctx.log.info('first sign-in: activation code accepted', { studentId: student._id });
+  return stateOf(pending, student);
+}
+
 export async function setupPassword(
   request: { newPassword: string; confirmPassword: string },
   ctx: RequestContext,
 ): Promise<SetupState> {
   const { openid, pending, student } = await requirePending(ctx, 'setup');
   if (!pending.identityConfirmedAt) throw new AppError('SETUP_IDENTITY_FIRST');
+  assertActivatedIfNeeded(pending, student);
   assertAcceptablePassword(request.newPassword, request.confirmPassword, passwordContextOf(student, identityHash()));
   const newPasswordHash = await hashPassword(request.newPassword);
   await updatePending(ctx.db, openid, { newPasswordHash });
@@ -139,7 +177,7 @@ async function assertMayRegisterPhone(ctx: RequestContext, openid: string, stude
         ? 'SETUP_WECHAT_TAKEN'
         : null;
   if (!reason) return;
-  await audit(ctx.db, {
+  await writeAudit(ctx.db, {
     at: ctx.now(),
     actor: `openid:${openid}`,
     action: 'auth.firstSignIn.refused',
@@ -175,12 +213,16 @@ export async function setupPhone(
 ): Promise<{ next: 'home'; identity: MaskedIdentity }> {
   const { openid, pending, student } = await requirePending(ctx, 'setup');
   if (!pending.identityConfirmedAt) throw new AppError('SETUP_IDENTITY_FIRST');
+  assertActivatedIfNeeded(pending, student);
   if (student.mustChangePassword && !pending.newPasswordHash) throw new AppError('SETUP_PASSWORD_FIRST');
-  const phone = await exchangePhoneCode(ctx, request.phoneCode, identityHash());
-  if (student.phoneHash && student.phoneHash !== phone.hash) {
-    ctx.log.info('first sign-in: phone does not match the one on file', { studentId: student._id });
-    throw new AppError('PHONE_MISMATCH');
-  }
+  const phone = await asCountedAttempt(ctx.db, openid, ctx.now(), async () => {
+    const verified = await exchangePhoneCode(ctx, request.phoneCode, identityHash());
+    if (student.phoneHash && student.phoneHash !== verified.hash) {
+      ctx.log.info('first sign-in: phone does not match the one on file', { studentId: student._id });
+      throw new AppError('PHONE_MISMATCH');
+    }
+    return verified;
+  });
   if (!student.phoneHash) await assertMayRegisterPhone(ctx, openid, student, phone.hash);
   const now = ctx.now();
   const done = await completeVerification(
@@ -190,12 +232,7 @@ export async function setupPhone(
     (current, stillPending) => ({
       // The new password as it is now in the pending record (it may have been set again meanwhile).
       ...(stillPending.newPasswordHash
-        ? {
-            passwordHash: stillPending.newPasswordHash,
-            mustChangePassword: false,
-            passwordChangedAt: now,
-            passwordVersion: passwordVersionOf(current) + 1,
-          }
+        ? passwordChange(current, stillPending.newPasswordHash, now)
         : {}),
       phoneHash: phone.hash,
       phoneMasked: phone.masked,
@@ -203,10 +240,14 @@ export async function setupPhone(
       setupCompletedAt: now,
       setupOpenid: openid,
       boundOpenids: withOpenid(current.boundOpenids ?? [], openid),
+      // The activation code is used up; the office's reset notice has been seen.
+      activation: null,
+      officeResetAt: null,
     }),
     (current, stillPending) =>
       !current.setupCompletedAt &&
       stillPending.identityConfirmedAt !== null &&
+      (current.phoneHash !== null || activationHolds(current, stillPending.activationCodeHash, now)) &&
       (!current.mustChangePassword || stillPending.newPasswordHash !== null) &&
       (!current.phoneHash || current.phoneHash === phone.hash),
     'SETUP_EXPIRED',
@@ -225,11 +266,14 @@ export async function verifyDevice(
   ctx: RequestContext,
 ): Promise<{ next: 'home'; identity: MaskedIdentity }> {
   const { openid, pending, student } = await requirePending(ctx, 'device');
-  const phone = await exchangePhoneCode(ctx, request.phoneCode, identityHash());
-  if (!student.phoneHash || student.phoneHash !== phone.hash) {
-    ctx.log.info('device verification: phone does not match', { studentId: student._id });
-    throw new AppError('PHONE_MISMATCH');
-  }
+  const phone = await asCountedAttempt(ctx.db, openid, ctx.now(), async () => {
+    const verified = await exchangePhoneCode(ctx, request.phoneCode, identityHash());
+    if (!student.phoneHash || student.phoneHash !== verified.hash) {
+      ctx.log.info('device verification: phone does not match', { studentId: student._id });
+      throw new AppError('PHONE_MISMATCH');
+    }
+    return verified;
+  });
   const now = ctx.now();
   const done = await completeVerification(
     ctx,

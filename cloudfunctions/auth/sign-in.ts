@@ -16,6 +16,7 @@ import {
   openidCounterId,
   releaseCounter,
   startPending,
+  strangerCounterId,
   updateStudent,
 } from './store';
 import {
@@ -51,11 +52,11 @@ export async function signIn(
   const openid = ctx.caller.openid as string;
   const now = ctx.now();
   const hash = identityHash();
-  const identified = await identify(ctx, request.by, request.account, hash);
-  const { student } = identified;
+  const { student, accountKey } = await identify(ctx, request.by, request.account, hash);
   const isOwner = student !== null && (student.boundOpenids ?? []).includes(openid);
-  // A WeChat account bound to the student has its own counter; strangers share the account's.
-  const counterId = student && isOwner ? boundCounterId(student._id, openid) : identified.counterId;
+  // Which counter, decided by what the caller typed and who the caller is, never by whether the
+  // account exists: a stranger's refusals are the same for a known and an unknown account.
+  const counterId = student && isOwner ? boundCounterId(student._id, openid) : strangerCounterId(accountKey, openid);
   const openidId = openidCounterId(openid);
   const counters = await loadCounters(ctx.db, [counterId, openidId]);
   checkOpenidGate(counters, openid, now);
@@ -63,9 +64,8 @@ export async function signIn(
   // Both limits are taken before the password is checked (see reserveAttempt).
   const reserved = await reserveAttempt(ctx.db, counterId, counters.get(counterId) ?? null, ACCOUNT_COUNTER, now);
   if (!reserved.ok) {
-    if (reserved.gate.kind === 'wait') throw tooFrequent(reserved.gate);
-    ctx.log.info('sign-in refused: locked', { studentId: student?._id ?? null });
-    throw isOwner ? lockedForOwner(reserved.gate.retryAfterMs) : new AppError('LOGIN_FAILED');
+    ctx.log.info('sign-in refused: too many attempts from this WeChat account', { gate: reserved.gate.kind });
+    throw isOwner && reserved.gate.kind === 'locked' ? lockedForOwner(reserved.gate.retryAfterMs) : tooFrequent(reserved.gate);
   }
   try {
     await reserveOpenidAttempt(ctx.db, openid, counters.get(openidId) ?? null, now);
@@ -74,6 +74,7 @@ export async function signIn(
     throw error;
   }
 
+  // Exactly one key derivation whatever the account: the time says nothing about it.
   const candidate = candidateFor(student, request.password);
   let verified: VerifyResult | null = null;
   if (student) verified = await verifyPassword(candidate, student.passwordHash);
@@ -90,19 +91,20 @@ export async function signIn(
   if (verified.needsRehash) {
     await updateStudent(ctx.db, student._id, { passwordHash: await hashPassword(candidate), updatedAt: now });
   }
-  const identity = maskedIdentityOf(student);
 
   if (!student.setupCompletedAt) {
-    await startPending(ctx.db, openid, student, 'setup', now, SETUP_TTL_MS);
+    // Nothing about the student yet: the first sign-in's identity step shows what it needs.
+    await startPending(ctx.db, openid, student, 'setup', now, SETUP_TTL_MS, request.by);
     ctx.log.info('sign-in: first sign-in pending', { studentId: student._id });
-    return { next: 'setup', identity, phone: null };
+    return { next: 'setup', identity: null, phone: null };
   }
   if (!isOwner) {
-    await startPending(ctx.db, openid, student, 'device', now, DEVICE_TTL_MS);
+    // The student's own password (changed at first sign-in) was given: the masked number to match.
+    await startPending(ctx.db, openid, student, 'device', now, DEVICE_TTL_MS, request.by);
     ctx.log.info('sign-in: new WeChat account must verify', { studentId: student._id });
-    return { next: 'verifyDevice', identity, phone: student.phoneMasked };
+    return { next: 'verifyDevice', identity: null, phone: student.phoneMasked };
   }
   await grantSession(ctx.db, openid, student, now, SESSION_TTL_MS);
   ctx.log.info('signed in', { studentId: student._id });
-  return { next: 'home', identity, phone: null };
+  return { next: 'home', identity: maskedIdentityOf(student), phone: null };
 }

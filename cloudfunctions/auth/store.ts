@@ -51,6 +51,14 @@ export interface PendingDoc {
   identityConfirmedAt: Date | null;
   /** Setup: the hash of the new password, written to the student when the setup completes. */
   newPasswordHash: string | null;
+  /** How the caller named the account at sign-in: the identity step repeats only that. */
+  signedInBy?: 'studentNo' | 'idNumber';
+  /**
+   * Setup of a student with no phone on file: when the office's activation code was accepted, and
+   * which code (its keyed hash), so that completing consumes exactly that one.
+   */
+  activatedAt?: Date | null;
+  activationCodeHash?: string | null;
 }
 
 export const pendingId = (openid: string): string => `pending:${openid}`;
@@ -65,6 +73,7 @@ export async function startPending(
   purpose: PendingPurpose,
   now: Date,
   ttlMs: number,
+  signedInBy?: 'studentNo' | 'idNumber',
 ): Promise<PendingDoc> {
   const doc: PendingDoc = {
     _id: pendingId(openid),
@@ -76,6 +85,9 @@ export async function startPending(
     stamp: passwordStamp(student),
     identityConfirmedAt: null,
     newPasswordHash: null,
+    ...(signedInBy ? { signedInBy } : {}),
+    activatedAt: null,
+    activationCodeHash: null,
   };
   const { _id, ...data } = doc;
   await raw(db, 'sessions').doc(_id).set({ data });
@@ -132,15 +144,16 @@ export interface AttemptDoc extends FailureCounter {
   _id: string;
 }
 
-/** Attempts at a student's password from WeChat accounts not bound to the student (strangers). */
-export const accountCounterId = (studentId: string): string => `account:${studentId}`;
 /**
- * Attempts from one WeChat account bound to the student: counted apart from strangers', so a
- * stranger who keeps the account locked does not lock out the owner's own WeChat.
+ * Attempts from one WeChat account at one account as typed (学号 or 证件号, keyed hash): nobody else's
+ * attempts move it, and it is the same for an account that exists and one that does not.
+ */
+export const strangerCounterId = (accountKey: string, openid: string): string => `try:${accountKey.slice(0, 40)}:${openid}`;
+/**
+ * Attempts from one WeChat account bound to the student: counted under the student, so its owner
+ * can be told the account is locked, and apart from every other WeChat account.
  */
 export const boundCounterId = (studentId: string, openid: string): string => `bound:${studentId}:${openid}`;
-/** For an account name no student has: counted under a keyed hash of what was typed. */
-export const unknownAccountCounterId = (nameHash: string): string => `name:${nameHash.slice(0, 48)}`;
 export const openidCounterId = (openid: string): string => `openid:${openid}`;
 
 /** One request for several counters. */
@@ -238,17 +251,4 @@ export async function firstSignInClaims(db: Database, studentId: string, phoneHa
     students.count({ setupOpenid: openid, _id: _.neq(studentId) }),
   ]);
   return { phone, wechat };
-}
-
-export interface AuditEntry {
-  _id: string;
-  at: Date;
-  actor: string;
-  action: string;
-  details: Record<string, unknown>;
-}
-
-/** One request: appends to the audit log. */
-export async function audit(db: Database, entry: Omit<AuditEntry, '_id'>): Promise<void> {
-  await collection<AuditEntry>(db, 'auditLog').insert(entry);
 }

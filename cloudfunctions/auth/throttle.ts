@@ -88,3 +88,25 @@ export async function reserveOpenidAttempt(db: Database, openid: string, seen: A
 
 /** Gives a reserved attempt of the WeChat account back: it did not fail. */
 export const releaseOpenidAttempt = (db: Database, openid: string): Promise<void> => releaseCounter(db, openidCounterId(openid));
+
+/**
+ * Runs a proof the caller offers (a phone code, an activation code, the phone on file) as one
+ * attempt of the WeChat account: refused when the account has failed too often, counted before
+ * the proof is checked, given back only when the proof holds or WeChat itself was unavailable.
+ * Junk codes therefore cost the sender their hourly budget (and WeChat a billed call at most
+ * that often).
+ */
+export async function asCountedAttempt<T>(db: Database, openid: string, now: Date, proof: () => Promise<T>): Promise<T> {
+  const counter = await loadCounter(db, openidCounterId(openid));
+  checkOpenidGate(new Map(counter ? [[counter._id, counter]] : []), openid, now);
+  await reserveOpenidAttempt(db, openid, counter, now);
+  let result: T;
+  try {
+    result = await proof();
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'UNAVAILABLE') await releaseOpenidAttempt(db, openid);
+    throw error;
+  }
+  await releaseOpenidAttempt(db, openid);
+  return result;
+}

@@ -1,4 +1,4 @@
-import type { MaskedIdentity } from '../shared/contracts/auth';
+import type { MaskedIdentity, SetupIdentity } from '../shared/contracts/auth';
 import type { StudentDoc } from '../shared/domain/student';
 import { maskName } from '../shared/domain/mask';
 
@@ -13,4 +13,9 @@ export function maskedIdentityOf(student: StudentDoc): MaskedIdentity {
     grade: student.grade,
     className: student.className,
   };
+}
+
+/** The first sign-in's identity step: enough to recognise one's own account, nothing more (see SetupIdentity). */
+export function setupIdentityOf(student: StudentDoc, signedInBy: 'studentNo' | 'idNumber'): SetupIdentity {
+  return { name: maskName(student.name), idNumber: student.idMasked, studentNo: signedInBy === 'studentNo' ? student.studentNo : null };
 }

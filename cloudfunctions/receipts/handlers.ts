@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ReceiptListItem, receiptsContract } from '../shared/contracts/receipts';
-import { AppError, maskName, requireStudent, type Handlers, type RequestContext } from '../shared/runtime';
+import { AppError, consumeRateLimit, maskName, requireStudent, type Handlers, type RateLimit, type RequestContext } from '../shared/runtime';
 import {
   maskEmail,
   needsPdf,
@@ -32,6 +32,26 @@ function listItem(receipt: ReceiptDoc): ReceiptListItem {
     academicYear: receipt.academicYear,
     orderEmailMasked: receipt.email ? maskEmail(receipt.email) : null,
   };
+}
+
+/**
+ * 查验 per WeChat account: enough for a clerk checking a pile of receipts, far too little to try
+ * check codes (31^6 of them) by guessing.
+ */
+export const VERIFY_LIMIT: RateLimit = { short: { max: 20, windowMs: 60_000 }, long: { max: 200, windowMs: 3_600_000 } };
+
+/** The wait as a person reads it: seconds under a minute, else whole minutes (rounded up). */
+const waitText = (ms: number): string => (ms < 60_000 ? `${Math.ceil(ms / 1000)} 秒` : `${Math.ceil(ms / 60_000)} 分钟`);
+
+async function throttleVerification(ctx: RequestContext): Promise<void> {
+  // `verify` is public: the runtime has checked there is an OPENID.
+  const openid = ctx.caller.openid ?? '';
+  const decision = await consumeRateLimit(ctx.db, `receipt-verify:${openid}`, VERIFY_LIMIT, ctx.now());
+  if (decision.allowed) return;
+  ctx.log.warn('receipt verification throttled', { retryAfterMs: decision.retryAfterMs });
+  throw new AppError('RATE_LIMITED', `查验过于频繁，请 ${waitText(decision.retryAfterMs)}后再试`, {
+    retryAfterSeconds: Math.ceil(decision.retryAfterMs / 1000),
+  });
 }
 
 /** The caller's own receipt. Someone else's is reported exactly like one that does not exist. */
@@ -112,6 +132,7 @@ export const receiptsHandlers: Handlers<typeof receiptsContract> = {
   },
 
   async verify({ receiptCode, receiptNo, checkCode }, ctx) {
+    await throttleVerification(ctx);
     const settings = settingsOrFail(ctx);
     const found = await receiptsOf(ctx).findOne({ receiptCode, receiptNo });
     if (!found) return { valid: false };

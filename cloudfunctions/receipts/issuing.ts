@@ -19,14 +19,14 @@ import {
 } from '../shared/runtime';
 import type { OrderDoc } from '../shared/domain/records';
 import {
-  checkCodeFromDigest,
-  checkCodeInput,
+  deriveCheckCode,
   needsPdf,
   newReceipt,
   receiptCloudPath,
   receiptCounterId,
   receiptIdOf,
   wantedPdfVersion,
+  type CheckCodeFields,
   type ReceiptDoc,
   type ReceiptPayer,
   type ReceiptStatus,
@@ -72,8 +72,9 @@ export function settingsOrFail(ctx: RequestContext): ReceiptsSettings {
   }
 }
 
-export function checkCodeOf(secret: string, fields: Parameters<typeof checkCodeInput>[0]): string {
-  return checkCodeFromDigest(createHmac('sha256', secret).update(checkCodeInput(fields)).digest());
+/** The 校验码 of a receipt with this key, by the receipt's own scheme (so older receipts keep theirs). */
+export function checkCodeOf(secret: string, fields: CheckCodeFields): string {
+  return deriveCheckCode(fields, (text) => createHmac('sha256', secret).update(text).digest());
 }
 
 /** 128 random bits for the document's cloud path. */

@@ -82,6 +82,15 @@ function transporterFor(settings: SmtpSettings): Transporter {
   return transporter;
 }
 
+/**
+ * The server refused the recipient for good (a 5xx answer to RCPT TO: no such mailbox, mailbox
+ * disabled…): sending again cannot help. Other failures (server down, timeouts, 4xx) may pass.
+ */
+export function isRecipientRefused(error: unknown): boolean {
+  const { command, responseCode } = (error ?? {}) as { command?: unknown; responseCode?: unknown };
+  return command === 'RCPT TO' && typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600;
+}
+
 /** Sends one message; resolves with the server's message id, rejects when the server refuses it. */
 export async function sendMail(settings: SmtpSettings, mail: OutgoingMail): Promise<string> {
   const info = await transporterFor(settings).sendMail({

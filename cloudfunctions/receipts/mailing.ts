@@ -5,7 +5,8 @@
  *   transaction that makes the receipt; `_id` = key = receipt-mail:<receipt>:issued, so there is
  *   never a second one) and the receipts timer sends it. A failure, or a run killed while sending
  *   (SENDING for longer than a run can last), is retried with growing pauses, at most
- *   MAX_EMAIL_ATTEMPTS times. Nothing is sent while a payment waits.
+ *   MAX_EMAIL_ATTEMPTS times; a recipient the mail server refuses for good (5xx) is not retried.
+ *   Nothing is sent while a payment waits. Stored error texts are scrubbed of addresses.
  * - On request from 我的发票 (发送到邮箱), to that address or one the student types: at most
  *   MAX_SENDS_PER_RECEIPT_PER_DAY per receipt and MAX_SENDS_PER_STUDENT_PER_DAY per student (days
  *   in Asia/Shanghai). Each send claims a slot under a unique key, which is what makes the limits
@@ -17,6 +18,7 @@ import {
   commands,
   isDuplicateKeyError,
   maskName,
+  scrubPersonalData,
   type BaseDoc,
   type RequestContext,
 } from '../shared/runtime';
@@ -29,7 +31,7 @@ import {
   shanghaiDate,
   type ReceiptDoc,
 } from '../shared/domain/receipt';
-import { readSmtpSettings, sendMail, type OutgoingMail, type SmtpSettings } from './mail';
+import { isRecipientRefused, readSmtpSettings, sendMail, type OutgoingMail, type SmtpSettings } from './mail';
 import type { ReceiptsSettings } from './settings';
 
 /**
@@ -149,15 +151,20 @@ export function issuedEmailMessage(receipt: ReceiptDoc, at: Date, settings: Rece
   };
 }
 
+/**
+ * What is stored of a failure: scrubbed like a log line (an SMTP refusal quotes the recipient's
+ * address), then cut — in that order, so a cut never leaves half an address unmasked.
+ */
 const errorText = (error: unknown): string =>
-  String((error as { message?: unknown })?.message ?? (error as { errMsg?: unknown })?.errMsg ?? error).slice(0, 200);
+  scrubPersonalData(String((error as { message?: unknown })?.message ?? (error as { errMsg?: unknown })?.errMsg ?? error)).slice(0, 200);
 
 async function storedPdf(ctx: RequestContext, fileID: string): Promise<Buffer> {
   const downloaded = await ctx.cloud.downloadFile({ fileID });
   return Buffer.from(downloaded.fileContent as Buffer);
 }
 
-type OutboxOutcome = 'sent' | 'failed' | 'waiting' | 'skipped' | 'taken';
+/** refused: the mail server refused the recipient for good (given up at once; the server is up). */
+type OutboxOutcome = 'sent' | 'failed' | 'refused' | 'waiting' | 'skipped' | 'taken';
 
 /** One queued email: claimed (so two runs never send it at once), sent, recorded. */
 async function sendQueued(ctx: RequestContext, message: ReceiptMessageDoc, settings: ReceiptsSettings): Promise<OutboxOutcome> {
@@ -196,24 +203,20 @@ async function sendQueued(ctx: RequestContext, message: ReceiptMessageDoc, setti
     ctx.log.info('receipt emailed', { messageId: message._id, receiptId: receipt._id, attempts });
     return 'sent';
   } catch (error) {
-    const gaveUp = attempts >= MAX_EMAIL_ATTEMPTS;
+    const refused = isRecipientRefused(error);
+    const gaveUp = refused || attempts >= MAX_EMAIL_ATTEMPTS;
     const next = gaveUp ? null : new Date(ctx.now().getTime() + retryDelayMs(attempts));
     await finish({ status: gaveUp ? 'GAVE_UP' : 'FAILED', ...(gaveUp ? { to: null } : {}), nextAttemptAt: next, claimedAt: null, lastError: errorText(error) });
-    ctx.log[gaveUp ? 'error' : 'warn'](gaveUp ? 'receipt email given up' : 'receipt email failed; retried later', {
-      messageId: message._id,
-      receiptId: receipt._id,
-      attempts,
-      nextAttemptAt: next,
-      error,
-    });
-    return 'failed';
+    const what = refused ? 'receipt email refused by the mail server; not retried' : gaveUp ? 'receipt email given up' : 'receipt email failed; retried later';
+    ctx.log[gaveUp ? 'error' : 'warn'](what, { messageId: message._id, receiptId: receipt._id, attempts, nextAttemptAt: next, error });
+    return refused ? 'refused' : 'failed';
   }
 }
 
 /**
  * The outbox: queued emails that are due, failed ones whose pause is over, and ones a dead run
  * left SENDING. Stops at the first failure (the server is likely down: the rest wait for the next
- * run) and after OUTBOX_RUN_MS.
+ * run) — but not at a refused recipient, which says the server is up — and after OUTBOX_RUN_MS.
  */
 export async function sendDueReceiptEmails(ctx: RequestContext, settings: ReceiptsSettings): Promise<{ sent: number; failed: number }> {
   const _ = commands(ctx.db);
@@ -233,6 +236,7 @@ export async function sendDueReceiptEmails(ctx: RequestContext, settings: Receip
     if (ctx.now().getTime() - started > OUTBOX_RUN_MS) break;
     const outcome = await sendQueued(ctx, message, settings);
     if (outcome === 'sent') result.sent += 1;
+    if (outcome === 'refused') result.failed += 1;
     if (outcome === 'failed') {
       result.failed += 1;
       break;

@@ -1,6 +1,6 @@
 /**
  * Every collection of the cloud database and its indexes. The local cloud creates exactly these;
- * `npm run build` prints them for the console (云开发控制台 → 数据库 → 索引管理) when deploying.
+ * `npm run deploy` creates them in a CloudBase environment (and `--check` reports any that differ).
  * A unique index is what makes a re-import, a repeated callback or a double tap unable to double
  * a record, so each one states the guarantee it carries.
  */
@@ -108,7 +108,7 @@ export const COLLECTIONS = {
   },
   counters: {
     name: 'counters',
-    purpose: '序号计数器（票据号码等），在事务中递增',
+    purpose: '序号计数器（票据号码等，在事务中递增）与票据查验的频率计数（每个微信账号一条）',
     indexes: [],
   },
   staff: {

@@ -10,7 +10,7 @@
  *   function has no font beside its code (`npm run build` puts it there for deployment),
  *   RECEIPT_FONT_FILE pointing at the font in the @embedpdf/fonts-sc package (a dev dependency).
  *
- * - The receipts sandbox: `POST /sandbox/receipts/paid-order` (see receipts-sandbox.ts).
+ * - The receipts sandbox: `POST /sandbox/receipts/paid-order`, a test route (see receipts-sandbox.ts).
  *
  * `installLocalReceipts(cloud, server)` installs all of it (the one line in local/sandboxes.ts);
  * `installLocalMail` only the first two. Both are idempotent per cloud; the mail server stops with
@@ -29,7 +29,6 @@ export { LocalMailServer, type ReceivedMail } from './server';
 
 /** What the local cloud sets for the receipts function when the environment does not. */
 export const LOCAL_RECEIPT_ENV: Readonly<Record<string, string>> = {
-  RECEIPT_CHECK_SECRET: 'local-cloud-receipt-check-secret-not-for-production',
   RECEIPT_WATERMARK: '样张',
   RECEIPT_REVIEWER: '复核员（样）',
   RECEIPT_PAYEE: '收款员（样）',

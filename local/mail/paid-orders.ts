@@ -1,6 +1,6 @@
 /**
- * Paid orders for the receipts tests and the receipts sandbox of the local cloud (page tests,
- * demos). Local cloud and tests only.
+ * Paid orders for the receipts tests and the receipts sandbox of the local cloud (a test route for
+ * the page tests) and the bench. Local cloud and tests only.
  *
  * - `payThroughFlow`: the real thing. Unpaid bills for the student, 立即支付 (pay.create as the
  *   student), the cloudPay sandbox pays it and delivers the callback to payNotify, which marks the

@@ -1,7 +1,8 @@
 /**
- * `POST /sandbox/receipts/paid-order` on the local cloud (header x-wx-openid): gives the caller's
- * WeChat account a paid order and its receipt, for page tests and demos of 我的发票. The account is
- * signed in as a new student the first time (body `{ name?, studentNo?, email? }`); each call pays
+ * `POST /sandbox/receipts/paid-order` — a test route (only on a server started for tests), header
+ * x-wx-openid: gives the caller's WeChat account a paid order and its receipt, for the page tests
+ * of 我的发票. The account is signed in as a new student the first time (body
+ * `{ name?, studentNo?, email? }`); each call pays
  * for new bills (body `lines?: [{ itemCode, itemName, amount }]`, amounts in fen) through the real
  * payment flow (pay.create, the cloudPay sandbox, payNotify, which has the receipt issued), with
  * `email?` typed on 立即支付. `email: ''` writes an order without an address instead (pay.create
@@ -9,7 +10,7 @@
  * `{ studentNo, orderId, receipt, verification: { receiptCode, receiptNo, checkCode } }`.
  * `{ order: false }` only signs the account in.
  */
-import { collection, type SessionDoc } from '../../cloudfunctions/shared/runtime';
+import { collection, internalCallEvent, type SessionDoc } from '../../cloudfunctions/shared/runtime';
 import type { StudentDoc } from '../../cloudfunctions/shared/domain/student';
 import type { ReceiptDoc } from '../../cloudfunctions/shared/domain/receipt';
 import type { LocalCloud } from '../cloud';
@@ -46,7 +47,7 @@ function parseLines(value: unknown): FixtureLine[] | undefined {
 }
 
 export function installReceiptsSandbox(cloud: LocalCloud, server: LocalCloudServer | null): void {
-  server?.route('/sandbox/receipts/paid-order', async ({ body, openid }) => {
+  server?.testRoute('/sandbox/receipts/paid-order', async ({ body, openid }) => {
     if (!openid) throw new HttpError(401, 'OPENID_REQUIRED', '缺少调用者身份');
     const request = (body ?? {}) as PaidOrderRequest;
     const db = cloud.sdkDatabase();
@@ -71,7 +72,11 @@ export function installReceiptsSandbox(cloud: LocalCloud, server: LocalCloudServ
         : await payThroughFlow(cloud, student, { ...(lines ? { lines } : {}), ...(email ? { email } : {}) });
     // Issued already when paid through the flow (issuing again returns the same receipt); the
     // direct write is issued here, as the payment code does: from another function.
-    const receipt = await cloud.invoke('receipts', { action: 'issue', orderId: order._id }, { openid, source: 'wx_client,scf' });
+    const receipt = await cloud.invoke(
+      'receipts',
+      internalCallEvent({ caller: 'payNotify', callee: 'receipts', action: 'issue', request: { orderId: order._id }, at: cloud.clock.now() }),
+      { openid, source: 'wx_paycallback,scf' },
+    );
     // What is printed on it for 查验 (票据代码, 票据号码, 校验码), as a person reads it off the PDF.
     const printed = await collection<ReceiptDoc>(db, 'receipts').findById(order._id);
     const verification = printed ? { receiptCode: printed.receiptCode, receiptNo: printed.receiptNo, checkCode: printed.checkCode } : null;

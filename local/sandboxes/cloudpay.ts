@@ -1130,8 +1130,9 @@ export function installCloudPaySandbox(cloud: LocalCloud, server: LocalCloudServ
   });
 
 
-  // Test controls over HTTP, for tests that run the local cloud in another process (page tests).
-  server?.route('/sandbox/cloudpay/control', async ({ body }) => {
+  // Test controls over HTTP, for tests that run the local cloud in another process (page tests):
+  // faults, held callbacks, an order's amount changed at WeChat. Never part of a demo.
+  server?.testRoute('/sandbox/cloudpay/control', async ({ body }) => {
     const command = (body ?? {}) as { action?: unknown; api?: unknown; fault?: unknown; times?: unknown; mode?: unknown; n?: unknown; ms?: unknown };
     switch (command.action) {
       case 'failNext':

@@ -49,15 +49,14 @@ export async function seedDemoBills(db: Database, at: Date): Promise<number> {
 }
 
 /**
- * `POST /sandbox/billing/student` — only when the local cloud runs for tests (NODE_ENV=test): a
- * student signed in on the caller's WeChat account (x-wx-openid) with this term's demo bills, for
- * page tests that run the local cloud in another process. Body `{ bills?: 1–3 }`; answers
+ * `POST /sandbox/billing/student` — a test route (only on a server started for tests): a student
+ * signed in on the caller's WeChat account (x-wx-openid) with this term's demo bills, for page
+ * tests that run the local cloud in another process. Body `{ bills?: 1–3 }`; answers
  * `{ studentNo, billIds }`. Writes the session the way the auth function does after a sign-in.
  */
 export function installBillingTestRoutes(cloud: LocalCloud, server: LocalCloudServer | null): void {
-  if (!server || process.env.NODE_ENV !== 'test') return;
   let counter = 0;
-  server.route('/sandbox/billing/student', async ({ body, openid }) => {
+  server?.testRoute('/sandbox/billing/student', async ({ body, openid }) => {
     if (!openid) throw new HttpError(401, 'OPENID_REQUIRED', '缺少调用者身份');
     const count = Math.min(Math.max(Number((body as { bills?: unknown } | null)?.bills ?? 3) || 3, 1), 3);
     const db = cloud.sdkDatabase();

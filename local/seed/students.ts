@@ -1,14 +1,24 @@
 import { collection, isDuplicateKeyError, type Database } from '../../cloudfunctions/shared/runtime';
-import { normalizeStudentNo, prepareStudent, type StudentDoc, type StudentInput, type StudentProblem } from '../../cloudfunctions/shared/domain/student';
+import {
+  normalizeActivationCode,
+  normalizeStudentNo,
+  prepareStudent,
+  type StudentDoc,
+  type StudentInput,
+  type StudentProblem,
+} from '../../cloudfunctions/shared/domain/student';
+import { activationRecord, issueActivationCode, resetStudentAccount, type OfficeActor } from '../../cloudfunctions/auth/office';
 import { initialPasswordOf, parseIdNumber } from '../../cloudfunctions/shared/domain/id-number';
 import { hashPassword, studentPreparationDeps } from '../../cloudfunctions/shared/security';
+import { DEVELOPMENT_DEFAULTS } from '../../cloudfunctions/shared/config/environment';
 import type { LocalCloud } from '../cloud';
 import { HttpError, type LocalCloudServer } from '../server';
 
-/** Defaults for secrets that production reads from the functions' environment variables. */
-export const LOCAL_SECRET_DEFAULTS: Readonly<Record<string, string>> = {
-  IDENTITY_HMAC_KEY: 'local-cloud-identity-hmac-key--for-development-only--not-for-production',
-};
+/**
+ * Defaults for secrets that production reads from the functions' environment variables. Declared
+ * with the variables (cloudfunctions/shared/config/environment.ts), where production refuses them.
+ */
+export const LOCAL_SECRET_DEFAULTS: Readonly<Record<string, string>> = DEVELOPMENT_DEFAULTS;
 
 /** Sets each secret that is not already set, so local functions and the seeder agree on them. */
 export function applyLocalSecretDefaults(): void {
@@ -70,10 +80,20 @@ export interface DemoAccount {
   phone: string | null;
   /** Whether the first sign-in (identity, new password, phone) is still to do. */
   firstSignInPending: boolean;
+  /**
+   * No phone on file: the activation code the office would have issued (here issued by the seed,
+   * fixed so that it can be printed on every start; a real code is random and shown once).
+   */
+  activationCode: string | null;
 }
+
+/** Who issued the demo students' activation codes, as the audit log would name them. */
+const DEMO_OFFICE: OfficeActor = { staff: '本地演示' };
 
 interface DemoStudent {
   input: StudentInput;
+  /** For a student with no phone on file who has not signed in yet. */
+  activationCode?: string;
   /** Present for a student who has already completed the first sign-in. */
   completed?: { password: string; phone: string };
   note: string;
@@ -95,7 +115,8 @@ const DEMO_STUDENTS: readonly DemoStudent[] = [
       grade: '2023级',
       className: '会计学2301班',
     },
-    note: '未完成首次登录；学校未登记手机号，首次登录时验证的手机号即登记为本人手机号（本地可填任意手机号）',
+    activationCode: 'DEMAZ-23456',
+    note: '未完成首次登录；学校未登记手机号：首次登录先输入计划财务处发放的激活码，再验证的手机号即登记为本人手机号（本地可填任意手机号）',
   },
   {
     input: {
@@ -107,7 +128,8 @@ const DEMO_STUDENTS: readonly DemoStudent[] = [
       grade: '2023级',
       className: '计算机2302班',
     },
-    note: '未完成首次登录；证件号以 X 结尾（可输入小写 x、全角字符或空格）',
+    activationCode: 'DEMBZ-23456',
+    note: '未完成首次登录；证件号以 X 结尾（可输入小写 x、全角字符或空格）；学校未登记手机号，须用激活码',
   },
   {
     input: {
@@ -138,6 +160,22 @@ const DEMO_STUDENTS: readonly DemoStudent[] = [
 ];
 
 /**
+ * The demo student's fixed activation code stays usable: written while the student still needs
+ * one and has none that holds (first seeding, or after it expired); otherwise nothing changes.
+ */
+async function keepDemoActivationCode(db: Database, studentNo: string, code: string, at: Date): Promise<void> {
+  const canonical = normalizeActivationCode(code);
+  if (!canonical) throw new Error(`demo activation code ${code} is not a valid code`);
+  const students = collection<StudentDoc>(db, 'students');
+  const student = await students.findOne({ studentNo });
+  if (!student || student.setupCompletedAt || student.phoneHash) return;
+  const wanted = activationRecord(canonical, DEMO_OFFICE, at);
+  const current = student.activation;
+  if (current && current.codeHash === wanted.codeHash && new Date(current.expiresAt).getTime() > at.getTime()) return;
+  await students.updateById(student._id, { activation: wanted, updatedAt: at });
+}
+
+/**
  * Creates the demo students through `prepareStudent` (the admin import's code path) unless they
  * exist. Idempotent: a second run changes nothing and returns the same accounts.
  */
@@ -153,6 +191,7 @@ export async function seedDemoStudents(db: Database, at: Date): Promise<DemoAcco
       const created = await createStudent(db, demo.input, at, demo.completed);
       if (!created.ok) throw new Error(`demo student ${studentNo} is invalid: ${created.problems.map((p) => p.message).join('; ')}`);
     }
+    if (demo.activationCode) await keepDemoActivationCode(db, studentNo, demo.activationCode, at);
     accounts.push({
       studentNo,
       name: demo.input.name,
@@ -161,6 +200,7 @@ export async function seedDemoStudents(db: Database, at: Date): Promise<DemoAcco
       password: demo.completed?.password ?? initialPassword,
       phone: demo.completed?.phone ?? demo.input.phone ?? null,
       firstSignInPending: !demo.completed,
+      activationCode: demo.activationCode ?? null,
       note: demo.completed
         ? `${demo.note}。当前密码 ${demo.completed.password}，手机号 ${demo.completed.phone}`
         : `${demo.note}${demo.input.phone ? `。登记手机号 ${demo.input.phone}` : ''}`,
@@ -170,17 +210,31 @@ export async function seedDemoStudents(db: Database, at: Date): Promise<DemoAcco
 }
 
 /**
- * `POST /sandbox/students` on the local cloud: creates a student the way the admin import will
- * (body `{ student: StudentInput, completed?: { password, phone } }`), for page tests and demos
- * that need their own accounts. Answers `{ studentNo, initialPassword, created }`, or 400 with the
- * import's messages.
+ * `POST /sandbox/students` — a test route (only on a server started for tests; the demo seed
+ * writes its students directly): creates a student the way the admin import will (body
+ * `{ student: StudentInput, completed?: { password, phone } }`), for page tests that need their
+ * own accounts. Answers `{ studentNo, initialPassword, created }`, or 400 with the import's messages.
  */
 export function installStudentSandbox(cloud: LocalCloud, server: LocalCloudServer | null): void {
-  server?.route('/sandbox/students', async ({ body }) => {
+  server?.testRoute('/sandbox/students', async ({ body }) => {
     const { student, completed } = (body ?? {}) as { student?: StudentInput; completed?: CompletedSetup };
     if (!student || typeof student !== 'object') throw new HttpError(400, 'INVALID_STUDENT', '请求体应为 { student: {...} }');
     const result = await createStudent(cloud.sdkDatabase(), student, cloud.clock.now(), completed);
     if (!result.ok) throw new HttpError(400, 'INVALID_STUDENT', result.problems.map((p) => p.message).join('；'));
     return { studentNo: result.studentNo, initialPassword: result.initialPassword, created: result.created };
+  });
+  /** `POST /sandbox/activation-code` `{ studentNo }` — a test route: the code the office would issue (auth/office.ts). */
+  server?.testRoute('/sandbox/activation-code', async ({ body }) => {
+    const { studentNo } = (body ?? {}) as { studentNo?: unknown };
+    if (typeof studentNo !== 'string') throw new HttpError(400, 'INVALID_STUDENT', '请求体应为 { studentNo }');
+    const issued = await issueActivationCode(cloud.sdkDatabase(), { studentNo, reason: '测试：核实身份后发放' }, { staff: '测试' }, cloud.clock.now());
+    return { activationCode: issued.activationCode };
+  });
+  /** `POST /sandbox/reset-account` `{ studentNo, idNumber }` — a test route: the office's undo (auth/office.ts). */
+  server?.testRoute('/sandbox/reset-account', async ({ body }) => {
+    const { studentNo, idNumber } = (body ?? {}) as { studentNo?: unknown; idNumber?: unknown };
+    if (typeof studentNo !== 'string' || typeof idNumber !== 'string') throw new HttpError(400, 'INVALID_STUDENT', '请求体应为 { studentNo, idNumber }');
+    const reset = await resetStudentAccount(cloud.sdkDatabase(), { studentNo, idNumber, reason: '测试：本人来电称账号被他人激活' }, { staff: '测试' }, cloud.clock.now());
+    return { studentNo: reset.studentNo, activationCode: reset.activation?.activationCode ?? null };
   });
 }

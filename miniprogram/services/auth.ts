@@ -8,7 +8,7 @@ export type SignInResult = ApiResponse<'auth', 'signIn'>;
 export type SetupState = ApiResponse<'auth', 'setupState'>;
 export type Profile = ApiResponse<'auth', 'profile'>;
 export type ForgotVerified = ApiResponse<'auth', 'forgotVerify'>;
-export type MaskedIdentity = SignInResult['identity'];
+export type SetupIdentity = SetupState['identity'];
 export type AccountKind = 'studentNo' | 'idNumber';
 
 /** Whether this WeChat account is signed in to a student session, and the server's clock. */
@@ -31,6 +31,11 @@ export function getSetupState(): Promise<SetupState> {
 
 export function confirmIdentity(): Promise<SetupState> {
   return callFunction('auth', 'setupConfirmIdentity', {});
+}
+
+/** 首次登录 without a phone on file: the activation code from 计划财务处. */
+export function activateAccount(activationCode: string): Promise<SetupState> {
+  return callFunction('auth', 'setupActivate', { activationCode });
 }
 
 export function setNewPassword(newPassword: string, confirmPassword: string): Promise<SetupState> {

@@ -11,7 +11,7 @@ import type { BenchSection } from '../bench';
 import { LocalCloud } from '../../local/cloud';
 import { installSandboxes } from '../../local/sandboxes';
 import { installLocalMail } from '../../local/mail';
-import { collection } from '../../cloudfunctions/shared/runtime';
+import { collection, internalCallEvent } from '../../cloudfunctions/shared/runtime';
 import type { ReceiptDoc } from '../../cloudfunctions/shared/domain/receipt';
 import { renderReceiptPdf } from '../../cloudfunctions/receipts/pdf';
 import { insertPaidOrderDirectly, insertStudentWithSession, TUITION_LINES } from '../../local/mail/paid-orders';
@@ -35,10 +35,11 @@ export async function run(): Promise<BenchSection> {
     const student = await insertStudentWithSession(db, cloud.clock.now(), { name: '刘䶮玥' });
     // The payment code calls `issue` from another function; here from `pay` during the student's sync.
     const caller = { openid: student.openid, source: 'wx_client,scf' };
+    const issueEvent = (orderId: string) => internalCallEvent({ caller: 'pay', callee: 'receipts', action: 'issue', request: { orderId }, at: cloud.clock.now() });
     const issue = async (lines = TUITION_LINES) => {
       const order = await insertPaidOrderDirectly(db, student, cloud.clock.now(), { lines });
       const started = performance.now();
-      const { result, stats } = await cloud.invokeWithStats('receipts', { action: 'issue', orderId: order._id }, caller);
+      const { result, stats } = await cloud.invokeWithStats('receipts', issueEvent(order._id), caller);
       const elapsed = performance.now() - started;
       if (!(result as { ok: boolean }).ok) throw new Error(`issue failed: ${JSON.stringify(result)}`);
       const receipt = (await collection<ReceiptDoc>(db, 'receipts').findById(order._id))!;

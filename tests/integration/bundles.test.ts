@@ -5,10 +5,12 @@ import { buildFunctions } from '../../scripts/build';
 import { LocalCloud } from '../../local/cloud';
 import { FUNCTIONS_ROOT, listFunctionNames } from '../../local/functions';
 import { LOCAL_RECEIPT_ENV } from '../../local/mail';
+import { LOCAL_SECRET_DEFAULTS } from '../../local/seed/students';
 import { insertPaidOrderDirectly, insertStudentWithSession } from '../../local/mail/paid-orders';
 import { collection } from '../../cloudfunctions/shared/runtime';
+import { issueAsPaymentCode } from '../support/internal-calls';
 import type { ReceiptDoc } from '../../cloudfunctions/shared/domain/receipt';
-import { glyphCells, judgeGlyphs, missingGlyphCell, pdfText, renderPage, requirePoppler } from './receipts/pdf-reading';
+import { glyphCells, judgeGlyphs, missingGlyphCell, pdfText, renderPage } from './receipts/pdf-reading';
 
 /** What is deployed is the bundle, so the bundle must answer exactly as the source does. */
 describe('deployable function bundles', () => {
@@ -41,7 +43,6 @@ describe('deployable function bundles', () => {
   });
 
   it('issues a receipt from the bundle with the font shipped beside it, never from a font package', async () => {
-    requirePoppler();
     const folder = path.join(FUNCTIONS_ROOT, 'receipts');
     // What uploads: index.js and fonts/ beside it; the cloud installs only what package.json lists.
     expect(existsSync(path.join(folder, 'fonts', 'NotoSansHans-Regular.otf'))).toBe(true);
@@ -50,13 +51,13 @@ describe('deployable function bundles', () => {
 
     const saved = { ...process.env };
     delete process.env.RECEIPT_FONT_FILE;
-    Object.assign(process.env, LOCAL_RECEIPT_ENV, { RECEIPT_AUTO_EMAIL: 'false' });
+    Object.assign(process.env, LOCAL_SECRET_DEFAULTS, LOCAL_RECEIPT_ENV, { RECEIPT_AUTO_EMAIL: 'false' });
     const bundled = await LocalCloud.start({ dataDir: path.join(dataDir, 'receipts'), functions: 'bundle', logSink: () => undefined });
     try {
       const db = bundled.sdkDatabase();
       const student = await insertStudentWithSession(db, bundled.clock.now(), { name: '赵堃玥' });
       const order = await insertPaidOrderDirectly(db, student, bundled.clock.now());
-      const issued = await bundled.invoke('receipts', { action: 'issue', orderId: order._id }, { source: 'wx_paycallback,scf' });
+      const issued = await issueAsPaymentCode(bundled, order._id);
       expect(issued).toMatchObject({ ok: true, data: { state: 'ISSUED', created: true } });
       const receipt = (await collection<ReceiptDoc>(db, 'receipts').findById(order._id))!;
       const pdf = (await bundled.storage.read(bundled.storage.cloudPathOf(receipt.pdfFileID!)!))!;

@@ -52,3 +52,35 @@ describe('local cloud storage', () => {
     expect((await get(temp.fileList[0]!.tempFileURL)).status).toBe(403);
   });
 });
+
+describe('storage links and restarts', () => {
+  it('keeps a link working for its whole run, but not after the local cloud restarts (a new signing key)', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'zhjf-storage-restart-'));
+    const content = Buffer.from('%PDF-1.7 重启前的链接');
+    let running = await startLocalCloud({ dataDir, port: 0, logSink: () => undefined });
+    try {
+      const uploaded = await cloudSdk.uploadFile({ cloudPath: 'receipts/restart.pdf', fileContent: content });
+      const temp = (await cloudSdk.getTempFileURL({ fileList: [{ fileID: uploaded.fileID, maxAge: 600 }] })) as { fileList: { tempFileURL: string }[] };
+      const before = new URL(temp.fileList[0]!.tempFileURL);
+      // Opened twice within the run (a student taps the receipt again): served both times.
+      for (const fetched of [await get(before.href), await get(before.href)]) {
+        expect(fetched.status).toBe(200);
+        expect(fetched.body.equals(content)).toBe(true);
+      }
+      await running.stop();
+
+      running = await startLocalCloud({ dataDir, port: 0, logSink: () => undefined });
+      const sameLinkNow = new URL(`${before.pathname}${before.search}`, running.url);
+      const refused = await get(sameLinkNow.href);
+      expect(refused.status).toBe(403);
+      expect(refused.json).toEqual({ error: { code: 'URL_EXPIRED', message: '链接已过期或无效' } });
+
+      // The file itself is still there: a link made by this run serves it.
+      const fresh = (await cloudSdk.getTempFileURL({ fileList: [uploaded.fileID] })) as { fileList: { tempFileURL: string }[] };
+      expect((await get(fresh.fileList[0]!.tempFileURL)).body.equals(content)).toBe(true);
+    } finally {
+      await running.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

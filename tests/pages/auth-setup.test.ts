@@ -5,7 +5,8 @@
  */
 import { openPage, requestsSettled, type OpenedPage } from './harness';
 import { clearRecordedCalls, recordedCalls } from './wx-fake';
-import { allowPhoneNumber, answerPrivacy, auth, createStudent, devicePhone, installPrivacy, newDevice, type, urlsOf, type PageStudent } from './auth-support';
+import { config } from '../../miniprogram/config/index';
+import { activationCode, allowPhoneNumber, answerPrivacy, auth, createStudent, post, devicePhone, installPrivacy, newDevice, type, urlsOf, type PageStudent } from './auth-support';
 
 const FILE = 2;
 let page: OpenedPage;
@@ -30,20 +31,31 @@ async function signedInForSetup(options: Parameters<typeof createStudent>[1] = {
 
 const masked = (id: string): string => `${id.slice(0, 4)}**********${id.slice(-4)}`;
 
-test('the whole first sign-in: identity, new password, privacy, phone — then 账单缴费', async () => {
+test('the whole first sign-in without a phone on file: identity, activation code, new password, privacy, phone — then 账单缴费', async () => {
   const student = await signedInForSetup({ name: '欧阳娜娜' });
   page = await openPage('pages/setup/index');
 
-  // 1 确认身份: masked, with the warning about other people's accounts.
+  // 1 确认身份: masked, with the warning about other people's accounts; nothing about 学院 or 专业 yet.
   await page.waitForText('欧**娜');
   const identity = page.text();
   expect(identity).toContain(student.studentNo);
   expect(identity).toContain(masked(student.idNumber));
   expect(identity).not.toContain(student.idNumber);
+  expect(identity).not.toContain('会计学');
   expect(identity).toContain('如果不是本人，请勿继续操作');
+  expect(page.text()).toContain('2 激活账号');
   await page.tap('#confirm-identity');
 
-  // 2 修改密码: the rules, and a message for each refusal.
+  // 2 激活账号: the office's code, and where to get one.
+  await page.waitForText('首次登录需要计划财务处发放的激活码');
+  expect(page.text()).toContain('0535-6916496');
+  await type(page, '#activation-code', 'ABCDE-FGHJK');
+  await page.tap('#activate');
+  await page.waitForText('激活码不正确或已过期');
+  await type(page, '#activation-code', (await activationCode(student.studentNo)).toLowerCase());
+  await page.tap('#activate');
+
+  // 3 修改密码: the rules, and a message for each refusal.
   await page.waitForText('新密码要求');
   expect(page.text()).toContain('不能是初始密码（证件号后 8 位）');
   await type(page, '#new-password', 'Qiming#2025');
@@ -62,7 +74,7 @@ test('the whole first sign-in: identity, new password, privacy, phone — then �
   await type(page, '#confirm-password', 'Qiming#2025');
   await page.tap('#password-next');
 
-  // 3 验证手机: the privacy guide first, then WeChat's phone number.
+  // 4 验证手机: the privacy guide first, then WeChat's phone number.
   await answerPrivacy(page, 'agree');
   await page.waitForText('微信手机号验证');
   expect(page.text()).toContain('将验证并登记当前微信绑定的手机号');
@@ -90,7 +102,7 @@ test('不是本人 stops without changing anything and shows whom to call', asyn
 });
 
 test('refusing the privacy guide explains why the phone cannot be verified yet; agreeing later continues', async () => {
-  await signedInForSetup();
+  await signedInForSetup({ phoneOnFile: '13905350205' });
   await auth(openid, 'setupConfirmIdentity');
   await auth(openid, 'setupPassword', { newPassword: 'Qiming#2025', confirmPassword: 'Qiming#2025' });
   page = await openPage('pages/setup/index');
@@ -110,7 +122,9 @@ test('a phone that is not the one on file is refused, with whom to call', async 
   await auth(openid, 'setupPassword', { newPassword: 'Qiming#2025', confirmPassword: 'Qiming#2025' });
   page = await openPage('pages/setup/index');
   await answerPrivacy(page, 'agree');
-  await page.waitForText('请使用登记手机号 139****0202 所在的微信完成验证');
+  // The number itself is not shown to whoever typed the ID number and its last 8 characters.
+  await page.waitForText('请使用学校登记的手机号所在的微信完成验证');
+  expect(page.text()).not.toContain('0202');
   devicePhone('13905350299');
   await allowPhoneNumber(page);
   await page.waitForText('与该账号登记的手机号不一致');
@@ -141,8 +155,9 @@ test('a new WeChat account verifies the phone on file before it is signed in', a
 
 test('a phone number another student already has is refused, with whom to call', async () => {
   await createStudent(FILE, { completed: { password: 'Qiming#2025', phone: '13905350204' } });
-  await signedInForSetup();
+  const student = await signedInForSetup();
   await auth(openid, 'setupConfirmIdentity');
+  await auth(openid, 'setupActivate', { activationCode: await activationCode(student.studentNo) });
   await auth(openid, 'setupPassword', { newPassword: 'Qiming#2025', confirmPassword: 'Qiming#2025' });
   page = await openPage('pages/setup/index');
   await answerPrivacy(page, 'agree');
@@ -161,6 +176,33 @@ test('a damaged link (a broken %-sequence in the phone) still opens the device c
   await answerPrivacy(page, 'agree');
   await page.waitForText('这是您第一次在当前微信登录该账号');
   expect(page.text()).toContain('139%2A%2A%2A%2');
+});
+
+test('an account the office reset says so at the identity step', async () => {
+  const student = await createStudent(FILE, { completed: { password: 'Qiming#2025', phone: '13905350206' } });
+  const reset = await post('/sandbox/reset-account', { studentNo: student.studentNo, idNumber: student.idNumber });
+  expect(reset.status).toBe(200);
+  expect((await auth(openid, 'signIn', { by: 'studentNo', account: student.studentNo, password: student.initialPassword })).data.next).toBe('setup');
+  page = await openPage('pages/setup/index');
+  await page.waitForText('由计划财务处重置');
+  expect(page.text()).toContain('之前绑定的手机号和微信已解除');
+});
+
+test('when the state cannot be loaded the page says why and offers 重试, instead of spinning', async () => {
+  await signedInForSetup({ phoneOnFile: '13905350207' });
+  const reachable = config.localCloudBaseUrl;
+  // A port nothing listens on.
+  config.localCloudBaseUrl = 'http://127.0.0.1:9';
+  try {
+    page = await openPage('pages/setup/index');
+    await page.waitForText('网络异常，请检查网络后重试');
+    expect(page.root.querySelector('#retry-load')).toBeTruthy();
+    expect(page.text()).not.toContain('加载中');
+  } finally {
+    config.localCloudBaseUrl = reachable;
+  }
+  await page.tap('#retry-load');
+  await page.waitForText('如果不是本人，请勿继续操作');
 });
 
 test('without a first sign-in in progress the page says so and offers 重新登录', async () => {

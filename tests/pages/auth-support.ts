@@ -30,6 +30,13 @@ export async function phoneCode(phone: string): Promise<string> {
   return (await post<{ code: string }>('/sandbox/phone-code', { phone })).json.code;
 }
 
+/** The activation code the office would issue a student with no phone on file. */
+export async function activationCode(studentNo: string): Promise<string> {
+  const res = await post<{ activationCode: string }>('/sandbox/activation-code', { studentNo });
+  if (res.status !== 200) throw new Error(`could not issue an activation code: ${JSON.stringify(res.json)}`);
+  return res.json.activationCode;
+}
+
 export interface PageStudent {
   studentNo: string;
   name: string;

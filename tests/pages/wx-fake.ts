@@ -2,7 +2,8 @@
  * The WeChat APIs the page tests run against.
  *
  * - wx.request performs a real HTTP request (node http), so a page's service calls reach the local
- *   cloud started by global-setup.ts. Nothing stands in for the back end.
+ *   cloud started by global-setup.ts. Nothing stands in for the back end. Like WeChat's, it sends
+ *   `content-type: application/json` by default (the local cloud takes POST bodies only as JSON).
  * - APIs that leave the page (makePhoneCall, navigateTo, showToast, showModal…) are recorded so a
  *   test can assert what a student would see or trigger; they succeed.
  * - Storage is an in-memory map per test file (a fresh device).
@@ -76,12 +77,13 @@ function request(options: RequestOptions) {
   const url = new URL(options.url);
   const method = (options.method ?? 'GET').toUpperCase();
   const headers: Record<string, string> = { ...(options.header ?? {}) };
+  // WeChat's wx.request sends `content-type: application/json` unless the page names another.
+  if (!Object.keys(headers).some((key) => key.toLowerCase() === 'content-type')) {
+    headers['content-type'] = 'application/json';
+  }
   let body: string | undefined;
   if (options.data !== undefined && method !== 'GET') {
     body = typeof options.data === 'string' ? options.data : JSON.stringify(options.data);
-    if (!Object.keys(headers).some((key) => key.toLowerCase() === 'content-type')) {
-      headers['content-type'] = 'application/json';
-    }
     headers['content-length'] = String(Buffer.byteLength(body));
   }
   const call: RecordedCall = { api: 'request', options: { url: options.url, method, header: headers, data: options.data } };

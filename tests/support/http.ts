@@ -8,9 +8,9 @@ export interface HttpReply {
   json: unknown;
 }
 
-export function httpRequest(method: 'GET' | 'POST', url: string, body?: string, headers: Record<string, string> = {}): Promise<HttpReply> {
+function exchange(options: http.RequestOptions, body: string | undefined): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers } }, (res) => {
+    const req = http.request(options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
@@ -27,6 +27,30 @@ export function httpRequest(method: 'GET' | 'POST', url: string, body?: string, 
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** A request with a JSON body (`content-type: application/json` unless `headers` names another). */
+export function httpRequest(method: 'GET' | 'POST', url: string, body?: string, headers: Record<string, string> = {}): Promise<HttpReply> {
+  const target = new URL(url);
+  return exchange(
+    {
+      method,
+      hostname: target.hostname,
+      port: target.port,
+      path: `${target.pathname}${target.search}`,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    },
+    body,
+  );
+}
+
+/**
+ * A request whose path goes out exactly as written (no URL parsing folds `..` or `%2e%2e` away),
+ * as `curl --path-as-is` sends it; `headers` may replace Host.
+ */
+export function httpRequestAsIs(origin: string, method: 'GET' | 'POST', rawPath: string, headers: Record<string, string> = {}, body?: string): Promise<HttpReply> {
+  const target = new URL(origin);
+  return exchange({ method, hostname: target.hostname, port: target.port, path: rawPath, headers }, body);
 }
 
 export const httpPost = (url: string, body: string, headers?: Record<string, string>): Promise<HttpReply> => httpRequest('POST', url, body, headers);

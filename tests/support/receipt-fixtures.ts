@@ -19,6 +19,7 @@ import type { OrderDoc } from '../../cloudfunctions/shared/domain/records';
 import type { Database } from '../../cloudfunctions/shared/runtime';
 import { startTestCloud, type TestCloud } from './local-cloud';
 
+export { issueAsPaymentCode, issueMissingAsCron, voidAsRefundCode } from './internal-calls';
 export {
   insertPaidOrderDirectly,
   insertStudentWithSession,
@@ -28,25 +29,13 @@ export {
   type FixtureStudent,
 } from '../../local/mail/paid-orders';
 
-/** The call the payment code makes right after an order becomes PAID. */
-export function issueAsPaymentCode<T = unknown>(cloud: LocalCloud, orderId: string): Promise<T> {
-  return cloud.invoke('receipts', { action: 'issue', orderId }, { source: 'wx_paycallback,scf' }) as Promise<T>;
-}
 
-/** The call the cron function makes (its timer, then callFunction). */
-export function issueMissingAsCron<T = unknown>(cloud: LocalCloud, limit?: number): Promise<T> {
-  return cloud.invoke('receipts', { action: 'issueMissing', ...(limit ? { limit } : {}) }, { source: 'wx_trigger,scf' }) as Promise<T>;
-}
 
 /** The receipts function's own timer trigger (config.json): issue, 冲红, documents, the email outbox. */
 export function fireReceiptsTimer<T = unknown>(cloud: LocalCloud): Promise<T> {
   return cloud.fireTimer('receipts', 'receiptsSweep') as Promise<T>;
 }
 
-/** What the refund flow calls once an order is refunded. */
-export function voidAsRefundCode<T = unknown>(cloud: LocalCloud, orderId: string, reason = '退款'): Promise<T> {
-  return cloud.invoke('receipts', { action: 'void', orderId, reason }, { source: 'wx_client,scf' }) as Promise<T>;
-}
 
 /**
  * The receipts font for code that renders outside the local cloud (the PDF unit tests): the one

@@ -33,6 +33,9 @@ export const AUTH_ERRORS = {
   PHONE_CODE_USED: '这次手机号授权已经使用过，请重新点击获取手机号',
   SETUP_PHONE_TAKEN: '该手机号已登记在其他学生账号下，不能用于本账号的首次登录。如确为本人手机号，请联系计划财务处核实',
   SETUP_WECHAT_TAKEN: '当前微信已为其他学生账号完成过首次登录，不能再为本账号完成。如确需办理，请联系计划财务处核实',
+  SETUP_ACTIVATION_FIRST: '学校没有登记您的手机号，请先输入计划财务处发给您的激活码',
+  ACTIVATION_CODE_INVALID: '激活码不正确或已过期。请核对后重新输入，或联系计划财务处重新领取',
+  ACTIVATION_NOT_NEEDED: '该账号不需要激活码',
   PHONE_MISMATCH: '当前微信绑定的手机号与该账号登记的手机号不一致。请使用登记手机号所在的微信，或联系计划财务处',
   RESET_NOT_VERIFIED: '无法通过手机号验证该账号（账号不存在、未登记手机号或手机号不一致）。请联系计划财务处',
   RESET_EXPIRED: '手机号验证已失效，请重新验证',
@@ -77,17 +80,43 @@ export type SignInNext = 'home' | 'setup' | 'verifyDevice';
 
 export interface SignInResult {
   next: SignInNext;
-  identity: MaskedIdentity;
+  /**
+   * home: the student's identity. setup / verifyDevice: null — nothing about the student is shown
+   * to a caller who has not finished proving who they are.
+   */
+  identity: MaskedIdentity | null;
   /** verifyDevice: the masked number on file that WeChat's number must match. */
   phone: string | null;
 }
 
+/**
+ * What the first sign-in's identity step shows to tell the student it is their account: masked
+ * name and ID number, and the 学号 only when that is what was typed (a caller who typed an ID number
+ * learns no 学号, 学院, 专业 or phone before finishing).
+ */
+export interface SetupIdentity {
+  /** 张*三 */
+  name: string;
+  /** 3706**********123X */
+  idNumber: string;
+  studentNo: string | null;
+}
+
+/**
+ * How the phone step proves the student:
+ * - onFile: the school registered a number; WeChat's number must be the same;
+ * - activationCode: no number on file; an activation code from the finance office comes first;
+ * - activated: the code was accepted; the number WeChat verifies becomes the student's.
+ */
+export type PhoneProof = 'onFile' | 'activationCode' | 'activated';
+
 export interface SetupState {
-  identity: MaskedIdentity;
+  identity: SetupIdentity;
   identityConfirmed: boolean;
   passwordSet: boolean;
-  /** A number came with the student's record: WeChat's number must match it. */
-  phoneOnFile: string | null;
+  phoneProof: PhoneProof;
+  /** ISO 8601: the office reset this account (someone else had activated it); the student is told. */
+  resetByOfficeAt: string | null;
   /** ISO 8601; after it the student signs in again. */
   expiresAt: string;
   passwordRules: readonly string[];
@@ -138,6 +167,14 @@ export const authContract = {
   setupState: action<SetupState>()({ request: v.object({}), access: access.public }),
   /** 首次登录 step 1: "this is me". */
   setupConfirmIdentity: action<SetupState>()({ request: v.object({}), access: access.public }),
+  /**
+   * 首次登录, for a student with no phone on file, after the identity: the activation code the
+   * finance office issued. Wrong codes count against the WeChat account like wrong passwords.
+   */
+  setupActivate: action<SetupState>()({
+    request: v.object({ activationCode: v.string({ min: 1, max: 32 }) }),
+    access: access.public,
+  }),
   /** 首次登录 step 2: the new password, twice. */
   setupPassword: action<SetupState>()({
     request: v.object({ newPassword: password, confirmPassword: password }),

@@ -7,8 +7,11 @@ import type { Schema, Infer } from './validate';
  * - staff: a finance staff member (roles narrow it further)
  * - paycallback: only cloudPay's callback (SOURCE === 'wx_paycallback')
  * - timer: only a timer trigger (SOURCE === 'wx_trigger')
- * - internal: only another function of this environment (SOURCE chain ends in 'scf'); clients
- *   cannot forge SOURCE, so this is how one function asks another to do a privileged step
+ * - internal: only the named functions of this environment, e.g. `access.internal('pay', 'cron')`.
+ *   The call must come from a function (SOURCE chain ends in 'scf') and carry a proof signed with
+ *   the secret the functions share (INTERNAL_CALL_SECRET) that names the calling function, this
+ *   function, the action and the request; the calling function must be on the list. SOURCE alone
+ *   is not enough: every function of the environment, present or future, can produce it.
  */
 export type Access =
   | { kind: 'public' }
@@ -16,18 +19,22 @@ export type Access =
   | { kind: 'staff'; roles: readonly StaffRole[] }
   | { kind: 'paycallback' }
   | { kind: 'timer' }
-  | { kind: 'internal' };
+  | { kind: 'internal'; callers: readonly FunctionId[] };
 
 export type StaffRole = 'finance' | 'auditor' | 'admin';
+
+/** The deployable functions by name (their folders under cloudfunctions/; admin is the console's). */
+export const FUNCTION_IDS = ['auth', 'bills', 'pay', 'payNotify', 'receipts', 'cron', 'admin'] as const;
+export type FunctionId = (typeof FUNCTION_IDS)[number];
 
 export const access = {
   public: { kind: 'public' },
   student: { kind: 'student' },
   paycallback: { kind: 'paycallback' },
   timer: { kind: 'timer' },
-  internal: { kind: 'internal' },
+  internal: (...callers: [FunctionId, ...FunctionId[]]): Access => ({ kind: 'internal', callers }),
   staff: (...roles: StaffRole[]): Access => ({ kind: 'staff', roles }),
-} as const satisfies Record<string, Access | ((...r: StaffRole[]) => Access)>;
+} as const satisfies Record<string, Access | ((...args: never) => Access)>;
 
 export interface ActionSpec<Req, Res> {
   readonly request: Schema<Req>;

@@ -110,12 +110,15 @@ export interface ReceiptVerification {
 const email = v.string({ min: 1, max: 200 });
 
 export const receiptsContract = {
-  /** Issue the receipt of a paid order (called by the payment code right after PAID). Idempotent. */
-  issue: action<ReceiptIssued>()({ request: v.object({ orderId: docId() }), access: access.internal }),
+  /**
+   * Issue the receipt of a paid order. Idempotent. Called by the payment code right after PAID,
+   * which runs in pay (sync), payNotify (the callback) and cron (the sweep, reconciliation).
+   */
+  issue: action<ReceiptIssued>()({ request: v.object({ orderId: docId() }), access: access.internal('pay', 'payNotify', 'cron') }),
   /** Receipts for paid orders that have none, and documents that are missing or stale (cron). */
   issueMissing: action<ReceiptSweepReport>()({
     request: v.object({ limit: v.optional(v.integer({ min: 1, max: 200 })) }),
-    access: access.internal,
+    access: access.internal('cron'),
   }),
   /** The same sweep from this function's own timer trigger. */
   sweep: action<ReceiptSweepReport>()({ request: v.object({}), access: access.timer }),
@@ -125,7 +128,8 @@ export const receiptsContract = {
    */
   void: action<ReceiptVoided>()({
     request: v.object({ orderId: docId(), reason: v.string({ min: 1, max: 100 }) }),
-    access: access.internal,
+    // The refund code of the payment functions (the receipts sweep also voids refunded orders itself).
+    access: access.internal('pay', 'payNotify', 'cron'),
   }),
   /** 我的发票, newest first. */
   list: action<ReceiptList>()({ request: v.object({}), access: access.student }),

@@ -104,17 +104,29 @@ function optional<T>(inner: Schema<T>): Optional<T> {
   };
 }
 
-/** Objects reject unknown keys, so a typo or a smuggled field (an amount, an openid) is refused. */
+/** Longest part of a request that a refusal repeats back (in its path and message, and in logs). */
+export const MAX_ECHOED_LENGTH = 64;
+
+/** A client-chosen name cut for echoing: a 500,000-character key must not come back in the answer. */
+export const echoed = (text: string): string => (text.length > MAX_ECHOED_LENGTH ? `${text.slice(0, MAX_ECHOED_LENGTH)}…` : text);
+
+const hasOwn = (record: object, key: string): boolean => Object.prototype.hasOwnProperty.call(record, key);
+
+/**
+ * Objects reject unknown keys, so a typo or a smuggled field (an amount, an openid) is refused.
+ * Keys and fields are own properties only: `constructor` or `__proto__` is an unknown key, and a
+ * field is never read through the input's prototype.
+ */
 function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
   return schema((input, path) => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) return fail(path, `${label(path)}应为对象`);
     const record = input as Record<string, unknown>;
     for (const key of Object.keys(record)) {
-      if (!(key in shape)) return fail(path ? `${path}.${key}` : key, `不支持的字段 ${key}`);
+      if (!hasOwn(shape, key)) return fail(path ? `${path}.${echoed(key)}` : echoed(key), `不支持的字段 ${echoed(key)}`);
     }
     const out: Record<string, unknown> = {};
     for (const [key, fieldSchema] of Object.entries(shape)) {
-      const parsed = fieldSchema.parse(record[key], path ? `${path}.${key}` : key);
+      const parsed = fieldSchema.parse(hasOwn(record, key) ? record[key] : undefined, path ? `${path}.${key}` : key);
       if (!parsed.ok) return parsed;
       if (parsed.value !== undefined) out[key] = parsed.value;
     }

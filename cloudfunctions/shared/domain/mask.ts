@@ -30,6 +30,18 @@ export function maskReference(value: string): string {
   return `${value.slice(0, 4)}****${value.slice(-4)}`;
 }
 
+/** zhangsan@qq.com → zh***@qq.com; a@qq.com → a***@qq.com (the mailbox stays recognisable to its owner). */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return '***';
+  const local = email.slice(0, at);
+  return `${local.slice(0, Math.min(2, local.length - 1) || 1)}***${email.slice(at)}`;
+}
+
+// An address in free text, e.g. quoted by an SMTP rejection (550 5.1.1 <zhang@example.com>: …):
+// a local part of the characters mail systems print, @, and a domain with a dot.
+const EMAIL_PATTERN = /(?<![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/g;
+
 // 18-digit resident ID (last may be X) or 15-digit legacy ID, also written in groups with spaces
 // ("370602 19990307 123X"); mainland mobile numbers, also with the country code (+86, 86, 0086)
 // or in groups ("138 1234 5678", "138-1234-5678") — when they stand alone (not part of a longer
@@ -38,9 +50,13 @@ const GAP = '[ \u3000]?';
 const ID_PATTERN = new RegExp(`(?<![0-9A-Za-z])(?:(?:\\d${GAP}){17}[\\dXx]|(?:\\d${GAP}){14}\\d)(?![0-9A-Za-z])`, 'g');
 const PHONE_PATTERN = /(?<![0-9])(\+86|0086|86)?([ \u3000-]?)(1[3-9]\d(?:[ \u3000-]?\d{4}){2})(?![0-9])/g;
 
-/** Scrubs free text (log lines, error messages) of ID numbers and phone numbers. */
+/**
+ * Scrubs free text (log lines, stored error messages) of email addresses, ID numbers and phone
+ * numbers. Addresses go first, so one made of a phone number is masked as an address.
+ */
 export function scrubPersonalData(text: string): string {
   return text
+    .replace(EMAIL_PATTERN, (address) => maskEmail(address))
     .replace(ID_PATTERN, (m) => maskIdNumber(m.replace(/[ \u3000]/g, '')))
     .replace(PHONE_PATTERN, (_m, country: string | undefined, gap: string, national: string) =>
       country ? `${country}${gap}${maskPhone(national)}` : `${gap}${maskPhone(national)}`,

@@ -72,6 +72,8 @@ export interface ReceiptDoc {
    * stays verifiable after the key is rotated. Absent on receipts from before key ids existed.
    */
   checkKeyId?: string;
+  /** How the 校验码 was derived (see CheckCodeScheme); absent on receipts from before scheme 2. */
+  checkCodeScheme?: CheckCodeScheme;
   /** When the number was allocated; 开票日期 is its date in Asia/Shanghai. */
   issuedAt: Date;
   title: string;
@@ -137,32 +139,79 @@ export { shanghaiDate, shanghaiDateTime } from './china-time';
 export const CHECK_KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,16}$/;
 
 /**
- * The text the check code is derived from: everything a verifier reads off the receipt to check
- * it (code, number, date, amount, 学号), and the id of the key used, so that rotating the key
- * changes nothing for receipts made with an older one. Changing any of them changes the code.
- * A receipt without a key id (made before key ids existed) uses the first form.
+ * How a receipt's 校验码 is derived from the keyed digest of its fields.
+ * - 1: each of 6 digest bytes taken % 31 — slightly biased (256 is not a multiple of 31, so 8
+ *   symbols come up 9/256 of the time instead of 8/256). Receipts issued before scheme 2; their
+ *   codes are recomputed this way to verify them, so they stay valid.
+ * - 2: rejection sampling — bytes 248–255 are skipped, each symbol has exactly 8 of the 248 others.
+ * Stored on each receipt (absent: 1), like the key id, so verifying never has to guess.
  */
-export function checkCodeInput(fields: {
+export type CheckCodeScheme = 1 | 2;
+export const CURRENT_CHECK_CODE_SCHEME: CheckCodeScheme = 2;
+
+/** The fields a check code is derived from. */
+export interface CheckCodeFields {
   receiptCode: string;
   receiptNo: string;
   issuedAt: Date;
   total: Fen;
   studentNo: string;
   checkKeyId?: string | null;
-}): string {
+  checkCodeScheme?: CheckCodeScheme;
+}
+
+/**
+ * The text the check code is derived from: everything a verifier reads off the receipt to check
+ * it (code, number, date, amount, 学号), and the id of the key used, so that rotating the key
+ * changes nothing for receipts made with an older one. Changing any of them changes the code.
+ * Each scheme has its own prefix; a receipt without a key id (made before key ids existed) uses
+ * the first form.
+ */
+export function checkCodeInput(fields: CheckCodeFields): string {
   const common = [fields.receiptCode, fields.receiptNo, shanghaiDate(fields.issuedAt), String(fields.total), fields.studentNo];
+  if ((fields.checkCodeScheme ?? 1) === 2) {
+    if (!fields.checkKeyId) throw new ReceiptError('a check code of scheme 2 needs the id of its key');
+    return ['ZHJF-RECEIPT-3', fields.checkKeyId, ...common].join('|');
+  }
   if (!fields.checkKeyId) return ['ZHJF-RECEIPT-1', ...common].join('|');
   return ['ZHJF-RECEIPT-2', fields.checkKeyId, ...common].join('|');
 }
 
-/** Letters and digits that cannot be confused when read aloud or typed (no 0/O, 1/I/L). */
-const CHECK_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+/** Letters and digits that cannot be confused when read aloud or typed (no 0/O, 1/I/L): 31 of them. */
+export const CHECK_CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+const CHECK_CODE_LENGTH = 6;
+/** The largest multiple of 31 within a byte: bytes from here on are skipped (scheme 2). */
+const UNBIASED_BYTE_LIMIT = 256 - (256 % CHECK_CODE_ALPHABET.length);
 
-/** 6 characters from a keyed digest of `checkCodeInput` (at least 6 bytes). */
-export function checkCodeFromDigest(digest: Uint8Array): string {
-  if (digest.length < 6) throw new ReceiptError('digest too short for a check code');
+/** Scheme 2: the symbol a digest byte stands for, or null for a byte that is skipped. */
+export function checkSymbolOf(byte: number): string | null {
+  return byte < UNBIASED_BYTE_LIMIT ? CHECK_CODE_ALPHABET[byte % CHECK_CODE_ALPHABET.length]! : null;
+}
+
+/** The keyed digest (HMAC-SHA256 with the receipt's key) of a text. */
+export type KeyedDigest = (text: string) => Uint8Array;
+
+/**
+ * The 6-character 校验码 of a receipt, by the receipt's scheme. Scheme 2 reads digest bytes until
+ * six are usable, asking for more digest (input|1, input|2…) in the rare case a whole one is not
+ * enough, so every code is exact and every receipt gets one.
+ */
+export function deriveCheckCode(fields: CheckCodeFields, digest: KeyedDigest): string {
+  const input = checkCodeInput(fields);
+  if ((fields.checkCodeScheme ?? 1) === 1) {
+    const bytes = digest(input);
+    if (bytes.length < CHECK_CODE_LENGTH) throw new ReceiptError('digest too short for a check code');
+    return Array.from(bytes.subarray(0, CHECK_CODE_LENGTH), (byte) => CHECK_CODE_ALPHABET[byte % CHECK_CODE_ALPHABET.length]!).join('');
+  }
   let out = '';
-  for (let i = 0; i < 6; i += 1) out += CHECK_ALPHABET[digest[i]! % CHECK_ALPHABET.length];
+  for (let block = 0; out.length < CHECK_CODE_LENGTH; block += 1) {
+    if (block > 64) throw new ReceiptError('the keyed digest does not vary: no check code can be drawn from it');
+    for (const byte of digest(block === 0 ? input : `${input}|${block}`)) {
+      const symbol = checkSymbolOf(byte);
+      if (symbol) out += symbol;
+      if (out.length === CHECK_CODE_LENGTH) break;
+    }
+  }
   return out;
 }
 
@@ -261,6 +310,7 @@ export function newReceipt(input: NewReceiptInput): Omit<ReceiptDoc, '_id'> {
     sequence,
     checkCode: input.checkCode,
     checkKeyId: input.checkKeyId,
+    checkCodeScheme: CURRENT_CHECK_CODE_SCHEME,
     issuedAt: at,
     title: settings.title,
     payerName: payer.name,
@@ -329,10 +379,5 @@ export function normalizeReceiptEmail(input: string): string | null {
   return `${local}@${domain.toLowerCase()}`;
 }
 
-/** zhangsan@qq.com → zh***@qq.com; a@qq.com → a***@qq.com */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  if (at <= 0) return '***';
-  const local = email.slice(0, at);
-  return `${local.slice(0, Math.min(2, local.length - 1) || 1)}***${email.slice(at)}`;
-}
+/** One masking rule for addresses: the one the log scrubber uses. */
+export { maskEmail } from './mask';

@@ -1,13 +1,19 @@
 /**
  * Brute-force protection for sign-in, as pure rules over a failure counter. Two counters apply to
- * every attempt:
- * - per account (per student, or per typed account name when no student has it, so an unknown
- *   account behaves exactly like a known one): free tries, then growing waits, then a temporary lock.
- *   Each WeChat account bound to the student has a counter of its own, apart from the one all
- *   other WeChat accounts share, so a stranger's lock does not lock the owner out;
- * - per WeChat account (OPENID), across all accounts it tries: a cap per hour.
+ * every attempt, and neither can be moved by anyone but the caller:
+ * - per account as typed and per WeChat account (OPENID): free tries, then growing waits, then a
+ *   temporary lock. The account is the 学号 or the 证件号 exactly as typed (hashed), never the
+ *   student it belongs to, so a refusal says nothing about whether the account exists, and 学号 and
+ *   证件号 are not linked by a shared count. A WeChat account bound to the student counts under
+ *   the student instead (its owner may be told the account is locked);
+ * - per WeChat account, across all accounts it tries: a cap per hour.
+ * There is deliberately no count shared by all strangers of one student: that count is what lets
+ * one stranger keep the real student out (at first sign-in or on a new phone the student is a
+ * stranger too). A password alone never grants a session to a WeChat account new to the student
+ * (first sign-in and new devices prove the phone, or an activation code from the office), so
+ * guessing from many WeChat accounts gains no access.
  * An attempt is counted before its password is checked (so parallel attempts cannot all pass on
- * the same count) and given back when it succeeds; a success clears the account counter.
+ * the same count) and given back when it succeeds; a success clears the counter.
  * Attempts refused by a wait or a lock are not counted.
  */
 

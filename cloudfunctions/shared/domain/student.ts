@@ -43,11 +43,48 @@ export interface StudentDoc {
   boundOpenids: string[];
   /** The WeChat account (OPENID) that completed the first sign-in. */
   setupOpenid?: string | null;
+  /**
+   * A student with no phone on file completes the first sign-in only with an activation code from
+   * the finance office (or a face-verified link): the ID number alone proves nothing.
+   */
+  activation?: ActivationCodeRecord | null;
+  /**
+   * When the office last reset the account (phone and WeChat accounts unbound, the initial
+   * password back), e.g. because someone else had activated it; shown at the next sign-in.
+   */
+  officeResetAt?: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
 export type LookupHashFn = (purpose: 'id' | 'idRun' | 'phone', value: string) => string;
+
+/** An issued activation code, stored as a keyed hash (the code itself is shown once, to the office). */
+export interface ActivationCodeRecord {
+  codeHash: string;
+  issuedAt: Date;
+  expiresAt: Date;
+  /** The staff member who issued it, as written to the audit log. */
+  issuedBy: string;
+}
+
+/** How long an activation code may be used: long enough to reach a student by post or in person. */
+export const ACTIVATION_CODE_TTL_MS = 14 * 24 * 3600_000;
+
+/** Symbols of an activation code: no 0/O, 1/I, so a code read out on the phone is not misheard. */
+export const ACTIVATION_CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+export const ACTIVATION_CODE_LENGTH = 10;
+
+/** The code as stored and compared: what a student types (spaces, dashes, lower case, full-width) made canonical, or null. */
+export function normalizeActivationCode(input: string): string | null {
+  const code = input.normalize('NFKC').replace(/[\s-]/g, '').toUpperCase();
+  if (code.length !== ACTIVATION_CODE_LENGTH) return null;
+  for (const char of code) if (!ACTIVATION_CODE_ALPHABET.includes(char)) return null;
+  return code;
+}
+
+/** ABCDE-FGHJK: how a code is printed and read out. */
+export const formatActivationCode = (code: string): string => `${code.slice(0, 5)}-${code.slice(5)}`;
 
 /** One row of an import (or a demo student). */
 export interface StudentInput {
@@ -204,6 +241,19 @@ export async function prepareStudent(input: StudentInput, deps: StudentPreparati
 
 /** The student's password version (see `passwordVersion`). */
 export const passwordVersionOf = (student: Pick<StudentDoc, 'passwordVersion'>): number => student.passwordVersion ?? 0;
+
+/**
+ * What every password change writes: the new hash, when, whether it is the initial password (to be
+ * changed at the next sign-in), and the next version, which ends every older session at once.
+ */
+export function passwordChange(
+  current: Pick<StudentDoc, 'passwordVersion'>,
+  passwordHash: string,
+  at: Date,
+  isInitialPassword = false,
+): Pick<StudentDoc, 'passwordHash' | 'mustChangePassword' | 'passwordChangedAt' | 'passwordVersion'> {
+  return { passwordHash, mustChangePassword: isInitialPassword, passwordChangedAt: at, passwordVersion: passwordVersionOf(current) + 1 };
+}
 
 /** The value hashed for a phone number: the same for an imported number and one WeChat returns. */
 export function phoneKey(countryCode: string, number: string): string {

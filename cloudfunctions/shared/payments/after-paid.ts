@@ -10,17 +10,18 @@ import { formatFenPlain } from '../domain/money';
 import type { OrderDoc } from '../domain/records';
 import { isDuplicateKeyError } from '../runtime/errors';
 import { collection } from '../runtime/db';
-import { callOtherFunction } from '../runtime/platform';
+import { callInternal } from '../runtime/internal-calls';
 import type { PaymentContext } from './context';
+import type { VariableName } from '../config/environment';
 
 /** Environment variable with the template id of the 缴费成功 subscribe message. */
-export const PAY_SUCCESS_TEMPLATE_ENV = 'PAY_SUCCESS_TEMPLATE_ID';
+export const PAY_SUCCESS_TEMPLATE_ENV = 'PAY_SUCCESS_TEMPLATE_ID' satisfies VariableName;
 /**
  * How long (ms) the paying step waits for the receipts function (PDF + email can be slow); default
  * 3000. The receipts function keeps running on its own, and its timer sweep issues any receipt
  * still missing, so stopping the wait loses nothing — and keeps the 20 s callback well in time.
  */
-export const RECEIPT_WAIT_ENV = 'PAY_RECEIPT_WAIT_MS';
+export const RECEIPT_WAIT_ENV = 'PAY_RECEIPT_WAIT_MS' satisfies VariableName;
 const DEFAULT_RECEIPT_WAIT_MS = 3000;
 
 /** messages/{key}: a message sent (or being sent) once. */
@@ -56,7 +57,7 @@ export async function afterOrderPaid(pc: PaymentContext, order: OrderDoc): Promi
 }
 
 async function issueReceipt(pc: PaymentContext, order: OrderDoc): Promise<void> {
-  const result = await callOtherFunction(pc.cloud, 'receipts', { action: 'issue', orderId: order._id });
+  const result = await callInternal(pc, 'receipts', 'issue', { orderId: order._id });
   if (!result.ok) throw new Error(`receipts.issue refused: ${result.code}`);
 }
 

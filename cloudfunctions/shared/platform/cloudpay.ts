@@ -12,15 +12,16 @@ import { randomBytes } from 'node:crypto';
 import { parseWxTime } from '../domain/billing';
 import type { PrepayRequest } from '../domain/records';
 import type { WxCloud } from '../runtime/platform';
+import { variableSpec, type VariableName } from '../config/environment';
 
 /** Environment variable holding the 子商户号 that cloudPay is bound to (云开发控制台 → 微信支付). */
-export const SUB_MCH_ID_ENV = 'PAY_SUB_MCH_ID';
+export const SUB_MCH_ID_ENV = 'PAY_SUB_MCH_ID' satisfies VariableName;
 
 export class PayConfigError extends Error {}
 
 export function subMchIdFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   const value = env[SUB_MCH_ID_ENV]?.trim();
-  if (!value) throw new PayConfigError(`环境变量 ${SUB_MCH_ID_ENV} 未设置：请在云开发控制台为 pay、payNotify、cron 函数设置微信支付子商户号`);
+  if (!value) throw new PayConfigError(`环境变量 ${SUB_MCH_ID_ENV} 未设置：请在云开发控制台为 ${variableSpec(SUB_MCH_ID_ENV).functions.join('、')} 函数设置微信支付子商户号`);
   return value;
 }
 

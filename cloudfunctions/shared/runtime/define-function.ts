@@ -1,7 +1,9 @@
 import { ERROR_MESSAGES, type ApiResult } from '../contracts';
-import type { Access, Contract, RequestOf, ResponseOf } from '../contracts/define';
+import type { Access, Contract, FunctionId, RequestOf, ResponseOf } from '../contracts/define';
+import { echoed } from '../contracts/validate';
 import { AppError } from './errors';
 import { now } from './clock';
+import { INTERNAL_CALL_FIELD, internalCallSecret, verifyInternalCall } from './internal-calls';
 import { createLogger, type Logger } from './log';
 import { readCaller, type Caller, type Database, type WxCloud } from './platform';
 import { loadStaffMember, loadStudentSession, type StaffMember, type StudentSession } from './sessions';
@@ -29,7 +31,8 @@ export interface RoutedEvent {
 }
 
 export interface FunctionDefinition<C extends Contract> {
-  name: string;
+  /** The function's own name: what its logs say, and what callers of its internal actions sign for. */
+  name: FunctionId;
   contract: C;
   handlers: Handlers<C>;
   /** Turns an event that carries no `action` (a timer trigger) into one; null means not handled. */
@@ -38,13 +41,18 @@ export interface FunctionDefinition<C extends Contract> {
 
 export type FunctionMain = (event: unknown, context?: unknown) => Promise<ApiResult<unknown>>;
 
-/** Fields the platform adds to every client call; they are not part of any request. */
-const PLATFORM_EVENT_FIELDS = new Set(['action', 'userInfo']);
+/**
+ * Fields of the event that are not part of any request: the action, what the platform adds to
+ * every client call (userInfo), and the proof a calling function signs (internal actions).
+ */
+const ENVELOPE_FIELDS = new Set(['action', 'userInfo', INTERNAL_CALL_FIELD]);
 
 function routeDefault(event: Record<string, unknown>): RoutedEvent | null {
   if (typeof event.action !== 'string') return null;
-  const payload: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(event)) if (!PLATFORM_EVENT_FIELDS.has(key)) payload[key] = value;
+  // No prototype: a `__proto__` key stays an ordinary key (which the validator refuses) instead of
+  // becoming the payload's prototype, through which a missing field would be read.
+  const payload = Object.create(null) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(event)) if (!ENVELOPE_FIELDS.has(key)) payload[key] = value;
   return { action: event.action, payload };
 }
 
@@ -55,20 +63,56 @@ function failure(code: keyof typeof ERROR_MESSAGES, message?: string, details?: 
 let requestCounter = 0;
 const newRequestId = (fn: string): string => `${fn}-${Date.now().toString(36)}-${(requestCounter += 1).toString(36)}`;
 
+interface AccessCheck {
+  functionName: FunctionId;
+  action: string;
+  caller: Caller;
+  event: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  db: Database;
+  log: Logger;
+  at: Date;
+}
+
+/**
+ * An internal action: a call from a function (SOURCE ends in 'scf') that proves, with the shared
+ * secret, that it is one of the functions the contract lists for this action.
+ */
+function checkInternalCall(callers: readonly FunctionId[], check: AccessCheck): AppError | null {
+  if (check.caller.source?.split(',').pop() !== 'scf') return new AppError('FORBIDDEN');
+  let secret: string;
+  try {
+    secret = internalCallSecret();
+  } catch (error) {
+    check.log.error('internal call refused: the shared secret is not configured', { action: check.action, error });
+    return new AppError('FORBIDDEN');
+  }
+  const verdict = verifyInternalCall({
+    proof: check.event[INTERNAL_CALL_FIELD],
+    callee: check.functionName,
+    action: check.action,
+    request: check.payload,
+    allowedCallers: callers,
+    at: check.at,
+    secret,
+  });
+  if (verdict.ok) return null;
+  check.log.warn('internal call refused', { action: check.action, reason: verdict.reason });
+  return new AppError('FORBIDDEN');
+}
+
 async function checkAccess(
   accessRule: Access,
-  caller: Caller,
-  event: Record<string, unknown>,
-  db: Database,
-  at: Date,
+  check: AccessCheck,
 ): Promise<{ student: StudentSession | null; staff: StaffMember | null } | AppError> {
+  const { caller, event, db, at } = check;
   switch (accessRule.kind) {
     case 'paycallback':
       return caller.source === 'wx_paycallback' ? { student: null, staff: null } : new AppError('FORBIDDEN');
     case 'timer':
       return caller.source === 'wx_trigger' && event.Type === 'Timer' ? { student: null, staff: null } : new AppError('FORBIDDEN');
     case 'internal':
-      return caller.source?.split(',').pop() === 'scf' ? { student: null, staff: null } : new AppError('FORBIDDEN');
+      return checkInternalCall(accessRule.callers, check) ?? { student: null, staff: null };
     case 'public':
       return caller.openid ? { student: null, staff: null } : new AppError('UNAUTHENTICATED');
     case 'student': {
@@ -110,15 +154,17 @@ export function defineFunction<C extends Contract>(cloud: WxCloud, definition: F
     try {
       const db = cloud.database();
       const at = now();
-      const granted = await checkAccess(spec.access, caller, record, db, at);
+      const granted = await checkAccess(spec.access, { functionName: name, action, caller, event: record, payload: routed.payload, db, log, at });
       if (granted instanceof AppError) {
         log.warn('access refused', { action, errorCode: granted.code });
         return failure(granted.code, granted.message);
       }
       const parsed = spec.request.parse(routed.payload);
       if (!parsed.ok) {
-        log.warn('bad request', { action, path: parsed.issue.path });
-        return failure('BAD_REQUEST', `请求参数有误：${parsed.issue.message}`, { path: parsed.issue.path });
+        // The path names a key the client chose: never echoed longer than MAX_ECHOED_LENGTH.
+        const path = echoed(parsed.issue.path);
+        log.warn('bad request', { action, path });
+        return failure('BAD_REQUEST', `请求参数有误：${parsed.issue.message}`, { path });
       }
       const ctx: RequestContext = {
         functionName: name,

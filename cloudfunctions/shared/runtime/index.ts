@@ -1,8 +1,11 @@
 export * from './define-function';
 export * from './errors';
 export * from './platform';
+export { callInternal, internalCallEvent, type InternalCallerContext } from './internal-calls';
 export * from './sessions';
 export { now, installClock } from './clock';
 export { createLogger, installLogSink, type Logger } from './log';
 export * from '../domain/mask';
 export * from './db';
+export { consumeRateLimit, type RateDecision, type RateLimit } from './rate-limit';
+export * from './audit';

@@ -1,8 +1,8 @@
 import { scrubPersonalData } from '../domain/mask';
 
 /**
- * Structured logs, one JSON line each, scrubbed of ID and phone numbers before they leave the
- * process. Cloud Development collects stdout; the local cloud can install a sink to inspect them.
+ * Structured logs, one JSON line each, scrubbed of email addresses, ID and phone numbers before
+ * they leave the process. Cloud Development collects stdout; the local cloud can install a sink to inspect them.
  */
 export type LogLevel = 'info' | 'warn' | 'error';
 export interface LogRecord {
@@ -14,6 +14,8 @@ export interface LogRecord {
 }
 
 export interface Logger {
+  /** The function writing these lines (each entry makes its logger with its own name). */
+  readonly functionName: string;
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
@@ -51,6 +53,7 @@ export function createLogger(fn: string, requestId?: string): Logger {
     else console.log(line);
   };
   return {
+    functionName: fn,
     info: (msg, fields) => write('info', msg, fields),
     warn: (msg, fields) => write('warn', msg, fields),
     error: (msg, fields) => write('error', msg, fields),

@@ -1,5 +1,4 @@
 import type * as WxServerSdk from 'wx-server-sdk';
-import type { ApiResult } from '../contracts';
 
 /** The platform SDK as each function's entry initialises it. Only runtime/ and adapters touch it. */
 export type WxCloud = typeof WxServerSdk;
@@ -13,7 +12,8 @@ export interface Caller {
   env: string | null;
   /**
    * How this run was triggered: 'wx_client' (mini program), 'wx_paycallback' (cloudPay callback),
-   * 'wx_trigger' (timer); a call from another function appends ',scf' to its caller's source.
+   * 'wx_trigger' (timer); a call from another function appends ',scf' to its caller's source
+   * (which says that a function called, not which one: see internal-calls.ts).
    */
   source: string | null;
 }
@@ -33,13 +33,4 @@ export function readCaller(cloud: WxCloud): Caller {
     env: text(context.ENV),
     source: text(context.SOURCE),
   };
-}
-
-/**
- * Asks another function of this environment to run one of its actions (functions never import
- * each other). The callee sees SOURCE '…,scf', which is what `access.internal` requires.
- */
-export async function callOtherFunction<T>(cloud: WxCloud, name: string, event: Record<string, unknown>): Promise<ApiResult<T>> {
-  const response = (await cloud.callFunction({ name, data: event })) as { result?: unknown } | undefined;
-  return response?.result as ApiResult<T>;
 }

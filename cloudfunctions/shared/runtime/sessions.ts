@@ -35,9 +35,27 @@ export interface StaffMember {
   roles: StaffRole[];
 }
 
+/**
+ * What a WeChat OPENID looks like (28 characters of letters, digits, - and _; the local cloud's are
+ * of the same alphabet). Other records share the sessions collection under ids with a ':' in them
+ * (`pending:<OPENID>`), so an id outside this alphabet is never a session.
+ */
+const PLAIN_OPENID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Only a session record grants a session: never a record of another kind kept beside them (a
+ * pending sign-in step has `kind: 'pending'`), whatever its id.
+ */
+function isSessionRecord(doc: unknown): doc is SessionDoc {
+  if (typeof doc !== 'object' || doc === null) return false;
+  const record = doc as Record<string, unknown>;
+  return !Object.prototype.hasOwnProperty.call(record, 'kind') && typeof record.studentId === 'string' && record.studentId !== '';
+}
+
 export async function loadStudentSession(db: Database, openid: string, at: Date): Promise<StudentSession | null> {
+  if (!PLAIN_OPENID.test(openid)) return null;
   const doc = await collection<SessionDoc>(db, 'sessions').findById(openid);
-  if (!doc || new Date(doc.expiresAt).getTime() <= at.getTime()) return null;
+  if (!isSessionRecord(doc) || !(new Date(doc.expiresAt).getTime() > at.getTime())) return null;
   if (typeof doc.passwordVersion === 'number') {
     // A password change since the session was granted ends it, all at once with the change.
     const [student] = await collection<{ _id: string; passwordVersion?: number }>(db, 'students').find(

@@ -12,8 +12,10 @@ export type LookupPurpose =
   | 'idRun'
   /** a phone number with its country code */
   | 'phone'
-  /** an account name as typed at sign-in (attempt counting for unknown accounts) */
-  | 'login';
+  /** an account name as typed at sign-in (attempt counting) */
+  | 'login'
+  /** an activation code the finance office issued (first sign-in without a phone on file) */
+  | 'activation';
 
 export function lookupHash(key: string, purpose: LookupPurpose, value: string): string {
   return createHmac('sha256', key).update(`${purpose}\u0000${value}`, 'utf8').digest('hex');

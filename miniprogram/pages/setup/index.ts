@@ -1,5 +1,6 @@
 import { errorMessage, isServiceError } from '../../services/index';
 import {
+  activateAccount,
   confirmIdentity,
   getSetupState,
   phoneCodeFrom,
@@ -7,10 +8,11 @@ import {
   signOut,
   verifyDevice,
   verifySetupPhone,
-  type MaskedIdentity,
   type PhoneNumberDetail,
+  type SetupIdentity,
   type SetupState,
 } from '../../services/auth';
+import { formatShanghai } from '../../utils/date';
 import { requirePrivacy } from '../../components/privacy-dialog/require';
 import { type InputEvent, decodeQueryValue, newPasswordPairProblem } from '../../utils/form';
 
@@ -18,31 +20,54 @@ const BILLS_URL = '/pages/bills/index';
 const LOGIN_URL = '/pages/login/index';
 
 /**
- * - setup (首次登录): confirm the masked identity → new password → verify the phone;
+ * - setup (首次登录): confirm the masked identity → (no phone on file: the office's activation
+ *   code) → new password → verify the phone;
  * - device: a WeChat account new to this student verifies the phone on file.
  */
 type Mode = 'setup' | 'device';
-type Step = 'loading' | 'identity' | 'password' | 'phone' | 'expired' | 'not-me';
+type Step = 'loading' | 'load-failed' | 'identity' | 'activation' | 'password' | 'phone' | 'expired' | 'not-me';
 
 /** Refusals the finance office can sort out: the page shows whom to call. */
-const CALL_FOR_HELP = new Set(['PHONE_MISMATCH', 'SETUP_PHONE_TAKEN', 'SETUP_WECHAT_TAKEN']);
+const CALL_FOR_HELP = new Set(['PHONE_MISMATCH', 'SETUP_PHONE_TAKEN', 'SETUP_WECHAT_TAKEN', 'ACTIVATION_CODE_INVALID']);
 
-const FIELDS: { key: keyof MaskedIdentity; label: string }[] = [
+const FIELDS: { key: keyof SetupIdentity; label: string }[] = [
   { key: 'name', label: '姓名' },
   { key: 'studentNo', label: '学号' },
   { key: 'idNumber', label: '证件号' },
-  { key: 'college', label: '学院' },
-  { key: 'major', label: '专业' },
-  { key: 'grade', label: '年级' },
-  { key: 'className', label: '班级' },
 ];
+
+interface StepLabel {
+  key: Step;
+  label: string;
+}
+
+/** The steps shown at the top; 激活账号 only for a student the school registered no phone for. */
+function stepsOf(state: SetupState): StepLabel[] {
+  const steps: StepLabel[] = [{ key: 'identity', label: '确认身份' }];
+  if (state.phoneProof !== 'onFile') steps.push({ key: 'activation', label: '激活账号' });
+  steps.push({ key: 'password', label: '修改密码' }, { key: 'phone', label: '验证手机' });
+  return steps;
+}
+
+function nextStepOf(state: SetupState): Step {
+  if (!state.identityConfirmed) return 'identity';
+  if (state.phoneProof === 'activationCode') return 'activation';
+  if (!state.passwordSet) return 'password';
+  return 'phone';
+}
 
 Component({
   data: {
     mode: 'setup' as Mode,
     step: 'loading' as Step,
     identityRows: [] as { label: string; value: string }[],
+    steps: [] as { label: string; state: 'done' | 'current' | 'todo' }[],
+    /** Device mode: the masked number on file (the caller proved the student's own password). */
     phoneOnFile: '',
+    phoneProof: 'onFile' as SetupState['phoneProof'],
+    /** 计划财务处 reset this account: when, as shown. */
+    resetNotice: '',
+    activationCode: '',
     rules: [] as string[],
     newPassword: '',
     confirmPassword: '',
@@ -73,16 +98,38 @@ Component({
     },
 
     show(state: SetupState) {
-      const identityRows = FIELDS.map(({ key, label }) => ({ label, value: state.identity[key] }));
-      this.setData({ identityRows, phoneOnFile: state.phoneOnFile ?? '', rules: [...state.passwordRules], errorText: '' });
-      if (!state.identityConfirmed) this.setData({ step: 'identity' });
-      else if (!state.passwordSet) this.setData({ step: 'password' });
-      else this.enterPhoneStep();
+      const identityRows = FIELDS.flatMap(({ key, label }) => {
+        const value = state.identity[key];
+        return value ? [{ label, value }] : [];
+      });
+      const step = nextStepOf(state);
+      const labels = stepsOf(state);
+      const at = labels.findIndex((item) => item.key === step);
+      const steps = labels.map((item, index) => ({
+        label: `${index + 1} ${item.label}`,
+        state: (index < at ? 'done' : index === at ? 'current' : 'todo') as 'done' | 'current' | 'todo',
+      }));
+      this.setData({
+        identityRows,
+        steps,
+        phoneProof: state.phoneProof,
+        resetNotice: state.resetByOfficeAt ? formatShanghai(state.resetByOfficeAt, 'YYYY年M月D日 HH:mm') : '',
+        rules: [...state.passwordRules],
+        errorText: '',
+        showHelp: false,
+      });
+      if (step === 'phone') void this.enterPhoneStep();
+      else this.setData({ step });
     },
 
     fail(error: unknown) {
       if (isServiceError(error) && (error.code === 'SETUP_EXPIRED' || error.code === 'DEVICE_EXPIRED')) {
         this.setData({ step: 'expired', errorText: error.message });
+        return;
+      }
+      if (this.data.step === 'loading' || this.data.step === 'load-failed') {
+        // Nothing to show yet: say what failed and offer to try again, rather than spin.
+        this.setData({ step: 'load-failed', errorText: errorMessage(error) });
         return;
       }
       const callForHelp = isServiceError(error) && CALL_FOR_HELP.has(error.code);
@@ -93,6 +140,33 @@ Component({
       this.setData({ step: 'phone' });
       const agreed = await requirePrivacy();
       this.setData({ privacyRefused: !agreed });
+    },
+
+    onRetryLoadTap() {
+      this.setData({ step: 'loading', errorText: '' });
+      void this.load();
+    },
+
+    onActivationCodeChange(event: InputEvent) {
+      this.setData({ activationCode: event.detail.value ?? '', errorText: '', showHelp: false });
+    },
+
+    async onActivateTap() {
+      if (this.data.busy) return;
+      const code = this.data.activationCode.trim();
+      if (!code) {
+        this.setData({ errorText: '请输入激活码' });
+        return;
+      }
+      this.setData({ busy: true, errorText: '', showHelp: false });
+      try {
+        this.show(await activateAccount(code));
+        this.setData({ activationCode: '' });
+      } catch (error) {
+        this.fail(error);
+      } finally {
+        this.setData({ busy: false });
+      }
     },
 
     onPrivacyRetryTap() {

@@ -4,7 +4,8 @@
  * per WeChat account across accounts. Time moves with the local clock, never with sleeps.
  */
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
-import { expectError, expectOk, findPersonalData, makePhone, startAuthCloud, type AuthCloud } from './support';
+import { passwordDerivationCount } from '../../../cloudfunctions/shared/security';
+import { expectError, expectOk, findPersonalData, makeIdNumber, makePhone, startAuthCloud, type AuthCloud } from './support';
 
 let c: AuthCloud;
 let openidSerial = 0;
@@ -47,7 +48,7 @@ async function guessUntilLocked(openid: string, account: string, by: 'studentNo'
 }
 
 describe('guessing a password', () => {
-  it('is free for 2 failures, then waits of 15 s, 30 s, 1, 2 and 4 minutes, then a 30-minute lock', async () => {
+  it('is free for 2 failures, then waits of 15 s, 30 s, 1, 2 and 4 minutes, then a 30-minute lock — for the guesser only', async () => {
     const owner = newOpenid();
     const student = await readyStudent(owner);
     const attacker = newOpenid();
@@ -63,40 +64,102 @@ describe('guessing a password', () => {
       c.t.cloud.clock.advance(seconds * 1000 - 5000);
       expectError(await signIn(attacker, student.studentNo, student.password), 'RATE_LIMITED');
       c.t.cloud.clock.advance(5000);
-      expectError(await signIn(attacker, student.studentNo, `wrong-again-${i}`), 'LOGIN_FAILED');
+      expect(expectError(await signIn(attacker, student.studentNo, `wrong-again-${i}`), 'LOGIN_FAILED').message).toBe('账号或密码错误');
     }
     expect(waits).toEqual([15, 30, 60, 120, 240]);
-    const message = expectError(await signIn(attacker, student.studentNo, 'x'.repeat(9)), 'LOGIN_FAILED').message;
-    expect(message).toBe('账号或密码错误');
 
-    // Locked: the right password from a stranger gets the same answer as a wrong one…
-    expectError(await signIn(attacker, student.studentNo, student.password), 'LOGIN_FAILED');
-    expectError(await signIn(newOpenid(), student.studentNo, student.password), 'LOGIN_FAILED');
-    // …while the owner's own (bound) WeChat account is not locked out by strangers.
+    // Locked for this WeChat account: told to wait, the right password not even checked…
+    const locked = expectError(await signIn(attacker, student.studentNo, student.password), 'RATE_LIMITED');
+    expect(locked).toMatchObject({ code: 'RATE_LIMITED', message: '尝试过于频繁，请 30 分钟后再试', details: { retryAfterSeconds: 1800 } });
+    // …while nobody else is: the owner's WeChat, and the student on a new phone.
     expect(expectOk(await signIn(owner, student.studentNo, student.password))).toMatchObject({ next: 'home' });
+    expect(expectOk(await signIn(newOpenid(), student.studentNo, student.password))).toMatchObject({ next: 'verifyDevice' });
 
     c.t.cloud.clock.advance(30 * 60_000);
-    expect(expectOk(await signIn(newOpenid(), student.studentNo, student.password))).toMatchObject({ next: 'verifyDevice' });
+    expect(expectOk(await signIn(attacker, student.studentNo, student.password))).toMatchObject({ next: 'verifyDevice' });
   });
 
-  it('answers exactly the same for an account that does not exist', async () => {
+  it('answers exactly the same for an account that does not exist, and spends the same hashing', async () => {
     const student = await readyStudent(newOpenid());
+    const before = passwordDerivationCount();
     const known = await guessUntilLocked(newOpenid(), student.studentNo);
+    const knownWork = passwordDerivationCount() - before;
     const unknown = await guessUntilLocked(newOpenid(), '2099000001');
     expect(unknown).toEqual(known);
-    // And once "locked", both answer the right-looking attempt the same way.
-    expect(seen(await signIn(newOpenid(), '2099000001', student.password))).toEqual(seen(await signIn(newOpenid(), student.studentNo, student.password)));
+    expect(passwordDerivationCount() - before - knownWork).toBe(knownWork);
+    // Each checked attempt costs one derivation; the refusals before a check cost none.
+    expect(knownWork).toBe(8);
   });
+});
 
-  it('counts 学号 and 证件号 attempts against the same account', async () => {
+describe('the throttle is no oracle', () => {
+  /** Answer and hashing work of one attempt. */
+  async function observe(openid: string, by: 'studentNo' | 'idNumber', account: string, password: string) {
+    const before = passwordDerivationCount();
+    const answer = seen(await signIn(openid, account, password, by));
+    return { answer, derivations: passwordDerivationCount() - before };
+  }
+
+  it('does not tell whether a 证件号 belongs to a 学号 that is being throttled', async () => {
     const student = await readyStudent(newOpenid());
     const attacker = newOpenid();
-    expectError(await signIn(attacker, student.studentNo, 'wrong-1-pw'), 'LOGIN_FAILED');
-    expectError(await signIn(attacker, student.idNumber, 'wrong-2-pw', 'idNumber'), 'LOGIN_FAILED');
-    expectError(await signIn(attacker, student.studentNo, 'wrong-3-pw'), 'LOGIN_FAILED');
-    expectError(await signIn(attacker, student.idNumber, 'wrong-4-pw', 'idNumber'), 'RATE_LIMITED');
+    // Throttle the 学号 for this WeChat account…
+    for (let i = 0; i < 3; i += 1) expectError(await signIn(attacker, student.studentNo, `wrong-${i}-pw`), 'LOGIN_FAILED');
+    expectError(await signIn(attacker, student.studentNo, 'wrong-3-pw'), 'RATE_LIMITED');
+    // …then try the student's real ID number and an ID number nobody has.
+    const real = await observe(attacker, 'idNumber', student.idNumber, 'guess-a-pw');
+    const nobody = await observe(attacker, 'idNumber', makeIdNumber('19990308'), 'guess-a-pw');
+    expect(real).toEqual(nobody);
+    expect(real).toEqual({ answer: { code: 'LOGIN_FAILED', message: '账号或密码错误', details: null }, derivations: 1 });
   });
 
+  it('answers a throttled known account and a throttled unknown one with the same body and the same work', async () => {
+    const student = await readyStudent(newOpenid());
+    const attacker = newOpenid();
+    // Side by side, so both locks started at the same moment.
+    for (let failures = 0; failures < 8; ) {
+      const answers = [await signIn(attacker, student.studentNo, `guess-${failures}-pw`), await signIn(attacker, '2099000002', `guess-${failures}-pw`)].map(seen);
+      expect(answers[0]).toEqual(answers[1]);
+      const first = answers[0] as { code?: string; details?: { retryAfterSeconds?: number } | null };
+      if (first.code === 'RATE_LIMITED') c.t.cloud.clock.advance(Number(first.details?.retryAfterSeconds) * 1000);
+      else failures += 1;
+    }
+    const known = await observe(attacker, 'studentNo', student.studentNo, student.password);
+    const unknown = await observe(attacker, 'studentNo', '2099000002', student.password);
+    expect(known).toEqual(unknown);
+    expect(known.answer.code).toBe('RATE_LIMITED');
+    // Strangers' failures elsewhere change nothing for a new WeChat account: same answers again.
+    const fresh = newOpenid();
+    expect(await observe(fresh, 'studentNo', student.studentNo, 'guess-b-pw')).toEqual(await observe(fresh, 'studentNo', '2099000002', 'guess-b-pw'));
+  });
+});
+
+describe('strangers cannot keep a student out', () => {
+  it('a student whose 学号 and 证件号 strangers have locked signs in from the bound phone and, with the right password, from a new one', async () => {
+    const owner = newOpenid();
+    const student = await readyStudent(owner);
+    expectOk(await c.auth(owner, 'signOut'));
+    for (let i = 0; i < 3; i += 1) {
+      const stranger = newOpenid();
+      await guessUntilLocked(stranger, student.studentNo);
+      await guessUntilLocked(stranger, student.idNumber, 'idNumber');
+    }
+    expect(expectOk(await signIn(owner, student.studentNo, student.password))).toMatchObject({ next: 'home' });
+    // A new phone, after one typo of its own: never told the right password is wrong.
+    const newPhone = newOpenid();
+    expectError(await signIn(newPhone, student.idNumber, 'typo-pw-1', 'idNumber'), 'LOGIN_FAILED');
+    expect(expectOk(await signIn(newPhone, student.idNumber, student.password, 'idNumber'))).toMatchObject({ next: 'verifyDevice' });
+  });
+
+  it('a student who has not signed in yet can start the first sign-in however often strangers failed', async () => {
+    const student = await c.addStudent({ phone: makePhone() });
+    await guessUntilLocked(newOpenid(), student.studentNo);
+    await guessUntilLocked(newOpenid(), student.studentNo);
+    expect(expectOk(await signIn(newOpenid(), student.studentNo, student.initialPassword))).toMatchObject({ next: 'setup' });
+  });
+});
+
+describe('the owner', () => {
   it('tells the owner about the lock on the attempt that causes it', async () => {
     const owner = newOpenid();
     const student = await readyStudent(owner);
@@ -109,7 +172,7 @@ describe('guessing a password', () => {
     expect(last && !last.ok && last.code).toBe('ACCOUNT_LOCKED');
   });
 
-  it("a stranger's lock does not lock out the owner's bound WeChat accounts; each counts its own failures", async () => {
+  it("a stranger's guessing does not lock out the owner's bound WeChat accounts; each counts its own failures", async () => {
     const owner = newOpenid();
     const student = await readyStudent(owner);
     const ownerTablet = newOpenid();
@@ -118,14 +181,13 @@ describe('guessing a password', () => {
     expectOk(await c.auth(owner, 'signOut'));
     expectOk(await c.auth(ownerTablet, 'signOut'));
 
-    // Anyone who knows the 学号 locks the account for strangers…
-    await guessUntilLocked(newOpenid(), student.studentNo);
-    expectError(await signIn(newOpenid(), student.studentNo, student.password), 'LOGIN_FAILED');
-    // …but the owner's own WeChat accounts still get in with the right password.
+    // Anyone who knows the 学号 can lock out only their own WeChat account…
+    const stranger = newOpenid();
+    await guessUntilLocked(stranger, student.studentNo);
+    expectError(await signIn(stranger, student.studentNo, student.password), 'RATE_LIMITED');
+    // …and the owner's own WeChat accounts still get in with the right password.
     expect(expectOk(await signIn(owner, student.studentNo, student.password))).toMatchObject({ next: 'home' });
     expect(expectOk(await signIn(ownerTablet, student.studentNo, student.password))).toMatchObject({ next: 'home' });
-    // And the stranger's lock is still there.
-    expectError(await signIn(newOpenid(), student.studentNo, student.password), 'LOGIN_FAILED');
 
     // The owner's own typos count for that WeChat account only.
     for (let failures = 0; failures < 8; ) {

@@ -98,20 +98,42 @@ describe('忘记密码', () => {
     expect(expectOk(await signIn(owner, student.studentNo, 'Jiesuo#2025'))).toMatchObject({ next: 'home' });
   });
 
-  it("lifts a stranger's lock for the owner's new WeChat account", async () => {
+  it("lifts the lock of the WeChat account that proves the phone, after its own typos", async () => {
     const student = await readyStudent(newOpenid());
-    const attacker = newOpenid();
+    const newHandset = newOpenid();
     for (let failures = 0; failures < 8; ) {
-      const result = await signIn(attacker, student.studentNo, `guess-${failures}-pw`);
+      const result = await signIn(newHandset, student.studentNo, `guess-${failures}-pw`);
       if (!result.ok && result.code === 'RATE_LIMITED') c.t.cloud.clock.advance(Number(result.details?.retryAfterSeconds) * 1000);
       else failures += 1;
     }
-    const newHandset = newOpenid();
-    expectError(await signIn(newHandset, student.studentNo, student.password), 'LOGIN_FAILED');
+    expect(expectError(await signIn(newHandset, student.studentNo, student.password), 'RATE_LIMITED').details?.retryAfterSeconds).toBe(1800);
     expectOk(await c.auth(newHandset, 'forgotVerify', { by: 'studentNo', account: student.studentNo, phoneCode: c.phoneCode(student.phone) }));
     expectOk(await c.auth(newHandset, 'forgotReset', { newPassword: 'Jiesuo#2026', confirmPassword: 'Jiesuo#2026' }));
     c.secrets.add('Jiesuo#2026');
     expect(expectOk(await signIn(newHandset, student.studentNo, 'Jiesuo#2026'))).toMatchObject({ next: 'home' });
+  });
+
+  it('counts made-up phone codes against the WeChat account that sends them, so WeChat is asked at most 20 times an hour', async () => {
+    const student = await readyStudent(newOpenid());
+    const cloud = c.t.cloud as unknown as { openApis: Map<string, (request: Record<string, unknown>) => unknown> };
+    const original = cloud.openApis.get('phonenumber.getPhoneNumber');
+    if (!original) throw new Error('no phone sandbox');
+    let askedWeChat = 0;
+    cloud.openApis.set('phonenumber.getPhoneNumber', (request) => {
+      askedWeChat += 1;
+      return original(request);
+    });
+    try {
+      const prober = newOpenid();
+      for (let i = 0; i < 20; i += 1) {
+        expectError(await c.auth(prober, 'forgotVerify', { by: 'studentNo', account: student.studentNo, phoneCode: `made-up-code-${i}` }), 'PHONE_CODE_INVALID');
+      }
+      expectError(await c.auth(prober, 'forgotVerify', { by: 'studentNo', account: student.studentNo, phoneCode: 'made-up-code-20' }), 'RATE_LIMITED');
+      expectError(await c.auth(prober, 'forgotVerify', { by: 'studentNo', account: student.studentNo, phoneCode: c.phoneCode(student.phone) }), 'RATE_LIMITED');
+      expect(askedWeChat).toBe(20);
+    } finally {
+      cloud.openApis.set('phonenumber.getPhoneNumber', original);
+    }
   });
 
   it('limits failed phone proofs from one WeChat account', async () => {

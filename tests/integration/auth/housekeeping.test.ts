@@ -50,11 +50,12 @@ describe('the auth timer trigger', () => {
     c.t.cloud.clock.advance(25 * 3600_000);
     const today = c.t.cloud.clock.now();
     // Today: a fresh failure on the same account, and a failed phone proof (a fresh code).
-    expectError(await signIn(newOpenid(), student.studentNo, 'wrong-3-pw'), 'LOGIN_FAILED');
+    const prober = newOpenid();
+    expectError(await signIn(prober, student.studentNo, 'wrong-3-pw'), 'LOGIN_FAILED');
     expectError(await c.auth(newOpenid(), 'forgotVerify', { by: 'studentNo', account: student.studentNo, phoneCode: c.phoneCode(makePhone()) }), 'RESET_NOT_VERIFIED');
     const counters = await collection<{ _id: string; lastFailureAt: Date }>(c.t.cloud.sdkDatabase(), 'loginAttempts').find({}, { limit: 1000 });
     const touchedToday = counters.filter((doc) => new Date(doc.lastFailureAt) >= today).map((doc) => doc._id).sort();
-    // The account's counter, and the two WeChat accounts' counters.
+    // The prober's counter for this account, and the two WeChat accounts' counters.
     expect(touchedToday).toHaveLength(3);
 
     const report = expectOk((await c.t.cloud.fireTimer('auth', 'authCleanup')) as ApiResult<CleanupReport>);
@@ -65,9 +66,9 @@ describe('the auth timer trigger', () => {
     expect(codesLeft.some((id) => oldCodes.includes(id))).toBe(false);
 
     // Today's failure still counts: two more are free, then the wait begins.
-    expectError(await signIn(newOpenid(), student.studentNo, 'wrong-4-pw'), 'LOGIN_FAILED');
-    expectError(await signIn(newOpenid(), student.studentNo, 'wrong-5-pw'), 'LOGIN_FAILED');
-    expectError(await signIn(newOpenid(), student.studentNo, 'wrong-6-pw'), 'RATE_LIMITED');
+    expectError(await signIn(prober, student.studentNo, 'wrong-4-pw'), 'LOGIN_FAILED');
+    expectError(await signIn(prober, student.studentNo, 'wrong-5-pw'), 'LOGIN_FAILED');
+    expectError(await signIn(prober, student.studentNo, 'wrong-6-pw'), 'RATE_LIMITED');
   });
 
   it('cannot be run by a mini program user', async () => {

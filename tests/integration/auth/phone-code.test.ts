@@ -20,10 +20,7 @@ afterAll(async () => {
 /** A student at the last step of the first sign-in on `openid`. */
 async function atPhoneStep(openid: string) {
   const student = await c.addStudent();
-  expectOk(await c.auth(openid, 'signIn', { by: 'studentNo', account: student.studentNo, password: student.initialPassword }));
-  expectOk(await c.auth(openid, 'setupConfirmIdentity'));
-  expectOk(await c.auth(openid, 'setupPassword', { newPassword: 'Qiming#2025', confirmPassword: 'Qiming#2025' }));
-  c.secrets.add('Qiming#2025');
+  await c.atPhoneStep(student, openid);
   return student;
 }
 

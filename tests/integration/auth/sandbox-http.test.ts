@@ -1,4 +1,7 @@
-/** The local transport's way to get a getPhoneNumber code: POST /sandbox/phone-code on the local cloud. */
+/**
+ * The local transport's way to get a getPhoneNumber code: POST /sandbox/phone-code on the local
+ * cloud; and the test route that makes students (served here because this server is started for tests).
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +21,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'zhjf-auth-http-'));
-  running = await startLocalCloud({ dataDir, port: 0, logSink: () => undefined });
+  running = await startLocalCloud({ dataDir, port: 0, testRoutes: true, logSink: () => undefined });
 });
 
 afterAll(async () => {
@@ -33,7 +36,8 @@ describe('POST /sandbox/phone-code', () => {
     const openid = 'o-http-demo';
     const call = async (event: Record<string, unknown>) => (await post(`${running.url}/functions/auth`, event, openid)).json;
     expect(await call({ action: 'signIn', by: 'idNumber', account: demo.idNumber.toLowerCase(), password: demo.initialPassword })).toMatchObject({ ok: true, data: { next: 'setup' } });
-    expect(await call({ action: 'setupConfirmIdentity' })).toMatchObject({ ok: true });
+    expect(await call({ action: 'setupConfirmIdentity' })).toMatchObject({ ok: true, data: { phoneProof: 'activationCode' } });
+    expect(await call({ action: 'setupActivate', activationCode: demo.activationCode })).toMatchObject({ ok: true, data: { phoneProof: 'activated' } });
     expect(await call({ action: 'setupPassword', newPassword: 'Yanda#2025', confirmPassword: 'Yanda#2025' })).toMatchObject({ ok: true });
 
     const issued = await post(`${running.url}/sandbox/phone-code`, { phone: '139 0535 0999' });
@@ -68,7 +72,9 @@ describe('POST /sandbox/students', () => {
     expect(created.json).toEqual({ studentNo: '2024999001', initialPassword: '1231002X', created: true });
     expect((await post(`${running.url}/sandbox/students`, { student })).json).toMatchObject({ created: false });
     const signIn = await post(`${running.url}/functions/auth`, { action: 'signIn', by: 'studentNo', account: '2024999001', password: '1231002X' }, 'o-http-new');
-    expect(signIn.json).toMatchObject({ ok: true, data: { next: 'setup', identity: { name: '钱*森' } } });
+    expect(signIn.json).toMatchObject({ ok: true, data: { next: 'setup', identity: null } });
+    const state = await post(`${running.url}/functions/auth`, { action: 'setupState' }, 'o-http-new');
+    expect(state.json).toMatchObject({ ok: true, data: { identity: { name: '钱*森', studentNo: '2024999001' }, phoneProof: 'activationCode' } });
   });
 
   it('creates a student who has already done the first sign-in', async () => {

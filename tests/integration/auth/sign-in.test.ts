@@ -35,10 +35,13 @@ describe('sign-in by 学号 and by 证件号', () => {
     const student = await c.addStudent({ name: '赵子龙' });
     const openid = newOpenid();
     const result = expectOk(await signIn(openid, 'studentNo', student.studentNo, student.initialPassword));
-    expect(result.next).toBe('setup');
-    expect(result.identity.name).toBe('赵*龙');
-    expect(result.identity.studentNo).toBe(student.studentNo);
-    expect(result.identity.idNumber).toBe(`${student.idNumber.slice(0, 4)}${'*'.repeat(10)}${student.idNumber.slice(-4)}`);
+    expect(result).toEqual({ next: 'setup', identity: null, phone: null });
+    const { identity } = expectOk(await c.auth<SetupState>(openid, 'setupState'));
+    expect(identity).toEqual({
+      name: '赵*龙',
+      studentNo: student.studentNo,
+      idNumber: `${student.idNumber.slice(0, 4)}${'*'.repeat(10)}${student.idNumber.slice(-4)}`,
+    });
     expect((await status(openid)).signedIn).toBe(false);
     expectError(await c.auth(openid, 'profile'), 'UNAUTHENTICATED');
   });
@@ -62,8 +65,9 @@ describe('sign-in by 学号 and by 证件号', () => {
     for (const variant of variants) {
       const checked = expectOk(await c.auth<{ idNumber: string; converted: boolean }>(newOpenid(), 'checkIdNumber', { idNumber: variant }));
       expect(checked).toEqual({ idNumber: `${id.slice(0, 4)}**********${id.slice(-4)}`, converted: false });
-      const result = expectOk(await signIn(newOpenid(), 'idNumber', variant, student.initialPassword));
-      expect(result.identity.studentNo).toBe(student.studentNo);
+      const openid = newOpenid();
+      expect(expectOk(await signIn(openid, 'idNumber', variant, student.initialPassword)).next).toBe('setup');
+      expect(expectOk(await c.auth<SetupState>(openid, 'setupState')).identity.idNumber).toBe(`${id.slice(0, 4)}**********${id.slice(-4)}`);
     }
     // The initial password's X may be typed lower-case too.
     expect(expectOk(await signIn(newOpenid(), 'idNumber', id, student.initialPassword.toLowerCase())).next).toBe('setup');
@@ -76,8 +80,9 @@ describe('sign-in by 学号 and by 证件号', () => {
     const checked = expectOk(await c.auth(newOpenid(), 'checkIdNumber', { idNumber: '110105491231002' }));
     expect(checked).toEqual({ idNumber: '1101**********002X', converted: true });
     for (const typed of ['110105491231002', '11010519491231002X', '11010519491231002x']) {
-      const result = expectOk(await signIn(newOpenid(), 'idNumber', typed, '1231002X'));
-      expect(result.identity.studentNo).toBe(student.studentNo);
+      const openid = newOpenid();
+      expectOk(await signIn(openid, 'idNumber', typed, '1231002X'));
+      expect(expectOk(await c.auth<SetupState>(openid, 'setupState')).identity.idNumber).toBe('1101**********002X');
     }
   });
 
@@ -119,19 +124,28 @@ describe('sign-in by 学号 and by 证件号', () => {
 });
 
 describe('first sign-in (首次登录)', () => {
-  it('goes identity → new password → phone, and only then is the account usable', async () => {
+  it('goes identity → activation code → new password → phone when no phone is on file, and only then is the account usable', async () => {
     const student = await c.addStudent({ name: '欧阳娜娜' });
     const openid = newOpenid();
     expectOk(await signIn(openid, 'studentNo', student.studentNo, student.initialPassword));
 
     const state = expectOk(await c.auth<SetupState>(openid, 'setupState'));
     expect(state.identity.name).toBe('欧**娜');
-    expect(state).toMatchObject({ identityConfirmed: false, passwordSet: false, phoneOnFile: null });
+    expect(state).toMatchObject({ identityConfirmed: false, passwordSet: false, phoneProof: 'activationCode', resetByOfficeAt: null });
     expect(state.passwordRules.length).toBeGreaterThan(0);
 
     // Steps in order.
     expectError(await c.auth(openid, 'setupPassword', { newPassword: 'Qiming#2025', confirmPassword: 'Qiming#2025' }), 'SETUP_IDENTITY_FIRST');
     expect(expectOk(await c.auth<SetupState>(openid, 'setupConfirmIdentity')).identityConfirmed).toBe(true);
+    // The ID number and its last 8 characters are not enough: the office's code comes first.
+    expectError(await c.auth(openid, 'setupPassword', { newPassword: 'Qiming#2025', confirmPassword: 'Qiming#2025' }), 'SETUP_ACTIVATION_FIRST');
+    expectError(await c.auth(openid, 'setupPhone', { phoneCode: c.phoneCode(makePhone()) }), 'SETUP_ACTIVATION_FIRST');
+    const code = await c.activationCode(student.studentNo);
+    const refused = expectError(await c.auth(openid, 'setupActivate', { activationCode: 'ABCDE-FGHJK' }), 'ACTIVATION_CODE_INVALID');
+    expect(refused.message).toBe(AUTH_ERRORS.ACTIVATION_CODE_INVALID);
+    // Typed as people type it: lower case, without the dash, with spaces.
+    const typed = ` ${code.replace('-', '').toLowerCase().slice(0, 5)} ${code.replace('-', '').toLowerCase().slice(5)} `;
+    expect(expectOk(await c.auth<SetupState>(openid, 'setupActivate', { activationCode: typed })).phoneProof).toBe('activated');
     expectError(await c.auth(openid, 'setupPhone', { phoneCode: c.phoneCode(makePhone()) }), 'SETUP_PASSWORD_FIRST');
     expect(expectOk(await c.auth<SetupState>(openid, 'setupPassword', { newPassword: 'Qiming#2025', confirmPassword: 'Qiming#2025' })).passwordSet).toBe(true);
     c.secrets.add('Qiming#2025');
@@ -158,7 +172,7 @@ describe('first sign-in (首次登录)', () => {
   });
 
   it('changes nothing until the phone is verified, and times out', async () => {
-    const student = await c.addStudent();
+    const student = await c.addStudent({ phone: makePhone() });
     const openid = newOpenid();
     expectOk(await signIn(openid, 'studentNo', student.studentNo, student.initialPassword));
     expectOk(await c.auth(openid, 'setupConfirmIdentity'));
@@ -174,7 +188,7 @@ describe('first sign-in (首次登录)', () => {
   });
 
   it('explains each password rule', async () => {
-    const student = await c.addStudent();
+    const student = await c.addStudent({ phone: makePhone() });
     const openid = newOpenid();
     expectOk(await signIn(openid, 'studentNo', student.studentNo, student.initialPassword));
     expectOk(await c.auth(openid, 'setupConfirmIdentity'));
@@ -207,7 +221,9 @@ describe('first sign-in (首次登录)', () => {
     const openid = newOpenid();
     expectOk(await signIn(openid, 'studentNo', student.studentNo, student.initialPassword));
     const state = expectOk(await c.auth<SetupState>(openid, 'setupConfirmIdentity'));
-    expect(state.phoneOnFile).toBe(`${phoneOnFile.slice(0, 3)}****${phoneOnFile.slice(-4)}`);
+    // The number itself is not shown to a caller who has proved nothing beyond the ID number.
+    expect(state.phoneProof).toBe('onFile');
+    expect(JSON.stringify(state)).not.toContain(phoneOnFile.slice(-4));
     expectOk(await c.auth(openid, 'setupPassword', { newPassword: 'Qiming#2025', confirmPassword: 'Qiming#2025' }));
     expectError(await c.auth(openid, 'setupPhone', { phoneCode: c.phoneCode(makePhone()) }), 'PHONE_MISMATCH');
     expect((await status(openid)).signedIn).toBe(false);
@@ -324,9 +340,11 @@ describe("one student never sees another's data", () => {
     const student = await c.addStudent();
     const one = newOpenid();
     const two = newOpenid();
+    const activationCode = await c.activationCode(student.studentNo);
     for (const openid of [one, two]) {
       expectOk(await signIn(openid, 'studentNo', student.studentNo, student.initialPassword));
       expectOk(await c.auth(openid, 'setupConfirmIdentity'));
+      expectOk(await c.auth(openid, 'setupActivate', { activationCode }));
       expectOk(await c.auth(openid, 'setupPassword', { newPassword: `Qiming#20${openid.length}x`, confirmPassword: `Qiming#20${openid.length}x` }));
     }
     expectOk(await c.auth(one, 'setupPhone', { phoneCode: c.phoneCode(makePhone()) }));

@@ -14,6 +14,10 @@ import { prepareStudent, type StudentDoc, type StudentInput } from '../../../clo
 import { idCheckDigit } from '../../../cloudfunctions/shared/domain/id-number';
 import { studentPreparationDeps } from '../../../cloudfunctions/shared/security';
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
+import { issueActivationCode, type OfficeActor } from '../../../cloudfunctions/auth/office';
+
+/** The staff member the suites' office steps are done by. */
+export const OFFICE: OfficeActor = { staff: '收费管理科 测试员' };
 
 export const START = new Date('2025-03-03T01:00:00.000Z');
 
@@ -25,6 +29,13 @@ export interface AuthCloud {
   phoneCode(phone: string): string;
   /** Creates a student through prepareStudent and returns what a person would know about them. */
   addStudent(overrides?: Partial<StudentInput>): Promise<TestStudent>;
+  /** An activation code the office issues for a student with no phone on file. */
+  activationCode(studentNo: string): Promise<string>;
+  /**
+   * Signs in with the initial password, confirms the identity, activates with a code from the
+   * office when no phone is on file, and sets the new password: the phone step is next.
+   */
+  atPhoneStep(student: TestStudent, openid: string, newPassword?: string): Promise<void>;
   /** Runs the whole first sign-in for `student` from `openid`. */
   completeFirstSignIn(student: TestStudent, openid: string, newPassword: string, phone: string): Promise<void>;
   student(studentNo: string): Promise<StudentDoc>;
@@ -96,18 +107,31 @@ export async function startAuthCloud(): Promise<AuthCloud> {
         phone: input.phone ?? null,
       };
     },
-    async completeFirstSignIn(student, openid, newPassword, phone) {
+    async activationCode(studentNo) {
+      const issued = await issueActivationCode(t.cloud.sdkDatabase(), { studentNo, reason: '学生来电核实身份' }, OFFICE, t.cloud.clock.now());
+      return issued.activationCode;
+    },
+    async atPhoneStep(student, openid, newPassword = 'Qiming#2025') {
       secrets.add(newPassword);
+      // No phone on file: the office's activation code is the proof (see auth/office.ts).
+      const activation: [string, Record<string, unknown>][] = student.phone
+        ? []
+        : [['setupActivate', { activationCode: await cloud.activationCode(student.studentNo) }]];
       const steps: [string, Record<string, unknown>][] = [
         ['signIn', { by: 'studentNo', account: student.studentNo, password: student.initialPassword }],
         ['setupConfirmIdentity', {}],
+        ...activation,
         ['setupPassword', { newPassword, confirmPassword: newPassword }],
-        ['setupPhone', { phoneCode: cloud.phoneCode(phone) }],
       ];
       for (const [action, payload] of steps) {
         const result = await cloud.auth(openid, action, payload);
         if (!result.ok) throw new Error(`${action} failed: ${result.code} ${result.message}`);
       }
+    },
+    async completeFirstSignIn(student, openid, newPassword, phone) {
+      await cloud.atPhoneStep(student, openid, newPassword);
+      const result = await cloud.auth(openid, 'setupPhone', { phoneCode: cloud.phoneCode(phone) });
+      if (!result.ok) throw new Error(`setupPhone failed: ${result.code} ${result.message}`);
     },
     async student(studentNo) {
       const doc = await students.findOne({ studentNo });

@@ -220,7 +220,8 @@ describe('paying over HTTP (the mini program’s local transport)', () => {
   let dataDir: string;
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'zhjf-pay-http-'));
-    running = await startLocalCloud({ dataDir, port: 0, startAt: START, logSink: () => undefined });
+    // Test routes on: the fault controls below are one.
+    running = await startLocalCloud({ dataDir, port: 0, startAt: START, testRoutes: true, logSink: () => undefined });
   });
   afterAll(async () => {
     await running.stop();

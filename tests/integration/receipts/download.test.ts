@@ -13,7 +13,8 @@ import { startLocalCloud, type RunningLocalCloud } from '../../../local/start';
 import { OPENID_HEADER } from '../../../local/server';
 import { installLocalMail } from '../../../local/mail';
 import { insertStudentWithSession, payThroughFlow, waitForReceiptsWhilePaying, type FixtureStudent } from '../../support/receipt-fixtures';
-import { glyphCells, judgeGlyphs, missingGlyphCell, pdfText, renderPage, requirePoppler } from './pdf-reading';
+import { issueAsPaymentCode } from '../../support/internal-calls';
+import { glyphCells, judgeGlyphs, missingGlyphCell, pdfText, renderPage } from './pdf-reading';
 
 jest.setTimeout(60_000);
 
@@ -44,7 +45,6 @@ describe('receipts: download through the local cloud', () => {
   let issued: ReceiptIssued;
 
   beforeAll(async () => {
-    requirePoppler();
     waitForReceiptsWhilePaying();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'zhjf-receipts-http-'));
     running = await startLocalCloud({ dataDir, port: 0, logSink: () => undefined, startAt: new Date('2026-03-01T01:00:00Z') });
@@ -59,7 +59,7 @@ describe('receipts: download through the local cloud', () => {
         { itemCode: 'JCF', itemName: '教材费', amount: 45005 },
       ],
     });
-    issued = ((await running.cloud.invoke('receipts', { action: 'issue', orderId: order._id }, { source: 'wx_paycallback,scf' })) as { ok: true; data: ReceiptIssued }).data;
+    issued = (await issueAsPaymentCode<{ ok: true; data: ReceiptIssued }>(running.cloud, order._id)).data;
     expect(issued.created).toBe(false);
   });
 

@@ -18,13 +18,11 @@ import {
   insertPaidOrderDirectly,
   insertPaidOrdersInBulk,
   insertStudentWithSession,
-  issueAsPaymentCode,
-  issueMissingAsCron,
   payThroughFlow,
   startReceiptsTestCloud,
-  voidAsRefundCode,
   type FixtureStudent,
 } from '../../support/receipt-fixtures';
+import { issueAsPaymentCode, issueMissingAsCron, voidAsRefundCode } from '../../support/internal-calls';
 
 jest.setTimeout(120_000);
 

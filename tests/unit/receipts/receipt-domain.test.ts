@@ -2,8 +2,11 @@ import { createHmac } from 'node:crypto';
 import { fen } from '../../../cloudfunctions/shared/domain/money';
 import type { OrderDoc } from '../../../cloudfunctions/shared/domain/records';
 import {
-  checkCodeFromDigest,
+  CHECK_CODE_ALPHABET,
   checkCodeInput,
+  checkSymbolOf,
+  CURRENT_CHECK_CODE_SCHEME,
+  deriveCheckCode,
   formatReceiptNo,
   maskEmail,
   needsPdf,
@@ -92,7 +95,9 @@ describe('newReceipt', () => {
 
 describe('check code', () => {
   const fields = { receiptCode: '37060126', receiptNo: '0000000001', issuedAt: at, total: fen(440000), studentNo: '20260001' };
-  const code = (secret: string, f = fields) => checkCodeFromDigest(createHmac('sha256', secret).update(checkCodeInput(f)).digest());
+  const current = { ...fields, checkKeyId: 'k1', checkCodeScheme: CURRENT_CHECK_CODE_SCHEME };
+  const hmac = (secret: string) => (text: string) => createHmac('sha256', secret).update(text).digest();
+  const code = (secret: string, f: Parameters<typeof deriveCheckCode>[0] = current) => deriveCheckCode(f, hmac(secret));
 
   it('is 6 unambiguous characters, stable for the same receipt and key', () => {
     expect(code('k'.repeat(32))).toMatch(/^[2-9A-HJKMNP-Z]{6}$/);
@@ -102,21 +107,44 @@ describe('check code', () => {
   it('changes with the key and with any printed field', () => {
     const base = code('k'.repeat(32));
     expect(code('j'.repeat(32))).not.toBe(base);
-    expect(code('k'.repeat(32), { ...fields, receiptNo: '0000000002' })).not.toBe(base);
-    expect(code('k'.repeat(32), { ...fields, total: fen(440001) })).not.toBe(base);
-    expect(code('k'.repeat(32), { ...fields, studentNo: '20260002' })).not.toBe(base);
+    expect(code('k'.repeat(32), { ...current, receiptNo: '0000000002' })).not.toBe(base);
+    expect(code('k'.repeat(32), { ...current, total: fen(440001) })).not.toBe(base);
+    expect(code('k'.repeat(32), { ...current, studentNo: '20260002' })).not.toBe(base);
   });
 
   it('uses the date in Asia/Shanghai', () => {
     expect(shanghaiDate(at)).toBe('2026-03-01');
-    expect(checkCodeInput(fields)).toContain('|2026-03-01|');
+    expect(checkCodeInput(current)).toContain('|2026-03-01|');
   });
 
   it('includes the id of the key, so a receipt names the key that verifies it after a rotation', () => {
-    expect(checkCodeInput({ ...fields, checkKeyId: 'k2' })).toBe('ZHJF-RECEIPT-2|k2|37060126|0000000001|2026-03-01|440000|20260001');
-    expect(code('k'.repeat(32), { ...fields, checkKeyId: 'k1' } as typeof fields)).not.toBe(code('k'.repeat(32), { ...fields, checkKeyId: 'k2' } as typeof fields));
-    // Receipts from before key ids keep their derivation.
+    expect(checkCodeInput({ ...current, checkKeyId: 'k2' })).toBe('ZHJF-RECEIPT-3|k2|37060126|0000000001|2026-03-01|440000|20260001');
+    expect(code('k'.repeat(32), { ...current, checkKeyId: 'k1' })).not.toBe(code('k'.repeat(32), { ...current, checkKeyId: 'k2' }));
+  });
+
+  it('gives every one of the 31 symbols the same chance: 8 byte values each, the other 8 skipped', () => {
+    expect(CHECK_CODE_ALPHABET).toHaveLength(31);
+    const counts = new Map<string | null, number>();
+    for (let byte = 0; byte < 256; byte += 1) counts.set(checkSymbolOf(byte), (counts.get(checkSymbolOf(byte)) ?? 0) + 1);
+    expect(counts.get(null)).toBe(256 - 31 * 8);
+    for (const symbol of CHECK_CODE_ALPHABET) expect(counts.get(symbol)).toBe(8);
+  });
+
+  it('skips the bytes that would favour some symbols, drawing more digest when it must', () => {
+    const blocks = new Map<string, Uint8Array>();
+    const digest = (text: string) => blocks.get(text === checkCodeInput(current) ? 'first' : 'more')!;
+    // Every byte of the first digest is one that is skipped; the next one starts 0, 1, 2…
+    blocks.set('first', new Uint8Array(32).fill(255));
+    blocks.set('more', Uint8Array.from({ length: 32 }, (_, i) => i));
+    expect(deriveCheckCode(current, digest)).toBe(CHECK_CODE_ALPHABET.slice(0, 6));
+  });
+
+  it('keeps the codes of receipts issued before: same input, same (byte % 31) mapping', () => {
+    // Codes as issued before the unbiased mapping, for these fields and this key.
     expect(checkCodeInput(fields)).toBe('ZHJF-RECEIPT-1|37060126|0000000001|2026-03-01|440000|20260001');
+    expect(code('k'.repeat(32), fields)).toBe('N68RUZ');
+    expect(checkCodeInput({ ...fields, checkKeyId: 'k1' })).toBe('ZHJF-RECEIPT-2|k1|37060126|0000000001|2026-03-01|440000|20260001');
+    expect(code('k'.repeat(32), { ...fields, checkKeyId: 'k1' })).toBe('4QPPA9');
   });
 });
 

@@ -24,3 +24,23 @@ describe('masking personal data', () => {
     expect(scrubbed).toContain('4200001234202611281234567890');
   });
 });
+
+describe('scrubbing email addresses', () => {
+  it('masks an address wherever it stands, keeping enough to recognise the mailbox', () => {
+    const smtp = '550 5.1.1 <zhang.san+fees@example.com>: Recipient address rejected: User unknown in virtual mailbox table';
+    const scrubbed = scrubPersonalData(smtp);
+    expect(scrubbed).not.toContain('zhang.san+fees@example.com');
+    expect(scrubbed).toBe('550 5.1.1 <zh***@example.com>: Recipient address rejected: User unknown in virtual mailbox table');
+    expect(scrubPersonalData('{"msg":"sent","to":"Li_Si@Mail.Example.edu.cn"}')).toBe('{"msg":"sent","to":"Li***@Mail.Example.edu.cn"}');
+    expect(scrubPersonalData('发送到zhangsan@qq.com失败')).toBe('发送到zh***@qq.com失败');
+  });
+
+  it('masks an address whose local part is a phone or ID number as an address', () => {
+    expect(scrubPersonalData('to 13812345678@qq.com')).toBe('to 13***@qq.com');
+    expect(scrubPersonalData('to 37010219900307123X@163.com')).toBe('to 37***@163.com');
+  });
+
+  it('leaves text without an address alone', () => {
+    expect(scrubPersonalData('user@localhost and @handle and a@b')).toBe('user@localhost and @handle and a@b');
+  });
+});

@@ -37,3 +37,34 @@ describe('request validation', () => {
     expect(amount.parse(320000)).toEqual({ ok: true, value: 320000 });
   });
 });
+
+describe('request validation: keys that are not fields', () => {
+  const signIn = v.object({ account: v.string({ max: 20 }), password: v.string({ max: 64 }) });
+
+  it('refuses names every object inherits (constructor, toString) like any unknown field', () => {
+    for (const key of ['constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(signIn.parse({ account: '20240001', password: 'pw-123456', [key]: 1 })).toEqual({
+        ok: false,
+        issue: { path: key, message: `不支持的字段 ${key}` },
+      });
+    }
+  });
+
+  it('refuses a __proto__ key, and never reads a field through the prototype', () => {
+    // JSON.parse makes __proto__ an own key, as the platform's event parser does.
+    const smuggled = JSON.parse('{"account":"20240001","__proto__":{"password":"pw-123456"}}') as unknown;
+    expect(signIn.parse(smuggled)).toMatchObject({ ok: false, issue: { path: '__proto__' } });
+    const inherited = Object.assign(Object.create({ password: 'pw-123456' }) as object, { account: '20240001' });
+    expect(signIn.parse(inherited)).toMatchObject({ ok: false, issue: { path: 'password', message: '字段 password应为文本' } });
+  });
+
+  it('names an unknown key by its first 64 characters only', () => {
+    const key = 'k'.repeat(500_000);
+    const parsed = signIn.parse({ account: '20240001', password: 'pw-123456', [key]: 1 });
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.issue.path.length).toBeLessThanOrEqual(65);
+    expect(parsed.issue.message.length).toBeLessThanOrEqual(80);
+    expect(parsed.issue.path.startsWith('k'.repeat(64))).toBe(true);
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * What the finance office does to a student's account by hand, each step audited with who did it
+ * and why:
+ * - an activation code for a student the school registered no phone for: with it (and the
+ *   initial password) the student completes the first sign-in, and the phone WeChat verifies
+ *   becomes theirs. The ID number alone is not enough, since others may know it;
+ * - the undo of a first sign-in somebody else completed: phone and WeChat accounts unbound, every
+ *   session ended, the initial password back, and a new activation code (or the student's real
+ *   phone put on file) so that only the student can activate it again.
+ * Run by `npm run office` today, and by the finance console's actions later (same code).
+ */
+import { randomInt } from 'node:crypto';
+import { AppError, transaction, writeAudit, type Database } from '../shared/runtime';
+import { maskPhone } from '../shared/domain/mask';
+import { initialPasswordOf, parseIdNumber } from '../shared/domain/id-number';
+import {
+  ACTIVATION_CODE_ALPHABET,
+  ACTIVATION_CODE_LENGTH,
+  ACTIVATION_CODE_TTL_MS,
+  formatActivationCode,
+  normalizeMainlandMobile,
+  normalizeStudentNo,
+  passwordChange,
+  phoneKey,
+  type ActivationCodeRecord,
+  type StudentDoc,
+} from '../shared/domain/student';
+import { hashPassword } from '../shared/security';
+import { identityHash } from './deps';
+import { endStudentSessions, findStudentByNo } from './store';
+
+/** Who acts, as the audit log names them: a staff member's name (or id) as the office knows it. */
+export interface OfficeActor {
+  staff: string;
+}
+
+export interface IssuedActivationCode {
+  studentNo: string;
+  /** ABCDE-FGHJK, shown once: only its keyed hash is stored. */
+  activationCode: string;
+  expiresAt: Date;
+}
+
+export interface AccountReset {
+  studentNo: string;
+  /** Null when a phone was put on file instead. */
+  activation: IssuedActivationCode | null;
+  /** The number put on file, masked; null when none. */
+  phoneOnFile: string | null;
+  sessionsEnded: number;
+}
+
+/** A fresh code, each symbol drawn uniformly (randomInt rejects the bias a modulo would add). */
+function newActivationCode(): string {
+  let code = '';
+  for (let i = 0; i < ACTIVATION_CODE_LENGTH; i += 1) code += ACTIVATION_CODE_ALPHABET[randomInt(ACTIVATION_CODE_ALPHABET.length)];
+  return code;
+}
+
+const REASON_MIN_LENGTH = 4;
+
+function requireReason(reason: string): string {
+  const text = reason.trim();
+  if (Array.from(text).length < REASON_MIN_LENGTH) throw new AppError('BAD_REQUEST', `请填写原因（至少 ${REASON_MIN_LENGTH} 个字）`);
+  return text;
+}
+
+async function requireStudent(db: Database, studentNoAsTyped: string): Promise<StudentDoc> {
+  const student = await findStudentByNo(db, normalizeStudentNo(studentNoAsTyped));
+  if (!student) throw new AppError('NOT_FOUND', `没有学号为 ${normalizeStudentNo(studentNoAsTyped)} 的学生`);
+  return student;
+}
+
+/** What is stored for a code (canonical form, as normalizeActivationCode gives it): its keyed hash and validity. */
+export function activationRecord(code: string, by: OfficeActor, now: Date): ActivationCodeRecord {
+  return { codeHash: identityHash()('activation', code), issuedAt: now, expiresAt: new Date(now.getTime() + ACTIVATION_CODE_TTL_MS), issuedBy: by.staff };
+}
+
+function activationFor(by: OfficeActor, now: Date): { code: string; record: ActivationCodeRecord } {
+  const code = newActivationCode();
+  return { code, record: activationRecord(code, by, now) };
+}
+
+/**
+ * A new activation code for a student with no phone on file who has not completed the first
+ * sign-in; an earlier code stops working.
+ */
+export async function issueActivationCode(
+  db: Database,
+  request: { studentNo: string; reason: string },
+  by: OfficeActor,
+  now: Date,
+): Promise<IssuedActivationCode> {
+  const reason = requireReason(request.reason);
+  const student = await requireStudent(db, request.studentNo);
+  if (student.setupCompletedAt) {
+    throw new AppError('CONFLICT', '该学生已完成首次登录，不需要激活码。如果不是本人完成的，请重置账号');
+  }
+  if (student.phoneHash) throw new AppError('CONFLICT', '学校已为该学生登记手机号，首次登录用该手机号验证，不需要激活码');
+  const { code, record } = activationFor(by, now);
+  await transaction(db, async (tx) => {
+    const current = await tx.get<StudentDoc>('students', student._id);
+    if (!current || current.setupCompletedAt || current.phoneHash) throw new AppError('CONFLICT', '该学生的账号刚刚发生变化，请重新查询后再办理');
+    await tx.update('students', student._id, { activation: record, updatedAt: now });
+  });
+  await writeAudit(db, {
+    at: now,
+    actor: `staff:${by.staff}`,
+    action: 'students.activationCode.issued',
+    details: { studentId: student._id, studentNo: student.studentNo, reason, expiresAt: record.expiresAt },
+  });
+  return { studentNo: student.studentNo, activationCode: formatActivationCode(code), expiresAt: record.expiresAt };
+}
+
+/**
+ * Undoes a first sign-in (or any binding) the student did not make. The office checks the
+ * student's identity in person or by a call first; the ID number typed here must be the one on
+ * record, and it gives back the initial password (its last 8 characters), which is not stored.
+ */
+export async function resetStudentAccount(
+  db: Database,
+  request: { studentNo: string; idNumber: string; reason: string; phone?: string | null },
+  by: OfficeActor,
+  now: Date,
+): Promise<AccountReset> {
+  const reason = requireReason(request.reason);
+  const student = await requireStudent(db, request.studentNo);
+  const parsed = parseIdNumber(request.idNumber, now);
+  const hash = identityHash();
+  if (!parsed.ok || hash('id', parsed.id) !== student.idHash) throw new AppError('BAD_REQUEST', '证件号与该学号的记录不一致，请核对');
+  let phone: string | null = null;
+  if (request.phone) {
+    phone = normalizeMainlandMobile(request.phone);
+    if (!phone) throw new AppError('BAD_REQUEST', '手机号应为 11 位中国大陆手机号');
+  }
+  const passwordHash = await hashPassword(initialPasswordOf(parsed.id));
+  const activation = phone ? null : activationFor(by, now);
+  const before = {
+    phone: student.phoneMasked,
+    phoneVerified: student.phoneVerifiedAt !== null,
+    wechatAccounts: (student.boundOpenids ?? []).length,
+    setupCompletedAt: student.setupCompletedAt,
+  };
+  await transaction(db, async (tx) => {
+    const current = await tx.get<StudentDoc>('students', student._id);
+    if (!current) throw new AppError('NOT_FOUND', '该学生的记录不存在');
+    await tx.update('students', student._id, {
+      // The initial password again; the new version ends every session and unfinished step at once.
+      ...passwordChange(current, passwordHash, now, true),
+      setupCompletedAt: null,
+      setupOpenid: null,
+      boundOpenids: [],
+      phoneHash: phone ? hash('phone', phoneKey('86', phone)) : null,
+      phoneMasked: phone ? maskPhone(phone) : null,
+      phoneVerifiedAt: null,
+      activation: activation?.record ?? null,
+      officeResetAt: now,
+      updatedAt: now,
+    });
+  });
+  const sessionsEnded = await endStudentSessions(db, student._id);
+  const after = { phone: phone ? maskPhone(phone) : null, phoneVerified: false, wechatAccounts: 0, setupCompletedAt: null, activationCodeIssued: activation !== null };
+  await writeAudit(db, {
+    at: now,
+    actor: `staff:${by.staff}`,
+    action: 'students.account.reset',
+    details: { studentId: student._id, studentNo: student.studentNo, reason, before, after, sessionsEnded },
+  });
+  return {
+    studentNo: student.studentNo,
+    activation: activation
+      ? { studentNo: student.studentNo, activationCode: formatActivationCode(activation.code), expiresAt: activation.record.expiresAt }
+      : null,
+    phoneOnFile: phone ? maskPhone(phone) : null,
+    sessionsEnded,
+  };
+}
