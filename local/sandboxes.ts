@@ -1,8 +1,8 @@
 import type { LocalCloud } from './cloud';
 import type { LocalCloudServer } from './server';
-import { installCloudPaySandbox } from './sandboxes/cloudpay';
-import { installOpenApiSandbox } from './sandboxes/openapi';
-import { installLocalReceipts } from './mail';
+import { installCloudPaySandbox } from './wechat-pay';
+import { installOpenApiSandbox } from './wechat-openapi';
+import { installLocalReceipts } from './receipts';
 import { installBillingTestRoutes } from './seed/bills';
 import { applyLocalSecretDefaults, installStudentSandbox } from './seed/students';
 

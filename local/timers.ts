@@ -1,4 +1,4 @@
-import { chinaWallClock } from '../cloudfunctions/shared/domain/china-time';
+import { chinaWallClock } from '../cloudfunctions/shared/kernel/china-time';
 import type { LocalCloud } from './cloud';
 
 /**

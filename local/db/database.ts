@@ -15,6 +15,7 @@
  * released, which also frees a write issued from inside its own callback.
  */
 import { mkdir, readdir } from 'node:fs/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { Db } from '@cloudbase/database';
 import {
   DatabaseError,
@@ -24,21 +25,13 @@ import {
   requestFailed,
   unsupportedOperator,
 } from './errors';
-import { isPlainObject, parseEjsonParam, stringifyEjson, type Document } from './ejson';
+import { deepClone, isPlainObject, parseEjsonParam, stringifyEjson, type Document } from './ejson';
 import { newDocumentId, newTransactionId } from './ids';
 import { FifoLock, SerialGate } from './locks';
-import { isOperatorObject, matchesQuery } from './matcher';
+import { compileQuery, pageOf, sortSpecOf } from './query';
 import { CollectionStore, isValidCollectionName, type CollectionDefinition, type DocumentId } from './store';
 import { Transaction, type DocumentChange } from './transaction';
-import {
-  applyProjection,
-  applyUpdateOperators,
-  isOperatorUpdate,
-  orderComparator,
-  replaceDocument,
-  sortSpecOf,
-} from './update';
-import { deepClone, setPathValue, valuesEqual } from './values';
+import { updateTransform, upsertBase } from './update';
 
 /** Receives every request the SDK makes (one per round trip to the cloud database). */
 export type RoundTripListener = (action: string, collection?: string) => void;
@@ -218,16 +211,15 @@ class LocalDatabaseEngine implements LocalDatabase {
     if (params.transactionId !== undefined) {
       const id = documentIdOf(query, params);
       const doc = await this.inTransaction(params.transactionId, (transaction) => transaction.read(store, id));
-      const list = doc ? [stringifyEjson(applyProjection(doc, projection))] : [];
+      const list = doc ? pageOf([doc], { order: {}, offset: 0, limit: 1, projection }).map(stringifyEjson) : [];
       return { data: { list, total: list.length, limit: 1, offset: 0 } };
     }
-    const sortSpec = sortSpecOf(this.parsed(params.order));
+    const order = sortSpecOf(this.parsed(params.order));
     const offset = nonNegativeInteger(params.offset, 'offset', 0);
     const limit = Math.min(nonNegativeInteger(params.limit, 'limit', 0) || DEFAULT_LIMIT, MAX_LIMIT);
     return this.gate.run(() => {
       const matched = this.matching(store, query, params.queryType === 'DOC');
-      const ordered = sortSpec.length > 0 ? [...matched].sort(orderComparator(sortSpec)) : matched;
-      const list = ordered.slice(offset, offset + limit).map((doc) => stringifyEjson(applyProjection(doc, projection)));
+      const list = pageOf(matched, { order, offset, limit, projection }).map(stringifyEjson);
       return { data: { list, total: matched.length, limit, offset } };
     });
   }
@@ -272,7 +264,7 @@ class LocalDatabaseEngine implements LocalDatabase {
         if (current) {
           const next = transform(current);
           transaction.write(store, id, next);
-          return { data: { updated: merge && valuesEqual(next, current) ? 0 : 1 } };
+          return { data: { updated: merge && isDeepStrictEqual(next, current) ? 0 : 1 } };
         }
         if (!upsert) return { data: { updated: 0 } };
         transaction.write(store, id, created(id));
@@ -298,7 +290,7 @@ class LocalDatabaseEngine implements LocalDatabase {
         targets: targets.map((doc) => doc._id as DocumentId),
         execute: async () => {
           const changes = targets.map((doc) => ({ store, id: doc._id as DocumentId, before: deepClone(doc), after: transform(doc) }));
-          const changed = changes.filter((change) => !valuesEqual(change.before, change.after));
+          const changed = changes.filter((change) => !isDeepStrictEqual(change.before, change.after));
           await this.applyChanges(changed);
           // A replacement (doc.set) reports every existing document it hit; an update only those it changed.
           return { data: { updated: merge ? changed.length : changes.length } };
@@ -493,13 +485,14 @@ class LocalDatabaseEngine implements LocalDatabase {
 
   /** Documents matching a query, in natural order; an `_id` equality is looked up directly. */
   private matching(store: CollectionStore, query: Document | undefined, byDocument: boolean): Document[] {
+    const matches = compileQuery(query);
     const id = query?._id;
     if (typeof id === 'string' || typeof id === 'number') {
       const doc = store.byId(id);
-      return doc && matchesQuery(doc, query) ? [doc] : [];
+      return doc && matches(doc) ? [doc] : [];
     }
     if (byDocument) throw invalidParam('a document operation needs { _id }');
-    return store.all().filter((doc) => matchesQuery(doc, query));
+    return store.all().filter(matches);
   }
 }
 
@@ -534,22 +527,4 @@ function withId(doc: Document): Document {
   const fields = { ...doc };
   delete fields._id;
   return { _id: id, ...fields };
-}
-
-/** update (merge) applies operators, plain fields being `$set`; set (no merge) replaces the whole document. */
-function updateTransform(data: Document, merge: boolean): (current: Document) => Document {
-  if (!merge) return (current) => replaceDocument(current._id, data);
-  if (isOperatorUpdate(data)) return (current) => applyUpdateOperators(current, data);
-  if (Object.keys(data).some((key) => key.startsWith('$'))) throw invalidParam('an update cannot mix operators and plain fields');
-  return (current) => applyUpdateOperators(current, { $set: data });
-}
-
-/** A document an upsert creates: the query's `_id` and plain equality fields. */
-function upsertBase(id: DocumentId, query: Document | undefined): Document {
-  const base: Document = { _id: id };
-  for (const [path, value] of Object.entries(query ?? {})) {
-    if (path.startsWith('$') || path === '_id' || isOperatorObject(value) || value instanceof RegExp) continue;
-    setPathValue(base, path, deepClone(value));
-  }
-  return base;
 }

@@ -20,6 +20,21 @@ export function isPlainObject(value: unknown): value is Document {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * A deep copy of a stored value. Not structuredClone: that builds its objects in Node's own realm,
+ * so under jest's VM context a copied Date would fail `instanceof Date` in the query engine.
+ */
+export function deepClone<T>(value: T): T {
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (Array.isArray(value)) return value.map((element: unknown) => deepClone(element)) as T;
+  if (isPlainObject(value)) {
+    const copy: Document = {};
+    for (const [key, field] of Object.entries(value)) copy[key] = deepClone(field);
+    return copy as T;
+  }
+  return value;
+}
+
 /** Accepts canonical and relaxed EJSON, as MongoDB's own parsers do. */
 export function parseEjson(text: string, nowMs: number): unknown {
   let parsed: unknown;

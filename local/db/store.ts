@@ -8,10 +8,10 @@
  * E11000 message and to check transactional writes before they are buffered.
  */
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import Datastore from '@seald-io/nedb';
 import { DatabaseError, duplicateKey, requestFailed } from './errors';
-import type { Document } from './ejson';
-import { getPathValue, valuesEqual } from './values';
+import { isPlainObject, type Document } from './ejson';
 
 export interface IndexDefinition {
   readonly fields: readonly string[];
@@ -57,16 +57,20 @@ const nedbIndexName = (fields: readonly string[]): string => [...fields].sort().
 
 type IndexKey = unknown[][] | null;
 
+/** The value at a dotted field path ("address.city"), as an index key reads it. */
+const fieldValue = (doc: Document, field: string): unknown =>
+  field.split('.').reduce<unknown>((value, part) => (isPlainObject(value) && Object.hasOwn(value, part) ? value[part] : undefined), doc);
+
 /** Per field, the values a document indexes under (an array indexes each element); null when a sparse index skips it. */
 function indexKeyOf(doc: Document, index: UniqueIndex): IndexKey {
-  const values = index.fields.map((field) => getPathValue(doc, field));
+  const values = index.fields.map((field) => fieldValue(doc, field));
   if (index.sparse && values.every((value) => value === undefined)) return null;
   return values.map((value) => (Array.isArray(value) && value.length > 0 ? value : [value ?? null]));
 }
 
 function keysCollide(a: IndexKey, b: IndexKey): boolean {
   if (!a || !b) return false;
-  return a.every((values, field) => values.some((value) => b[field]!.some((other) => valuesEqual(value, other))));
+  return a.every((values, field) => values.some((value) => b[field]!.some((other) => isDeepStrictEqual(value, other))));
 }
 
 export interface DuplicateKey {
@@ -151,7 +155,7 @@ export class CollectionStore {
       for (let i = 0; i < this.uniqueIndexes.length; i += 1) {
         const index = this.uniqueIndexes[i]!;
         if (keysCollide(candidateKeys[i]!, indexKeyOf(other, index))) {
-          return { index, key: Object.fromEntries(index.fields.map((field) => [field, getPathValue(candidate, field)])) };
+          return { index, key: Object.fromEntries(index.fields.map((field) => [field, fieldValue(candidate, field)])) };
         }
       }
     }
@@ -169,7 +173,7 @@ export class CollectionStore {
     if (nedbError.errorType === 'uniqueViolated') {
       for (let i = 0; i < docs.length; i += 1) {
         const doc = docs[i]!;
-        const stored = replacing ? this.all().filter((other) => !valuesEqual(other._id, doc._id)) : this.all();
+        const stored = replacing ? this.all().filter((other) => other._id !== doc._id) : this.all();
         const duplicate = this.findDuplicate(doc, [...stored, ...docs.slice(0, i)]);
         if (duplicate) return this.duplicateKeyError(duplicate);
       }

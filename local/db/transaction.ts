@@ -3,10 +3,10 @@
  * only at commit; its reads see its own writes. Every document it reads or writes is locked against
  * writes from outside the transaction until it ends (see LocalDatabaseEngine.writeOutsideTransaction).
  */
+import { isDeepStrictEqual } from 'node:util';
 import { duplicateKey } from './errors';
-import type { Document } from './ejson';
+import { deepClone, type Document } from './ejson';
 import type { CollectionStore, DocumentId } from './store';
-import { deepClone, valuesEqual } from './values';
 
 export interface DocumentChange {
   readonly store: CollectionStore;
@@ -80,7 +80,7 @@ export class Transaction {
   /** What commit must apply: every buffered write that changes something. */
   changes(): DocumentChange[] {
     return [...this.entries.values()]
-      .filter((entry) => entry.written && !valuesEqual(entry.before, entry.after))
+      .filter((entry) => entry.written && !isDeepStrictEqual(entry.before, entry.after))
       .map(({ store, id, before, after }) => ({ store, id, before, after }));
   }
 

@@ -1,8 +1,8 @@
-import { fromChinaWallClock } from '../../cloudfunctions/shared/domain/china-time';
-import { academicYearOf, newBill } from '../../cloudfunctions/shared/domain/billing';
-import { fen } from '../../cloudfunctions/shared/domain/money';
-import type { BillDoc } from '../../cloudfunctions/shared/domain/records';
-import type { StudentDoc } from '../../cloudfunctions/shared/domain/student';
+import { fromChinaWallClock } from '../../cloudfunctions/shared/kernel/china-time';
+import { academicYearOf, newBill } from '../../cloudfunctions/shared/billing/domain/billing';
+import { fen } from '../../cloudfunctions/shared/kernel/money';
+import type { BillDoc } from '../../cloudfunctions/shared/billing/domain/records';
+import type { StudentDoc } from '../../cloudfunctions/shared/students/domain/student';
 import { collection, isDuplicateKeyError, type Database } from '../../cloudfunctions/shared/runtime';
 import type { LocalCloud } from '../cloud';
 import { HttpError, type LocalCloudServer } from '../server';

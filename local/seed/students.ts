@@ -1,4 +1,4 @@
-import { collection, isDuplicateKeyError, type Database } from '../../cloudfunctions/shared/runtime';
+import { collection, commands, isDuplicateKeyError, type Database } from '../../cloudfunctions/shared/runtime';
 import {
   normalizeActivationCode,
   normalizeStudentNo,
@@ -6,11 +6,12 @@ import {
   type StudentDoc,
   type StudentInput,
   type StudentProblem,
-} from '../../cloudfunctions/shared/domain/student';
-import { activationRecord, issueActivationCode, resetStudentAccount, type OfficeActor } from '../../cloudfunctions/auth/office';
-import { initialPasswordOf, parseIdNumber } from '../../cloudfunctions/shared/domain/id-number';
-import { hashPassword, studentPreparationDeps } from '../../cloudfunctions/shared/security';
-import { DEVELOPMENT_DEFAULTS } from '../../cloudfunctions/shared/config/environment';
+} from '../../cloudfunctions/shared/students/domain/student';
+import { studentProblemMessage } from '../../cloudfunctions/shared/students/contract';
+import { activationRecord, issueActivationCode, resetStudentAccount, type OfficeActor } from '../../cloudfunctions/shared/students/office';
+import { initialPasswordOf, parseIdNumber } from '../../cloudfunctions/shared/students/domain/id-number';
+import { hashPassword, studentPreparationDeps } from '../../cloudfunctions/shared/students/credentials';
+import { DEVELOPMENT_DEFAULTS } from '../../cloudfunctions/shared/runtime/environment';
 import type { LocalCloud } from '../cloud';
 import { HttpError, type LocalCloudServer } from '../server';
 
@@ -172,7 +173,7 @@ async function keepDemoActivationCode(db: Database, studentNo: string, code: str
   const wanted = activationRecord(canonical, DEMO_OFFICE, at);
   const current = student.activation;
   if (current && current.codeHash === wanted.codeHash && new Date(current.expiresAt).getTime() > at.getTime()) return;
-  await students.updateById(student._id, { activation: wanted, updatedAt: at });
+  await students.updateById(student._id, { activation: commands(db).set(wanted), updatedAt: at });
 }
 
 /**
@@ -189,7 +190,7 @@ export async function seedDemoStudents(db: Database, at: Date): Promise<DemoAcco
     const initialPassword = initialPasswordOf(parsed.id);
     if (!(await students.findOne({ studentNo }))) {
       const created = await createStudent(db, demo.input, at, demo.completed);
-      if (!created.ok) throw new Error(`demo student ${studentNo} is invalid: ${created.problems.map((p) => p.message).join('; ')}`);
+      if (!created.ok) throw new Error(`demo student ${studentNo} is invalid: ${created.problems.map(studentProblemMessage).join('; ')}`);
     }
     if (demo.activationCode) await keepDemoActivationCode(db, studentNo, demo.activationCode, at);
     accounts.push({
@@ -220,7 +221,7 @@ export function installStudentSandbox(cloud: LocalCloud, server: LocalCloudServe
     const { student, completed } = (body ?? {}) as { student?: StudentInput; completed?: CompletedSetup };
     if (!student || typeof student !== 'object') throw new HttpError(400, 'INVALID_STUDENT', '请求体应为 { student: {...} }');
     const result = await createStudent(cloud.sdkDatabase(), student, cloud.clock.now(), completed);
-    if (!result.ok) throw new HttpError(400, 'INVALID_STUDENT', result.problems.map((p) => p.message).join('；'));
+    if (!result.ok) throw new HttpError(400, 'INVALID_STUDENT', result.problems.map(studentProblemMessage).join('；'));
     return { studentNo: result.studentNo, initialPassword: result.initialPassword, created: result.created };
   });
   /** `POST /sandbox/activation-code` `{ studentNo }` — a test route: the code the office would issue (auth/office.ts). */

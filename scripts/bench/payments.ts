@@ -10,9 +10,9 @@ import { performance } from 'node:perf_hooks';
 import type { BenchSection } from '../bench';
 import { LocalCloud } from '../../local/cloud';
 import { installSandboxes } from '../../local/sandboxes';
-import { cloudPaySandboxOf } from '../../local/sandboxes/cloudpay';
-import type { SweepReport } from '../../cloudfunctions/shared/contracts/cron';
-import type { OrderDoc } from '../../cloudfunctions/shared/domain/records';
+import { cloudPaySandboxOf } from '../../local/wechat-pay';
+import type { SweepReport } from '../../cloudfunctions/shared/billing/contract';
+import type { OrderDoc } from '../../cloudfunctions/shared/billing/domain/records';
 import { addBills, createSignedInStudent, dump } from '../../tests/support/billing-fixtures';
 
 const STUDENTS = 200;
@@ -126,7 +126,7 @@ export async function run(): Promise<BenchSection> {
     }
     cloud.clock.advance(20 * 60_000);
     const sweepStarted = performance.now();
-    const swept = await cloud.invokeWithStats('cron', { Type: 'Timer', TriggerName: 'sweep' }, { source: 'wx_trigger' });
+    const swept = await cloud.invokeWithStats('paymentsSweep', { Type: 'Timer', TriggerName: 'sweep' }, { source: 'wx_trigger' });
     const sweepMs = performance.now() - sweepStarted;
     const report = (swept.result as { data?: SweepReport }).data;
     rows.push({

@@ -10,11 +10,11 @@ import { performance } from 'node:perf_hooks';
 import type { BenchSection } from '../bench';
 import { LocalCloud } from '../../local/cloud';
 import { installSandboxes } from '../../local/sandboxes';
-import { installLocalMail } from '../../local/mail';
+import { installLocalMail } from '../../local/receipts';
 import { collection, internalCallEvent } from '../../cloudfunctions/shared/runtime';
-import type { ReceiptDoc } from '../../cloudfunctions/shared/domain/receipt';
-import { renderReceiptPdf } from '../../cloudfunctions/receipts/pdf';
-import { insertPaidOrderDirectly, insertStudentWithSession, TUITION_LINES } from '../../local/mail/paid-orders';
+import type { ReceiptDoc } from '../../cloudfunctions/shared/receipts/domain/receipt';
+import { renderReceiptPdf } from '../../cloudfunctions/shared/receipts/pdf';
+import { insertPaidOrderDirectly, insertStudentWithSession, TUITION_LINES } from '../../local/seed/paid-orders';
 
 const RUNS = 20;
 

@@ -103,6 +103,16 @@ describe('update commands', () => {
     expect(error.errMsg).toContain('database request fail');
     expect((await db.collection('docs').doc('text').get()).data).toEqual({ _id: 'text', n: 'one', m: 1 });
   });
+
+  it('refuses an object merged into a field that holds null, like the cloud; _.set writes it whole', async () => {
+    const _ = db.command;
+    await db.collection('docs').add({ data: { _id: 'null-parent', activation: null } });
+    const error = await rejection(db.collection('docs').doc('null-parent').update({ data: { activation: { code: 'x' } } }));
+    expect(error.errCode).toBe(-502001);
+    expect((await db.collection('docs').doc('null-parent').get()).data).toEqual({ _id: 'null-parent', activation: null });
+    await db.collection('docs').doc('null-parent').update({ data: { activation: _.set({ code: 'x' }) } });
+    expect((await db.collection('docs').doc('null-parent').get()).data).toEqual({ _id: 'null-parent', activation: { code: 'x' } });
+  });
 });
 
 describe('stats', () => {

@@ -12,12 +12,12 @@
 import { randomBytes } from 'node:crypto';
 import { collection, type Database, type SessionDoc } from '../../cloudfunctions/shared/runtime';
 import type { ApiResult } from '../../cloudfunctions/shared/contracts';
-import type { PayStart } from '../../cloudfunctions/shared/contracts/pay';
-import { fen, sumFen, type Fen } from '../../cloudfunctions/shared/domain/money';
-import type { BillDoc, OrderDoc, OrderLine } from '../../cloudfunctions/shared/domain/records';
-import type { StudentDoc } from '../../cloudfunctions/shared/domain/student';
+import type { PayStart } from '../../cloudfunctions/shared/billing/contract';
+import { fen, sumFen, type Fen } from '../../cloudfunctions/shared/kernel/money';
+import type { BillDoc, OrderDoc, OrderLine } from '../../cloudfunctions/shared/billing/domain/records';
+import type { StudentDoc } from '../../cloudfunctions/shared/students/domain/student';
 import type { LocalCloud } from '../cloud';
-import { cloudPaySandboxOf } from '../sandboxes/cloudpay';
+import { cloudPaySandboxOf } from '../wechat-pay';
 
 export interface FixtureStudent {
   studentId: string;

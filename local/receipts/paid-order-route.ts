@@ -11,11 +11,11 @@
  * `{ order: false }` only signs the account in.
  */
 import { collection, internalCallEvent, type SessionDoc } from '../../cloudfunctions/shared/runtime';
-import type { StudentDoc } from '../../cloudfunctions/shared/domain/student';
-import type { ReceiptDoc } from '../../cloudfunctions/shared/domain/receipt';
+import type { StudentDoc } from '../../cloudfunctions/shared/students/domain/student';
+import type { ReceiptDoc } from '../../cloudfunctions/shared/receipts/domain/receipt';
 import type { LocalCloud } from '../cloud';
 import { HttpError, type LocalCloudServer } from '../server';
-import { insertPaidOrderDirectly, insertStudentWithSession, payThroughFlow, type FixtureLine, type FixtureStudent } from './paid-orders';
+import { insertPaidOrderDirectly, insertStudentWithSession, payThroughFlow, type FixtureLine, type FixtureStudent } from '../seed/paid-orders';
 
 interface PaidOrderRequest {
   order?: unknown;

@@ -10,7 +10,7 @@
  *   function has no font beside its code (`npm run build` puts it there for deployment),
  *   RECEIPT_FONT_FILE pointing at the font in the @embedpdf/fonts-sc package (a dev dependency).
  *
- * - The receipts sandbox: `POST /sandbox/receipts/paid-order`, a test route (see receipts-sandbox.ts).
+ * - The receipts sandbox: `POST /sandbox/receipts/paid-order`, a test route (see paid-order-route.ts).
  *
  * `installLocalReceipts(cloud, server)` installs all of it (the one line in local/sandboxes.ts);
  * `installLocalMail` only the first two. Both are idempotent per cloud; the mail server stops with
@@ -22,10 +22,8 @@ import { simpleParser } from 'mailparser';
 import { FUNCTIONS_ROOT } from '../functions';
 import type { LocalCloud } from '../cloud';
 import type { LocalCloudServer } from '../server';
-import { LocalMailServer } from './server';
-import { installReceiptsSandbox } from './receipts-sandbox';
-
-export { LocalMailServer, type ReceivedMail } from './server';
+import { LocalMailServer } from '../smtp';
+import { installReceiptsSandbox } from './paid-order-route';
 
 /** What the local cloud sets for the receipts function when the environment does not. */
 export const LOCAL_RECEIPT_ENV: Readonly<Record<string, string>> = {
@@ -84,7 +82,9 @@ export function installLocalMail(cloud: LocalCloud, http: LocalCloudServer | nul
     setHere[name] = value;
   };
   for (const [name, value] of Object.entries(LOCAL_RECEIPT_ENV)) setDefault(name, value);
-  if (!existsSync(path.join(FUNCTIONS_ROOT, 'receipts', 'fonts', FONT_FILE))) setDefault('RECEIPT_FONT_FILE', developmentFontFile());
+  // Always named: the receipts code run from source sits in cloudfunctions/shared, not beside the
+  // deployed function's fonts/ folder (the bundle finds it there by itself).
+  setDefault('RECEIPT_FONT_FILE', developmentFontFile());
 
   const external = Boolean(process.env.SMTP_HOST);
   const dataDir = cloud.dataDir;

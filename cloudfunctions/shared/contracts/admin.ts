@@ -1,4 +1,0 @@
-/** Codes the admin function returns besides the common ones. */
-export const ADMIN_ERRORS = {} as const;
-
-export const adminContract = {};
