@@ -1,4 +1,4 @@
-import type { ApiResponse } from '../../cloudfunctions/shared/contracts/index';
+import type { ApiResponse } from '../../cloudfunctions/shared/contracts';
 import { config } from '../config/index';
 import { callFunction } from './call';
 import { NETWORK_MESSAGE, ServiceError } from './errors';

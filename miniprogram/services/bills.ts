@@ -1,5 +1,5 @@
-import type { ApiResponse } from '../../cloudfunctions/shared/contracts/index';
-import type { BillView, OrderLineView, OrderView } from '../../cloudfunctions/shared/contracts/bills';
+import type { ApiResponse } from '../../cloudfunctions/shared/contracts';
+import type { BillView, OrderLineView, OrderView } from '../../cloudfunctions/shared/billing/contract';
 import { callFunction } from './call';
 
 export type BillsOverview = ApiResponse<'bills', 'overview'>;

@@ -5,7 +5,7 @@ import type {
   ApiResult,
   ErrorCode,
   FunctionName,
-} from '../../cloudfunctions/shared/contracts/index';
+} from '../../cloudfunctions/shared/contracts';
 import { config } from '../config/index';
 import { BAD_RESPONSE_MESSAGE, ServiceError } from './errors';
 import { cloudTransport } from './transport/cloud';

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../cloudfunctions/shared/contracts/index';
+import type { ErrorCode } from '../../cloudfunctions/shared/contracts';
 
 /** A code from the contract, or NETWORK when the back end could not be reached or answered badly. */
 export type ServiceErrorCode = ErrorCode | 'NETWORK';
@@ -28,6 +28,11 @@ export class ServiceError extends Error {
 
 export function isServiceError(error: unknown): error is ServiceError {
   return error instanceof ServiceError || (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'ServiceError');
+}
+
+/** The call was refused because nobody is signed in on this WeChat (or the session ended). */
+export function isSignedOut(error: unknown): boolean {
+  return isServiceError(error) && error.code === 'UNAUTHENTICATED';
 }
 
 /** The message to show for anything a service call may throw. */

@@ -7,7 +7,7 @@
  * envelope and throw ServiceError with a Chinese message to show.
  */
 export { callFunction } from './call';
-export { ServiceError, isServiceError, errorMessage } from './errors';
+export { ServiceError, isServiceError, isSignedOut, errorMessage } from './errors';
 export type { ServiceErrorCode } from './errors';
 export { getSessionStatus } from './auth';
 export type { SessionStatus } from './auth';

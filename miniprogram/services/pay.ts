@@ -1,10 +1,11 @@
 /**
  * Paying: the only code that opens WeChat's pay sheet (wx.requestPayment) or, on the local cloud,
  * its stand-in (POST /sandbox/pay, after the student confirms a 模拟支付 dialog), and that asks for
- * the 缴费成功 subscribe message.
+ * the 缴费成功 subscribe message. After the sheet says yes it owns the confirmation: the device
+ * remembers the order, and the server is asked until it has the payment (处理中 meanwhile).
  */
-import type { ApiResponse } from '../../cloudfunctions/shared/contracts/index';
-import type { PaymentParams } from '../../cloudfunctions/shared/contracts/pay';
+import type { ApiResponse } from '../../cloudfunctions/shared/contracts';
+import type { PaymentParams } from '../../cloudfunctions/shared/billing/contract';
 import { config } from '../config/index';
 import { getDevOpenid } from './dev-identity';
 import { callFunction } from './call';
@@ -97,6 +98,81 @@ export function openPaySheet(payment: PaymentParams, totalText: string): Promise
       },
     });
   });
+}
+
+/**
+ * Orders whose pay sheet said yes on this device (order id → when). Kept until the server has the
+ * order as no longer open: if the app is killed or every check fails, the order is still shown as
+ * 处理中 and never offered for payment again.
+ */
+const PAID_SHEETS_KEY = 'zhjf.paidSheets';
+/** How long a device remembers a pay sheet that said yes (the order expires long before). */
+const PAID_SHEET_MEMORY_MS = 24 * 3600_000;
+/** After the pay sheet said yes: ask the server again after these pauses (ms) before leaving it as 处理中. */
+const SYNC_PAUSES_MS: readonly number[] = [0, 800, 1500, 2500];
+
+type PaidSheets = Record<string, number>;
+
+function readPaidSheets(): PaidSheets {
+  const stored = wx.getStorageSync(PAID_SHEETS_KEY) as PaidSheets | '' | undefined;
+  return stored && typeof stored === 'object' ? { ...stored } : {};
+}
+
+/** This device's pay sheet said yes for the order: remembered before anything else can fail. */
+function rememberPaidSheet(orderId: string): void {
+  const sheets = readPaidSheets();
+  sheets[orderId] = Date.now();
+  wx.setStorageSync(PAID_SHEETS_KEY, sheets);
+}
+
+/** Whether this device's pay sheet said yes for the order. */
+export function paidOnThisDevice(orderId: string): boolean {
+  return Boolean(readPaidSheets()[orderId]);
+}
+
+/**
+ * Of these open orders, the ones this device's pay sheet said yes for. Forgets every other order
+ * (no longer open, or too old).
+ */
+export function openOrdersPaidOnThisDevice(openOrderIds: readonly string[]): Set<string> {
+  const sheets = readPaidSheets();
+  const kept: PaidSheets = {};
+  const now = Date.now();
+  for (const [id, at] of Object.entries(sheets)) if (openOrderIds.includes(id) && now - at < PAID_SHEET_MEMORY_MS) kept[id] = at;
+  if (Object.keys(kept).length !== Object.keys(sheets).length) wx.setStorageSync(PAID_SHEETS_KEY, kept);
+  return new Set(Object.keys(kept));
+}
+
+/**
+ * Opens the pay sheet for an order that needs paying, and remembers on this device when it says
+ * yes, before anything else can fail.
+ */
+export async function payInSheet(orderId: string, payment: PaymentParams, totalText: string): Promise<PaySheetResult> {
+  const sheet = await openPaySheet(payment, totalText);
+  if (sheet === 'paid') rememberPaidSheet(orderId);
+  return sheet;
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * 处理中: the pay sheet said yes. Asks the server to check the order with WeChat, a few times with
+ * pauses, until the order is no longer waiting (paid, refunded, set aside for review). Every ask
+ * says the pay sheet succeeded: the first one may never have arrived. Resolves with the order as
+ * last seen, or null when no check got through; never offers to pay again.
+ */
+export async function confirmPayment(orderId: string): Promise<PayStart['order'] | null> {
+  let order: PayStart['order'] | null = null;
+  for (const wait of SYNC_PAUSES_MS) {
+    await pause(wait);
+    try {
+      order = await syncOrder(orderId, true);
+    } catch {
+      order = null;
+    }
+    if (order && (order.status !== 'PENDING' || order.underReview)) break;
+  }
+  return order;
 }
 
 /**

@@ -1,12 +1,18 @@
 /**
- * Dates are shown in Asia/Shanghai whatever the phone's time zone. The mini program has no Intl
- * time-zone support, and China has no daylight saving, so the wall clock is the instant + 08:00,
- * read with the UTC getters.
+ * The one place the pages turn instants into dates (deadlines, order and payment times, reset
+ * notices): shown in Asia/Shanghai whatever the phone's time zone. The mini program has no Intl
+ * time-zone support, and China has no daylight saving, so the wall clock is the instant + 08:00.
  *
- * Formatting does not go through dayjs: dayjs reads the phone's local time, and the npm build packs
- * only its main file (no utc/timezone plugins), so a phone abroad would show its own zone — and a
- * Beijing time that falls in its daylight-saving gap could not be shown at all.
+ * dayjs formats it in UTC mode (its utc plugin) after that fixed shift, so the phone's zone is
+ * never read. Not `dayjs(instant).utcOffset(480)`: the plugin computes that through the phone's
+ * local time, and a Beijing time inside the phone's daylight-saving gap comes out an hour off.
+ * The utc plugin is packed into miniprogram_npm by scripts/build-miniprogram.ts.
  */
+import dayjs from 'dayjs';
+import utc from 'dayjs/plugin/utc';
+
+dayjs.extend(utc);
+
 export const SHANGHAI_OFFSET_MINUTES = 8 * 60;
 const OFFSET_MS = SHANGHAI_OFFSET_MINUTES * 60 * 1000;
 
@@ -24,6 +30,8 @@ export interface WallClock {
   weekday: number;
 }
 
+// Reading stays with the engine's strict ISO 8601 parser: dayjs would also take "2024/09/01" and
+// roll "2024-13-45" over into another date rather than refuse it.
 const HAS_OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
 const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/;
 
@@ -49,60 +57,35 @@ export function toEpochMs(input: Instant): number {
   return ms;
 }
 
+/**
+ * The instant as a dayjs whose fields are the Shanghai wall clock: shifted by the fixed offset and
+ * read in UTC mode, then labelled +08:00 without moving the fields (so a Z token prints "+08:00").
+ */
+function shanghaiClock(input: Instant): dayjs.Dayjs {
+  return dayjs.utc(toEpochMs(input) + OFFSET_MS).utcOffset(SHANGHAI_OFFSET_MINUTES, true);
+}
+
 /** The Shanghai wall clock of an instant. */
 export function shanghaiWallClock(input: Instant): WallClock {
-  const shifted = new Date(toEpochMs(input) + OFFSET_MS);
+  const clock = shanghaiClock(input);
   return {
-    year: shifted.getUTCFullYear(),
-    month: shifted.getUTCMonth() + 1,
-    day: shifted.getUTCDate(),
-    hour: shifted.getUTCHours(),
-    minute: shifted.getUTCMinutes(),
-    second: shifted.getUTCSeconds(),
-    weekday: shifted.getUTCDay(),
+    year: clock.year(),
+    month: clock.month() + 1,
+    day: clock.date(),
+    hour: clock.hour(),
+    minute: clock.minute(),
+    second: clock.second(),
+    weekday: clock.day(),
   };
 }
 
-const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
-
-/** dayjs-style tokens; text in [brackets] is printed as it is. */
-const TOKENS = /\[([^\]]*)]|YYYY|YY|MM|M|DD|D|HH|H|mm|m|ss|s/g;
-
 /**
- * Formats an instant as Shanghai time with dayjs-style tokens (YYYY YY MM M DD D HH H mm m ss s),
- * e.g. formatShanghai('2024-09-01T02:30:00Z') → "2024-09-01 10:30".
+ * Formats an instant as Shanghai time with dayjs's tokens (YYYY M MM D DD H HH mm ss, Z for
+ * "+08:00"; text in [brackets] is printed as it is), e.g.
+ * formatShanghai('2024-09-01T02:30:00Z') → "2024-09-01 10:30".
  */
 export function formatShanghai(input: Instant, pattern = 'YYYY-MM-DD HH:mm'): string {
-  const w = shanghaiWallClock(input);
-  return pattern.replace(TOKENS, (token: string, literal: string | undefined) => {
-    if (literal !== undefined) return literal;
-    switch (token) {
-      case 'YYYY':
-        return String(w.year);
-      case 'YY':
-        return String(w.year).slice(-2);
-      case 'MM':
-        return pad2(w.month);
-      case 'M':
-        return String(w.month);
-      case 'DD':
-        return pad2(w.day);
-      case 'D':
-        return String(w.day);
-      case 'HH':
-        return pad2(w.hour);
-      case 'H':
-        return String(w.hour);
-      case 'mm':
-        return pad2(w.minute);
-      case 'm':
-        return String(w.minute);
-      case 'ss':
-        return pad2(w.second);
-      default:
-        return String(w.second);
-    }
-  });
+  return shanghaiClock(input).format(pattern);
 }
 
 /** "2024-09-01": the Shanghai calendar day of an instant. */

@@ -18,7 +18,7 @@ afterEach(async () => {
 
 test('the phone on file proves the account; the new password replaces the old one', async () => {
   const student = await createStudent(FILE, { name: '孙悟空', completed: { password: 'Qiming#2025', phone: '13905350401' } });
-  page = await openPage('pages/forgot/index');
+  page = await openPage('package-account/pages/forgot/index');
   await answerPrivacy(page, 'agree');
   await page.waitForText('验证手机号');
   await type(page, '#account', student.studentNo);
@@ -41,7 +41,7 @@ test('the phone on file proves the account; the new password replaces the old on
 
 test("a phone that does not prove the account shows the finance office's numbers", async () => {
   const student = await createStudent(FILE, { completed: { password: 'Qiming#2025', phone: '13905350402' } });
-  page = await openPage('pages/forgot/index');
+  page = await openPage('package-account/pages/forgot/index');
   await answerPrivacy(page, 'agree');
   await page.tapText('证件号');
   await type(page, '#account', student.idNumber);
@@ -56,7 +56,7 @@ test("a phone that does not prove the account shows the finance office's numbers
 });
 
 test('the account is asked for before WeChat is', async () => {
-  page = await openPage('pages/forgot/index');
+  page = await openPage('package-account/pages/forgot/index');
   await answerPrivacy(page, 'agree');
   await page.waitForText('验证手机号');
   await allowPhoneNumber(page);
@@ -66,7 +66,7 @@ test('the account is asked for before WeChat is', async () => {
 });
 
 test('refusing the privacy guide leaves the page readable and says what it is needed for', async () => {
-  page = await openPage('pages/forgot/index');
+  page = await openPage('package-account/pages/forgot/index');
   await answerPrivacy(page, 'disagree');
   await page.waitForText('验证手机号需要先同意《隐私保护指引》');
   expect(page.root.querySelector('#phone-button')).toBeFalsy();

@@ -98,7 +98,7 @@ test('the initial password leads to 首次登录', async () => {
   await type(page, '#password', student.initialPassword);
   await page.tap('#sign-in-button');
   await requestsSettled();
-  expect(urlsOf('redirectTo')).toEqual(['/pages/setup/index']);
+  expect(urlsOf('redirectTo')).toEqual(['/package-account/pages/setup/index']);
 });
 
 test('by 证件号: 下一步, the password, and on to 首次登录', async () => {
@@ -111,7 +111,7 @@ test('by 证件号: 下一步, the password, and on to 首次登录', async () =
   await type(page, '#password', student.initialPassword);
   await page.tap('#sign-in-button');
   await requestsSettled();
-  expect(urlsOf('redirectTo')).toEqual(['/pages/setup/index']);
+  expect(urlsOf('redirectTo')).toEqual(['/package-account/pages/setup/index']);
 });
 
 test('a WeChat account new to the student is sent to verify the phone; a verified one goes to 账单缴费', async () => {
@@ -122,7 +122,7 @@ test('a WeChat account new to the student is sent to verify the phone; a verifie
   await type(page, '#password', 'Qiming#2025');
   await page.tap('#sign-in-button');
   await requestsSettled();
-  expect(urlsOf('redirectTo')).toEqual([`/pages/setup/index?mode=device&phone=${encodeURIComponent('139****0101')}`]);
+  expect(urlsOf('redirectTo')).toEqual([`/package-account/pages/setup/index?mode=device&phone=${encodeURIComponent('139****0101')}`]);
   await page.close();
 
   // This WeChat account verifies the phone (as the setup page would), then signs in again.
@@ -143,7 +143,7 @@ test('opens with the account filled in, and 忘记密码 opens its page', async 
   await page.waitForText('忘记密码');
   expect(page.root.instance.data.studentNo).toBe('2601999');
   await page.tapText('忘记密码');
-  expect(urlsOf('navigateTo')).toEqual(['/pages/forgot/index']);
+  expect(urlsOf('navigateTo')).toEqual(['/package-account/pages/forgot/index']);
 });
 
 test('a damaged link (a broken %-sequence in the account) still opens the page, with the text as it came', async () => {

@@ -73,7 +73,7 @@ test('我的发票, 修改密码 and 隐私保护指引 open what they name', as
   await page.waitForText('修改密码');
   await page.tapText('我的发票');
   await page.tapText('修改密码');
-  expect(urlsOf('navigateTo')).toEqual(['/pages/receipts/index', '/pages/password/index']);
+  expect(urlsOf('navigateTo')).toEqual(['/package-receipts/pages/receipts/index', '/package-account/pages/password/index']);
   await page.tapText('隐私保护指引');
   expect(addedCalls('openPrivacyContract')).toHaveLength(1);
 });

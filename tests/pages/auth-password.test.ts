@@ -25,7 +25,7 @@ async function signedIn() {
 
 test('the current password is checked, the rules applied, and the new one works', async () => {
   const student = await signedIn();
-  page = await openPage('pages/password/index');
+  page = await openPage('package-account/pages/password/index');
   await page.waitForText('确认修改');
   await type(page, '#old-password', 'not-the-password');
   await type(page, '#new-password', 'Xinmima#88');
@@ -51,7 +51,7 @@ test('the current password is checked, the rules applied, and the new one works'
 
 test('mismatched or missing entries are caught on the page', async () => {
   await signedIn();
-  page = await openPage('pages/password/index');
+  page = await openPage('package-account/pages/password/index');
   await page.waitForText('确认修改');
   await page.tap('#submit-button');
   await page.waitForText('请输入当前密码');

@@ -33,7 +33,7 @@ const masked = (id: string): string => `${id.slice(0, 4)}**********${id.slice(-4
 
 test('the whole first sign-in without a phone on file: identity, activation code, new password, privacy, phone — then 账单缴费', async () => {
   const student = await signedInForSetup({ name: '欧阳娜娜' });
-  page = await openPage('pages/setup/index');
+  page = await openPage('package-account/pages/setup/index');
 
   // 1 确认身份: masked, with the warning about other people's accounts; nothing about 学院 or 专业 yet.
   await page.waitForText('欧**娜');
@@ -90,7 +90,7 @@ test('the whole first sign-in without a phone on file: identity, activation code
 
 test('不是本人 stops without changing anything and shows whom to call', async () => {
   const student = await signedInForSetup();
-  page = await openPage('pages/setup/index');
+  page = await openPage('package-account/pages/setup/index');
   await page.waitForText('不是本人');
   await page.tap('#not-me');
   await page.waitForText('已停止首次登录，账号未做任何修改');
@@ -105,7 +105,7 @@ test('refusing the privacy guide explains why the phone cannot be verified yet; 
   await signedInForSetup({ phoneOnFile: '13905350205' });
   await auth(openid, 'setupConfirmIdentity');
   await auth(openid, 'setupPassword', { newPassword: 'Qiming#2025', confirmPassword: 'Qiming#2025' });
-  page = await openPage('pages/setup/index');
+  page = await openPage('package-account/pages/setup/index');
   await answerPrivacy(page, 'disagree');
   await page.waitForText('验证手机号需要先同意《隐私保护指引》');
   expect(page.root.querySelector('#phone-button')).toBeFalsy();
@@ -120,7 +120,7 @@ test('a phone that is not the one on file is refused, with whom to call', async 
   await signedInForSetup({ phoneOnFile: '13905350202' });
   await auth(openid, 'setupConfirmIdentity');
   await auth(openid, 'setupPassword', { newPassword: 'Qiming#2025', confirmPassword: 'Qiming#2025' });
-  page = await openPage('pages/setup/index');
+  page = await openPage('package-account/pages/setup/index');
   await answerPrivacy(page, 'agree');
   // The number itself is not shown to whoever typed the ID number and its last 8 characters.
   await page.waitForText('请使用学校登记的手机号所在的微信完成验证');
@@ -141,7 +141,7 @@ test('a new WeChat account verifies the phone on file before it is signed in', a
   const student = await createStudent(FILE, { completed: { password: 'Qiming#2025', phone: '13905350203' } });
   const result = await auth(openid, 'signIn', { by: 'studentNo', account: student.studentNo, password: 'Qiming#2025' });
   expect(result.data).toMatchObject({ next: 'verifyDevice', phone: '139****0203' });
-  page = await openPage('pages/setup/index', { mode: 'device', phone: encodeURIComponent('139****0203') });
+  page = await openPage('package-account/pages/setup/index', { mode: 'device', phone: encodeURIComponent('139****0203') });
   await answerPrivacy(page, 'agree');
   await page.waitForText('这是您第一次在当前微信登录该账号');
   expect(page.text()).toContain('139****0203');
@@ -159,7 +159,7 @@ test('a phone number another student already has is refused, with whom to call',
   await auth(openid, 'setupConfirmIdentity');
   await auth(openid, 'setupActivate', { activationCode: await activationCode(student.studentNo) });
   await auth(openid, 'setupPassword', { newPassword: 'Qiming#2025', confirmPassword: 'Qiming#2025' });
-  page = await openPage('pages/setup/index');
+  page = await openPage('package-account/pages/setup/index');
   await answerPrivacy(page, 'agree');
   await page.waitForText('将验证并登记当前微信绑定的手机号');
   devicePhone('13905350204');
@@ -172,7 +172,7 @@ test('a phone number another student already has is refused, with whom to call',
 });
 
 test('a damaged link (a broken %-sequence in the phone) still opens the device check', async () => {
-  page = await openPage('pages/setup/index', { mode: 'device', phone: '139%2A%2A%2A%2' });
+  page = await openPage('package-account/pages/setup/index', { mode: 'device', phone: '139%2A%2A%2A%2' });
   await answerPrivacy(page, 'agree');
   await page.waitForText('这是您第一次在当前微信登录该账号');
   expect(page.text()).toContain('139%2A%2A%2A%2');
@@ -183,7 +183,7 @@ test('an account the office reset says so at the identity step', async () => {
   const reset = await post('/sandbox/reset-account', { studentNo: student.studentNo, idNumber: student.idNumber });
   expect(reset.status).toBe(200);
   expect((await auth(openid, 'signIn', { by: 'studentNo', account: student.studentNo, password: student.initialPassword })).data.next).toBe('setup');
-  page = await openPage('pages/setup/index');
+  page = await openPage('package-account/pages/setup/index');
   await page.waitForText('由计划财务处重置');
   expect(page.text()).toContain('之前绑定的手机号和微信已解除');
 });
@@ -194,7 +194,7 @@ test('when the state cannot be loaded the page says why and offers 重试, inste
   // A port nothing listens on.
   config.localCloudBaseUrl = 'http://127.0.0.1:9';
   try {
-    page = await openPage('pages/setup/index');
+    page = await openPage('package-account/pages/setup/index');
     await page.waitForText('网络异常，请检查网络后重试');
     expect(page.root.querySelector('#retry-load')).toBeTruthy();
     expect(page.text()).not.toContain('加载中');
@@ -206,7 +206,7 @@ test('when the state cannot be loaded the page says why and offers 重试, inste
 });
 
 test('without a first sign-in in progress the page says so and offers 重新登录', async () => {
-  page = await openPage('pages/setup/index');
+  page = await openPage('package-account/pages/setup/index');
   await page.waitForText('首次登录验证已失效，请重新登录');
   await page.tap('#back-to-login');
   expect(urlsOf('redirectTo')).toEqual(['/pages/login/index']);

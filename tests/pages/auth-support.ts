@@ -4,7 +4,7 @@
  * typing into TDesign inputs, WeChat's privacy consent, and confirm dialogs.
  */
 import { config } from '../../miniprogram/config/index';
-import { idCheckDigit } from '../../cloudfunctions/shared/domain/id-number';
+import { idCheckDigit } from '../../cloudfunctions/shared/students/domain/id-number';
 import type { OpenedPage } from './harness';
 import { recordedCalls } from './wx-fake';
 import { httpPost } from '../support/http';

@@ -12,6 +12,8 @@ const wxGlobal = (globalThis as unknown as { wx: Wx }).wx;
 const originalShowModal = wxGlobal.showModal;
 const originalRequest = wxGlobal.request;
 const BASE = (): string => process.env.PAGES_LOCAL_CLOUD_URL as string;
+/** 立即支付: the button of the pay bar (Vant's submit bar). */
+const PAY_BUTTON = '#pay-bar >>> .van-submit-bar__button';
 
 let page: OpenedPage | undefined;
 let counter = 0;
@@ -156,10 +158,10 @@ test('an email is required and validated before paying; nothing is ordered witho
   page = await openPage('pages/bills/index');
   await page.waitForText('学费');
   await page.tap(`#bill-${billIds[0]}`);
-  await page.tap('#pay-button');
+  await page.tap(PAY_BUTTON);
   await page.waitForText('请填写邮箱，电子票据将发送到该邮箱');
   await typeEmail('zhangsan@example');
-  await page.tap('#pay-button');
+  await page.tap(PAY_BUTTON);
   await page.waitForText('邮箱格式不正确');
   expect(functionCalls('pay', 'create')).toEqual([]);
   expect(toasts()).toContain('请填写正确的邮箱地址');
@@ -183,7 +185,7 @@ test('立即支付 → 处理中 → 已完成, with the email remembered and �
   await page.tap(`#bill-${billIds[0]}`);
   await page.tap(`#bill-${billIds[2]}`);
   await typeEmail('zhangsan@example.com');
-  await page.tap('#pay-button');
+  await page.tap(PAY_BUTTON);
 
   await page.waitForText('处理中');
   await page.waitForText('支付结果确认中，请勿重复支付');
@@ -236,7 +238,7 @@ test('立即支付 with a prompt callback goes straight to 已完成; order deta
   await page.waitForText('学费');
   await page.tap('#check-all');
   await typeEmail('lisi@example.com');
-  await page.tap('#pay-button');
+  await page.tap(PAY_BUTTON);
   await waitFor(() => toasts().includes('缴费成功'), () => `a 缴费成功 toast; toasts: ${JSON.stringify(toasts())}`);
   await page.waitForText('已支付');
   expect(page.text()).toContain('¥4,400.00');
@@ -256,7 +258,7 @@ test('closing the pay sheet leaves the order under 缴费中; 取消订单 puts 
   await page.waitForText('学费');
   await page.tap(`#bill-${billIds[0]}`);
   await typeEmail('wangwu@example.com');
-  await page.tap('#pay-button');
+  await page.tap(PAY_BUTTON);
   await page.waitForText('继续支付');
   expect(page.text()).toContain('取消订单');
   expect(page.text()).toContain('待支付');
@@ -280,7 +282,7 @@ test('继续支付 from 缴费中 pays the same order', async () => {
   await page.waitForText('学费');
   await page.tap(`#bill-${billIds[0]}`);
   await typeEmail('zhaoliu@example.com');
-  await page.tap('#pay-button');
+  await page.tap(PAY_BUTTON);
   await page.waitForText('继续支付');
   const created = functionCalls('pay', 'create');
   expect(created).toHaveLength(1);
@@ -304,7 +306,7 @@ test('the pay sheet said yes and the first check never arrived: 处理中, never
   await page.waitForText('学费');
   await page.tap(`#bill-${billIds[0]}`);
   await typeEmail('sunqi@example.com');
-  await page.tap('#pay-button');
+  await page.tap(PAY_BUTTON);
   await page.waitForText('处理中');
   // The checks are over: still 处理中, with 刷新状态, and nothing to pay again.
   await page.waitForText('刷新状态');
@@ -328,7 +330,7 @@ test('the pay sheet said yes, then the app was closed before any check got throu
   await page.waitForText('学费');
   await page.tap(`#bill-${billIds[0]}`);
   await typeEmail('zhouba@example.com');
-  await page.tap('#pay-button');
+  await page.tap(PAY_BUTTON);
   await page.waitForText('处理中');
   // Every check failed; the student leaves.
   await page.waitForText('刷新状态');
@@ -364,7 +366,7 @@ test('WeChat’s record of the payment disagrees with the order: 待核实 with 
   await page.waitForText('学费');
   await page.tap(`#bill-${billIds[0]}`);
   await typeEmail('wujiu@example.com');
-  await page.tap('#pay-button');
+  await page.tap(PAY_BUTTON);
   await page.waitForText('继续支付');
   const outTradeNo = /ZJ\d{14}[0-9A-Z]{10,16}/.exec(page.text())![0];
   // Another system on the same merchant account reused this order number, for another amount.

@@ -1,7 +1,7 @@
 /**
- * Opens a real page of the mini program in miniprogram-simulate, with the real TDesign components
- * (packed in miniprogram/miniprogram_npm, as WeChat DevTools packs them), and gives tests what a
- * student has: the visible text and taps.
+ * Opens a real page of the mini program in miniprogram-simulate, with the real TDesign and Vant
+ * components (packed in miniprogram/miniprogram_npm, as WeChat DevTools packs them), and gives
+ * tests what a student has: the visible text and taps.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,21 +52,28 @@ interface SimulateModule {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const simulate = require('miniprogram-simulate') as SimulateModule;
 
-interface AppJson {
+interface ComponentJson {
   usingComponents?: Record<string, string>;
 }
 
 /**
- * app.json's global components, resolved the way DevTools resolves npm components: a path that is
- * neither relative nor absolute names a package in miniprogram_npm.
+ * The npm components a json file (app.json or a page's) names, resolved the way DevTools resolves
+ * them: a path that is neither relative nor absolute names a package in miniprogram_npm.
+ * miniprogram-simulate resolves relative and absolute paths itself, but not these.
  */
-function globalComponents(): Record<string, string> {
-  const appJson = JSON.parse(fs.readFileSync(path.join(MINIPROGRAM_ROOT, 'app.json'), 'utf8')) as AppJson;
+function npmComponents(jsonFile: string): Record<string, string> {
+  const json = JSON.parse(fs.readFileSync(path.join(MINIPROGRAM_ROOT, jsonFile), 'utf8')) as ComponentJson;
   const out: Record<string, string> = {};
-  for (const [tag, target] of Object.entries(appJson.usingComponents ?? {})) {
-    out[tag] = target.startsWith('/') || target.startsWith('.') ? target : `/miniprogram_npm/${target}`;
+  for (const [tag, target] of Object.entries(json.usingComponents ?? {})) {
+    if (!target.startsWith('/') && !target.startsWith('.')) out[tag] = `/miniprogram_npm/${target}`;
   }
   return out;
+}
+
+/** app.json's global components and the page's own npm components (TDesign's, Vant's). */
+function componentsFor(route: string): Record<string, string> {
+  const appJson = JSON.parse(fs.readFileSync(path.join(MINIPROGRAM_ROOT, 'app.json'), 'utf8')) as ComponentJson;
+  return { ...appJson.usingComponents, ...npmComponents('app.json'), ...npmComponents(`${route}.json`) };
 }
 
 /** Visible text: whitespace collapsed, as a student would read it. */
@@ -111,13 +118,32 @@ function wrap(like: RenderedComponent, node: ExparserNode | undefined): Rendered
   return new Wrapper(node);
 }
 
-/** A virtual host has no node of its own: descend to its first rendered element. */
+/**
+ * Where a finger lands on what `found` names: a plain element is tapped itself; a component
+ * (TDesign's virtual hosts, Vant's real ones) on its first rendered element inside, where its own
+ * tap handler sits (the tap bubbles out of the component from there).
+ */
 function tapTarget(found: RenderedComponent): RenderedComponent {
-  if (found.dom) return found;
   const node = (found as unknown as { _exparserNode: ExparserNode })._exparserNode;
+  if (found.dom && !node.shadowRoot) return found;
   const first = node.shadowRoot?.childNodes.find((child) => child.$$?.nodeType === ELEMENT_NODE || child.shadowRoot);
-  if (!first) throw new Error('This component renders nothing to tap');
+  if (!first) {
+    if (found.dom) return found;
+    throw new Error('This component renders nothing to tap');
+  }
   return tapTarget(wrap(found, first));
+}
+
+/**
+ * The element `selector` names. `>>>` steps into a component's own template:
+ * "#pay-bar >>> .van-submit-bar__button" is the button inside the page's #pay-bar component.
+ */
+function select(root: RenderedComponent, selector: string): RenderedComponent | null {
+  let found: RenderedComponent | null = root;
+  for (const part of selector.split('>>>').map((piece) => piece.trim())) {
+    found = found?.querySelector(part) ?? null;
+  }
+  return found;
 }
 
 function deepestElementWithText(dom: DomElement, text: string): WxElement | undefined {
@@ -140,11 +166,11 @@ export interface OpenedPage {
   text(): string;
   /** Resolves once `expected` is on screen; fails with what is on screen instead. */
   waitForText(expected: string, timeoutMs?: number): Promise<void>;
-  /** The element or component matching `selector`; throws when there is none. */
+  /** The element or component matching `selector` (`>>>` steps into a component); throws when there is none. */
   find(selector: string): RenderedComponent;
   /**
-   * Taps what `selector` names. TDesign components are virtual hosts (no node of their own), so a
-   * component is tapped on its first inner node, where its own tap handler sits.
+   * Taps what `selector` names. A component is tapped on its first inner node, where its own tap
+   * handler sits (TDesign components are virtual hosts, with no node of their own).
    */
   tap(selector: string): Promise<void>;
   /** Taps the innermost element showing `text`, as a finger would; the tap bubbles from there. */
@@ -164,7 +190,7 @@ function loadOnce(route: string): string {
   if (!id) {
     id = simulate.load(path.join(MINIPROGRAM_ROOT, route), {
       rootPath: MINIPROGRAM_ROOT,
-      usingComponents: globalComponents(),
+      usingComponents: componentsFor(route),
       // wcc compiles every .wxml under the root (TDesign and Vant included) in one go; its output
       // is past the compiler's default 1 MB buffer.
       compilerOptions: { maxBuffer: 32 * 1024 * 1024 },
@@ -215,7 +241,7 @@ export async function openPage(route: string, query: Record<string, string> = {}
       );
     },
     find(selector) {
-      const found = root.querySelector(selector);
+      const found = select(root, selector);
       if (!found) throw new Error(`No "${selector}" on ${route}; the page shows: "${visibleText(root)}"`);
       return found;
     },

@@ -16,6 +16,9 @@ import { openPage, requestsSettled, type OpenedPage } from './harness';
 import { clearRecordedCalls, recordedCalls } from './wx-fake';
 
 const cloudUrl = (): string => process.env.PAGES_LOCAL_CLOUD_URL as string;
+/** 我的发票 and 票据查验, in the receipts subpackage. */
+const RECEIPTS_PAGE = 'package-receipts/pages/receipts/index';
+const VERIFY_PAGE = 'package-receipts/pages/verify/index';
 const wxGlobal = (globalThis as unknown as { wx: Record<string, unknown> }).wx;
 
 function post(url: string, body: unknown, openid?: string): Promise<{ status: number; json: unknown }> {
@@ -56,7 +59,7 @@ interface PaidOrder {
 async function paidOrder(openid: string, body: Record<string, unknown> = {}): Promise<PaidOrder> {
   const res = await post(`${cloudUrl()}/sandbox/receipts/paid-order`, body, openid);
   if (res.status === 404) {
-    throw new Error('The local cloud has no receipts sandbox: local/sandboxes.ts must call installLocalReceipts(cloud, server) from local/mail.');
+    throw new Error('The local cloud has no receipts sandbox: local/sandboxes.ts must call installLocalReceipts(cloud, server) from local/receipts.');
   }
   if (res.status !== 200) throw new Error(`sandbox answered ${res.status}: ${JSON.stringify(res.json)}`);
   const made = res.json as PaidOrder;
@@ -121,7 +124,7 @@ const receiptRequests = (action: string) =>
 
 test('a student who is not signed in is asked to sign in', async () => {
   newDevice();
-  page = await openPage('pages/receipts/index');
+  page = await openPage(RECEIPTS_PAGE);
   await page.waitForText('登录后查看发票');
   await page.tapText('去登录');
   expect(recordedCalls('navigateTo').map((call) => call.options.url)).toEqual(['/pages/login/index']);
@@ -130,7 +133,7 @@ test('a student who is not signed in is asked to sign in', async () => {
 test('a signed-in student without paid orders sees 暂无发票', async () => {
   const openid = newDevice();
   await paidOrder(openid, { order: false, name: '陈玥' });
-  page = await openPage('pages/receipts/index');
+  page = await openPage(RECEIPTS_PAGE);
   await page.waitForText('暂无发票');
   expect(page.text()).toContain('缴费成功后，电子票据会显示在这里');
   expect(page.text()).not.toContain('票据号码');
@@ -143,7 +146,7 @@ test('lists the receipts newest first with number, amount, date and 已开具', 
   const firstNo = first.receipt!.data!.receiptNo;
   const secondNo = second.receipt!.data!.receiptNo;
 
-  page = await openPage('pages/receipts/index');
+  page = await openPage(RECEIPTS_PAGE);
   await page.waitForText(`票据号码 ${secondNo}`);
   const text = page.text();
   expect(text).toContain('共 2 张电子票据');
@@ -161,7 +164,7 @@ test('tapping a receipt downloads its PDF and opens it', async () => {
   const openid = newDevice();
   const made = await paidOrder(openid, { name: '王㛃' });
   const receiptNo = made.receipt!.data!.receiptNo;
-  page = await openPage('pages/receipts/index');
+  page = await openPage(RECEIPTS_PAGE);
   await page.waitForText(`票据号码 ${receiptNo}`);
   await page.tap(`#receipt-${receiptNo}`);
   await requestsSettled();
@@ -182,7 +185,7 @@ test('发送到邮箱 with a bad address says so and sends nothing', async () =>
   const openid = newDevice();
   const made = await paidOrder(openid, { email: 'wang@example.edu.cn' });
   const receiptNo = made.receipt!.data!.receiptNo;
-  page = await openPage('pages/receipts/index');
+  page = await openPage(RECEIPTS_PAGE);
   await page.waitForText(`票据号码 ${receiptNo}`);
 
   await page.tap(`#email-${receiptNo}`);
@@ -215,7 +218,7 @@ test('发送到邮箱 without an address when the order had none asks for one', 
   const openid = newDevice();
   const made = await paidOrder(openid, { email: '' });
   const receiptNo = made.receipt!.data!.receiptNo;
-  page = await openPage('pages/receipts/index');
+  page = await openPage(RECEIPTS_PAGE);
   await page.waitForText(`票据号码 ${receiptNo}`);
   await page.tap(`#email-${receiptNo}`);
   await page.waitForText('发送到邮箱');
@@ -229,10 +232,10 @@ test('发送到邮箱 without an address when the order had none asks for one', 
 test('我的发票 leads to 票据查验', async () => {
   const openid = newDevice();
   await paidOrder(openid, { order: false });
-  page = await openPage('pages/receipts/index');
+  page = await openPage(RECEIPTS_PAGE);
   await page.waitForText('暂无发票');
   await page.tap('#verify-link');
-  expect(recordedCalls('navigateTo').map((call) => call.options.url)).toEqual(['/pages/verify/index']);
+  expect(recordedCalls('navigateTo').map((call) => call.options.url)).toEqual([`/${VERIFY_PAGE}`]);
 });
 
 describe('票据查验 (what the QR code on a receipt leads to)', () => {
@@ -245,10 +248,24 @@ describe('票据查验 (what the QR code on a receipt leads to)', () => {
 
   const verifyRequests = () => receiptRequests('verify');
 
+  test('a receipt printed with the old address (pages/verify/index) still opens 票据查验', async () => {
+    newDevice();
+    const link = `https://pay.example.edu.cn/r?code=${printed.receiptCode}&no=${printed.receiptNo}&check=${printed.checkCode}&date=20261128&amount=440000`;
+    page = await openPage('pages/verify/index', { q: encodeURIComponent(link) });
+    const redirects = recordedCalls('redirectTo').map((call) => String(call.options.url));
+    expect(redirects).toEqual([`/${VERIFY_PAGE}?q=${encodeURIComponent(link)}`]);
+    await page.close();
+    page = undefined;
+    // WeChat opens the page it was sent to with that query.
+    const query = Object.fromEntries(redirects[0]!.split('?')[1]!.split('&').map((pair) => pair.split('=') as [string, string]));
+    page = await openPage(VERIFY_PAGE, query);
+    await page.waitForText('票据真实有效');
+  });
+
   test('opened from the scanned link on a receipt, on a phone that never signed in: 票据真实有效', async () => {
     newDevice(); // a bank clerk's WeChat
     const link = `https://pay.example.edu.cn/r?code=${printed.receiptCode}&no=${printed.receiptNo}&check=${printed.checkCode}&date=20261128&amount=440000`;
-    page = await openPage('pages/verify/index', { q: encodeURIComponent(link) });
+    page = await openPage(VERIFY_PAGE, { q: encodeURIComponent(link) });
     await page.waitForText('票据真实有效');
     const text = page.text();
     expect(text).toContain(`票据号码 ${printed.receiptNo}`);
@@ -262,7 +279,7 @@ describe('票据查验 (what the QR code on a receipt leads to)', () => {
 
   test('opened by the 明文 URL Scheme (the fields in the page query)', async () => {
     newDevice();
-    page = await openPage('pages/verify/index', { code: printed.receiptCode, no: printed.receiptNo, check: printed.checkCode.toLowerCase() });
+    page = await openPage(VERIFY_PAGE, { code: printed.receiptCode, no: printed.receiptNo, check: printed.checkCode.toLowerCase() });
     await page.waitForText('票据真实有效');
   });
 
@@ -270,7 +287,7 @@ describe('票据查验 (what the QR code on a receipt leads to)', () => {
     newDevice();
     wxGlobal.scanCode = (options: { success?: (res: Record<string, unknown>) => void }) =>
       setTimeout(() => options.success?.({ result: `ZHJF|${printed.receiptCode}|${printed.receiptNo}|${printed.checkCode}|20261128|440000`, errMsg: 'scanCode:ok' }), 0);
-    page = await openPage('pages/verify/index');
+    page = await openPage(VERIFY_PAGE);
     await page.waitForText('扫码查验');
     await page.tap('#scan-button');
     await page.waitForText('票据真实有效');
@@ -278,7 +295,7 @@ describe('票据查验 (what the QR code on a receipt leads to)', () => {
 
   test('typed by hand: a wrong check code is not confirmed, a malformed one is not sent', async () => {
     newDevice();
-    page = await openPage('pages/verify/index');
+    page = await openPage(VERIFY_PAGE);
     await page.waitForText('扫码查验');
     await type(page, '#code-input', printed.receiptCode);
     await type(page, '#no-input', printed.receiptNo);

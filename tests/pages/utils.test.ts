@@ -64,16 +64,18 @@ describe('dates in Asia/Shanghai', () => {
   test('a phone set to another time zone still sees Beijing time, even in its daylight-saving gap', () => {
     // 2024-03-10 02:30 in Beijing is inside New York's spring-forward gap (02:00–03:00).
     const script = `const d = require(${JSON.stringify(path.join(PROJECT_ROOT, 'miniprogram/utils/date.ts'))});
-      process.stdout.write(JSON.stringify([new Date(0).getTimezoneOffset(), d.formatShanghai('2024-03-09T18:30:00Z'), d.shanghaiDate('2024-07-01T15:59:00Z')]));`;
+      process.stdout.write(JSON.stringify([new Date(0).getTimezoneOffset(), d.formatShanghai('2024-03-09T18:30:00Z'), d.shanghaiDate('2024-07-01T15:59:00Z'), d.formatShanghai('2024-03-09T18:30:00Z', 'YYYY-MM-DDTHH:mm:ssZ')]));`;
     const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, TZ: 'America/New_York' },
       encoding: 'utf8',
     });
-    const [offset, shown, day] = JSON.parse(out) as [number, string, string];
+    const [offset, shown, day, withOffset] = JSON.parse(out) as [number, string, string, string];
     expect(offset).toBe(300); // the child really ran in New York time
     expect(shown).toBe('2024-03-10 02:30');
     expect(day).toBe('2024-07-01');
+    // An offset, when a format asks for one, is Beijing's.
+    expect(withOffset).toBe('2024-03-10T02:30:00+08:00');
   });
 
   test('nonsense is refused rather than shown as "Invalid Date"', () => {

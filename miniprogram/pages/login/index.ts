@@ -1,12 +1,14 @@
 import { errorMessage, isServiceError } from '../../services/index';
 import { checkIdNumber, signIn, type AccountKind, type SignInResult } from '../../services/auth';
-import { type InputEvent, decodeQueryValue } from '../../utils/form';
+import { decodeQueryValue, submitForm, textFields } from '../../utils/form';
 
 const BILLS_URL = '/pages/bills/index';
-const SETUP_URL = '/pages/setup/index';
-const FORGOT_URL = '/pages/forgot/index';
+const SETUP_URL = '/package-account/pages/setup/index';
+const FORGOT_URL = '/package-account/pages/forgot/index';
 
 type IdStep = 'enter' | 'password';
+
+const fields = textFields(['studentNo', 'idNumber', 'password']);
 
 /**
  * 登录: 学号 + 密码, or 证件号 → 下一步 → 密码 (the university's guide). Opens with the account
@@ -14,17 +16,17 @@ type IdStep = 'enter' | 'password';
  */
 Component({
   data: {
+    ...fields.data,
     mode: 'studentNo' as AccountKind,
     idStep: 'enter' as IdStep,
-    studentNo: '',
-    idNumber: '',
     idMasked: '',
-    password: '',
     errorText: '',
     busy: false,
   },
 
   methods: {
+    ...fields.handlers,
+
     onLoad(query: Record<string, string | undefined>) {
       const account = decodeQueryValue(query.account);
       if (query.by === 'idNumber') this.setData({ mode: 'idNumber', idNumber: account });
@@ -37,35 +39,17 @@ Component({
       this.setData({ mode, idStep: 'enter', password: '', errorText: '' });
     },
 
-    onStudentNoChange(event: InputEvent) {
-      this.setData({ studentNo: event.detail.value ?? '', errorText: '' });
-    },
-
-    onIdNumberChange(event: InputEvent) {
-      this.setData({ idNumber: event.detail.value ?? '', errorText: '' });
-    },
-
-    onPasswordChange(event: InputEvent) {
-      this.setData({ password: event.detail.value ?? '', errorText: '' });
-    },
-
     /** 证件号 → 下一步: the number's form is checked before the password is asked for. */
     async onNextTap() {
-      if (this.data.busy) return;
       const idNumber = this.data.idNumber.trim();
       if (!idNumber) {
         this.setData({ errorText: '请输入证件号' });
         return;
       }
-      this.setData({ busy: true, errorText: '' });
-      try {
+      await submitForm(this, async () => {
         const checked = await checkIdNumber(idNumber);
         this.setData({ idStep: 'password', idMasked: checked.idNumber, password: '' });
-      } catch (error) {
-        this.setData({ errorText: errorMessage(error) });
-      } finally {
-        this.setData({ busy: false });
-      }
+      });
     },
 
     onChangeIdTap() {
@@ -73,7 +57,6 @@ Component({
     },
 
     async onSignInTap() {
-      if (this.data.busy) return;
       const { mode } = this.data;
       const account = (mode === 'studentNo' ? this.data.studentNo : this.data.idNumber).trim();
       if (!account) {
@@ -84,17 +67,20 @@ Component({
         this.setData({ errorText: '请输入密码' });
         return;
       }
-      this.setData({ busy: true, errorText: '' });
-      try {
-        const result = await signIn(mode, account, this.data.password);
-        this.setData({ password: '' });
-        this.goOn(result);
-      } catch (error) {
-        this.setData({ errorText: errorMessage(error) });
-        if (isServiceError(error) && /^ID_NUMBER_/.test(error.code)) this.setData({ idStep: 'enter' });
-      } finally {
-        this.setData({ busy: false });
-      }
+      await submitForm(
+        this,
+        async () => {
+          const result = await signIn(mode, account, this.data.password);
+          this.setData({ password: '' });
+          this.goOn(result);
+        },
+        {
+          onError: (error) => {
+            this.setData({ errorText: errorMessage(error) });
+            if (isServiceError(error) && /^ID_NUMBER_/.test(error.code)) this.setData({ idStep: 'enter' });
+          },
+        },
+      );
     },
 
     goOn(result: SignInResult) {

@@ -1,11 +1,11 @@
-import { errorMessage, isServiceError } from '../../services/index';
+import { errorMessage, isSignedOut } from '../../services/index';
 import { getProfile, getSessionStatus, signOut, type Profile } from '../../services/auth';
 
 type SessionView = 'loading' | 'signed-out' | 'signed-in' | 'error';
 
 const LOGIN_URL = '/pages/login/index';
-const PASSWORD_URL = '/pages/password/index';
-const RECEIPTS_URL = '/pages/receipts/index';
+const PASSWORD_URL = '/package-account/pages/password/index';
+const RECEIPTS_URL = '/package-receipts/pages/receipts/index';
 
 let requestSeq = 0;
 
@@ -37,7 +37,7 @@ Component({
         this.setData({ session: 'signed-in', errorText: '', profile });
       } catch (error) {
         if (seq !== requestSeq) return;
-        if (isServiceError(error) && error.code === 'UNAUTHENTICATED') {
+        if (isSignedOut(error)) {
           this.setData({ session: 'signed-out', errorText: '', profile: null });
           return;
         }

@@ -1,12 +1,13 @@
-import { errorMessage, isServiceError } from '../../services/index';
-import { listReceipts, normalizeEmailInput, openReceipt, sendReceiptEmail, type ReceiptListItem } from '../../services/receipts';
-import { formatFen } from '../../utils/money';
+import { errorMessage, isSignedOut } from '../../../services/index';
+import { listReceipts, openReceipt, sendReceiptEmail, type ReceiptListItem } from '../../../services/receipts';
+import { isValidEmail } from '../../../utils/email-rule';
+import { formatFen } from '../../../utils/money';
 
 /** 'loading' only before the first answer; later refreshes keep what is on screen. */
 type ViewState = 'loading' | 'signed-out' | 'ready' | 'error';
 
 const LOGIN_URL = '/pages/login/index';
-const VERIFY_URL = '/pages/verify/index';
+const VERIFY_URL = '/package-receipts/pages/verify/index';
 
 interface ReceiptCard {
   id: string;
@@ -15,7 +16,7 @@ interface ReceiptCard {
   dateText: string;
   itemsText: string;
   stateText: string;
-  /** TDesign tag theme: success 已开具, danger 已冲红, warning 开具中. */
+  /** Label colour (app.wxss .tag--…): success 已开具, danger 已冲红, warning 开具中. */
   tagTheme: 'success' | 'danger' | 'warning';
   canOpen: boolean;
   canEmail: boolean;
@@ -79,7 +80,7 @@ Component({
         this.setData({ state: 'ready', errorText: '', receipts: items.map(card) });
       } catch (error) {
         if (seq !== requestSeq) return;
-        if (isServiceError(error) && error.code === 'UNAUTHENTICATED') {
+        if (isSignedOut(error)) {
           this.setData({ state: 'signed-out', errorText: '', receipts: [] });
           return;
         }
@@ -159,12 +160,12 @@ Component({
       const typed = this.data.mailInput.trim();
       let email: string | undefined;
       if (typed) {
-        const normalized = normalizeEmailInput(typed);
-        if (!normalized) {
+        // The server's own rule (utils/email-rule.ts is generated from it); the server normalizes it.
+        if (!isValidEmail(typed)) {
           this.setData({ mailError: '请输入正确的邮箱地址' });
           return;
         }
-        email = normalized;
+        email = typed;
       } else if (!this.data.mailOrderEmail) {
         this.setData({ mailError: '请输入接收票据的邮箱地址' });
         return;

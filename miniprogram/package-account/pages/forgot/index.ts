@@ -1,18 +1,20 @@
-import { config, type HelpLine } from '../../config/index';
-import { errorMessage, isServiceError } from '../../services/index';
+import { config, type HelpLine } from '../../../config/index';
+import { errorMessage, isServiceError } from '../../../services/index';
 import {
   phoneCodeFrom,
   resetForgottenPassword,
   verifyForgotPassword,
   type AccountKind,
   type PhoneNumberDetail,
-} from '../../services/auth';
+} from '../../../services/auth';
 import { requirePrivacy } from '../../components/privacy-dialog/require';
-import { type InputEvent, newPasswordPairProblem } from '../../utils/form';
+import { newPasswordPairProblem, submitForm, textFields } from '../../../utils/form';
 
 const LOGIN_URL = '/pages/login/index';
 
 type Step = 'verify' | 'reset' | 'done';
+
+const fields = textFields(['account', 'newPassword', 'confirmPassword']);
 
 /** Who can help when the phone cannot prove the account: the finance office first. */
 const OFFICE_LINES: HelpLine[] = [
@@ -26,14 +28,12 @@ const OFFICE_LINES: HelpLine[] = [
  */
 Component({
   data: {
+    ...fields.data,
     step: 'verify' as Step,
     mode: 'studentNo' as AccountKind,
-    account: '',
     accountName: '',
     accountNo: '',
     rules: [] as string[],
-    newPassword: '',
-    confirmPassword: '',
     errorText: '',
     showOffice: false,
     officeLines: OFFICE_LINES,
@@ -42,6 +42,8 @@ Component({
   },
 
   methods: {
+    ...fields.handlers,
+
     onLoad() {
       void this.askPrivacy();
     },
@@ -64,56 +66,49 @@ Component({
       if (mode !== this.data.mode) this.setData({ mode, account: '', errorText: '', showOffice: false });
     },
 
-    onAccountChange(event: InputEvent) {
-      this.setData({ account: event.detail.value ?? '', errorText: '' });
-    },
-
     async onGetPhoneNumber(event: { detail: PhoneNumberDetail }) {
-      if (this.data.busy) return;
       const account = this.data.account.trim();
       if (!account) {
         this.setData({ errorText: this.data.mode === 'studentNo' ? '请输入学号' : '请输入证件号' });
         return;
       }
-      this.setData({ busy: true, errorText: '', showOffice: false });
-      try {
-        const code = await phoneCodeFrom(event.detail);
-        const verified = await verifyForgotPassword(this.data.mode, account, code);
-        this.setData({ step: 'reset', accountName: verified.name, accountNo: verified.studentNo, rules: [...verified.passwordRules] });
-      } catch (error) {
-        const office = isServiceError(error) && (error.code === 'RESET_NOT_VERIFIED' || error.code === 'RATE_LIMITED');
-        this.setData({ errorText: errorMessage(error), showOffice: office });
-      } finally {
-        this.setData({ busy: false });
-      }
-    },
-
-    onNewPasswordChange(event: InputEvent) {
-      this.setData({ newPassword: event.detail.value ?? '', errorText: '' });
-    },
-
-    onConfirmPasswordChange(event: InputEvent) {
-      this.setData({ confirmPassword: event.detail.value ?? '', errorText: '' });
+      await submitForm(
+        this,
+        async () => {
+          const code = await phoneCodeFrom(event.detail);
+          const verified = await verifyForgotPassword(this.data.mode, account, code);
+          this.setData({ step: 'reset', accountName: verified.name, accountNo: verified.studentNo, rules: [...verified.passwordRules] });
+        },
+        {
+          clear: { showOffice: false },
+          onError: (error) => {
+            const office = isServiceError(error) && (error.code === 'RESET_NOT_VERIFIED' || error.code === 'RATE_LIMITED');
+            this.setData({ errorText: errorMessage(error), showOffice: office });
+          },
+        },
+      );
     },
 
     async onResetTap() {
-      if (this.data.busy) return;
       const { newPassword, confirmPassword } = this.data;
       const pairProblem = newPasswordPairProblem(newPassword, confirmPassword);
       if (pairProblem) {
         this.setData({ errorText: pairProblem });
         return;
       }
-      this.setData({ busy: true, errorText: '' });
-      try {
-        await resetForgottenPassword(newPassword, confirmPassword);
-        this.setData({ step: 'done', newPassword: '', confirmPassword: '' });
-      } catch (error) {
-        if (isServiceError(error) && error.code === 'RESET_EXPIRED') this.setData({ step: 'verify' });
-        this.setData({ errorText: errorMessage(error) });
-      } finally {
-        this.setData({ busy: false });
-      }
+      await submitForm(
+        this,
+        async () => {
+          await resetForgottenPassword(newPassword, confirmPassword);
+          this.setData({ step: 'done', newPassword: '', confirmPassword: '' });
+        },
+        {
+          onError: (error) => {
+            if (isServiceError(error) && error.code === 'RESET_EXPIRED') this.setData({ step: 'verify' });
+            this.setData({ errorText: errorMessage(error) });
+          },
+        },
+      );
     },
 
     onBackToLoginTap() {

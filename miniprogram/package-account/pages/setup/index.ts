@@ -1,4 +1,4 @@
-import { errorMessage, isServiceError } from '../../services/index';
+import { errorMessage, isServiceError } from '../../../services/index';
 import {
   activateAccount,
   confirmIdentity,
@@ -11,10 +11,10 @@ import {
   type PhoneNumberDetail,
   type SetupIdentity,
   type SetupState,
-} from '../../services/auth';
-import { formatShanghai } from '../../utils/date';
+} from '../../../services/auth';
+import { formatShanghai } from '../../../utils/date';
 import { requirePrivacy } from '../../components/privacy-dialog/require';
-import { type InputEvent, decodeQueryValue, newPasswordPairProblem } from '../../utils/form';
+import { decodeQueryValue, newPasswordPairProblem, submitForm, textFields } from '../../../utils/form';
 
 const BILLS_URL = '/pages/bills/index';
 const LOGIN_URL = '/pages/login/index';
@@ -26,6 +26,10 @@ const LOGIN_URL = '/pages/login/index';
  */
 type Mode = 'setup' | 'device';
 type Step = 'loading' | 'load-failed' | 'identity' | 'activation' | 'password' | 'phone' | 'expired' | 'not-me';
+
+/** Typing a new activation code also hides the help lines its refusal showed. */
+const activationField = textFields(['activationCode'], { showHelp: false });
+const passwordFields = textFields(['newPassword', 'confirmPassword']);
 
 /** Refusals the finance office can sort out: the page shows whom to call. */
 const CALL_FOR_HELP = new Set(['PHONE_MISMATCH', 'SETUP_PHONE_TAKEN', 'SETUP_WECHAT_TAKEN', 'ACTIVATION_CODE_INVALID']);
@@ -67,10 +71,9 @@ Component({
     phoneProof: 'onFile' as SetupState['phoneProof'],
     /** 计划财务处 reset this account: when, as shown. */
     resetNotice: '',
-    activationCode: '',
+    ...activationField.data,
+    ...passwordFields.data,
     rules: [] as string[],
-    newPassword: '',
-    confirmPassword: '',
     errorText: '',
     /** The phone did not match, or may not be used for this account: show whom to call. */
     showHelp: false,
@@ -79,6 +82,9 @@ Component({
   },
 
   methods: {
+    ...activationField.handlers,
+    ...passwordFields.handlers,
+
     onLoad(query: Record<string, string | undefined>) {
       if (query.mode === 'device') {
         wx.setNavigationBarTitle?.({ title: '验证手机号' });
@@ -147,26 +153,20 @@ Component({
       void this.load();
     },
 
-    onActivationCodeChange(event: InputEvent) {
-      this.setData({ activationCode: event.detail.value ?? '', errorText: '', showHelp: false });
-    },
-
     async onActivateTap() {
-      if (this.data.busy) return;
       const code = this.data.activationCode.trim();
       if (!code) {
         this.setData({ errorText: '请输入激活码' });
         return;
       }
-      this.setData({ busy: true, errorText: '', showHelp: false });
-      try {
-        this.show(await activateAccount(code));
-        this.setData({ activationCode: '' });
-      } catch (error) {
-        this.fail(error);
-      } finally {
-        this.setData({ busy: false });
-      }
+      await submitForm(
+        this,
+        async () => {
+          this.show(await activateAccount(code));
+          this.setData({ activationCode: '' });
+        },
+        { clear: { showHelp: false }, onError: (error) => this.fail(error) },
+      );
     },
 
     onPrivacyRetryTap() {
@@ -178,15 +178,7 @@ Component({
     },
 
     async onConfirmIdentityTap() {
-      if (this.data.busy) return;
-      this.setData({ busy: true });
-      try {
-        this.show(await confirmIdentity());
-      } catch (error) {
-        this.fail(error);
-      } finally {
-        this.setData({ busy: false });
-      }
+      await submitForm(this, async () => this.show(await confirmIdentity()), { onError: (error) => this.fail(error) });
     },
 
     /** 不是本人: nothing is changed; the sign-in is abandoned. */
@@ -199,47 +191,35 @@ Component({
       }
     },
 
-    onNewPasswordChange(event: InputEvent) {
-      this.setData({ newPassword: event.detail.value ?? '', errorText: '' });
-    },
-
-    onConfirmPasswordChange(event: InputEvent) {
-      this.setData({ confirmPassword: event.detail.value ?? '', errorText: '' });
-    },
-
     async onPasswordNextTap() {
-      if (this.data.busy) return;
       const { newPassword, confirmPassword } = this.data;
       const pairProblem = newPasswordPairProblem(newPassword, confirmPassword);
       if (pairProblem) {
         this.setData({ errorText: pairProblem });
         return;
       }
-      this.setData({ busy: true, errorText: '' });
-      try {
-        this.show(await setNewPassword(newPassword, confirmPassword));
-        this.setData({ newPassword: '', confirmPassword: '' });
-      } catch (error) {
-        this.fail(error);
-      } finally {
-        this.setData({ busy: false });
-      }
+      await submitForm(
+        this,
+        async () => {
+          this.show(await setNewPassword(newPassword, confirmPassword));
+          this.setData({ newPassword: '', confirmPassword: '' });
+        },
+        { onError: (error) => this.fail(error) },
+      );
     },
 
     async onGetPhoneNumber(event: { detail: PhoneNumberDetail }) {
-      if (this.data.busy) return;
-      this.setData({ busy: true, errorText: '', showHelp: false });
-      try {
-        const code = await phoneCodeFrom(event.detail);
-        if (this.data.mode === 'device') await verifyDevice(code);
-        else await verifySetupPhone(code);
-        wx.showToast({ title: this.data.mode === 'device' ? '验证成功' : '首次登录完成', icon: 'success' });
-        wx.switchTab({ url: BILLS_URL });
-      } catch (error) {
-        this.fail(error);
-      } finally {
-        this.setData({ busy: false });
-      }
+      await submitForm(
+        this,
+        async () => {
+          const code = await phoneCodeFrom(event.detail);
+          if (this.data.mode === 'device') await verifyDevice(code);
+          else await verifySetupPhone(code);
+          wx.showToast({ title: this.data.mode === 'device' ? '验证成功' : '首次登录完成', icon: 'success' });
+          wx.switchTab({ url: BILLS_URL });
+        },
+        { clear: { showHelp: false }, onError: (error) => this.fail(error) },
+      );
     },
 
     onBackToLoginTap() {

@@ -1,0 +1,174 @@
+/**
+ * 账单缴费's view-model: what a student reads under 待缴费 / 缴费中 / 已完成 and on the pay bar,
+ * made from what the bills service returns.
+ */
+import {
+  allToggled,
+  confirmationNotice,
+  orderCard,
+  processingCard,
+  selectionView,
+  toggled,
+  unpaidView,
+  withoutOrderedBills,
+  type BillView,
+  type OrderView,
+} from '../../../miniprogram/pages/bills/view-model';
+
+const FALL = { term: '2026-2027-1', termLabel: '2026-2027学年第一学期' };
+const SPRING = { term: '2026-2027-2', termLabel: '2026-2027学年第二学期' };
+
+function bill(id: string, itemName: string, amount: number, more: Partial<BillView> = {}): BillView {
+  return {
+    id,
+    ...FALL,
+    itemCode: id,
+    itemName,
+    amount,
+    // 23:59:59 in Beijing is 15:59:59 UTC: the card shows Beijing's day.
+    deadline: '2026-12-31T15:59:59.000Z',
+    mandatory: true,
+    status: 'UNPAID',
+    overdue: false,
+    ...more,
+  };
+}
+
+function order(more: Partial<OrderView> = {}): OrderView {
+  return {
+    id: 'o1',
+    outTradeNo: 'ZJ20260901103000ABCDEFGHIJ',
+    status: 'PENDING',
+    total: 365050,
+    lines: [
+      { billId: 'tuition', ...FALL, itemCode: 'tuition', itemName: '学费', amount: 320000 },
+      { billId: 'books', ...FALL, itemCode: 'books', itemName: '教材费', amount: 45050 },
+    ],
+    email: 'zhangsan@example.com',
+    createdAt: '2026-09-01T02:30:00.000Z',
+    expiresAt: '2026-09-01T04:30:00.000Z',
+    paidAt: null,
+    transactionIdMasked: null,
+    processing: false,
+    canResume: true,
+    canCancel: true,
+    otherPayer: false,
+    underReview: false,
+    notice: null,
+    refund: null,
+    ...more,
+  };
+}
+
+const BILLS = [
+  bill('tuition', '学费', 320000),
+  bill('dorm', '住宿费', 120000, { mandatory: false }),
+  bill('books', '教材费', 45050, { overdue: true, deadline: '2026-08-31T16:00:00.000Z' }),
+  bill('spring', '学费', 320000, SPRING),
+];
+
+describe('待缴费', () => {
+  test('bills are grouped by term in the server’s order, each card with its amount and Beijing deadline', () => {
+    const { groups, unpaidCount } = unpaidView(BILLS, {});
+    expect(unpaidCount).toBe(4);
+    expect(groups.map((group) => group.termLabel)).toEqual(['2026-2027学年第一学期', '2026-2027学年第二学期']);
+    expect(groups[0]!.bills.map((card) => [card.itemName, card.amountText, card.deadlineText, card.mandatory, card.overdue])).toEqual([
+      ['学费', '¥3,200.00', '2026-12-31', true, false],
+      ['住宿费', '¥1,200.00', '2026-12-31', false, false],
+      ['教材费', '¥450.50', '2026-09-01', true, true],
+    ]);
+  });
+
+  test('after a refresh only bills still payable stay ticked', () => {
+    const { checked, groups } = unpaidView(BILLS.slice(1), { tuition: true, dorm: true });
+    expect(checked).toEqual({ dorm: true });
+    expect(groups[0]!.bills.filter((card) => card.checked).map((card) => card.itemName)).toEqual(['住宿费']);
+  });
+});
+
+describe('the pay bar', () => {
+  const { groups, amounts } = unpaidView(BILLS.slice(0, 3), {});
+
+  test('nothing ticked: ¥0.00', () => {
+    expect(selectionView(groups, amounts, {})).toMatchObject({ selectedCount: 0, allChecked: false, totalText: '¥0.00' });
+  });
+
+  test('the total is the ticked bills’ fen added up, shown with thousands separators', () => {
+    let checked = toggled({}, 'tuition');
+    checked = toggled(checked, 'books');
+    const view = selectionView(groups, amounts, checked);
+    expect(view).toMatchObject({ selectedCount: 2, allChecked: false, totalText: '¥3,650.50' });
+    expect(view.groups[0]!.bills.map((card) => card.checked)).toEqual([true, false, true]);
+    // Ticking 学费 again takes it off.
+    expect(selectionView(groups, amounts, toggled(checked, 'tuition')).totalText).toBe('¥450.50');
+  });
+
+  test('全选 ticks every bill; tapped again, none', () => {
+    const all = selectionView(groups, amounts, allToggled(groups, false));
+    expect(all).toMatchObject({ selectedCount: 3, allChecked: true, totalText: '¥4,850.50' });
+    expect(selectionView(groups, amounts, allToggled(all.groups, all.allChecked))).toMatchObject({ selectedCount: 0, totalText: '¥0.00' });
+  });
+
+  test('an order’s bills leave 待缴费 at once, and so does a term left empty', () => {
+    const twoTerms = unpaidView([bill('tuition', '学费', 320000), bill('books', '教材费', 45050), bill('spring', '学费', 320000, SPRING)], {});
+    const left = withoutOrderedBills(twoTerms.groups, order());
+    expect(left.unpaidCount).toBe(1);
+    expect(left.groups.map((group) => group.termLabel)).toEqual(['2026-2027学年第二学期']);
+  });
+});
+
+describe('orders', () => {
+  test('a pending order: 待支付, items named once, Beijing times, 继续支付 and 取消订单 offered', () => {
+    const card = orderCard(order({ lines: [...order().lines, { billId: 'tuition-2', ...SPRING, itemCode: 'tuition', itemName: '学费', amount: 0 }] }));
+    expect(card).toMatchObject({
+      statusText: '待支付',
+      itemsText: '学费、教材费',
+      totalText: '¥3,650.50',
+      createdText: '2026-09-01 10:30',
+      expiresText: '2026-09-01 12:30',
+      paidText: '',
+      canResume: true,
+      canCancel: true,
+      processing: false,
+    });
+    expect(card.lines.map((line) => `${line.label}（${line.termLabel}）${line.amountText}`)).toContain('学费（2026-2027学年第一学期）¥3,200.00');
+  });
+
+  test('paid on this device but not yet known to the server: 处理中, never offered for payment again', () => {
+    const card = orderCard(order(), { paidOnThisDevice: true });
+    expect(card).toMatchObject({ statusText: '处理中', processing: true, canResume: false, canCancel: false });
+    expect(processingCard(order())).toMatchObject({ statusText: '处理中', canResume: false, canCancel: false });
+  });
+
+  test('under review: 待核实 and the finance office’s number, whatever this device remembers', () => {
+    const card = orderCard(order({ underReview: true, canResume: false, canCancel: false, notice: '支付结果待核实，请联系计划财务处' }), {
+      paidOnThisDevice: true,
+      financePhone: '0535-6916496',
+    });
+    expect(card).toMatchObject({ statusText: '待核实', processing: false, noticeText: '支付结果待核实，请联系计划财务处（0535-6916496）' });
+    // The number is added only to an order under review.
+    expect(orderCard(order({ notice: '请留意退款' }), { financePhone: '0535-6916496' }).noticeText).toBe('请留意退款');
+  });
+
+  test('paid: 已支付 with the payment time to the second and the masked transaction id', () => {
+    const card = orderCard(order({ status: 'PAID', paidAt: '2026-09-01T02:31:05.000Z', transactionIdMasked: '4200****7890', canResume: false, canCancel: false }));
+    expect(card).toMatchObject({ statusText: '已支付', paidText: '2026-09-01 10:31:05', transactionText: '4200****7890' });
+  });
+
+  test('a second payment for bills already paid: 已退款 with why and how much', () => {
+    const card = orderCard(order({ status: 'REFUNDED', refund: { amount: 365050, reason: '账单已由另一笔订单缴清，已原路退回', refundedAt: null, manual: false } }));
+    expect(card).toMatchObject({ statusText: '已退款', refundText: '账单已由另一笔订单缴清，已原路退回（¥3,650.50）' });
+  });
+});
+
+describe('after the pay sheet said yes', () => {
+  test.each([
+    ['paid', order({ status: 'PAID' }), '缴费成功', true, 'done'],
+    ['set aside for review', order({ underReview: true }), '支付结果待核实，请联系计划财务处', false, null],
+    ['paid twice, being refunded', order({ status: 'REFUNDING' }), '该账单已由另一笔订单缴清，本次支付将原路退回', false, 'done'],
+    ['still waiting', order(), '支付结果确认中，请稍后下拉刷新查看', false, null],
+    ['never reached', null, '支付结果确认中，请稍后下拉刷新查看', false, null],
+  ])('the order %s: the student is told what came of it', (_state, last, message, success, tab) => {
+    expect(confirmationNotice(last)).toEqual({ message, success, tab });
+  });
+});
