@@ -1,5 +1,8 @@
 // Lint and the project's layer rules. The layer rules are the architecture written as a check:
 // breaking one fails `npm test` (tests/unit/layer-rules.test.ts proves each rule bites).
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import tseslint from 'typescript-eslint';
 
 const BACKEND_CALLS = [
@@ -13,7 +16,46 @@ const CLOCK_READS = [
   { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: '用 ctx.now()：本地云与测试需要控制时间。' },
 ];
 
-const FUNCTIONS = ['auth', 'bills', 'pay', 'payNotify', 'receipts', 'admin', 'cron', 'gateway'];
+const FUNCTIONS = ['auth', 'bills', 'pay', 'payNotify', 'receipts', 'admin', 'paymentsSweep'];
+
+// The features of cloudfunctions/shared: every folder but the kernel and the runtime.
+const SHARED = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cloudfunctions', 'shared');
+const FEATURES = readdirSync(SHARED, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && !['kernel', 'runtime'].includes(entry.name))
+  .map((entry) => entry.name);
+
+/**
+ * Each collection has one writer: the feature that owns it. Others ask it through its index (e.g.
+ * receipts marks an order through billing's receiptMarks, billing remembers an email through
+ * students' rememberEmail). Collections not listed (counters, locks, messages, auditLog) are shared.
+ */
+const COLLECTION_OWNERS = {
+  students: ['students', 'sessions', 'loginAttempts', 'phoneCodes', 'firstSignInClaims'],
+  billing: ['bills', 'orders', 'payments', 'refunds', 'notifications'],
+  receipts: ['receipts'],
+};
+
+/** Writing (or holding a collection handle of) another feature's collections. */
+function foreignWrites(feature) {
+  const foreign = Object.entries(COLLECTION_OWNERS)
+    .filter(([owner]) => owner !== feature)
+    .flatMap(([, names]) => names);
+  if (foreign.length === 0) return [];
+  const names = `/^(${foreign.join('|')})$/`;
+  const message = '每个集合只由拥有它的功能写入；经该功能的 index 使用（如 billing 的 receiptMarks、students 的 rememberEmail）。';
+  return [
+    { selector: `CallExpression[callee.name='collection'][arguments.1.value=${names}]`, message },
+    { selector: `CallExpression[callee.property.name=/^(update|set|insert|remove)$/][arguments.0.value=${names}]`, message },
+  ];
+}
+
+const NODE_IO = ['node:fs', 'node:http', 'node:https', 'node:net', 'node:child_process', 'fs', 'http', 'https', 'net', 'child_process'];
+
+/** Pure code: no clock, no randomness; both are passed in. */
+const PURE_CODE = [
+  ...CLOCK_READS,
+  { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: '纯代码不生成随机数：把 id 作为参数传入。' },
+];
 
 export default tseslint.config(
   {
@@ -62,7 +104,8 @@ export default tseslint.config(
     },
   },
   {
-    // Functions never import each other: shared code lives in cloudfunctions/shared.
+    // Functions never import each other, and a function folder is only its entry: the code lives in
+    // cloudfunctions/shared, and the entry reaches a feature only through the feature's index.
     files: FUNCTIONS.map((fn) => `cloudfunctions/${fn}/**/*.ts`),
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -70,6 +113,7 @@ export default tseslint.config(
         {
           patterns: [
             { regex: `^\\.\\./(${FUNCTIONS.join('|')})(/|$)`, message: '云函数之间不能互相导入；共用代码放在 cloudfunctions/shared。' },
+            { regex: `^\\.\\./shared/(${FEATURES.join('|')})/`, message: '云函数入口只通过功能的 index 使用它（../shared/<功能>）。' },
             { group: ['**/local/**', '**/tests/**', '**/miniprogram/**'], message: '云函数不能引用本地云、测试或小程序代码。' },
           ],
         },
@@ -77,39 +121,113 @@ export default tseslint.config(
     },
   },
   {
+    files: FUNCTIONS.map((fn) => `cloudfunctions/${fn}/**/*.ts`),
+    ignores: FUNCTIONS.map((fn) => `cloudfunctions/${fn}/index.ts`),
+    rules: {
+      'no-restricted-syntax': ['error', { selector: 'Program', message: '云函数目录只放入口 index.ts；代码放在 cloudfunctions/shared/<功能>/。' }],
+    },
+  },
+  {
     files: ['cloudfunctions/**/*.ts'],
-    ignores: ['cloudfunctions/shared/runtime/**', 'cloudfunctions/shared/security/**', 'cloudfunctions/shared/domain/**', ...FUNCTIONS.map((fn) => `cloudfunctions/${fn}/index.ts`)],
+    ignores: ['cloudfunctions/shared/runtime/**', ...FUNCTIONS.map((fn) => `cloudfunctions/${fn}/**`)],
     rules: {
       'no-restricted-syntax': ['error', ...CLOCK_READS],
     },
   },
   {
-    // Domain code is pure: no platform, no runtime, no I/O; clock and ids are passed in.
-    files: ['cloudfunctions/shared/domain/**/*.ts'],
+    // The runtime and the kernel serve every feature and know none.
+    files: ['cloudfunctions/shared/runtime/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: `^(\\.\\./)+(${FEATURES.join('|')})(/|$)`, message: '运行时不依赖任何功能。' }] },
+      ],
+    },
+  },
+  // Each feature: other features only through their index; its domain only the kernel; its contract
+  // only the kernel and (types of) its own domain.
+  ...FEATURES.flatMap((feature) => {
+    const others = FEATURES.filter((f) => f !== feature);
+    return [
+      {
+        files: [`cloudfunctions/shared/${feature}/**/*.ts`],
+        ignores: [`cloudfunctions/shared/${feature}/domain/**`, `cloudfunctions/shared/${feature}/contract.ts`],
+        rules: {
+          'no-restricted-syntax': ['error', ...CLOCK_READS, ...foreignWrites(feature)],
+          '@typescript-eslint/no-restricted-imports': [
+            'error',
+            {
+              patterns: [
+                ...(others.length > 0 ? [{ regex: `^(\\.\\./)+(${others.join('|')})/`, message: '功能之间只通过对方的 index 相互使用（../<功能>）。' }] : []),
+                { group: ['**/local/**', '**/tests/**', '**/miniprogram/**'], message: '云函数代码不能引用本地云、测试或小程序代码。' },
+              ],
+            },
+          ],
+        },
+      },
+      {
+        files: [`cloudfunctions/shared/${feature}/contract.ts`],
+        rules: {
+          '@typescript-eslint/no-restricted-imports': [
+            'error',
+            {
+              patterns: [
+                { regex: '^\\.\\./(?!kernel/)', message: '契约只引用内核（../kernel/）和本功能领域的类型。' },
+                { regex: '^\\./(?!domain/)', message: '契约只引用内核（../kernel/）和本功能领域的类型。' },
+                { regex: '^\\./domain/', allowTypeImports: true, message: '契约与小程序共用：只从领域导入类型（import type）。' },
+                { group: ['wx-server-sdk'], message: '契约不能依赖平台。' },
+              ],
+            },
+          ],
+        },
+      },
+      {
+        files: [`cloudfunctions/shared/${feature}/domain/**/*.ts`],
+        rules: {
+          '@typescript-eslint/no-restricted-imports': [
+            'error',
+            {
+              patterns: [
+                { regex: '^\\.\\./(?!\\.\\./kernel/)', message: '领域代码只依赖内核（kernel/）和本领域的文件。' },
+                { group: ['wx-server-sdk', '**/local/**'], message: '领域代码不能依赖平台或运行时。' },
+                { group: NODE_IO, message: '领域代码不做 I/O。' },
+              ],
+            },
+          ],
+          'no-restricted-syntax': ['error', ...PURE_CODE],
+        },
+      },
+    ];
+  }),
+  {
+    // The kernel (money, the validator, email, China time, masking, result): pure, depends on nothing.
+    files: ['cloudfunctions/shared/kernel/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['wx-server-sdk', '**/runtime', '**/runtime/**', '**/security/**', '**/local/**'], message: '领域代码不能依赖平台或运行时。' },
-            { group: ['node:fs', 'node:http', 'node:https', 'node:net', 'node:child_process', 'fs', 'http', 'https', 'net', 'child_process'], message: '领域代码不做 I/O。' },
+            { regex: '^\\.\\./', message: '内核不依赖内核以外的代码。' },
+            { group: ['wx-server-sdk'], message: '内核不能依赖平台。' },
+            { group: NODE_IO, message: '内核不做 I/O。' },
           ],
         },
       ],
-      'no-restricted-syntax': [
-        'error',
-        ...CLOCK_READS,
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: '领域代码不生成随机数：把 id 作为参数传入。' },
-      ],
+      'no-restricted-syntax': ['error', ...PURE_CODE],
     },
   },
   {
-    // Contracts are shared with the mini program: pure types and schemas only.
-    files: ['cloudfunctions/shared/contracts/**/*.ts'],
+    // The contract table, shared with the mini program: the features' contracts and the kernel only.
+    files: ['cloudfunctions/shared/contracts.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^\\.\\./', message: '契约只能引用契约目录内的文件。' }, { group: ['wx-server-sdk'], message: '契约不能依赖平台。' }] },
+        {
+          patterns: [
+            { regex: `^\\./(?!kernel/|(${FEATURES.join('|')})/contract$)`, message: '契约总表只汇集各功能的 contract 与内核。' },
+            { group: ['wx-server-sdk'], message: '契约不能依赖平台。' },
+          ],
+        },
       ],
     },
   },

@@ -17,7 +17,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cloudSdk from 'wx-server-sdk';
-import { issueActivationCode, resetStudentAccount, type OfficeActor } from '../cloudfunctions/auth/office';
+import { issueActivationCode, resetStudentAccount, type OfficeActor } from '../cloudfunctions/shared/students/office';
 import { type Database, type WxCloud } from '../cloudfunctions/shared/runtime';
 import { PROJECT_ROOT } from '../local/functions';
 import { LocalCloud } from '../local/cloud';

@@ -1,9 +1,8 @@
 import cloud from 'wx-server-sdk';
-import { requireDeclaredEnvironment } from '../shared/config/environment';
+import { requireDeclaredEnvironment } from '../shared/runtime/environment';
 import { CONTRACTS } from '../shared/contracts';
 import { defineFunction, initCloud } from '../shared/runtime';
-import { authHandlers } from './handlers';
-import { CLEANUP_TRIGGER } from './deps';
+import { authHandlers, CLEANUP_TRIGGER } from '../shared/students';
 
 requireDeclaredEnvironment('auth');
 initCloud(cloud);

@@ -1,8 +1,8 @@
 import cloud from 'wx-server-sdk';
-import { requireDeclaredEnvironment } from '../shared/config/environment';
+import { requireDeclaredEnvironment } from '../shared/runtime/environment';
 import { CONTRACTS } from '../shared/contracts';
 import { defineFunction, initCloud } from '../shared/runtime';
-import { payHandlers } from './handlers';
+import { payHandlers } from '../shared/billing';
 
 requireDeclaredEnvironment('pay');
 initCloud(cloud);

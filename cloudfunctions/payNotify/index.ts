@@ -1,10 +1,8 @@
 import cloud from 'wx-server-sdk';
-import { requireDeclaredEnvironment } from '../shared/config/environment';
+import { requireDeclaredEnvironment } from '../shared/runtime/environment';
 import { now } from '../shared/runtime/clock';
-import { paymentContext } from '../shared/payments/context';
-import { PayConfigError } from '../shared/platform/cloudpay';
 import { createLogger, initCloud, readCaller } from '../shared/runtime';
-import { handlePaymentCallback, type CallbackAnswer } from './handler';
+import { handlePaymentCallback, paymentContext, PayConfigError, type CallbackAnswer } from '../shared/billing';
 
 requireDeclaredEnvironment('payNotify');
 initCloud(cloud);

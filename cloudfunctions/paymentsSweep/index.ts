@@ -1,19 +1,19 @@
 import cloud from 'wx-server-sdk';
-import { requireDeclaredEnvironment } from '../shared/config/environment';
+import { requireDeclaredEnvironment } from '../shared/runtime/environment';
 import { CONTRACTS } from '../shared/contracts';
 import { defineFunction, initCloud } from '../shared/runtime';
-import { cronHandlers } from './handlers';
+import { paymentsSweepHandlers } from '../shared/billing';
 
-requireDeclaredEnvironment('cron');
+requireDeclaredEnvironment('paymentsSweep');
 initCloud(cloud);
 
 const TRIGGERS = new Set(['sweep', 'reconcile']);
 
 /** Timer triggers (config.json) arrive as `{ Type: 'Timer', TriggerName, Time }`. */
 export const main = defineFunction(cloud, {
-  name: 'cron',
-  contract: CONTRACTS.cron,
-  handlers: cronHandlers,
+  name: 'paymentsSweep',
+  contract: CONTRACTS.paymentsSweep,
+  handlers: paymentsSweepHandlers,
   routeEvent: (event) =>
     event.Type === 'Timer' && typeof event.TriggerName === 'string' && TRIGGERS.has(event.TriggerName)
       ? {

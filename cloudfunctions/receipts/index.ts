@@ -1,8 +1,8 @@
 import cloud from 'wx-server-sdk';
-import { requireDeclaredEnvironment } from '../shared/config/environment';
+import { requireDeclaredEnvironment } from '../shared/runtime/environment';
 import { CONTRACTS } from '../shared/contracts';
 import { defineFunction, initCloud } from '../shared/runtime';
-import { receiptsHandlers } from './handlers';
+import { receiptsHandlers } from '../shared/receipts';
 
 requireDeclaredEnvironment('receipts');
 initCloud(cloud);

@@ -2,22 +2,20 @@
  * The one contract shared by the mini program and the cloud functions: per function, its actions,
  * request schemas, response types and error codes. The mini program imports types only.
  */
-import type { Contract, RequestOf, ResponseOf } from './define';
-import { COMMON_ERRORS } from './result';
-import { authContract, AUTH_ERRORS } from './auth';
-import { billsContract, BILLS_ERRORS } from './bills';
-import { payContract, PAY_ERRORS } from './pay';
-import { receiptsContract, RECEIPTS_ERRORS } from './receipts';
-import { adminContract, ADMIN_ERRORS } from './admin';
-import { cronContract, CRON_ERRORS } from './cron';
+import type { Contract, RequestOf, ResponseOf } from './kernel/contract';
+import { COMMON_ERRORS } from './kernel/result';
+import { authContract, AUTH_ERRORS } from './students/contract';
+import { billsContract, BILLS_ERRORS } from './billing/contract';
+import { payContract, PAY_ERRORS } from './billing/contract';
+import { receiptsContract, RECEIPTS_ERRORS } from './receipts/contract';
+import { paymentsSweepContract, PAYMENTS_SWEEP_ERRORS } from './billing/contract';
 
 export const CONTRACTS = {
   auth: authContract,
   bills: billsContract,
   pay: payContract,
   receipts: receiptsContract,
-  admin: adminContract,
-  cron: cronContract,
+  paymentsSweep: paymentsSweepContract,
 } as const satisfies Record<string, Contract>;
 
 export const ERROR_MESSAGES = {
@@ -26,8 +24,7 @@ export const ERROR_MESSAGES = {
   ...BILLS_ERRORS,
   ...PAY_ERRORS,
   ...RECEIPTS_ERRORS,
-  ...ADMIN_ERRORS,
-  ...CRON_ERRORS,
+  ...PAYMENTS_SWEEP_ERRORS,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;
@@ -37,5 +34,5 @@ export type ActionName<F extends FunctionName> = keyof Contracts[F] & string;
 export type ApiRequest<F extends FunctionName, A extends ActionName<F>> = RequestOf<Contracts[F], A>;
 export type ApiResponse<F extends FunctionName, A extends ActionName<F>> = ResponseOf<Contracts[F], A>;
 
-export type { ApiResult } from './result';
-export type { Access, StaffRole } from './define';
+export type { ApiResult } from './kernel/result';
+export type { Access, StaffRole } from './kernel/contract';

@@ -12,8 +12,8 @@ import type { BenchSection } from '../bench';
 import { LocalCloud } from '../../local/cloud';
 import { installSandboxes } from '../../local/sandboxes';
 import { collection } from '../../cloudfunctions/shared/runtime';
-import { prepareStudent, type StudentDoc } from '../../cloudfunctions/shared/domain/student';
-import { studentPreparationDeps } from '../../cloudfunctions/shared/security';
+import { prepareStudent, type StudentDoc } from '../../cloudfunctions/shared/students/domain/student';
+import { studentPreparationDeps } from '../../cloudfunctions/shared/students/credentials';
 
 const RUNS = 9;
 

@@ -6,7 +6,7 @@
  *   unique index that exists with other fields or without uniqueness is reported, never dropped;
  * - 'none': worth knowing, harmless (an extra non-unique index, a variable nobody declared).
  */
-import { DEVELOPMENT_DEFAULTS, type VariableProblem } from '../../cloudfunctions/shared/config/environment';
+import { DEVELOPMENT_DEFAULTS, type VariableProblem } from '../../cloudfunctions/shared/runtime/environment';
 import type { EnvironmentDescription, LiveFunction, LiveIndex, LiveVariable } from './cloud-environment';
 import { ACCESS_RULES, FUNCTION_DEFAULTS, type DeploymentPlan, type DesiredFunction, type DesiredIndex, type DesiredVariable, type IndexKey, type TimerTrigger } from './plan';
 import { fingerprintOf } from './secret-value';

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ALL_COLLECTIONS, type CollectionSpec, type IndexSpec } from '../../cloudfunctions/shared/schema';
-import { variableProblem, variablesOf, type VariableProblem, type VariableSpec } from '../../cloudfunctions/shared/config/environment';
+import { variableProblem, variablesOf, type VariableProblem, type VariableSpec } from '../../cloudfunctions/shared/runtime/environment';
 import { FUNCTIONS_ROOT, listFunctionNames, PROJECT_ROOT, readFunctionConfig } from '../../local/functions';
 import type { SecretValue } from './secret-value';
 

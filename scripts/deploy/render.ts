@@ -3,7 +3,7 @@
  * person at a terminal; values of secret variables never appear (a SecretValue prints as
  * [已隐藏] anyway, and secrets are not even passed to it here).
  */
-import { PROBLEM_TEXT } from '../../cloudfunctions/shared/config/environment';
+import { PROBLEM_TEXT } from '../../cloudfunctions/shared/runtime/environment';
 import { resolutionOf, type Drift, type IndexConflict } from './drift';
 import { ACCESS_RULES, variableProblemsByFunction, type DeploymentPlan, type DesiredIndex, type DesiredVariable } from './plan';
 

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ENVIRONMENT_VARIABLES } from '../../cloudfunctions/shared/config/environment';
+import { ENVIRONMENT_VARIABLES } from '../../cloudfunctions/shared/runtime/environment';
 import { SecretValue } from './secret-value';
 
 export const SETTINGS_FILE = 'cloudbase.env';

@@ -4,12 +4,12 @@ import path from 'node:path';
 import { buildFunctions } from '../../scripts/build';
 import { LocalCloud } from '../../local/cloud';
 import { FUNCTIONS_ROOT, listFunctionNames } from '../../local/functions';
-import { LOCAL_RECEIPT_ENV } from '../../local/mail';
+import { LOCAL_RECEIPT_ENV } from '../../local/receipts';
 import { LOCAL_SECRET_DEFAULTS } from '../../local/seed/students';
-import { insertPaidOrderDirectly, insertStudentWithSession } from '../../local/mail/paid-orders';
+import { insertPaidOrderDirectly, insertStudentWithSession } from '../../local/seed/paid-orders';
 import { collection } from '../../cloudfunctions/shared/runtime';
 import { issueAsPaymentCode } from '../support/internal-calls';
-import type { ReceiptDoc } from '../../cloudfunctions/shared/domain/receipt';
+import type { ReceiptDoc } from '../../cloudfunctions/shared/receipts/domain/receipt';
 import { glyphCells, judgeGlyphs, missingGlyphCell, pdfText, renderPage } from './receipts/pdf-reading';
 
 /** What is deployed is the bundle, so the bundle must answer exactly as the source does. */

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import cloudSdk from 'wx-server-sdk';
 import { collection } from '../../cloudfunctions/shared/runtime';
-import { insertStudentWithSession } from '../../local/mail/paid-orders';
+import { insertStudentWithSession } from '../../local/seed/paid-orders';
 import { startLocalCloud, type RunningLocalCloud } from '../../local/start';
 import { httpRequestAsIs, type HttpReply } from '../support/http';
 

@@ -4,8 +4,8 @@
  * and calls to internal actions that do not come from a function the contract names.
  */
 import type { ApiResult } from '../../cloudfunctions/shared/contracts';
-import type { ReceiptIssued } from '../../cloudfunctions/shared/contracts/receipts';
-import type { ReceiptDoc } from '../../cloudfunctions/shared/domain/receipt';
+import type { ReceiptIssued } from '../../cloudfunctions/shared/receipts/contract';
+import type { ReceiptDoc } from '../../cloudfunctions/shared/receipts/domain/receipt';
 import { collection } from '../../cloudfunctions/shared/runtime';
 import { INTERNAL_CALL_MAX_AGE_MS } from '../../cloudfunctions/shared/runtime/internal-calls';
 import { expectError, expectOk, startAuthCloud, type AuthCloud } from './auth/support';
@@ -145,8 +145,8 @@ describe('internal actions (receipts.issue)', () => {
     expect(await receipts().findById(order._id)).toMatchObject({ orderId: order._id });
   });
 
-  it('are run for each payment function that signs its call (pay, payNotify, cron)', async () => {
-    for (const caller of ['pay', 'payNotify', 'cron'] as const) {
+  it('are run for each payment function that signs its call (pay, payNotify, paymentsSweep)', async () => {
+    for (const caller of ['pay', 'payNotify', 'paymentsSweep'] as const) {
       const order = await paidOrder();
       expect(expectOk(await issueAs(caller, order._id))).toMatchObject({ created: true, state: expect.any(String) });
     }

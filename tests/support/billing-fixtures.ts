@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { LocalCloud } from '../../local/cloud';
-import type { BillDoc, OrderDoc } from '../../cloudfunctions/shared/domain/records';
-import { fen } from '../../cloudfunctions/shared/domain/money';
+import type { BillDoc, OrderDoc } from '../../cloudfunctions/shared/billing/domain/records';
+import { fen } from '../../cloudfunctions/shared/kernel/money';
 import { collection } from '../../cloudfunctions/shared/runtime';
 
 export interface TestStudent {

@@ -4,7 +4,7 @@
  */
 import type { LocalCloud } from '../../local/cloud';
 import type { FunctionName } from '../../cloudfunctions/shared/contracts';
-import type { FunctionId } from '../../cloudfunctions/shared/contracts/define';
+import type { FunctionId } from '../../cloudfunctions/shared/kernel/contract';
 import { internalCallEvent } from '../../cloudfunctions/shared/runtime/internal-calls';
 
 export interface AsFunctionOptions {
@@ -38,12 +38,12 @@ export function issueAsPaymentCode<T = unknown>(cloud: LocalCloud, orderId: stri
   return invokeAsFunction<T>(cloud, 'payNotify', 'receipts', 'issue', { orderId }, { source: 'wx_paycallback,scf' });
 }
 
-/** The call the cron function makes (its timer, then callFunction). */
+/** The call the payments timer (paymentsSweep) makes (its timer, then callFunction). */
 export function issueMissingAsCron<T = unknown>(cloud: LocalCloud, limit?: number): Promise<T> {
-  return invokeAsFunction<T>(cloud, 'cron', 'receipts', 'issueMissing', limit ? { limit } : {}, { source: 'wx_trigger,scf' });
+  return invokeAsFunction<T>(cloud, 'paymentsSweep', 'receipts', 'issueMissing', limit ? { limit } : {}, { source: 'wx_trigger,scf' });
 }
 
-/** What the refund flow calls once an order is refunded (here: from cron's sweep). */
+/** What the refund flow calls once an order is refunded (here: from the payments sweep). */
 export function voidAsRefundCode<T = unknown>(cloud: LocalCloud, orderId: string, reason = '退款'): Promise<T> {
-  return invokeAsFunction<T>(cloud, 'cron', 'receipts', 'void', { orderId, reason }, { source: 'wx_trigger,scf' });
+  return invokeAsFunction<T>(cloud, 'paymentsSweep', 'receipts', 'void', { orderId, reason }, { source: 'wx_trigger,scf' });
 }

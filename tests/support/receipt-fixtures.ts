@@ -13,9 +13,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { LocalCloud } from '../../local/cloud';
-import { developmentFontFile, installLocalMail, type LocalMail, type LocalMailServer } from '../../local/mail';
-import type { FixtureStudent } from '../../local/mail/paid-orders';
-import type { OrderDoc } from '../../cloudfunctions/shared/domain/records';
+import { developmentFontFile, installLocalMail, type LocalMail } from '../../local/receipts';
+import type { LocalMailServer } from '../../local/smtp';
+import type { FixtureStudent } from '../../local/seed/paid-orders';
+import type { OrderDoc } from '../../cloudfunctions/shared/billing/domain/records';
 import type { Database } from '../../cloudfunctions/shared/runtime';
 import { startTestCloud, type TestCloud } from './local-cloud';
 
@@ -27,7 +28,7 @@ export {
   TUITION_LINES,
   type FixtureLine,
   type FixtureStudent,
-} from '../../local/mail/paid-orders';
+} from '../../local/seed/paid-orders';
 
 
 

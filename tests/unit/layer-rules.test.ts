@@ -18,11 +18,37 @@ const CASES: Record<string, { path: string; code: string }> = {
     path: 'miniprogram/pages/demo/index.ts',
     code: "import type { ErrorCode } from '../../../cloudfunctions/shared/contracts';\nexport type C = ErrorCode;\n",
   },
-  crossFunction: { path: 'cloudfunctions/pay/handlers.ts', code: "import { main } from '../bills/index';\nexport const m = main;\n" },
-  domainPlatform: { path: 'cloudfunctions/shared/domain/demo.ts', code: "import cloud from 'wx-server-sdk';\nexport const c = cloud;\n" },
-  domainClock: { path: 'cloudfunctions/shared/domain/demo.ts', code: 'export const t = (): number => Date.now();\n' },
-  domainDateFromValue: { path: 'cloudfunctions/shared/domain/demo.ts', code: 'export const d = (ms: number): Date => new Date(ms);\n' },
-  handlerClock: { path: 'cloudfunctions/bills/handlers.ts', code: 'export const t = (): Date => new Date();\n' },
+  crossFunction: { path: 'cloudfunctions/pay/index.ts', code: "import { main } from '../bills/index';\nexport const m = main;\n" },
+  entryDeepImport: { path: 'cloudfunctions/pay/index.ts', code: "import { payHandlers } from '../shared/billing/pay-handlers';\nexport const h = payHandlers;\n" },
+  entryThroughIndex: { path: 'cloudfunctions/pay/index.ts', code: "import { payHandlers } from '../shared/billing';\nexport const h = payHandlers;\n" },
+  codeInFunctionFolder: { path: 'cloudfunctions/pay/handlers.ts', code: 'export const h = 1;\n' },
+  domainPlatform: { path: 'cloudfunctions/shared/billing/domain/demo.ts', code: "import cloud from 'wx-server-sdk';\nexport const c = cloud;\n" },
+  domainClock: { path: 'cloudfunctions/shared/billing/domain/demo.ts', code: 'export const t = (): number => Date.now();\n' },
+  domainDateFromValue: { path: 'cloudfunctions/shared/billing/domain/demo.ts', code: 'export const d = (ms: number): Date => new Date(ms);\n' },
+  domainKernel: { path: 'cloudfunctions/shared/billing/domain/demo.ts', code: "import { fen } from '../../kernel/money';\nexport const f = fen(1);\n" },
+  domainRuntime: { path: 'cloudfunctions/shared/billing/domain/demo.ts', code: "import { now } from '../../runtime/clock';\nexport const n = now;\n" },
+  domainOwnContract: { path: 'cloudfunctions/shared/students/domain/demo.ts', code: "import { AUTH_ERRORS } from '../contract';\nexport const e = AUTH_ERRORS;\n" },
+  domainOtherFeature: { path: 'cloudfunctions/shared/receipts/domain/demo.ts', code: "import type { OrderDoc } from '../../billing/domain/records';\nexport type O = OrderDoc;\n" },
+  featureDeepImport: { path: 'cloudfunctions/shared/receipts/demo.ts', code: "import type { OrderDoc } from '../billing/domain/records';\nexport type O = OrderDoc;\n" },
+  featureThroughIndex: { path: 'cloudfunctions/shared/receipts/demo.ts', code: "import type { OrderDoc } from '../billing';\nexport type O = OrderDoc;\n" },
+  runtimeUsesFeature: { path: 'cloudfunctions/shared/runtime/demo.ts', code: "import { payHandlers } from '../billing';\nexport const h = payHandlers;\n" },
+  kernelUsesRuntime: { path: 'cloudfunctions/shared/kernel/demo.ts', code: "import { now } from '../runtime/clock';\nexport const n = now;\n" },
+  contractValueFromDomain: { path: 'cloudfunctions/shared/billing/contract.ts', code: "import { fen } from './domain/records';\nexport const f = fen;\n" },
+  contractTypeFromDomain: { path: 'cloudfunctions/shared/billing/contract.ts', code: "import type { OrderDoc } from './domain/records';\nexport type O = OrderDoc;\n" },
+  contractUsesRuntime: { path: 'cloudfunctions/shared/billing/contract.ts', code: "import { now } from '../runtime/clock';\nexport const n = now;\n" },
+  foreignWriteInTransaction: {
+    path: 'cloudfunctions/shared/receipts/demo.ts',
+    code: "import type { Transaction } from '../runtime';\nexport const f = (tx: Transaction): Promise<void> => tx.update('orders', 'o1', { receiptState: 'ISSUED' });\n",
+  },
+  foreignCollection: {
+    path: 'cloudfunctions/shared/billing/demo.ts',
+    code: "import { collection, type Database } from '../runtime';\nexport const f = (db: Database) => collection(db, 'students').updateById('s1', { email: null });\n",
+  },
+  ownCollection: {
+    path: 'cloudfunctions/shared/billing/demo.ts',
+    code: "import type { Transaction } from '../runtime';\nexport const f = (tx: Transaction): Promise<void> => tx.update('orders', 'o1', { receiptState: 'ISSUED' });\n",
+  },
+  handlerClock: { path: 'cloudfunctions/shared/billing/demo.ts', code: 'export const t = (): Date => new Date();\n' },
 };
 
 let results: Record<string, string[]>;
@@ -61,10 +87,39 @@ describe('layer rules', () => {
     expect(violations('crossFunction')).toContain('@typescript-eslint/no-restricted-imports');
   });
 
-  it('domain code imports no platform and reads no clock', () => {
+  it('a function folder is only its entry, which reaches a feature through its index', () => {
+    expect(violations('entryDeepImport')).toContain('@typescript-eslint/no-restricted-imports');
+    expect(violations('entryThroughIndex')).toEqual([]);
+    expect(violations('codeInFunctionFolder')).toContain('no-restricted-syntax');
+  });
+
+  it('domain code imports only the kernel: no platform, no runtime, no contract, no other feature, and reads no clock', () => {
     expect(violations('domainPlatform')).toContain('@typescript-eslint/no-restricted-imports');
+    expect(violations('domainRuntime')).toContain('@typescript-eslint/no-restricted-imports');
+    expect(violations('domainOwnContract')).toContain('@typescript-eslint/no-restricted-imports');
+    expect(violations('domainOtherFeature')).toContain('@typescript-eslint/no-restricted-imports');
     expect(violations('domainClock')).toContain('no-restricted-syntax');
     expect(violations('domainDateFromValue')).toEqual([]);
+    expect(violations('domainKernel')).toEqual([]);
+  });
+
+  it('features meet only through their index; the runtime and the kernel know no feature', () => {
+    expect(violations('featureDeepImport')).toContain('@typescript-eslint/no-restricted-imports');
+    expect(violations('featureThroughIndex')).toEqual([]);
+    expect(violations('runtimeUsesFeature')).toContain('@typescript-eslint/no-restricted-imports');
+    expect(violations('kernelUsesRuntime')).toContain('@typescript-eslint/no-restricted-imports');
+  });
+
+  it('a collection is written only by the feature that owns it', () => {
+    expect(violations('foreignWriteInTransaction')).toContain('no-restricted-syntax');
+    expect(violations('foreignCollection')).toContain('no-restricted-syntax');
+    expect(violations('ownCollection')).toEqual([]);
+  });
+
+  it('a contract imports the kernel and only types of its own domain (the mini program shares it)', () => {
+    expect(violations('contractValueFromDomain')).toContain('@typescript-eslint/no-restricted-imports');
+    expect(violations('contractTypeFromDomain')).toEqual([]);
+    expect(violations('contractUsesRuntime')).toContain('@typescript-eslint/no-restricted-imports');
   });
 
   it('function code reads time through the context clock', () => {

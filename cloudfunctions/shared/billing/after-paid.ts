@@ -5,14 +5,14 @@
  * stopped before finishing (its nextCheckAt is still set). Each step is idempotent on its own; a step
  * that fails is logged and never undoes the payment.
  */
-import { shanghaiMinute } from '../domain/china-time';
-import { formatFenPlain } from '../domain/money';
-import type { OrderDoc } from '../domain/records';
+import { shanghaiMinute } from '../kernel/china-time';
+import { formatFenPlain } from '../kernel/money';
+import type { OrderDoc } from './domain/records';
 import { isDuplicateKeyError } from '../runtime/errors';
 import { collection } from '../runtime/db';
 import { callInternal } from '../runtime/internal-calls';
 import type { PaymentContext } from './context';
-import type { VariableName } from '../config/environment';
+import type { VariableName } from '../runtime/environment';
 
 /** Environment variable with the template id of the 缴费成功 subscribe message. */
 export const PAY_SUCCESS_TEMPLATE_ENV = 'PAY_SUCCESS_TEMPLATE_ID' satisfies VariableName;

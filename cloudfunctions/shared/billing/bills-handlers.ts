@@ -1,11 +1,10 @@
-import type { billsContract, BillView, OrderView } from '../shared/contracts/bills';
-import { billView, orderView } from '../shared/domain/billing';
-import type { BillDoc, OrderDoc } from '../shared/domain/records';
-import type { StudentDoc } from '../shared/domain/student';
-import { AppError, collection, commands, maskReference, requireStudent, type Handlers } from '../shared/runtime';
+import type { billsContract, BillView, OrderView } from './contract';
+import { billView, orderView } from './views';
+import type { BillDoc, OrderDoc } from './domain/records';
+import { rememberedEmail } from '../students';
+import { AppError, collection, commands, maskReference, type Handlers } from '../runtime';
 
-/** Bills a student may have at once (all terms); orders shown (newest first). */
-const MAX_BILLS = 500;
+/** Orders shown (newest first); every bill is shown, however many. */
 const MAX_ORDERS = 100;
 
 const byTermThenDeadline = (a: BillView, b: BillView): number =>
@@ -13,18 +12,18 @@ const byTermThenDeadline = (a: BillView, b: BillView): number =>
 
 export const billsHandlers: Handlers<typeof billsContract> = {
   async overview(_request, ctx) {
-    const student = requireStudent(ctx);
+    const { student } = ctx;
     const _ = commands(ctx.db);
     const now = ctx.now();
     const viewer = ctx.caller.openid ?? '';
-    // Three reads whatever the number of bills.
-    const [bills, orders, profile] = await Promise.all([
-      collection<BillDoc>(ctx.db, 'bills').find({ studentId: student.studentId }, { limit: MAX_BILLS }),
+    // Three reads whatever the number of bills, up to a thousand of them (then one more per thousand).
+    const [bills, orders, email] = await Promise.all([
+      collection<BillDoc>(ctx.db, 'bills').findAll({ studentId: student.studentId }),
       collection<OrderDoc>(ctx.db, 'orders').find(
         { studentId: student.studentId, status: _.in(['PENDING', 'PAID', 'REFUNDING', 'REFUNDED']) },
         { orderBy: [['createdAt', 'desc']], limit: MAX_ORDERS },
       ),
-      collection<StudentDoc>(ctx.db, 'students').find({ _id: student.studentId }, { limit: 1, fields: ['email'] }),
+      rememberedEmail(ctx.db, student.studentId),
     ]);
     const open = new Set(orders.filter((order) => order.status === 'PENDING').map((order) => order._id));
     const paidBy = new Set(orders.filter((order) => order.status === 'PAID').map((order) => order._id));
@@ -39,13 +38,13 @@ export const billsHandlers: Handlers<typeof billsContract> = {
       unpaid,
       paying: views.filter((order) => order.status === 'PENDING'),
       done: views.filter((order) => order.status !== 'PENDING'),
-      email: profile[0]?.email ?? null,
+      email,
       serverTime: now.toISOString(),
     };
   },
 
   async order(request, ctx) {
-    const student = requireStudent(ctx);
+    const { student } = ctx;
     const order = await collection<OrderDoc>(ctx.db, 'orders').findById(request.orderId);
     if (!order || order.studentId !== student.studentId) throw new AppError('ORDER_NOT_FOUND');
     return { order: orderView(order, ctx.now(), ctx.caller.openid ?? '', maskReference) };

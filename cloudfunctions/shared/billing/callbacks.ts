@@ -8,11 +8,11 @@
  * number, merchant and amount must match the stored order before it becomes PAID. Every callback
  * is stored as it arrived, with what it turned out to be.
  */
-import { checkPaymentAgainstOrder, parseWxTime } from '../shared/domain/billing';
-import type { NotificationDoc, NotificationVerdict, OrderDoc } from '../shared/domain/records';
-import type { PaymentContext } from '../shared/payments/context';
-import { applyRefundStatus, confirmPayment, paymentFromQuery } from '../shared/payments/orders';
-import { isRefundCallback, type RefundState } from '../shared/platform/cloudpay';
+import { checkPaymentAgainstOrder, parseWxTime } from './domain/billing';
+import type { NotificationDoc, NotificationVerdict, OrderDoc } from './domain/records';
+import type { PaymentContext } from './context';
+import { applyRefundStatus, confirmPayment, paymentFromQuery } from './orders';
+import { isRefundCallback, type RefundState } from './cloudpay';
 
 export interface CallbackAnswer {
   errcode: number;

@@ -9,10 +9,10 @@
  * `queryOrder` how the order really stands.
  */
 import { randomBytes } from 'node:crypto';
-import { parseWxTime } from '../domain/billing';
-import type { PrepayRequest } from '../domain/records';
+import { parseWxTime } from './domain/billing';
+import type { PrepayRequest } from './domain/records';
 import type { WxCloud } from '../runtime/platform';
-import { variableSpec, type VariableName } from '../config/environment';
+import { variableSpec, type VariableName } from '../runtime/environment';
 
 /** Environment variable holding the 子商户号 that cloudPay is bound to (云开发控制台 → 微信支付). */
 export const SUB_MCH_ID_ENV = 'PAY_SUB_MCH_ID' satisfies VariableName;

@@ -1,5 +1,5 @@
-import type { BillDoc, NotificationDoc, OrderDoc, PaymentDoc, RefundDoc } from '../domain/records';
-import { cloudPayOf, PayConfigError, type CloudPayPort } from '../platform/cloudpay';
+import type { BillDoc, NotificationDoc, OrderDoc, PaymentDoc, RefundDoc } from './domain/records';
+import { cloudPayOf, PayConfigError, type CloudPayPort } from './cloudpay';
 import { AppError } from '../runtime/errors';
 import { collection, type Collection } from '../runtime/db';
 import type { Logger } from '../runtime/log';

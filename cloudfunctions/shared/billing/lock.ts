@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import { AppError, collection, commands, isDuplicateKeyError, type BaseDoc, type Database } from '../runtime';
+import { collection, commands, isDuplicateKeyError, type BaseDoc, type Database } from '../runtime';
 
 interface LockDoc extends BaseDoc {
   owner: string;
@@ -32,7 +32,15 @@ interface RawWhere {
   where(query: Record<string, unknown>): { remove(): Promise<unknown> };
 }
 
-/** Takes `locks/{name}`, waiting (polling) while someone else holds it; BILLS_CHANGED after `waitMs`. */
+/** Another call held the lock for all of `waitMs`: the caller decides what to tell (never "your bills changed"). */
+export class LockBusyError extends Error {
+  constructor(readonly lockName: string) {
+    super(`lock ${lockName} is held by another call`);
+    this.name = 'LockBusyError';
+  }
+}
+
+/** Takes `locks/{name}`, waiting (polling) while someone else holds it; LockBusyError after `waitMs`. */
 export async function takeLock(db: Database, now: () => Date, name: string, options: LockOptions = {}): Promise<HeldLock> {
   const ttlMs = options.ttlMs ?? 30_000;
   const waitMs = options.waitMs ?? 10_000;
@@ -58,7 +66,7 @@ export async function takeLock(db: Database, now: () => Date, name: string, opti
     }
     // Held: take it over only if its holder is long gone.
     if ((await locks.updateWhere({ _id: name, expiresAt: _.lt(at) }, fields)) === 1) return held;
-    if (performance.now() >= giveUpAt) throw new AppError('BILLS_CHANGED');
+    if (performance.now() >= giveUpAt) throw new LockBusyError(name);
     await sleep(pollMs);
   }
 }

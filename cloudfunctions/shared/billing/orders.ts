@@ -31,7 +31,7 @@ import {
   wechatMayClose,
   nextCheckDelayMs,
   type ConfirmedPayment,
-} from '../domain/billing';
+} from './domain/billing';
 import type {
   BillDoc,
   OrderCloseReason,
@@ -43,10 +43,10 @@ import type {
   RefundDoc,
   ReviewReason,
   WxCloseState,
-} from '../domain/records';
+} from './domain/records';
 import { commands, transaction } from '../runtime/db';
 import { isDuplicateKeyError } from '../runtime/errors';
-import type { QueryOrderResult, RefundState } from '../platform/cloudpay';
+import type { QueryOrderResult, RefundState } from './cloudpay';
 import { afterOrderPaid } from './after-paid';
 import { writeAudit } from './audit';
 import type { PaymentContext } from './context';

@@ -1,28 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import type { payContract, PayStart } from '../shared/contracts/pay';
+import type { payContract, PayStart } from './contract';
 import {
   isExpired,
   newOrder,
   newOutTradeNo,
-  normalizeEmail,
   orderUsable,
-  orderView,
   sameBills,
   selectBills,
-} from '../shared/domain/billing';
-import type { OrderDoc } from '../shared/domain/records';
-import type { StudentDoc } from '../shared/domain/student';
-import { paymentContextOf, type PaymentContext } from '../shared/payments/context';
-import { takeLock } from '../shared/payments/lock';
-import { closeLocally, ensurePayment, isPaidOutcome, markBillsPaid, releaseBills, retireOrder, syncWithWechat } from '../shared/payments/orders';
-import { AppError, collection, commands, maskReference, requireStudent, type Handlers, type RequestContext } from '../shared/runtime';
+} from './domain/billing';
+import type { OrderDoc } from './domain/records';
+import { orderView } from './views';
+import { normalizeEmail } from '../kernel/email';
+import { rememberEmail } from '../students';
+import { paymentContextOf, type PaymentContext } from './context';
+import { LockBusyError, takeLock, type HeldLock } from './lock';
+import { closeLocally, ensurePayment, isPaidOutcome, markBillsPaid, releaseBills, retireOrder, syncWithWechat } from './orders';
+import { AppError, commands, maskReference, type Handlers, type RequestContext, type StudentContext } from '../runtime';
 
 const randomSuffix = (): string =>
   Array.from(randomBytes(12), (byte) => '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'[byte % 36]).join('');
 
 /** The signed-in student's order, or ORDER_NOT_FOUND (another student's order is not revealed). */
-async function ownOrder(pc: PaymentContext, ctx: RequestContext, orderId: string): Promise<OrderDoc> {
-  const student = requireStudent(ctx);
+async function ownOrder(pc: PaymentContext, ctx: StudentContext, orderId: string): Promise<OrderDoc> {
+  const { student } = ctx;
   const order = await pc.orders.findById(orderId);
   if (!order || order.studentId !== student.studentId) throw new AppError('ORDER_NOT_FOUND');
   return order;
@@ -98,7 +98,7 @@ async function settleHolders(pc: PaymentContext, billIds: readonly string[], ord
 
 export const payHandlers: Handlers<typeof payContract> = {
   async create(request, ctx) {
-    const student = requireStudent(ctx);
+    const { student } = ctx;
     const pc = paymentContextOf(ctx);
     const _ = commands(ctx.db);
     const email = normalizeEmail(request.email);
@@ -107,7 +107,17 @@ export const payHandlers: Handlers<typeof payContract> = {
     // One creation per student at a time: the database updates each bill on its own, so two devices
     // taking the same bills at once could each take some. Whoever waits for the lock then finds the
     // bills in the winner's open order and gets that order back.
-    const lock = await takeLock(ctx.db, ctx.now, `pay.create:${student.studentId}`);
+    let lock: HeldLock;
+    try {
+      lock = await takeLock(ctx.db, ctx.now, `pay.create:${student.studentId}`);
+    } catch (error) {
+      if (!(error instanceof LockBusyError)) throw error;
+      // Still busy with an earlier tap: its order, if it is already there, is the answer.
+      const pending = await pc.orders.find({ studentId: student.studentId, status: 'PENDING' }, { limit: 20 });
+      const open = pending.find((order) => sameBills(order, request.billIds));
+      if (open) return startPayment(pc, ctx, open);
+      throw new AppError('PAY_BUSY');
+    }
     let order: OrderDoc;
     try {
       const found = await pc.bills.find({ _id: _.in(request.billIds), studentId: student.studentId }, { limit: request.billIds.length });
@@ -119,7 +129,7 @@ export const payHandlers: Handlers<typeof payContract> = {
         order = open;
       } else {
         // Remembered for next time and used for the receipt.
-        await collection<StudentDoc>(ctx.db, 'students').updateById(student.studentId, { email, updatedAt: ctx.now() });
+        await rememberEmail(ctx.db, student.studentId, email, ctx.now());
         const now = ctx.now();
         order = newOrder({
           id: newOutTradeNo(now, randomSuffix()),

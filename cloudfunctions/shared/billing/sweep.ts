@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import type { cronContract, ReconcileDayReport, ReconcileReport, SweepReport } from '../shared/contracts/cron';
-import { isExpired, nextCheckDelayMs, shanghaiDay, shanghaiDayBefore, shanghaiDayRange } from '../shared/domain/billing';
-import type { OrderDoc, ReconcileDifference, RefundDoc } from '../shared/domain/records';
-import { parseStatement, StatementError, type StatementRow } from '../shared/domain/statement';
-import { afterOrderPaid } from '../shared/payments/after-paid';
-import { writeAudit, type AuditDoc } from '../shared/payments/audit';
-import { paymentContextOf, type PaymentContext } from '../shared/payments/context';
+import type { paymentsSweepContract, ReconcileDayReport, ReconcileReport, SweepReport } from './contract';
+import { isExpired, nextCheckDelayMs, shanghaiDay, shanghaiDayBefore, shanghaiDayRange } from './domain/billing';
+import type { OrderDoc, ReconcileDifference, RefundDoc } from './domain/records';
+import { parseStatement, StatementError, type StatementRow } from './domain/statement';
+import { afterOrderPaid } from './after-paid';
+import { writeAudit, type AuditDoc } from './audit';
+import { paymentContextOf, type PaymentContext } from './context';
 import {
   applyRefundStatus,
   closeLocally,
@@ -15,8 +15,8 @@ import {
   progressRefund,
   retireOrder,
   syncWithWechat,
-} from '../shared/payments/orders';
-import { collection, commands, type Handlers } from '../shared/runtime';
+} from './orders';
+import { collection, commands, type Handlers } from '../runtime';
 
 /** Due orders read per page; pages are read until none is due or the time budget is spent. */
 const PAGE = 50;
@@ -289,7 +289,7 @@ async function reconcileDay(pc: PaymentContext, billDate: string): Promise<DayRe
   await writeAudit(pc.db, {
     key: auditKey(billDate),
     at: now,
-    actor: 'cron',
+    actor: 'paymentsSweep',
     action: 'pay.reconcile',
     details: {
       billDate,
@@ -335,7 +335,7 @@ function minuteOf(time: string | undefined, now: Date): number {
   return Number.isNaN(at.getTime()) ? now.getUTCMinutes() : at.getUTCMinutes();
 }
 
-export const cronHandlers: Handlers<typeof cronContract> = {
+export const paymentsSweepHandlers: Handlers<typeof paymentsSweepContract> = {
   async sweep(request, ctx) {
     const pc = paymentContextOf(ctx);
     const _ = commands(ctx.db);

@@ -7,7 +7,7 @@ import type { Schema, Infer } from './validate';
  * - staff: a finance staff member (roles narrow it further)
  * - paycallback: only cloudPay's callback (SOURCE === 'wx_paycallback')
  * - timer: only a timer trigger (SOURCE === 'wx_trigger')
- * - internal: only the named functions of this environment, e.g. `access.internal('pay', 'cron')`.
+ * - internal: only the named functions of this environment, e.g. `access.internal('pay', 'paymentsSweep')`.
  *   The call must come from a function (SOURCE chain ends in 'scf') and carry a proof signed with
  *   the secret the functions share (INTERNAL_CALL_SECRET) that names the calling function, this
  *   function, the action and the request; the calling function must be on the list. SOURCE alone
@@ -24,7 +24,7 @@ export type Access =
 export type StaffRole = 'finance' | 'auditor' | 'admin';
 
 /** The deployable functions by name (their folders under cloudfunctions/; admin is the console's). */
-export const FUNCTION_IDS = ['auth', 'bills', 'pay', 'payNotify', 'receipts', 'cron', 'admin'] as const;
+export const FUNCTION_IDS = ['auth', 'bills', 'pay', 'payNotify', 'receipts', 'paymentsSweep', 'admin'] as const;
 export type FunctionId = (typeof FUNCTION_IDS)[number];
 
 export const access = {
@@ -32,24 +32,30 @@ export const access = {
   student: { kind: 'student' },
   paycallback: { kind: 'paycallback' },
   timer: { kind: 'timer' },
-  internal: (...callers: [FunctionId, ...FunctionId[]]): Access => ({ kind: 'internal', callers }),
-  staff: (...roles: StaffRole[]): Access => ({ kind: 'staff', roles }),
+  internal: (...callers: [FunctionId, ...FunctionId[]]): Extract<Access, { kind: 'internal' }> => ({ kind: 'internal', callers }),
+  staff: (...roles: StaffRole[]): Extract<Access, { kind: 'staff' }> => ({ kind: 'staff', roles }),
 } as const satisfies Record<string, Access | ((...args: never) => Access)>;
 
-export interface ActionSpec<Req, Res> {
+export type AccessKind = Access['kind'];
+
+export interface ActionSpec<Req, Res, K extends AccessKind = AccessKind> {
   readonly request: Schema<Req>;
-  readonly access: Access;
+  /** Its kind is kept in the type, so a handler receives the identity its access guarantees. */
+  readonly access: Extract<Access, { kind: K }>;
   /** Phantom: the response type, for inference only. */
   readonly _response?: Res;
 }
 
 /** `action<Response>()({ request, access })`: request type inferred from its schema, response stated. */
 export function action<Res>() {
-  return <S extends Schema<unknown>>(spec: { request: S; access: Access }): ActionSpec<Infer<S>, Res> =>
-    spec as ActionSpec<Infer<S>, Res>;
+  return <S extends Schema<unknown>, X extends Access>(spec: { request: S; access: X }): ActionSpec<Infer<S>, Res, X['kind']> =>
+    spec as unknown as ActionSpec<Infer<S>, Res, X['kind']>;
 }
 
-export type Contract = Record<string, ActionSpec<any, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Contract = Record<string, ActionSpec<any, any, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export type RequestOf<C extends Contract, A extends keyof C> = C[A] extends ActionSpec<infer Req, unknown> ? Req : never;
-export type ResponseOf<C extends Contract, A extends keyof C> = C[A] extends ActionSpec<unknown, infer Res> ? Res : never;
+/* eslint-disable @typescript-eslint/no-explicit-any -- matching any access kind */
+export type RequestOf<C extends Contract, A extends keyof C> = C[A] extends ActionSpec<infer Req, unknown, any> ? Req : never;
+export type ResponseOf<C extends Contract, A extends keyof C> = C[A] extends ActionSpec<unknown, infer Res, any> ? Res : never;
+/* eslint-enable @typescript-eslint/no-explicit-any */
+export type AccessKindOf<C extends Contract, A extends keyof C> = C[A] extends ActionSpec<unknown, unknown, infer K> ? K : never;

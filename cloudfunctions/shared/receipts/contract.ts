@@ -1,5 +1,5 @@
-import { action, access } from './define';
-import { docId, v } from './validate';
+import { action, access } from '../kernel/contract';
+import { docId, v } from '../kernel/validate';
 
 /** Codes the receipts function returns besides the common ones. */
 export const RECEIPTS_ERRORS = {
@@ -60,7 +60,7 @@ export interface ReceiptEmailSent {
   sentTo: string;
 }
 
-/** What issuing returns to the calling function (payments, cron). */
+/** What issuing returns to the calling function (pay, payNotify, paymentsSweep). */
 export interface ReceiptIssued {
   receiptId: string;
   receiptNo: string;
@@ -112,13 +112,13 @@ const email = v.string({ min: 1, max: 200 });
 export const receiptsContract = {
   /**
    * Issue the receipt of a paid order. Idempotent. Called by the payment code right after PAID,
-   * which runs in pay (sync), payNotify (the callback) and cron (the sweep, reconciliation).
+   * which runs in pay (sync), payNotify (the callback) and paymentsSweep (the sweep, reconciliation).
    */
-  issue: action<ReceiptIssued>()({ request: v.object({ orderId: docId() }), access: access.internal('pay', 'payNotify', 'cron') }),
-  /** Receipts for paid orders that have none, and documents that are missing or stale (cron). */
+  issue: action<ReceiptIssued>()({ request: v.object({ orderId: docId() }), access: access.internal('pay', 'payNotify', 'paymentsSweep') }),
+  /** Receipts for paid orders that have none, and documents that are missing or stale (paymentsSweep). */
   issueMissing: action<ReceiptSweepReport>()({
     request: v.object({ limit: v.optional(v.integer({ min: 1, max: 200 })) }),
-    access: access.internal('cron'),
+    access: access.internal('paymentsSweep'),
   }),
   /** The same sweep from this function's own timer trigger. */
   sweep: action<ReceiptSweepReport>()({ request: v.object({}), access: access.timer }),
@@ -129,7 +129,7 @@ export const receiptsContract = {
   void: action<ReceiptVoided>()({
     request: v.object({ orderId: docId(), reason: v.string({ min: 1, max: 100 }) }),
     // The refund code of the payment functions (the receipts sweep also voids refunded orders itself).
-    access: access.internal('pay', 'payNotify', 'cron'),
+    access: access.internal('pay', 'payNotify', 'paymentsSweep'),
   }),
   /** 我的发票, newest first. */
   list: action<ReceiptList>()({ request: v.object({}), access: access.student }),

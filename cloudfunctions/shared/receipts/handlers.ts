@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { ReceiptListItem, receiptsContract } from '../shared/contracts/receipts';
-import { AppError, consumeRateLimit, maskName, requireStudent, type Handlers, type RateLimit, type RequestContext } from '../shared/runtime';
+import type { ReceiptListItem, receiptsContract } from './contract';
+import { AppError, consumeRateLimit, maskName, type Handlers, type RateLimit, type RequestContext, type StudentContext } from '../runtime';
 import {
   maskEmail,
   needsPdf,
@@ -8,7 +8,7 @@ import {
   receiptFileName,
   shanghaiDate,
   type ReceiptDoc,
-} from '../shared/domain/receipt';
+} from './domain/receipt';
 import { checkCodeOf, completePdf, issueReceipt, receiptsOf, settingsOrFail, stateOf, sweepReceipts, voidReceipt } from './issuing';
 import { emailReceiptOnRequest } from './mailing';
 
@@ -55,8 +55,8 @@ async function throttleVerification(ctx: RequestContext): Promise<void> {
 }
 
 /** The caller's own receipt. Someone else's is reported exactly like one that does not exist. */
-async function ownReceipt(ctx: RequestContext, receiptId: string): Promise<ReceiptDoc> {
-  const student = requireStudent(ctx);
+async function ownReceipt(ctx: StudentContext, receiptId: string): Promise<ReceiptDoc> {
+  const { student } = ctx;
   const receipt = await receiptsOf(ctx).findById(receiptId);
   if (!receipt || receipt.studentId !== student.studentId) {
     if (receipt) ctx.log.warn('receipt of another student refused', { receiptId });
@@ -95,7 +95,7 @@ export const receiptsHandlers: Handlers<typeof receiptsContract> = {
   },
 
   async list(_request, ctx) {
-    const student = requireStudent(ctx);
+    const { student } = ctx;
     const docs = await receiptsOf(ctx).find(
       { studentId: student.studentId },
       {

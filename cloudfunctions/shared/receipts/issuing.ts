@@ -6,8 +6,8 @@
  * while a payment callback waits, so the email goes to the outbox that the timer sends.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import type { ReceiptIssued, ReceiptState, ReceiptSweepReport, ReceiptVoided } from '../shared/contracts/receipts';
-import { maskReference } from '../shared/domain/mask';
+import type { ReceiptIssued, ReceiptState, ReceiptSweepReport, ReceiptVoided } from './contract';
+import { maskReference } from '../kernel/mask';
 import {
   AppError,
   collection,
@@ -16,8 +16,8 @@ import {
   transaction,
   type BaseDoc,
   type RequestContext,
-} from '../shared/runtime';
-import type { OrderDoc } from '../shared/domain/records';
+} from '../runtime';
+import { receiptMarks } from '../billing';
 import {
   deriveCheckCode,
   needsPdf,
@@ -30,8 +30,8 @@ import {
   type ReceiptDoc,
   type ReceiptPayer,
   type ReceiptStatus,
-} from '../shared/domain/receipt';
-import type { StudentDoc } from '../shared/domain/student';
+} from './domain/receipt';
+import type { StudentDoc } from '../students';
 import { renderReceiptPdf } from './pdf';
 import { readReceiptsSettings, type ReceiptsSettings } from './settings';
 import { issuedEmailMessage, sendDueReceiptEmails, type ReceiptMessageDoc } from './mailing';
@@ -57,7 +57,6 @@ export const SWEEP_STATE_ID = 'receipt-sweep';
 const ALLOCATION_ATTEMPTS = 3;
 
 export const receiptsOf = (ctx: Pick<RequestContext, 'db'>) => collection<ReceiptDoc>(ctx.db, 'receipts');
-const ordersOf = (ctx: Pick<RequestContext, 'db'>) => collection<OrderDoc>(ctx.db, 'orders');
 
 export function stateOf(status: ReceiptStatus): ReceiptState {
   return status === 'PENDING_PDF' ? 'PENDING' : status;
@@ -94,7 +93,7 @@ async function allocate(ctx: RequestContext, orderId: string, settings: Receipts
       return await transaction(ctx.db, async (tx) => {
         const existing = await tx.get<ReceiptDoc>('receipts', id);
         if (existing) return { receipt: existing, created: false };
-        const order = await tx.get<OrderDoc>('orders', orderId);
+        const order = await receiptMarks.getIn(tx, orderId);
         if (!order) throw new AppError('NOT_FOUND', '订单不存在');
         // Voided before it was issued (a refund overtook the payment's follow-up): never issued.
         if (order.receiptState === 'VOIDED') throw new AppError('RECEIPT_ORDER_REFUNDED');
@@ -121,7 +120,7 @@ async function allocate(ctx: RequestContext, orderId: string, settings: Receipts
         await tx.set<CounterDoc>('counters', counterId, { value: sequence, updatedAt: at });
         await tx.insert<ReceiptDoc>('receipts', receipt);
         // The sweep looks only at paid orders without this mark, so it never rereads issued ones.
-        await tx.update('orders', orderId, { receiptState: 'ISSUED' });
+        await receiptMarks.setIssuedIn(tx, orderId);
         const message = issuedEmailMessage(receipt, at, settings);
         if (message) {
           const { _id: messageId, ...fields } = message;
@@ -207,18 +206,17 @@ export async function voidReceipt(ctx: RequestContext, orderId: string, reason: 
   const _ = commands(ctx.db);
   let receipt = await receipts.findById(id);
   if (!receipt) {
-    const order = await ordersOf(ctx).findById(orderId);
+    const order = await receiptMarks.find(ctx.db, orderId);
     if (!order) throw new AppError('RECEIPT_NOT_FOUND');
     let mark = order.receiptState;
     if (!mark) {
       // Conditional on the order having no mark: issuing sets ISSUED in the transaction that makes
       // the receipt, so exactly one of the two wins, and the other sees the winner's mark.
-      const remembered = await ordersOf(ctx).updateWhere({ _id: orderId, receiptState: _.exists(false) }, { receiptState: 'VOIDED' });
-      if (remembered === 1) {
+      if (await receiptMarks.setIfUnmarked(ctx.db, orderId, 'VOIDED')) {
         ctx.log.info('receipt voided before it was issued: none will be', { orderId });
         return { receiptId: id, receiptNo: null, state: 'VOIDED', changed: true };
       }
-      mark = (await ordersOf(ctx).findById(orderId))?.receiptState;
+      mark = (await receiptMarks.find(ctx.db, orderId))?.receiptState;
     }
     receipt = await receipts.findById(id);
     if (!receipt) {
@@ -227,7 +225,7 @@ export async function voidReceipt(ctx: RequestContext, orderId: string, reason: 
     }
   }
   if (receipt.status === 'VOIDED') {
-    await ordersOf(ctx).updateWhere({ _id: orderId, receiptState: _.neq('VOIDED') }, { receiptState: 'VOIDED' });
+    await receiptMarks.setVoided(ctx.db, orderId);
     return { receiptId: id, receiptNo: receipt.receiptNo, state: 'VOIDED', changed: false };
   }
   const at = ctx.now();
@@ -235,7 +233,7 @@ export async function voidReceipt(ctx: RequestContext, orderId: string, reason: 
     { _id: id, status: _.in(['PENDING_PDF', 'ISSUED']) },
     { status: 'VOIDED', voidedAt: at, voidReason: reason, updatedAt: at },
   );
-  await ordersOf(ctx).updateWhere({ _id: orderId, receiptState: _.neq('VOIDED') }, { receiptState: 'VOIDED' });
+  await receiptMarks.setVoided(ctx.db, orderId);
   let current = (await receipts.findById(id)) ?? receipt;
   ctx.log.info('receipt voided', { receiptId: id, receiptNo: receipt.receiptNo, changed: updated === 1 });
   try {
@@ -254,7 +252,7 @@ const DEFAULT_SWEEP_LIMIT = 50;
 export const REFUNDED_VOID_REASON = '订单已退款';
 
 /**
- * What the timer (and cron) runs: receipts for paid orders that have none, 冲红 for receipts whose
+ * What the timer (and paymentsSweep) runs: receipts for paid orders that have none, 冲红 for receipts whose
  * order was refunded, documents that are missing or stale, then the queued emails. `limit` bounds
  * the documents made in one run (each takes a render and an upload).
  *
@@ -267,7 +265,6 @@ export async function sweepReceipts(ctx: RequestContext, limit = DEFAULT_SWEEP_L
   const report: ReceiptSweepReport = { scanned: 0, issued: 0, completed: 0, voided: 0, emailed: 0, failed: 0 };
   let budget = limit;
   const _ = commands(ctx.db);
-  const orders = ordersOf(ctx);
   const counters = collection<SweepStateDoc>(ctx.db, 'counters');
   const state = await counters.findById(SWEEP_STATE_ID);
   const startAfter = typeof state?.afterOrderId === 'string' ? state.afterOrderId : '';
@@ -277,10 +274,7 @@ export async function sweepReceipts(ctx: RequestContext, limit = DEFAULT_SWEEP_L
   let after = startAfter;
   let reachedEnd = false;
   while (report.scanned < MAX_SCAN && budget > 0) {
-    const page = await orders.find(
-      { status: 'PAID', receiptState: _.exists(false), ...(after ? { _id: _.gt(after) } : {}) },
-      { orderBy: [['_id', 'asc']], limit: SCAN_PAGE, fields: ['_id'] },
-    );
+    const page = await receiptMarks.paidUnmarked(ctx.db, after, SCAN_PAGE);
     if (page.length === 0) {
       reachedEnd = true;
       break;
@@ -288,7 +282,7 @@ export async function sweepReceipts(ctx: RequestContext, limit = DEFAULT_SWEEP_L
     // Orders receipted before the mark existed: mark them, nothing else.
     const have = await receiptsOf(ctx).find({ _id: _.in(page.map((order) => receiptIdOf(order._id))) }, { limit: SCAN_PAGE, fields: ['_id', 'status'] });
     for (const receipt of have) {
-      await orders.updateWhere({ _id: receipt._id, receiptState: _.exists(false) }, { receiptState: receipt.status === 'VOIDED' ? 'VOIDED' : 'ISSUED' });
+      await receiptMarks.setIfUnmarked(ctx.db, receipt._id, receipt.status === 'VOIDED' ? 'VOIDED' : 'ISSUED');
     }
     const receipted = new Set(have.map((receipt) => receipt._id));
     for (const order of page) {
@@ -320,7 +314,7 @@ export async function sweepReceipts(ctx: RequestContext, limit = DEFAULT_SWEEP_L
   }
 
   // 2. 冲红 for receipts whose order is being or was refunded (a refund that raced the issue).
-  const refunded = await orders.find({ status: _.in(['REFUNDING', 'REFUNDED']), receiptState: 'ISSUED' }, { orderBy: [['_id', 'asc']], limit: SCAN_PAGE, fields: ['_id'] });
+  const refunded = await receiptMarks.refundedIssued(ctx.db, SCAN_PAGE);
   for (const order of refunded) {
     if (budget <= 0) break;
     budget -= 1;

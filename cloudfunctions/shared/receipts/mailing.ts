@@ -12,6 +12,7 @@
  *   in Asia/Shanghai). Each send claims a slot under a unique key, which is what makes the limits
  *   hold under concurrent calls; a send that fails gives its slots back.
  */
+import { normalizeEmail } from '../kernel/email';
 import {
   AppError,
   collection,
@@ -21,16 +22,15 @@ import {
   scrubPersonalData,
   type BaseDoc,
   type RequestContext,
-} from '../shared/runtime';
-import { formatFenPlain } from '../shared/domain/money';
+} from '../runtime';
+import { formatFenPlain } from '../kernel/money';
 import {
   maskEmail,
   needsPdf,
-  normalizeReceiptEmail,
   receiptFileName,
   shanghaiDate,
   type ReceiptDoc,
-} from '../shared/domain/receipt';
+} from './domain/receipt';
 import { isRecipientRefused, readSmtpSettings, sendMail, type OutgoingMail, type SmtpSettings } from './mail';
 import type { ReceiptsSettings } from './settings';
 
@@ -128,7 +128,7 @@ export function composeReceiptMail(receipt: ReceiptDoc, to: string, pdf: Buffer,
  */
 export function issuedEmailMessage(receipt: ReceiptDoc, at: Date, settings: ReceiptsSettings): ReceiptMessageDoc | null {
   if (!settings.autoEmail || !receipt.email) return null;
-  const to = normalizeReceiptEmail(receipt.email);
+  const to = normalizeEmail(receipt.email);
   if (!to || !readSmtpSettings()) return null;
   const key = issuedEmailKey(receipt._id);
   return {
@@ -282,7 +282,7 @@ export async function emailReceiptOnRequest(
 ): Promise<string> {
   const raw = requested?.trim() ? requested : receipt.email;
   if (!raw) throw new AppError('RECEIPT_EMAIL_REQUIRED');
-  const to = normalizeReceiptEmail(raw);
+  const to = normalizeEmail(raw);
   if (!to) throw new AppError('RECEIPT_EMAIL_INVALID');
   const smtp: SmtpSettings | null = readSmtpSettings();
   if (!smtp) {

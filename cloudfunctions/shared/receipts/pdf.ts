@@ -12,8 +12,8 @@ import path from 'node:path';
 import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
-import { formatFenPlain } from '../shared/domain/money';
-import { shanghaiDate, verificationPayload, type ReceiptDoc, type ReceiptPdfVersion } from '../shared/domain/receipt';
+import { formatFenPlain } from '../kernel/money';
+import { shanghaiDate, verificationPayload, type ReceiptDoc, type ReceiptPdfVersion } from './domain/receipt';
 
 export const RECEIPT_FONT_FILE = 'NotoSansHans-Regular.otf';
 const FONT = 'receipt-sc';

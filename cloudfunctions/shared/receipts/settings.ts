@@ -3,8 +3,8 @@
  * → 云函数 → receipts → 配置 → 环境变量; the local cloud sets its own defaults). Nothing here is a
  * code constant that differs between environments.
  */
-import { CHECK_KEY_ID_PATTERN, RECEIPT_CODE_PATTERN, type ReceiptIssuerSettings } from '../shared/domain/receipt';
-import { variableSpec, type VariableName } from '../shared/config/environment';
+import { CHECK_KEY_ID_PATTERN, RECEIPT_CODE_PATTERN, type ReceiptIssuerSettings } from './domain/receipt';
+import { variableSpec, type VariableName } from '../runtime/environment';
 
 /** A key of the 校验码 HMAC and the id printed nowhere but stored on each receipt it made. */
 export interface CheckKey {

@@ -10,7 +10,7 @@ import type { Database } from './platform';
 export interface AuditDoc {
   _id: string;
   at: Date;
-  /** `openid:…`, `staff:…`, or the process (`pay`, `cron`…). */
+  /** `openid:…`, `staff:…`, or the process (`pay`, `paymentsSweep`…). */
   actor: string;
   action: string;
   details: Record<string, unknown>;

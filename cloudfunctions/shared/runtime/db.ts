@@ -23,8 +23,16 @@ export interface FindOptions {
   fields?: readonly string[];
 }
 
+/** The most documents one read returns from the server SDK. */
+export const MAX_READ = 1000;
+
 export interface Collection<T extends BaseDoc> {
   find(query: Query, options?: FindOptions): Promise<T[]>;
+  /**
+   * Every matching document, read MAX_READ at a time in `_id` order (one read when there are
+   * fewer): for lists that must be whole, such as a student's bills.
+   */
+  findAll(query: Query, options?: Pick<FindOptions, 'fields'>): Promise<T[]>;
   findOne(query: Query): Promise<T | null>;
   findById(id: string): Promise<T | null>;
   insert(doc: Omit<T, '_id'> & { _id?: string }): Promise<string>;
@@ -72,8 +80,21 @@ export function collection<T extends BaseDoc>(db: Database, name: CollectionName
     if (options.fields) q = q.field(Object.fromEntries(options.fields.map((f) => [f, true])));
     return (await q.get()).data as T[];
   };
+  const findAll = async (query: Query, options: Pick<FindOptions, 'fields'> = {}): Promise<T[]> => {
+    const _ = commands(db);
+    const all: T[] = [];
+    for (let after: string | null = null; ; ) {
+      // Keyset paging: each page starts after the last id seen, so documents added meanwhile
+      // neither repeat nor shift the pages.
+      const page = await find(after === null ? query : { ...query, _id: _.gt(after) }, { ...options, orderBy: [['_id', 'asc']], limit: MAX_READ });
+      all.push(...page);
+      if (page.length < MAX_READ) return all;
+      after = page[page.length - 1]!._id;
+    }
+  };
   return {
     find,
+    findAll,
     findOne: async (query) => (await find(query, { limit: 1 }))[0] ?? null,
     findById: async (id) => (await find({ _id: id }, { limit: 1 }))[0] ?? null,
     insert: async (doc) => (await coll().add({ data: doc }))._id,
@@ -163,6 +184,8 @@ export function commands(db: Database) {
     push: (values: readonly unknown[]) => _.push!(values),
     pull: (value: unknown) => _.pull!(value),
     remove: () => _.remove!(),
+    /** Replaces a field whole (an object written over null or over another object is not merged into it). */
+    set: (value: unknown) => _.set!(value),
     and: (...conditions: unknown[]) => _.and!(...conditions),
     or: (...conditions: unknown[]) => _.or!(...conditions),
   };

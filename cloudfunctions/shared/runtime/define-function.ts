@@ -1,6 +1,6 @@
 import { ERROR_MESSAGES, type ApiResult } from '../contracts';
-import type { Access, Contract, FunctionId, RequestOf, ResponseOf } from '../contracts/define';
-import { echoed } from '../contracts/validate';
+import type { Access, AccessKind, AccessKindOf, Contract, FunctionId, RequestOf, ResponseOf } from '../kernel/contract';
+import { echoed } from '../kernel/validate';
 import { AppError } from './errors';
 import { now } from './clock';
 import { INTERNAL_CALL_FIELD, internalCallSecret, verifyInternalCall } from './internal-calls';
@@ -22,8 +22,21 @@ export interface RequestContext {
   now(): Date;
 }
 
-export type Handler<Req, Res> = (request: Req, ctx: RequestContext) => Promise<Res>;
-export type Handlers<C extends Contract> = { [A in keyof C]: Handler<RequestOf<C, A>, ResponseOf<C, A>> };
+/** What an action with `access: student` receives: the caller's session, checked before the handler runs. */
+export interface StudentContext extends RequestContext {
+  readonly student: StudentSession;
+}
+
+/** What an action with `access: staff(...)` receives: the staff member, roles checked before the handler runs. */
+export interface StaffContext extends RequestContext {
+  readonly staff: StaffMember;
+}
+
+/** The context a handler receives for its action's access kind. */
+export type ContextFor<K extends AccessKind> = K extends 'student' ? StudentContext : K extends 'staff' ? StaffContext : RequestContext;
+
+export type Handler<Req, Res, K extends AccessKind = AccessKind> = (request: Req, ctx: ContextFor<K>) => Promise<Res>;
+export type Handlers<C extends Contract> = { [A in keyof C]: Handler<RequestOf<C, A>, ResponseOf<C, A>, AccessKindOf<C, A>> };
 
 export interface RoutedEvent {
   action: string;
@@ -177,7 +190,8 @@ export function defineFunction<C extends Contract>(cloud: WxCloud, definition: F
         staff: granted.staff,
         now,
       };
-      const data = await handlers[action](parsed.value as RequestOf<C, typeof action>, ctx);
+      // checkAccess granted what the action's access kind promises (a student session, a staff member).
+      const data = await handlers[action](parsed.value as RequestOf<C, typeof action>, ctx as never);
       return { ok: true, data };
     } catch (error) {
       if (error instanceof AppError) {
@@ -188,14 +202,4 @@ export function defineFunction<C extends Contract>(cloud: WxCloud, definition: F
       return failure('INTERNAL');
     }
   };
-}
-
-export function requireStudent(ctx: RequestContext): StudentSession {
-  if (!ctx.student) throw new AppError('UNAUTHENTICATED');
-  return ctx.student;
-}
-
-export function requireStaff(ctx: RequestContext): StaffMember {
-  if (!ctx.staff) throw new AppError('FORBIDDEN');
-  return ctx.staff;
 }

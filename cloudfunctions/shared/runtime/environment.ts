@@ -38,7 +38,7 @@ export interface VariableSpec {
   readonly description: string;
 }
 
-const PAY_FUNCTIONS = ['pay', 'payNotify', 'cron'];
+const PAY_FUNCTIONS = ['pay', 'payNotify', 'paymentsSweep'];
 
 export const ENVIRONMENT_VARIABLES = [
   { name: 'IDENTITY_HMAC_KEY', functions: ['auth'], required: true, secret: true, minLength: 32, developmentDefault: 'local-cloud-identity-hmac-key--for-development-only--not-for-production', description: '证件号、手机号查找用的 HMAC 密钥；各函数必须相同，丢失或更换后已存的哈希全部失效，请离线备份' },
@@ -46,7 +46,7 @@ export const ENVIRONMENT_VARIABLES = [
   { name: 'PAY_SUB_MCH_ID', functions: PAY_FUNCTIONS, required: true, secret: false, description: '云支付绑定的微信支付子商户号' },
   { name: 'PAY_SUCCESS_TEMPLATE_ID', functions: PAY_FUNCTIONS, required: false, secret: false, description: '“缴费成功”订阅消息模板 ID，须与 miniprogram/config/index.ts 的 paySuccessTemplateId 一致；不设则不发' },
   { name: 'PAY_RECEIPT_WAIT_MS', functions: PAY_FUNCTIONS, required: false, secret: false, description: '支付完成后等待开票的毫秒数（默认 3000），超时由 receipts 定时任务补开' },
-  { name: 'INTERNAL_CALL_SECRET', functions: [...PAY_FUNCTIONS, 'receipts'], required: true, secret: true, minLength: 32, developmentDefault: 'local-cloud-internal-call-secret--for-development-only--not-for-production', description: '云函数之间调用（pay、payNotify、cron → receipts）的签名密钥；各函数必须相同，至少 32 个随机字符' },
+  { name: 'INTERNAL_CALL_SECRET', functions: [...PAY_FUNCTIONS, 'receipts'], required: true, secret: true, minLength: 32, developmentDefault: 'local-cloud-internal-call-secret--for-development-only--not-for-production', description: '云函数之间调用（pay、payNotify、paymentsSweep → receipts）的签名密钥；各函数必须相同，至少 32 个随机字符' },
   { name: 'RECEIPT_CHECK_SECRET', functions: ['receipts'], required: true, secret: true, minLength: 16, developmentDefault: 'local-cloud-receipt-check-secret-not-for-production', description: '票据校验码的密钥' },
   { name: 'RECEIPT_CHECK_KEY_ID', functions: ['receipts'], required: false, secret: false, description: '当前校验码密钥的编号（默认 k1），轮换时换一个' },
   { name: 'RECEIPT_CHECK_SECRET_PREVIOUS', functions: ['receipts'], required: false, secret: true, description: '轮换下来的旧密钥，`旧ID:旧密钥`，多个用逗号分隔；旧票据仍可查验' },

@@ -5,7 +5,7 @@ export { callInternal, internalCallEvent, type InternalCallerContext } from './i
 export * from './sessions';
 export { now, installClock } from './clock';
 export { createLogger, installLogSink, type Logger } from './log';
-export * from '../domain/mask';
+export * from '../kernel/mask';
 export * from './db';
 export { consumeRateLimit, type RateDecision, type RateLimit } from './rate-limit';
 export * from './audit';

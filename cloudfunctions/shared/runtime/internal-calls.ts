@@ -8,8 +8,8 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { ActionName, ApiRequest, ApiResponse, ApiResult, FunctionName } from '../contracts';
-import type { VariableName } from '../config/environment';
-import { readSecret } from '../security/secrets';
+import type { VariableName } from './environment';
+import { readSecret } from './secrets';
 import type { Logger } from './log';
 import type { WxCloud } from './platform';
 

@@ -1,4 +1,4 @@
-import { scrubPersonalData } from '../domain/mask';
+import { scrubPersonalData } from '../kernel/mask';
 
 /**
  * Structured logs, one JSON line each, scrubbed of email addresses, ID and phone numbers before

@@ -12,7 +12,7 @@ import {
   variableSpec,
   type VariableName,
   type VariableSpec,
-} from '../config/environment';
+} from './environment';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,9 +1,9 @@
 /** 我的: the signed-in student's profile, 修改密码 and 退出登录. */
-import { AppError, requireStudent, transaction, type RequestContext } from '../shared/runtime';
-import { passwordChange, passwordContextOf, passwordVersionOf, type StudentDoc } from '../shared/domain/student';
+import { AppError, transaction, type RequestContext, type StudentContext } from '../runtime';
+import { passwordChange, passwordContextOf, passwordVersionOf, type StudentDoc } from './domain/student';
 import { maskedIdentityOf } from './views';
-import { hashPassword, verifyPassword } from '../shared/security';
-import type { Profile } from '../shared/contracts/auth';
+import { hashPassword, verifyPassword } from './credentials';
+import type { Profile } from './contract';
 import { identityHash, SESSION_TTL_MS } from './deps';
 import { assertAcceptablePassword } from './identify';
 import { ACCOUNT_COUNTER, lockedForOwner, reserveAttempt, tooFrequent } from './throttle';
@@ -17,14 +17,14 @@ import {
   loadCounter,
 } from './store';
 
-async function signedInStudent(ctx: RequestContext): Promise<StudentDoc> {
-  const session = requireStudent(ctx);
+async function signedInStudent(ctx: StudentContext): Promise<StudentDoc> {
+  const session = ctx.student;
   const student = await findStudentById(ctx.db, session.studentId);
   if (!student) throw new AppError('UNAUTHENTICATED', '登录已失效，请重新登录');
   return student;
 }
 
-export async function profile(_request: Record<string, never>, ctx: RequestContext): Promise<Profile> {
+export async function profile(_request: Record<string, never>, ctx: StudentContext): Promise<Profile> {
   const student = await signedInStudent(ctx);
   return { ...maskedIdentityOf(student), phone: student.phoneMasked };
 }
@@ -38,7 +38,7 @@ export async function profile(_request: Record<string, never>, ctx: RequestConte
  */
 export async function changePassword(
   request: { oldPassword: string; newPassword: string; confirmPassword: string },
-  ctx: RequestContext,
+  ctx: StudentContext,
 ): Promise<{ done: true }> {
   const openid = ctx.caller.openid as string;
   const now = ctx.now();

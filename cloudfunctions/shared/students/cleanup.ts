@@ -1,7 +1,7 @@
 /** The auth function's timer trigger: what the sign-in leaves behind and no longer needs. */
-import type { RequestContext } from '../shared/runtime';
-import { ACCOUNT_RULES, OPENID_RULES } from '../shared/domain/sign-in-throttle';
-import type { AuthCleanupReport } from '../shared/contracts/auth';
+import type { RequestContext } from '../runtime';
+import { ACCOUNT_RULES, OPENID_RULES } from './domain/sign-in-throttle';
+import type { AuthCleanupReport } from './contract';
 import { PHONE_CODE_RETENTION_MS } from './deps';
 import { removeCountersOlderThan, removePhoneCodesOlderThan } from './store';
 

@@ -1,5 +1,8 @@
-import { action, access } from './define';
-import { v } from './validate';
+import { action, access } from '../kernel/contract';
+import { v } from '../kernel/validate';
+import type { IdNumberProblem } from './domain/id-number';
+import type { PasswordProblem } from './domain/password-policy';
+import type { StudentProblem } from './domain/student';
 
 /**
  * Codes the auth function returns besides the common ones (RATE_LIMITED carries
@@ -42,6 +45,45 @@ export const AUTH_ERRORS = {
 } as const;
 
 export type AuthErrorCode = keyof typeof AUTH_ERRORS;
+
+/** The error code (and so the message) for each way an ID number can be wrong. */
+export const ID_NUMBER_ERROR_CODES = {
+  format: 'ID_NUMBER_FORMAT',
+  region: 'ID_NUMBER_REGION',
+  birthDate: 'ID_NUMBER_BIRTH_DATE',
+  futureDate: 'ID_NUMBER_FUTURE_DATE',
+  checksum: 'ID_NUMBER_CHECKSUM',
+} as const satisfies Record<IdNumberProblem, AuthErrorCode>;
+
+/** The error code (and so the message) for each rule. */
+export const PASSWORD_ERROR_CODES = {
+  tooShort: 'PASSWORD_TOO_SHORT',
+  tooLong: 'PASSWORD_TOO_LONG',
+  isInitial: 'PASSWORD_IS_INITIAL',
+  containsIdNumber: 'PASSWORD_CONTAINS_ID_NUMBER',
+  containsStudentNo: 'PASSWORD_CONTAINS_STUDENT_NO',
+  tooCommon: 'PASSWORD_TOO_COMMON',
+} as const satisfies Record<PasswordProblem, AuthErrorCode>;
+
+const ORG_LABELS = { college: '学院', major: '专业', grade: '年级', className: '班级' } as const;
+
+/** What is wrong with a field of a student row (import, demo data), as the person fixing it reads it. */
+export function studentProblemMessage(problem: StudentProblem): string {
+  switch (problem.field) {
+    case 'studentNo':
+      return AUTH_ERRORS.STUDENT_NO_FORMAT;
+    case 'name':
+      return '姓名应为 1–30 个汉字或字母';
+    case 'idNumber':
+      return AUTH_ERRORS[ID_NUMBER_ERROR_CODES[problem.reason ?? 'format']];
+    case 'phone':
+      return '手机号应为 11 位中国大陆手机号';
+    case 'email':
+      return '邮箱格式不正确';
+    default:
+      return `${ORG_LABELS[problem.field]}不能为空，最多 50 个字符`;
+  }
+}
 
 export interface SessionStatus {
   signedIn: boolean;

@@ -1,4 +1,4 @@
-export * from './secrets';
-export * from './hmac';
+export * from '../runtime/secrets';
+export * from './lookup-hash';
 export * from './password-hash';
 export * from './student-deps';

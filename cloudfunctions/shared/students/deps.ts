@@ -1,4 +1,4 @@
-import { identityHmacKey, lookupHasher, type LookupPurpose } from '../shared/security';
+import { identityHmacKey, lookupHasher, type LookupPurpose } from './credentials';
 
 /** The keyed hash for ID numbers, phone numbers and account names, keyed from the environment. */
 export function identityHash(): (purpose: LookupPurpose, value: string) => string {

@@ -3,12 +3,12 @@
  * same), then sets a new password. Every way the proof can fail gives the same answer, so the
  * flow does not tell a stranger whether an account exists or has a phone.
  */
-import { AppError, transaction, type RequestContext } from '../shared/runtime';
-import { maskName } from '../shared/domain/mask';
-import { passwordChange, passwordContextOf, type StudentDoc } from '../shared/domain/student';
-import { PASSWORD_RULES_TEXT } from '../shared/domain/password-policy';
-import { hashPassword } from '../shared/security';
-import type { ForgotVerified } from '../shared/contracts/auth';
+import { AppError, transaction, type RequestContext } from '../runtime';
+import { maskName } from '../kernel/mask';
+import { passwordChange, passwordContextOf, type StudentDoc } from './domain/student';
+import { PASSWORD_RULES_TEXT } from './domain/password-policy';
+import { hashPassword } from './credentials';
+import type { ForgotVerified } from './contract';
 import { identityHash, RESET_TTL_MS } from './deps';
 import { assertAcceptablePassword, identify, studentNoKey, type AccountKind } from './identify';
 import { exchangePhoneCode } from './phone';

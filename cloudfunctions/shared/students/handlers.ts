@@ -1,6 +1,6 @@
-import type { Handlers } from '../shared/runtime';
-import { loadStaffMember, loadStudentSession } from '../shared/runtime';
-import type { authContract } from '../shared/contracts/auth';
+import type { Handlers } from '../runtime';
+import { loadStaffMember, loadStudentSession } from '../runtime';
+import type { authContract } from './contract';
 import { checkIdNumber, signIn } from './sign-in';
 import { setupActivate, setupConfirmIdentity, setupPassword, setupPhone, setupState, verifyDevice } from './setup';
 import { forgotReset, forgotVerify } from './forgot';

@@ -1,7 +1,8 @@
-import { AppError, type RequestContext } from '../shared/runtime';
-import { parseIdNumber } from '../shared/domain/id-number';
-import { ID_NUMBER_ERROR_CODES, normalizeStudentNo, STUDENT_NO_PATTERN, type StudentDoc } from '../shared/domain/student';
-import { checkNewPassword, PASSWORD_ERROR_CODES, type PasswordContext } from '../shared/domain/password-policy';
+import { AppError, type RequestContext } from '../runtime';
+import { parseIdNumber } from './domain/id-number';
+import { normalizeStudentNo, STUDENT_NO_PATTERN, type StudentDoc } from './domain/student';
+import { ID_NUMBER_ERROR_CODES, PASSWORD_ERROR_CODES } from './contract';
+import { checkNewPassword, type PasswordContext } from './domain/password-policy';
 import type { identityHash } from './deps';
 import { findStudentByIdHash, findStudentByNo } from './store';
 

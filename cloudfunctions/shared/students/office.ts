@@ -10,9 +10,9 @@
  * Run by `npm run office` today, and by the finance console's actions later (same code).
  */
 import { randomInt } from 'node:crypto';
-import { AppError, transaction, writeAudit, type Database } from '../shared/runtime';
-import { maskPhone } from '../shared/domain/mask';
-import { initialPasswordOf, parseIdNumber } from '../shared/domain/id-number';
+import { AppError, commands, transaction, writeAudit, type Database } from '../runtime';
+import { maskPhone } from '../kernel/mask';
+import { initialPasswordOf, parseIdNumber } from './domain/id-number';
 import {
   ACTIVATION_CODE_ALPHABET,
   ACTIVATION_CODE_LENGTH,
@@ -24,8 +24,8 @@ import {
   phoneKey,
   type ActivationCodeRecord,
   type StudentDoc,
-} from '../shared/domain/student';
-import { hashPassword } from '../shared/security';
+} from './domain/student';
+import { hashPassword } from './credentials';
 import { identityHash } from './deps';
 import { endStudentSessions, findStudentByNo } from './store';
 
@@ -65,7 +65,7 @@ function requireReason(reason: string): string {
   return text;
 }
 
-async function requireStudent(db: Database, studentNoAsTyped: string): Promise<StudentDoc> {
+async function existingStudent(db: Database, studentNoAsTyped: string): Promise<StudentDoc> {
   const student = await findStudentByNo(db, normalizeStudentNo(studentNoAsTyped));
   if (!student) throw new AppError('NOT_FOUND', `没有学号为 ${normalizeStudentNo(studentNoAsTyped)} 的学生`);
   return student;
@@ -92,7 +92,7 @@ export async function issueActivationCode(
   now: Date,
 ): Promise<IssuedActivationCode> {
   const reason = requireReason(request.reason);
-  const student = await requireStudent(db, request.studentNo);
+  const student = await existingStudent(db, request.studentNo);
   if (student.setupCompletedAt) {
     throw new AppError('CONFLICT', '该学生已完成首次登录，不需要激活码。如果不是本人完成的，请重置账号');
   }
@@ -101,7 +101,8 @@ export async function issueActivationCode(
   await transaction(db, async (tx) => {
     const current = await tx.get<StudentDoc>('students', student._id);
     if (!current || current.setupCompletedAt || current.phoneHash) throw new AppError('CONFLICT', '该学生的账号刚刚发生变化，请重新查询后再办理');
-    await tx.update('students', student._id, { activation: record, updatedAt: now });
+    // Whole: the field may hold null, which an object is not merged into.
+    await tx.update('students', student._id, { activation: commands(db).set(record), updatedAt: now });
   });
   await writeAudit(db, {
     at: now,
@@ -124,7 +125,7 @@ export async function resetStudentAccount(
   now: Date,
 ): Promise<AccountReset> {
   const reason = requireReason(request.reason);
-  const student = await requireStudent(db, request.studentNo);
+  const student = await existingStudent(db, request.studentNo);
   const parsed = parseIdNumber(request.idNumber, now);
   const hash = identityHash();
   if (!parsed.ok || hash('id', parsed.id) !== student.idHash) throw new AppError('BAD_REQUEST', '证件号与该学号的记录不一致，请核对');
@@ -153,7 +154,7 @@ export async function resetStudentAccount(
       phoneHash: phone ? hash('phone', phoneKey('86', phone)) : null,
       phoneMasked: phone ? maskPhone(phone) : null,
       phoneVerifiedAt: null,
-      activation: activation?.record ?? null,
+      activation: commands(db).set(activation?.record ?? null),
       officeResetAt: now,
       updatedAt: now,
     });

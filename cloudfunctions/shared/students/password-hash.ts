@@ -1,5 +1,5 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { VariableName } from '../config/environment';
+import type { VariableName } from '../runtime/environment';
 
 /**
  * Password hashing with scrypt (memory-hard). Default cost: OWASP's recommendation N=2^17, r=8,

@@ -1,6 +1,6 @@
-import { AppError, type RequestContext } from '../shared/runtime';
-import { phoneKey } from '../shared/domain/student';
-import { maskPhone } from '../shared/domain/mask';
+import { AppError, type RequestContext } from '../runtime';
+import { phoneKey } from './domain/student';
+import { maskPhone } from '../kernel/mask';
 import { markPhoneCodeUsed } from './store';
 
 export interface VerifiedPhone {

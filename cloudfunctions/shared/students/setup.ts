@@ -3,13 +3,13 @@
  * at sign-in with the right password and leave a pending record for the caller's OPENID; the
  * session is granted only when the last step succeeds.
  */
-import { AppError, transaction, writeAudit, type RequestContext, type Transaction } from '../shared/runtime';
-import { normalizeActivationCode, passwordChange, passwordContextOf, type StudentDoc } from '../shared/domain/student';
-import type { MaskedIdentity, PhoneProof } from '../shared/contracts/auth';
+import { AppError, transaction, writeAudit, type RequestContext, type Transaction } from '../runtime';
+import { normalizeActivationCode, passwordChange, passwordContextOf, type StudentDoc } from './domain/student';
+import type { MaskedIdentity, PhoneProof } from './contract';
 import { maskedIdentityOf, setupIdentityOf } from './views';
-import { PASSWORD_RULES_TEXT } from '../shared/domain/password-policy';
-import { hashPassword } from '../shared/security';
-import type { SetupState } from '../shared/contracts/auth';
+import { PASSWORD_RULES_TEXT } from './domain/password-policy';
+import { hashPassword } from './credentials';
+import type { SetupState } from './contract';
 import { FIRST_SIGN_IN_LIMITS, identityHash, SESSION_TTL_MS } from './deps';
 import { assertAcceptablePassword } from './identify';
 import { asCountedAttempt } from './throttle';

@@ -1,11 +1,12 @@
 /** 登录: 证件号 → 下一步, and sign-in by 学号 or 证件号 with the password. */
-import { AppError, type RequestContext } from '../shared/runtime';
-import { maskIdNumber } from '../shared/domain/mask';
-import { parseIdNumber } from '../shared/domain/id-number';
-import { ID_NUMBER_ERROR_CODES, type StudentDoc } from '../shared/domain/student';
-import { ACCOUNT_RULES } from '../shared/domain/sign-in-throttle';
-import { hashPassword, spendVerificationTime, verifyPassword, type VerifyResult } from '../shared/security';
-import type { IdNumberChecked, SignInResult } from '../shared/contracts/auth';
+import { AppError, type RequestContext } from '../runtime';
+import { maskIdNumber } from '../kernel/mask';
+import { parseIdNumber } from './domain/id-number';
+import type { StudentDoc } from './domain/student';
+import { ID_NUMBER_ERROR_CODES } from './contract';
+import { ACCOUNT_RULES } from './domain/sign-in-throttle';
+import { hashPassword, spendVerificationTime, verifyPassword, type VerifyResult } from './credentials';
+import type { IdNumberChecked, SignInResult } from './contract';
 import { DEVICE_TTL_MS, identityHash, SESSION_TTL_MS, SETUP_TTL_MS } from './deps';
 import { identify, type AccountKind } from './identify';
 import {

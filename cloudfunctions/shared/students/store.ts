@@ -3,9 +3,9 @@
  * counters and used phone codes. Each function here is one database request unless it says so.
  */
 import { createHash } from 'node:crypto';
-import { collection, commands, isDuplicateKeyError, type Database, type SessionDoc, type Transaction } from '../shared/runtime';
-import { passwordVersionOf, type StudentDoc } from '../shared/domain/student';
-import type { FailureCounter } from '../shared/domain/sign-in-throttle';
+import { collection, commands, isDuplicateKeyError, type Database, type SessionDoc, type Transaction } from '../runtime';
+import { passwordVersionOf, type StudentDoc } from './domain/student';
+import type { FailureCounter } from './domain/sign-in-throttle';
 
 // ------------------------------------------------------------------ students
 
@@ -251,4 +251,15 @@ export async function firstSignInClaims(db: Database, studentId: string, phoneHa
     students.count({ setupOpenid: openid, _id: _.neq(studentId) }),
   ]);
   return { phone, wechat };
+}
+
+/** One request: the address the student last paid with, offered again next time and used for receipts. */
+export async function rememberEmail(db: Database, studentId: string, email: string, at: Date): Promise<void> {
+  await collection<StudentDoc>(db, 'students').updateById(studentId, { email, updatedAt: at });
+}
+
+/** One request: the address the student last paid with, or null. */
+export async function rememberedEmail(db: Database, studentId: string): Promise<string | null> {
+  const [student] = await collection<StudentDoc>(db, 'students').find({ _id: studentId }, { limit: 1, fields: ['email'] });
+  return student?.email ?? null;
 }

@@ -1,8 +1,8 @@
-import type { StudentPreparationDeps } from '../domain/student';
-import { maskIdNumber, maskPhone } from '../domain/mask';
-import { lookupHasher } from './hmac';
+import type { StudentPreparationDeps } from './domain/student';
+import { maskIdNumber, maskPhone } from '../kernel/mask';
+import { lookupHasher } from './lookup-hash';
 import { hashPassword } from './password-hash';
-import { identityHmacKey } from './secrets';
+import { identityHmacKey } from '../runtime/secrets';
 
 /**
  * What `prepareStudent` needs, wired once: the identity HMAC key from the environment, scrypt at

@@ -1,5 +1,5 @@
 /** Answers and bookkeeping of the sign-in limits (the rules themselves are in the domain). */
-import { AppError, type Database } from '../shared/runtime';
+import { AppError, type Database } from '../runtime';
 import {
   accountGate,
   afterAccountFailure,
@@ -9,7 +9,7 @@ import {
   retryAfterSeconds,
   type FailureCounter,
   type Gate,
-} from '../shared/domain/sign-in-throttle';
+} from './domain/sign-in-throttle';
 import { compareAndSetCounter, loadCounter, openidCounterId, releaseCounter, type AttemptDoc } from './store';
 
 export function tooFrequent(gate: Extract<Gate, { kind: 'wait' | 'locked' }>, what = '尝试过于频繁'): AppError {

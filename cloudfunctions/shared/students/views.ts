@@ -1,6 +1,6 @@
-import type { MaskedIdentity, SetupIdentity } from '../shared/contracts/auth';
-import type { StudentDoc } from '../shared/domain/student';
-import { maskName } from '../shared/domain/mask';
+import type { MaskedIdentity, SetupIdentity } from './contract';
+import type { StudentDoc } from './domain/student';
+import { maskName } from '../kernel/mask';
 
 /** What a student is shown to confirm it is them (first sign-in) and on 我的: name and ID masked. */
 export function maskedIdentityOf(student: StudentDoc): MaskedIdentity {

@@ -4,7 +4,7 @@
  * per WeChat account across accounts. Time moves with the local clock, never with sleeps.
  */
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
-import { passwordDerivationCount } from '../../../cloudfunctions/shared/security';
+import { passwordDerivationCount } from '../../../cloudfunctions/shared/students/credentials';
 import { expectError, expectOk, findPersonalData, makeIdNumber, makePhone, startAuthCloud, type AuthCloud } from './support';
 
 let c: AuthCloud;

@@ -1,8 +1,8 @@
 /** The demo students `npm start` prints: made by prepareStudent, idempotent, and usable end to end. */
 import { seedDemoStudents, type DemoAccount } from '../../../local/seed/students';
-import { parseIdNumber } from '../../../cloudfunctions/shared/domain/id-number';
+import { parseIdNumber } from '../../../cloudfunctions/shared/students/domain/id-number';
 import { collection } from '../../../cloudfunctions/shared/runtime';
-import type { StudentDoc } from '../../../cloudfunctions/shared/domain/student';
+import type { StudentDoc } from '../../../cloudfunctions/shared/students/domain/student';
 import { expectError, expectOk, START, startAuthCloud, type AuthCloud } from './support';
 
 let c: AuthCloud;

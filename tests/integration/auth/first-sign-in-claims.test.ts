@@ -6,7 +6,7 @@
  * writes the pending record as it is when it completes, not as it was read before.
  */
 import { collection } from '../../../cloudfunctions/shared/runtime';
-import type { SessionStatus } from '../../../cloudfunctions/shared/contracts/auth';
+import type { SessionStatus } from '../../../cloudfunctions/shared/students/contract';
 import { expectError, expectOk, findPersonalData, makePhone, startAuthCloud, type AuthCloud, type TestStudent } from './support';
 
 let c: AuthCloud;

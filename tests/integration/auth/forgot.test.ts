@@ -1,5 +1,5 @@
 /** 忘记密码: proving the account with the phone on file, then a new password. */
-import { AUTH_ERRORS, type ForgotVerified, type SessionStatus } from '../../../cloudfunctions/shared/contracts/auth';
+import { AUTH_ERRORS, type ForgotVerified, type SessionStatus } from '../../../cloudfunctions/shared/students/contract';
 import { expectError, expectOk, findPersonalData, makeIdNumber, makePhone, startAuthCloud, type AuthCloud } from './support';
 
 let c: AuthCloud;

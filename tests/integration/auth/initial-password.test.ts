@@ -6,8 +6,8 @@
  */
 import crypto from 'node:crypto';
 import { collection, commands } from '../../../cloudfunctions/shared/runtime';
-import { idCheckDigit } from '../../../cloudfunctions/shared/domain/id-number';
-import { hashPassword } from '../../../cloudfunctions/shared/security';
+import { idCheckDigit } from '../../../cloudfunctions/shared/students/domain/id-number';
+import { hashPassword } from '../../../cloudfunctions/shared/students/credentials';
 import { expectOk, findPersonalData, makePhone, startAuthCloud, type AuthCloud, type TestStudent } from './support';
 
 let c: AuthCloud;

@@ -4,7 +4,7 @@
  * outlive it, and afterwards only the WeChat account that made the change stays bound.
  */
 import crypto from 'node:crypto';
-import type { SessionStatus } from '../../../cloudfunctions/shared/contracts/auth';
+import type { SessionStatus } from '../../../cloudfunctions/shared/students/contract';
 import { expectError, expectOk, findPersonalData, makePhone, startAuthCloud, type AuthCloud } from './support';
 
 let c: AuthCloud;

@@ -2,8 +2,8 @@
  * Signing in by 学号 and by 证件号, the whole first sign-in, sessions and their end, a second
  * WeChat account, and that one student never sees another's data — through the local cloud.
  */
-import { AUTH_ERRORS, type Profile, type SessionStatus, type SetupState, type SignInResult } from '../../../cloudfunctions/shared/contracts/auth';
-import { idCheckDigit } from '../../../cloudfunctions/shared/domain/id-number';
+import { AUTH_ERRORS, type Profile, type SessionStatus, type SetupState, type SignInResult } from '../../../cloudfunctions/shared/students/contract';
+import { idCheckDigit } from '../../../cloudfunctions/shared/students/domain/id-number';
 import { expectError, expectOk, findPersonalData, makeIdNumber, makePhone, startAuthCloud, type AuthCloud, type TestStudent } from './support';
 
 let c: AuthCloud;

@@ -8,13 +8,13 @@
 process.env.PASSWORD_SCRYPT_LOG_N = '11';
 
 import { startTestCloud, type TestCloud } from '../../support/local-cloud';
-import { phoneSandboxOf } from '../../../local/sandboxes/openapi';
+import { phoneSandboxOf } from '../../../local/wechat-openapi';
 import { collection } from '../../../cloudfunctions/shared/runtime';
-import { prepareStudent, type StudentDoc, type StudentInput } from '../../../cloudfunctions/shared/domain/student';
-import { idCheckDigit } from '../../../cloudfunctions/shared/domain/id-number';
-import { studentPreparationDeps } from '../../../cloudfunctions/shared/security';
+import { prepareStudent, type StudentDoc, type StudentInput } from '../../../cloudfunctions/shared/students/domain/student';
+import { idCheckDigit } from '../../../cloudfunctions/shared/students/domain/id-number';
+import { studentPreparationDeps } from '../../../cloudfunctions/shared/students/credentials';
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
-import { issueActivationCode, type OfficeActor } from '../../../cloudfunctions/auth/office';
+import { issueActivationCode, type OfficeActor } from '../../../cloudfunctions/shared/students/office';
 
 /** The staff member the suites' office steps are done by. */
 export const OFFICE: OfficeActor = { staff: '收费管理科 测试员' };

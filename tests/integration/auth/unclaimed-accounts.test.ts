@@ -4,9 +4,9 @@
  * sign-in needs the office's activation code; before the identity is confirmed nothing beyond what
  * was typed is shown; and when somebody else did activate an account, the office undoes it.
  */
-import type { SetupState } from '../../../cloudfunctions/shared/contracts/auth';
+import type { SetupState } from '../../../cloudfunctions/shared/students/contract';
 import { collection } from '../../../cloudfunctions/shared/runtime';
-import { issueActivationCode, resetStudentAccount } from '../../../cloudfunctions/auth/office';
+import { issueActivationCode, resetStudentAccount } from '../../../cloudfunctions/shared/students/office';
 import { expectError, expectOk, findPersonalData, makePhone, OFFICE, startAuthCloud, type AuthCloud, type TestStudent } from './support';
 
 let c: AuthCloud;

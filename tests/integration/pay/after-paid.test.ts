@@ -5,8 +5,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Caller } from '../../../local/cloud';
-import type { NotificationDoc } from '../../../cloudfunctions/shared/domain/records';
-import { RECEIPT_WAIT_ENV, type MessageDoc } from '../../../cloudfunctions/shared/payments/after-paid';
+import type { NotificationDoc } from '../../../cloudfunctions/shared/billing/domain/records';
+import { RECEIPT_WAIT_ENV, type MessageDoc } from '../../../cloudfunctions/shared/billing/after-paid';
 import { dump, MINUTE, readOrder } from '../../support/billing-fixtures';
 import { ok, usePayWorld, type PayWorld } from './helpers';
 

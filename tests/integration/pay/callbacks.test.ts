@@ -3,9 +3,9 @@
  * order query agrees with the stored order; it applies a payment once however often it arrives;
  * it keeps every callback.
  */
-import type { OrderView } from '../../../cloudfunctions/shared/contracts/bills';
-import type { NotificationDoc, OrderDoc, PaymentDoc } from '../../../cloudfunctions/shared/domain/records';
-import type { MessageDoc } from '../../../cloudfunctions/shared/payments/after-paid';
+import type { OrderView } from '../../../cloudfunctions/shared/billing/contract';
+import type { NotificationDoc, OrderDoc, PaymentDoc } from '../../../cloudfunctions/shared/billing/domain/records';
+import type { MessageDoc } from '../../../cloudfunctions/shared/billing/after-paid';
 import { collection } from '../../../cloudfunctions/shared/runtime';
 import { dump, MINUTE, readBills, readOrder } from '../../support/billing-fixtures';
 import { ok, usePayWorld, type PayWorld } from './helpers';

@@ -3,7 +3,7 @@
  * bills are unpaid, refunded (with a stable outRefundNo) when another order paid them. Whatever
  * the order of events, every bill is paid exactly once.
  */
-import type { BillDoc, OrderDoc, RefundDoc } from '../../../cloudfunctions/shared/domain/records';
+import type { BillDoc, OrderDoc, RefundDoc } from '../../../cloudfunctions/shared/billing/domain/records';
 import { dump, MINUTE, readBills, readOrder } from '../../support/billing-fixtures';
 import { ok, usePayWorld, type PayWorld } from './helpers';
 

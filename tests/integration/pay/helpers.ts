@@ -1,12 +1,12 @@
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
-import type { BillsOverview, OrderView } from '../../../cloudfunctions/shared/contracts/bills';
-import type { CancelOutcome, PayStart } from '../../../cloudfunctions/shared/contracts/pay';
-import type { SweepReport } from '../../../cloudfunctions/shared/contracts/cron';
+import type { BillsOverview, OrderView } from '../../../cloudfunctions/shared/billing/contract';
+import type { CancelOutcome, PayStart } from '../../../cloudfunctions/shared/billing/contract';
+import type { SweepReport } from '../../../cloudfunctions/shared/billing/contract';
 import { Db } from '@cloudbase/database';
-import { cloudPaySandboxOf, REFUND_PROCESSING_MS, type CloudPaySandbox } from '../../../local/sandboxes/cloudpay';
+import { cloudPaySandboxOf, REFUND_PROCESSING_MS, type CloudPaySandbox } from '../../../local/wechat-pay';
 import { startTestCloud, type TestCloud } from '../../support/local-cloud';
 import { addBills, createSignedInStudent, type TestStudent } from '../../support/billing-fixtures';
-import type { BillDoc } from '../../../cloudfunctions/shared/domain/records';
+import type { BillDoc } from '../../../cloudfunctions/shared/billing/domain/records';
 
 export interface PayWorld {
   tc: TestCloud;
@@ -24,9 +24,9 @@ export interface PayWorld {
   stop(): Promise<void>;
 }
 
-/** Fires one of cron's timer triggers as the platform does (SOURCE wx_trigger, no OPENID). */
+/** Fires one of paymentsSweep's timer triggers as the platform does (SOURCE wx_trigger, no OPENID). */
 export function fireTimer(tc: TestCloud, trigger: 'sweep' | 'reconcile'): Promise<unknown> {
-  return tc.cloud.fireTimer('cron', trigger);
+  return tc.cloud.fireTimer('paymentsSweep', trigger);
 }
 
 export function ok<T>(result: ApiResult<T>): T {

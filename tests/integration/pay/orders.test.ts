@@ -2,7 +2,7 @@
  * 立即支付: the server prices the order from the caller's own bills, hands out WeChat's payment
  * parameters, and never lets a bill into two open orders.
  */
-import type { BillDoc } from '../../../cloudfunctions/shared/domain/records';
+import type { BillDoc } from '../../../cloudfunctions/shared/billing/domain/records';
 import { dump, MINUTE, readBills, readOrder, readOrders, signIn } from '../../support/billing-fixtures';
 import { ok, perDocumentWrites, usePayWorld, type PayWorld } from './helpers';
 

@@ -40,6 +40,6 @@ test('the overview: 待缴费 bills, 缴费中 and 已完成 orders, the remembe
 
 test('the timer actions refuse callers that are not the timer', async () => {
   const { student } = await w.student(0);
-  expect(await w.call('cron', { action: 'sweep', Type: 'Timer', TriggerName: 'sweep' }, student.openid)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
-  expect(await w.tc.cloud.invoke('cron', { Type: 'Timer', TriggerName: 'sweep' }, { source: 'wx_paycallback', openid: 'x' })).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+  expect(await w.call('paymentsSweep', { action: 'sweep', Type: 'Timer', TriggerName: 'sweep' }, student.openid)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+  expect(await w.tc.cloud.invoke('paymentsSweep', { Type: 'Timer', TriggerName: 'sweep' }, { source: 'wx_paycallback', openid: 'x' })).toMatchObject({ ok: false, code: 'FORBIDDEN' });
 });

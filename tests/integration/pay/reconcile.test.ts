@@ -5,8 +5,8 @@
  * 交易时间; every reconciled day is recorded once in auditLog with its differences.
  */
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
-import type { ReconcileReport } from '../../../cloudfunctions/shared/contracts/cron';
-import type { OrderDoc, RefundDoc } from '../../../cloudfunctions/shared/domain/records';
+import type { ReconcileReport } from '../../../cloudfunctions/shared/billing/contract';
+import type { OrderDoc, RefundDoc } from '../../../cloudfunctions/shared/billing/domain/records';
 import { collection } from '../../../cloudfunctions/shared/runtime';
 import { dump, MINUTE, readOrder } from '../../support/billing-fixtures';
 import { fireTimer, ok, startPayWorld, type PayWorld } from './helpers';

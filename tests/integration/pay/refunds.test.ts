@@ -4,8 +4,8 @@
  * read as "unknown" (asked again, backing off), and a refund WeChat will not complete handed to
  * finance with an auditLog entry — what the student sees included.
  */
-import type { NotificationDoc, OrderDoc, RefundDoc } from '../../../cloudfunctions/shared/domain/records';
-import { REFUND_MAX_UNCERTAIN_ROUNDS } from '../../../cloudfunctions/shared/domain/billing';
+import type { NotificationDoc, OrderDoc, RefundDoc } from '../../../cloudfunctions/shared/billing/domain/records';
+import { REFUND_MAX_UNCERTAIN_ROUNDS } from '../../../cloudfunctions/shared/billing/domain/billing';
 import { dump, MINUTE, readOrder } from '../../support/billing-fixtures';
 import { ok, usePayWorld, type PayWorld } from './helpers';
 

@@ -1,4 +1,4 @@
-import type { BillDoc } from '../../../cloudfunctions/shared/domain/records';
+import type { BillDoc } from '../../../cloudfunctions/shared/billing/domain/records';
 import { seedDemoBills } from '../../../local/seed/bills';
 import { createSignedInStudent, dump } from '../../support/billing-fixtures';
 import { startTestCloud, type TestCloud } from '../../support/local-cloud';

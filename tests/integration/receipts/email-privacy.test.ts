@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
 import { collection } from '../../../cloudfunctions/shared/runtime';
-import type { ReceiptMessageDoc } from '../../../cloudfunctions/receipts/mailing';
+import type { ReceiptMessageDoc } from '../../../cloudfunctions/shared/receipts/mailing';
 import { fireReceiptsTimer, insertStudentWithSession, payThroughFlow, startReceiptsTestCloud } from '../../support/receipt-fixtures';
 
 jest.setTimeout(60_000);

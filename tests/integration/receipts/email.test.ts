@@ -8,11 +8,11 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import cloudSdk from 'wx-server-sdk';
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
-import type { ReceiptEmailSent, ReceiptIssued, ReceiptSweepReport } from '../../../cloudfunctions/shared/contracts/receipts';
+import type { ReceiptEmailSent, ReceiptIssued, ReceiptSweepReport } from '../../../cloudfunctions/shared/receipts/contract';
 import { collection } from '../../../cloudfunctions/shared/runtime';
-import type { ReceiptDoc } from '../../../cloudfunctions/shared/domain/receipt';
-import { MAX_EMAIL_ATTEMPTS, MAX_SENDS_PER_STUDENT_PER_DAY, STALE_SENDING_MS, type ReceiptMessageDoc } from '../../../cloudfunctions/receipts/mailing';
-import type { ReceivedMail } from '../../../local/mail';
+import type { ReceiptDoc } from '../../../cloudfunctions/shared/receipts/domain/receipt';
+import { MAX_EMAIL_ATTEMPTS, MAX_SENDS_PER_STUDENT_PER_DAY, STALE_SENDING_MS, type ReceiptMessageDoc } from '../../../cloudfunctions/shared/receipts/mailing';
+import type { ReceivedMail } from '../../../local/smtp';
 import {
   fireReceiptsTimer,
   insertPaidOrderDirectly,

@@ -7,10 +7,10 @@
  */
 import cloudSdk from 'wx-server-sdk';
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
-import type { ReceiptIssued, ReceiptList, ReceiptSweepReport, ReceiptVerification, ReceiptVoided } from '../../../cloudfunctions/shared/contracts/receipts';
+import type { ReceiptIssued, ReceiptList, ReceiptSweepReport, ReceiptVerification, ReceiptVoided } from '../../../cloudfunctions/shared/receipts/contract';
 import { collection, type WxCloud } from '../../../cloudfunctions/shared/runtime';
-import type { ReceiptDoc } from '../../../cloudfunctions/shared/domain/receipt';
-import type { OrderDoc } from '../../../cloudfunctions/shared/domain/records';
+import type { ReceiptDoc } from '../../../cloudfunctions/shared/receipts/domain/receipt';
+import type { OrderDoc } from '../../../cloudfunctions/shared/billing/domain/records';
 import { providerApiOf, type ProviderApi } from '../../../local/wx-internals';
 import { pdfText } from './pdf-reading';
 import {

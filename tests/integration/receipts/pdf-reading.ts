@@ -194,12 +194,13 @@ export function judgeGlyphs(cells: GlyphCell[], tofuReference: GlyphCell): Glyph
 export async function drawnInReceiptFont(text: string, sizePt: number, xPt: number, yPt: number, { compress = true } = {}): Promise<Buffer> {
   // Loaded here so the text-only helpers above do not pull in pdfkit.
   const { default: PDFDocument } = await import('pdfkit');
-  const { receiptFontPath } = await import('../../../cloudfunctions/receipts/pdf');
+  // The receipts font itself: the copy deployed beside the function, else the package's (the same file).
+  const { developmentFontFile } = await import('../../../local/receipts');
   const doc = new PDFDocument({ size: [300, 80], margin: 0, compress });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<void>((resolve) => doc.on('end', () => resolve()));
-  doc.registerFont('sc', receiptFontPath()).font('sc').fontSize(sizePt).fillColor('#111111');
+  doc.registerFont('sc', developmentFontFile()).font('sc').fontSize(sizePt).fillColor('#111111');
   doc.text(text, xPt, yPt, { lineBreak: false });
   doc.end();
   await done;

@@ -5,9 +5,9 @@
  */
 import { createHmac } from 'node:crypto';
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
-import type { ReceiptVerification } from '../../../cloudfunctions/shared/contracts/receipts';
+import type { ReceiptVerification } from '../../../cloudfunctions/shared/receipts/contract';
 import { collection, commands } from '../../../cloudfunctions/shared/runtime';
-import { CURRENT_CHECK_CODE_SCHEME, deriveCheckCode, type ReceiptDoc } from '../../../cloudfunctions/shared/domain/receipt';
+import { CURRENT_CHECK_CODE_SCHEME, deriveCheckCode, type ReceiptDoc } from '../../../cloudfunctions/shared/receipts/domain/receipt';
 import { insertStudentWithSession, payThroughFlow, startReceiptsTestCloud, type FixtureStudent } from '../../support/receipt-fixtures';
 
 jest.setTimeout(60_000);

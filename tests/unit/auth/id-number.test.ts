@@ -4,7 +4,7 @@ import {
   initialPasswordOf,
   normalizeIdNumberInput,
   parseIdNumber,
-} from '../../../cloudfunctions/shared/domain/id-number';
+} from '../../../cloudfunctions/shared/students/domain/id-number';
 
 const TODAY = new Date('2025-03-03T04:00:00Z');
 

@@ -1,4 +1,4 @@
-import { configuredScryptParams, hashPassword, OWASP_SCRYPT, verifyPassword } from '../../../cloudfunctions/shared/security/password-hash';
+import { configuredScryptParams, hashPassword, OWASP_SCRYPT, verifyPassword } from '../../../cloudfunctions/shared/students/password-hash';
 
 const FAST = { logN: 10, r: 8, p: 1 };
 

@@ -1,6 +1,6 @@
-import { checkNewPassword, passwordContextFromIdNumber } from '../../../cloudfunctions/shared/domain/password-policy';
-import { passwordContextOf, idRunHashesOf } from '../../../cloudfunctions/shared/domain/student';
-import { lookupHasher } from '../../../cloudfunctions/shared/security/hmac';
+import { checkNewPassword, passwordContextFromIdNumber } from '../../../cloudfunctions/shared/students/domain/password-policy';
+import { passwordContextOf, idRunHashesOf } from '../../../cloudfunctions/shared/students/domain/student';
+import { lookupHasher } from '../../../cloudfunctions/shared/students/lookup-hash';
 
 const ID = '11010519491231002X';
 const STUDENT_NO = '2023010101';

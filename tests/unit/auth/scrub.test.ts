@@ -2,7 +2,7 @@
  * The log scrubber against the ways people and systems write phone and ID numbers: with the
  * country code, in groups with spaces or dashes. What is left must not contain the number.
  */
-import { scrubPersonalData } from '../../../cloudfunctions/shared/domain/mask';
+import { scrubPersonalData } from '../../../cloudfunctions/shared/kernel/mask';
 
 const PHONE = '13812345678';
 const ID = '37010219900307123X';

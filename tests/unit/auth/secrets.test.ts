@@ -1,5 +1,5 @@
-import { identityHmacKey, MissingSecretError } from '../../../cloudfunctions/shared/security/secrets';
-import { lookupHash } from '../../../cloudfunctions/shared/security/hmac';
+import { identityHmacKey, MissingSecretError } from '../../../cloudfunctions/shared/runtime/secrets';
+import { lookupHash } from '../../../cloudfunctions/shared/students/lookup-hash';
 
 describe('secrets from the environment', () => {
   it('names the missing variable and what to do', () => {

@@ -1,4 +1,4 @@
-import { accountGate, afterAccountFailure, afterOpenidFailure, describeWait, openidGate, type FailureCounter } from '../../../cloudfunctions/shared/domain/sign-in-throttle';
+import { accountGate, afterAccountFailure, afterOpenidFailure, describeWait, openidGate, type FailureCounter } from '../../../cloudfunctions/shared/students/domain/sign-in-throttle';
 
 const T0 = new Date('2025-03-03T01:00:00Z');
 const at = (ms: number): Date => new Date(T0.getTime() + ms);

@@ -1,7 +1,8 @@
-import { normalizeMainlandMobile, normalizeStudentNo, prepareStudent, type StudentInput } from '../../../cloudfunctions/shared/domain/student';
-import { hashPassword, verifyPassword } from '../../../cloudfunctions/shared/security/password-hash';
-import { lookupHasher } from '../../../cloudfunctions/shared/security/hmac';
-import { maskIdNumber, maskPhone } from '../../../cloudfunctions/shared/domain/mask';
+import { normalizeMainlandMobile, normalizeStudentNo, prepareStudent, type StudentInput } from '../../../cloudfunctions/shared/students/domain/student';
+import { studentProblemMessage } from '../../../cloudfunctions/shared/students/contract';
+import { hashPassword, verifyPassword } from '../../../cloudfunctions/shared/students/password-hash';
+import { lookupHasher } from '../../../cloudfunctions/shared/students/lookup-hash';
+import { maskIdNumber, maskPhone } from '../../../cloudfunctions/shared/kernel/mask';
 
 const FAST = { logN: 10, r: 8, p: 1 };
 const NOW = new Date('2025-03-03T01:00:00Z');
@@ -36,7 +37,8 @@ describe('prepareStudent (admin import, demo data and tests)', () => {
       idMasked: '1101**********002X',
       phoneMasked: '139****0102',
       phoneVerifiedAt: null,
-      email: 'wang.yan@example.com',
+      // The one email rule: the domain in lower case, the mailbox as written.
+      email: 'Wang.Yan@example.com',
       mustChangePassword: true,
       setupCompletedAt: null,
       boundOpenids: [],
@@ -60,7 +62,14 @@ describe('prepareStudent (admin import, demo data and tests)', () => {
     if (prepared.ok) return;
     expect(prepared.problems.map((p) => p.field)).toEqual(['studentNo', 'name', 'idNumber', 'college', 'phone', 'email']);
     expect(prepared.problems.find((p) => p.field === 'idNumber')).toMatchObject({ reason: 'format' });
-    expect(prepared.problems.every((p) => p.message.length > 0)).toBe(true);
+    expect(prepared.problems.map(studentProblemMessage)).toEqual([
+      '学号应为 4–20 位字母或数字',
+      '姓名应为 1–30 个汉字或字母',
+      '证件号应为 18 位（旧版为 15 位），由数字组成，最后一位可以是 X',
+      '学院不能为空，最多 50 个字符',
+      '手机号应为 11 位中国大陆手机号',
+      '邮箱格式不正确',
+    ]);
   });
 
   it('accepts names with rare characters and the middle dot', async () => {

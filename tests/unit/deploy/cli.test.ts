@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { variablesOf } from '../../../cloudfunctions/shared/config/environment';
+import { variablesOf } from '../../../cloudfunctions/shared/runtime/environment';
 import { ALL_COLLECTIONS } from '../../../cloudfunctions/shared/schema';
 import { listFunctionNames, PROJECT_ROOT, readFunctionConfig } from '../../../local/functions';
 import type { EnvironmentDescription } from '../../../scripts/deploy/cloud-environment';

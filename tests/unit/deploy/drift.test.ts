@@ -46,11 +46,11 @@ describe('drift between the plan and an environment', () => {
   it('is exactly a missing index and a changed timer when that is what differs', () => {
     const live = changed({
       collection: (c) => (c.name === 'orders' ? { ...c, indexes: c.indexes.filter((i) => i.name !== 'outTradeNo_1') } : c),
-      fn: (f) => (f.name === 'cron' ? { ...f, triggers: [{ name: 'sweep', type: 'timer', config: '0 */5 * * * * *' }] } : f),
+      fn: (f) => (f.name === 'paymentsSweep' ? { ...f, triggers: [{ name: 'sweep', type: 'timer', config: '0 */5 * * * * *' }] } : f),
     });
     expect(findDrift(plan, live)).toEqual([
       { kind: 'index-missing', collection: 'orders', index: expect.objectContaining({ name: 'outTradeNo_1', unique: true }) },
-      { kind: 'timer-changed', functionName: 'cron', trigger: { name: 'sweep', type: 'timer', config: '0 */1 * * * * *' }, live: { name: 'sweep', type: 'timer', config: '0 */5 * * * * *' } },
+      { kind: 'timer-changed', functionName: 'paymentsSweep', trigger: { name: 'sweep', type: 'timer', config: '0 */1 * * * * *' }, live: { name: 'sweep', type: 'timer', config: '0 */5 * * * * *' } },
     ]);
   });
 
@@ -101,7 +101,7 @@ describe('drift between the plan and an environment', () => {
     const live = changed({
       collection: (c) => (c.name === 'orders' ? { ...c, indexes: c.indexes.filter((i) => i.name !== 'outTradeNo_1') } : c),
       fn: (f) => {
-        if (f.name === 'cron') return { ...f, timeout: 3, triggers: [], variables: {} };
+        if (f.name === 'paymentsSweep') return { ...f, timeout: 3, triggers: [], variables: {} };
         if (f.name === 'auth') return { ...f, runtime: 'Nodejs12.16', variables: { ...f.variables, SET_BY_HAND: { fingerprint: 'sha256:0', length: 3 } } };
         return f;
       },

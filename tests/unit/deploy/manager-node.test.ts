@@ -116,7 +116,7 @@ describe('the manager-node adapter', () => {
   it('creates a function with its code folder, settings, timers and variables, leaving the TypeScript sources behind', async () => {
     const { apis, changes } = recordedManager();
     const plan = planDeployment({ envId: ENV_ID, values: new Map() });
-    const cron = plan.functions.find((fn) => fn.name === 'cron')!;
+    const cron = plan.functions.find((fn) => fn.name === 'paymentsSweep')!;
     await new ManagerNodeEnvironment(ENV_ID, apis).createFunction(cron, plan.functionsRoot, { PAY_SUB_MCH_ID: new SecretValue('1230000109') });
     expect(changes).toEqual([
       {
@@ -124,7 +124,7 @@ describe('the manager-node adapter', () => {
         args: [
           {
             func: {
-              name: 'cron',
+              name: 'paymentsSweep',
               runtime: 'Nodejs16.13',
               handler: 'index.main',
               timeout: 60,

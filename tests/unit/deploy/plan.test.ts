@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ENVIRONMENT_VARIABLES, variablesOf } from '../../../cloudfunctions/shared/config/environment';
+import { ENVIRONMENT_VARIABLES, variablesOf } from '../../../cloudfunctions/shared/runtime/environment';
 import { ALL_COLLECTIONS, type CollectionSpec } from '../../../cloudfunctions/shared/schema';
 import { listFunctionNames, readFunctionConfig } from '../../../local/functions';
 import type * as Planner from '../../../scripts/deploy/plan';

@@ -12,8 +12,8 @@ import {
   EnvironmentNotReadyError,
   PLATFORM_RUNTIME_VARIABLE,
   requireDeclaredEnvironment,
-} from '../../../cloudfunctions/shared/config/environment';
-import { identityHmacKey, MissingSecretError } from '../../../cloudfunctions/shared/security/secrets';
+} from '../../../cloudfunctions/shared/runtime/environment';
+import { identityHmacKey, MissingSecretError } from '../../../cloudfunctions/shared/runtime/secrets';
 import { listFunctionNames, PROJECT_ROOT } from '../../../local/functions';
 import { LOCAL_SECRET_DEFAULTS } from '../../../local/seed/students';
 import { CREDENTIAL_VARIABLES, UPLOAD_KEY_VARIABLE } from '../../../scripts/deploy/settings';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ENVIRONMENT_VARIABLES } from '../../../cloudfunctions/shared/config/environment';
+import { ENVIRONMENT_VARIABLES } from '../../../cloudfunctions/shared/runtime/environment';
 import type { EnvironmentDescription } from '../../../scripts/deploy/cloud-environment';
 import { findDrift } from '../../../scripts/deploy/drift';
 import type { DeploymentPlan } from '../../../scripts/deploy/plan';

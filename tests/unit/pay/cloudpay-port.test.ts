@@ -1,4 +1,4 @@
-import { isRefundCallback, refundStateOf } from '../../../cloudfunctions/shared/platform/cloudpay';
+import { isRefundCallback, refundStateOf } from '../../../cloudfunctions/shared/billing/cloudpay';
 
 describe('queryRefund’s answer', () => {
   it('reads the parallel lists', () => {

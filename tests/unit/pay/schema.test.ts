@@ -4,9 +4,9 @@
  * the code writes them, with no help from `sparse`.
  */
 import { COLLECTIONS } from '../../../cloudfunctions/shared/schema';
-import { newOrder } from '../../../cloudfunctions/shared/domain/billing';
-import { fen } from '../../../cloudfunctions/shared/domain/money';
-import type { BillDoc } from '../../../cloudfunctions/shared/domain/records';
+import { newOrder } from '../../../cloudfunctions/shared/billing/domain/billing';
+import { fen } from '../../../cloudfunctions/shared/kernel/money';
+import type { BillDoc } from '../../../cloudfunctions/shared/billing/domain/records';
 
 const NOW = new Date('2026-11-28T02:03:04Z');
 

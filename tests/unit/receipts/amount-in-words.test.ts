@@ -1,5 +1,5 @@
-import { amountInWords, AmountInWordsError, MAX_AMOUNT_IN_WORDS_FEN } from '../../../cloudfunctions/shared/domain/amount-in-words';
-import { fen } from '../../../cloudfunctions/shared/domain/money';
+import { amountInWords, AmountInWordsError, MAX_AMOUNT_IN_WORDS_FEN } from '../../../cloudfunctions/shared/receipts/domain/amount-in-words';
+import { fen } from '../../../cloudfunctions/shared/kernel/money';
 
 const words = (value: number): string => amountInWords(fen(value));
 

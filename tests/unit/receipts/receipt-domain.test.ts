@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { fen } from '../../../cloudfunctions/shared/domain/money';
-import type { OrderDoc } from '../../../cloudfunctions/shared/domain/records';
+import { fen } from '../../../cloudfunctions/shared/kernel/money';
+import type { OrderDoc } from '../../../cloudfunctions/shared/billing/domain/records';
 import {
   CHECK_CODE_ALPHABET,
   checkCodeInput,
@@ -11,16 +11,15 @@ import {
   maskEmail,
   needsPdf,
   newReceipt,
-  normalizeReceiptEmail,
   receiptCloudPath,
   ReceiptError,
   shanghaiDate,
   verificationPayload,
   wantedPdfVersion,
-} from '../../../cloudfunctions/shared/domain/receipt';
-import { readReceiptsSettings } from '../../../cloudfunctions/receipts/settings';
-import { readSmtpSettings, SMTP_TIMEOUT_MS, smtpTransportOptions } from '../../../cloudfunctions/receipts/mail';
-import { retryDelayMs, MAX_EMAIL_ATTEMPTS } from '../../../cloudfunctions/receipts/mailing';
+} from '../../../cloudfunctions/shared/receipts/domain/receipt';
+import { readReceiptsSettings } from '../../../cloudfunctions/shared/receipts/settings';
+import { readSmtpSettings, SMTP_TIMEOUT_MS, smtpTransportOptions } from '../../../cloudfunctions/shared/receipts/mail';
+import { retryDelayMs, MAX_EMAIL_ATTEMPTS } from '../../../cloudfunctions/shared/receipts/mailing';
 
 const at = new Date('2026-02-28T17:30:00Z'); // 2026-03-01 01:30 in Asia/Shanghai
 
@@ -185,22 +184,7 @@ describe('document state', () => {
   });
 });
 
-describe('email addresses', () => {
-  it.each([
-    ['zhangsan@qq.com', 'zhangsan@qq.com'],
-    [' Li.Si+receipts@Example.EDU.cn ', 'Li.Si+receipts@example.edu.cn'],
-    ['ｚｓ＠qq.com', 'zs@qq.com'],
-  ])('accepts %s', (input, expected) => {
-    expect(normalizeReceiptEmail(input)).toBe(expected);
-  });
-
-  it.each(['', 'zhangsan', 'zhangsan@', '@qq.com', 'a b@qq.com', 'a@qq', 'a..b@qq.com', '.a@qq.com', 'a@-qq.com', '张三 <a@qq.com>', 'a@qq.com,b@qq.com', `${'a'.repeat(95)}@q.com`])(
-    'refuses %j',
-    (input) => {
-      expect(normalizeReceiptEmail(input)).toBeNull();
-    },
-  );
-
+describe('email addresses on receipts', () => {
   it('masks for display', () => {
     expect(maskEmail('zhangsan@qq.com')).toBe('zh***@qq.com');
     expect(maskEmail('a@qq.com')).toBe('a***@qq.com');

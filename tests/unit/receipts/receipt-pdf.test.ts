@@ -2,9 +2,9 @@
  * The receipt PDF as a person reads it: what it says (text layer) and what it shows (rendered
  * pixels, each character of the names checked for a real glyph, not a box or a blank).
  */
-import { MISSING_GLYPH_NOTE, renderReceiptPdf, type RenderableReceipt } from '../../../cloudfunctions/receipts/pdf';
-import { fen } from '../../../cloudfunctions/shared/domain/money';
-import { newReceipt } from '../../../cloudfunctions/shared/domain/receipt';
+import { MISSING_GLYPH_NOTE, renderReceiptPdf, type RenderableReceipt } from '../../../cloudfunctions/shared/receipts/pdf';
+import { fen } from '../../../cloudfunctions/shared/kernel/money';
+import { newReceipt } from '../../../cloudfunctions/shared/receipts/domain/receipt';
 import {
   cellAt,
   drawnInReceiptFont,

@@ -3,7 +3,7 @@
  * the proof a caller signs must survive the trip (JSON, keys in any order) and nothing else.
  */
 import { CONTRACTS } from '../../../cloudfunctions/shared/contracts';
-import { FUNCTION_IDS, type Access } from '../../../cloudfunctions/shared/contracts/define';
+import { FUNCTION_IDS, type Access } from '../../../cloudfunctions/shared/kernel/contract';
 import {
   INTERNAL_CALL_SECRET_ENV,
   internalCallSecret,
@@ -35,9 +35,9 @@ describe('internal actions', () => {
 
   it('receipts are issued and voided only for the payment functions', () => {
     const of = (action: string) => internalActions.find((a) => a.fn === 'receipts' && a.action === action)?.callers;
-    expect(of('issue')).toEqual(['pay', 'payNotify', 'cron']);
-    expect(of('void')).toEqual(['pay', 'payNotify', 'cron']);
-    expect(of('issueMissing')).toEqual(['cron']);
+    expect(of('issue')).toEqual(['pay', 'payNotify', 'paymentsSweep']);
+    expect(of('void')).toEqual(['pay', 'payNotify', 'paymentsSweep']);
+    expect(of('issueMissing')).toEqual(['paymentsSweep']);
   });
 });
 
@@ -59,7 +59,7 @@ describe('the proof of the calling function', () => {
     expect(check({ callee: 'bills' })).toMatchObject({ ok: false });
     expect(check({ action: 'void' })).toMatchObject({ ok: false });
     expect(check({ secret: 't'.repeat(40) })).toMatchObject({ ok: false });
-    expect(check({ allowedCallers: ['pay', 'cron'] })).toMatchObject({ ok: false });
+    expect(check({ allowedCallers: ['pay', 'paymentsSweep'] })).toMatchObject({ ok: false });
     expect(check({ proof: { ...proof, caller: 'pay' }, allowedCallers: ['pay'] })).toMatchObject({ ok: false });
     expect(check({ proof: undefined })).toMatchObject({ ok: false });
   });

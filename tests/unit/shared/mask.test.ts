@@ -1,4 +1,4 @@
-import { maskIdNumber, maskName, maskPhone, maskReference, scrubPersonalData } from '../../../cloudfunctions/shared/domain/mask';
+import { maskIdNumber, maskName, maskPhone, maskReference, scrubPersonalData } from '../../../cloudfunctions/shared/kernel/mask';
 
 describe('masking personal data', () => {
   it('masks an ID number keeping the first and last four characters', () => {

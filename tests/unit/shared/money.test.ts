@@ -1,4 +1,4 @@
-import { fen, formatFenPlain, sumFen, MoneyError } from '../../../cloudfunctions/shared/domain/money';
+import { fen, formatFenPlain, sumFen, MoneyError } from '../../../cloudfunctions/shared/kernel/money';
 
 describe('money in fen', () => {
   it('accepts only integer fen', () => {

@@ -1,4 +1,4 @@
-import { v, docId } from '../../../cloudfunctions/shared/contracts/validate';
+import { v, docId } from '../../../cloudfunctions/shared/kernel/validate';
 
 describe('request validation', () => {
   const createOrder = v.object({

@@ -1,5 +1,4 @@
-import type { PaymentParams } from '../contracts/pay';
-import type { Fen } from './money';
+import type { Fen } from '../../kernel/money';
 
 /**
  * The stored shape of bills and orders (collections `bills`, `orders`). Every function that reads
@@ -68,7 +67,7 @@ export interface OrderDoc {
    */
   transactionId?: string | null;
 
-  // ---- payment bookkeeping (bills / pay / payNotify / cron) -------------------------------------
+  // ---- payment bookkeeping (bills / pay / payNotify / paymentsSweep) -------------------------------------
   /** The exact unifiedOrder request: a retry sends it unchanged, so WeChat answers with the same prepay. */
   prepayRequest?: PrepayRequest;
   /** What wx.requestPayment needs, reused while the order is valid. */
@@ -138,6 +137,16 @@ export interface PrepayRequest {
   spbillCreateIp: string;
   openid: string;
   attach: string;
+}
+
+/** What `wx.requestPayment` needs, as cloudPay.unifiedOrder returns it in `payment`. */
+export interface PaymentParams {
+  appId?: string;
+  timeStamp: string;
+  nonceStr: string;
+  package: string;
+  signType: string;
+  paySign: string;
 }
 
 export type PaymentParamsRecord = PaymentParams;

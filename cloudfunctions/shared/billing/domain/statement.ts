@@ -4,7 +4,7 @@
  * two decimals; they are read as integer fen without floating point.
  */
 import { parseShanghaiDateTime } from './billing';
-import { fen, type Fen } from './money';
+import { fen, type Fen } from '../../kernel/money';
 
 export interface StatementRow {
   /** 交易时间 (Beijing time in the file): when the payment (or the refund) happened. */

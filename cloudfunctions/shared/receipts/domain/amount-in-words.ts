@@ -1,4 +1,4 @@
-import type { Fen } from './money';
+import type { Fen } from '../../kernel/money';
 
 /**
  * An amount in Chinese financial capitals (大写金额), as written on receipts and cheques, following

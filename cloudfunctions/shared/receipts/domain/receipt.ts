@@ -10,9 +10,8 @@
  * 收款单位, 复核人, 收款人.
  */
 import { amountInWords } from './amount-in-words';
-import { shanghaiDate } from './china-time';
-import { fen, sumFen, type Fen } from './money';
-import type { OrderDoc } from './records';
+import { shanghaiDate } from '../../kernel/china-time';
+import { fen, sumFen, type Fen } from '../../kernel/money';
 
 /**
  * PENDING_PDF: the number is allocated and the record written; the document is not stored yet (a
@@ -133,7 +132,7 @@ export const receiptCounterId = (receiptCode: string): string => `receipt-no-${r
 /** The receipt of an order has the order's id, so one order can never get two receipts. */
 export const receiptIdOf = (orderId: string): string => orderId;
 
-export { shanghaiDate, shanghaiDateTime } from './china-time';
+export { shanghaiDate, shanghaiDateTime } from '../../kernel/china-time';
 
 /** A key id as configured (RECEIPT_CHECK_KEY_ID): short, printable, no separators. */
 export const CHECK_KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,16}$/;
@@ -258,6 +257,21 @@ export function verificationPayload(
   return ['ZHJF', fields.code, fields.no, fields.check, fields.date, fields.amount].join('|');
 }
 
+/**
+ * What a receipt is made from: the paid order as the billing feature records it (its OrderDoc has
+ * these fields), described here so that this domain depends on no other feature.
+ */
+export interface PaidOrder {
+  _id: string;
+  studentId: string;
+  studentNo: string;
+  lines: readonly { itemCode: string; itemName: string; academicYear: string; amount: Fen }[];
+  total: Fen;
+  outTradeNo: string;
+  paidAt: Date | null;
+  email: string;
+}
+
 /** The payer as printed: from the student record. */
 export interface ReceiptPayer {
   name: string;
@@ -266,7 +280,7 @@ export interface ReceiptPayer {
 }
 
 export interface NewReceiptInput {
-  order: Pick<OrderDoc, '_id' | 'studentId' | 'studentNo' | 'lines' | 'total' | 'outTradeNo' | 'paidAt' | 'email'>;
+  order: PaidOrder;
   payer: ReceiptPayer;
   settings: ReceiptIssuerSettings;
   sequence: number;
@@ -280,7 +294,7 @@ export interface NewReceiptInput {
 }
 
 /** One line per bill: 数量 1, 标准 = 金额. */
-export function receiptLinesOf(order: Pick<OrderDoc, 'lines'>): ReceiptLine[] {
+export function receiptLinesOf(order: Pick<PaidOrder, 'lines'>): ReceiptLine[] {
   return order.lines.map((line) => ({
     itemCode: line.itemCode,
     itemName: line.itemName,
@@ -368,16 +382,6 @@ export const RECEIPT_STATUS_TEXT: Record<ReceiptStatus, string> = {
   VOIDED: '已冲红',
 };
 
-const EMAIL_PATTERN = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
-
-/** An address a receipt may be sent to: one mailbox, no display name, no spaces, ≤ 100 characters. */
-export function normalizeReceiptEmail(input: string): string | null {
-  const value = input.normalize('NFKC').trim();
-  if (value.length === 0 || value.length > 100 || !EMAIL_PATTERN.test(value)) return null;
-  const [local, domain] = value.split('@') as [string, string];
-  if (local.length > 64 || local.startsWith('.') || local.endsWith('.') || local.includes('..')) return null;
-  return `${local}@${domain.toLowerCase()}`;
-}
 
 /** One masking rule for addresses: the one the log scrubber uses. */
-export { maskEmail } from './mask';
+export { maskEmail } from '../../kernel/mask';

@@ -2,7 +2,6 @@
  * The rules a new password must meet. Pure; the caller supplies what the password must not
  * resemble (the student's ID number and 学号).
  */
-import type { AuthErrorCode } from '../contracts/auth';
 import { COMMON_PASSWORDS } from './common-passwords';
 
 export const PASSWORD_MIN_LENGTH = 8;
@@ -87,12 +86,3 @@ export const PASSWORD_RULES_TEXT = [
   '不能是常见密码（如 12345678、生日、键盘连续字母）',
 ] as const;
 
-/** The error code (and so the message) for each rule. */
-export const PASSWORD_ERROR_CODES = {
-  tooShort: 'PASSWORD_TOO_SHORT',
-  tooLong: 'PASSWORD_TOO_LONG',
-  isInitial: 'PASSWORD_IS_INITIAL',
-  containsIdNumber: 'PASSWORD_CONTAINS_ID_NUMBER',
-  containsStudentNo: 'PASSWORD_CONTAINS_STUDENT_NO',
-  tooCommon: 'PASSWORD_TOO_COMMON',
-} as const satisfies Record<PasswordProblem, AuthErrorCode>;

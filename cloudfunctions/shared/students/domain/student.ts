@@ -3,7 +3,7 @@
  * admin import, demo data and tests), and the masked views that leave a function. Pure: hashing
  * and the clock are injected.
  */
-import { AUTH_ERRORS, type AuthErrorCode } from '../contracts/auth';
+import { normalizeEmail } from '../../kernel/email';
 import { initialPasswordOf, parseIdNumber, type IdNumberProblem } from './id-number';
 import type { PasswordContext } from './password-policy';
 
@@ -110,27 +110,16 @@ export interface StudentPreparationDeps {
 
 export type StudentField = keyof StudentInput;
 
+/** A field of an import row that is not right (its message is the contract's: studentProblemMessage). */
 export interface StudentProblem {
   field: StudentField;
   /** For idNumber: which rule failed. */
   reason?: IdNumberProblem;
-  message: string;
 }
 
 export type PreparedStudent =
   | { ok: true; doc: Omit<StudentDoc, '_id'>; initialPassword: string }
   | { ok: false; problems: StudentProblem[] };
-
-/** The error code (and so the message) for each way an ID number can be wrong. */
-export const ID_NUMBER_ERROR_CODES = {
-  format: 'ID_NUMBER_FORMAT',
-  region: 'ID_NUMBER_REGION',
-  birthDate: 'ID_NUMBER_BIRTH_DATE',
-  futureDate: 'ID_NUMBER_FUTURE_DATE',
-  checksum: 'ID_NUMBER_CHECKSUM',
-} as const satisfies Record<IdNumberProblem, AuthErrorCode>;
-
-export const idNumberMessage = (problem: IdNumberProblem): string => AUTH_ERRORS[ID_NUMBER_ERROR_CODES[problem]];
 
 /** Half-width, no spaces, upper-case: what people type into a 学号 field, made comparable. */
 export function normalizeStudentNo(input: string): string {
@@ -151,7 +140,6 @@ export function normalizeMainlandMobile(input: string): string | null {
 }
 
 const NAME_PATTERN = /^[\p{Script=Han}A-Za-z·• .'-]+$/u;
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function text(value: string | null | undefined): string {
   return (value ?? '').normalize('NFC').trim();
@@ -187,32 +175,31 @@ export function passwordContextOf(student: Pick<StudentDoc, 'studentNo' | 'idRun
 export async function prepareStudent(input: StudentInput, deps: StudentPreparationDeps): Promise<PreparedStudent> {
   const problems: StudentProblem[] = [];
   const studentNo = normalizeStudentNo(input.studentNo ?? '');
-  if (!STUDENT_NO_PATTERN.test(studentNo)) problems.push({ field: 'studentNo', message: AUTH_ERRORS.STUDENT_NO_FORMAT });
+  if (!STUDENT_NO_PATTERN.test(studentNo)) problems.push({ field: 'studentNo' });
   const name = text(input.name).replace(/\s+/g, ' ');
   if (name === '' || Array.from(name).length > 30 || !NAME_PATTERN.test(name)) {
-    problems.push({ field: 'name', message: '姓名应为 1–30 个汉字或字母' });
+    problems.push({ field: 'name' });
   }
   const parsed = parseIdNumber(input.idNumber ?? '', deps.now);
-  if (!parsed.ok) problems.push({ field: 'idNumber', reason: parsed.problem, message: idNumberMessage(parsed.problem) });
+  if (!parsed.ok) problems.push({ field: 'idNumber', reason: parsed.problem });
   const org: Record<'college' | 'major' | 'grade' | 'className', string> = {
     college: text(input.college),
     major: text(input.major),
     grade: text(input.grade),
     className: text(input.className),
   };
-  const orgLabels = { college: '学院', major: '专业', grade: '年级', className: '班级' } as const;
   for (const field of ['college', 'major', 'grade', 'className'] as const) {
-    if (org[field] === '' || org[field].length > 50) problems.push({ field, message: `${orgLabels[field]}不能为空，最多 50 个字符` });
+    if (org[field] === '' || org[field].length > 50) problems.push({ field });
   }
   let phone: string | null = null;
   if (text(input.phone) !== '') {
     phone = normalizeMainlandMobile(text(input.phone));
-    if (!phone) problems.push({ field: 'phone', message: '手机号应为 11 位中国大陆手机号' });
+    if (!phone) problems.push({ field: 'phone' });
   }
   let email: string | null = null;
   if (text(input.email) !== '') {
-    email = text(input.email).toLowerCase();
-    if (!EMAIL_PATTERN.test(email) || email.length > 100) problems.push({ field: 'email', message: '邮箱格式不正确' });
+    email = normalizeEmail(text(input.email));
+    if (!email) problems.push({ field: 'email' });
   }
   if (problems.length > 0 || !parsed.ok) return { ok: false, problems };
 

@@ -1,0 +1,237 @@
+/**
+ * The billing feature's contract: the bills function (what a student owes and has paid), the pay
+ * function (立即支付, 取消订单, the check after the pay sheet) and the payments timer.
+ */
+import { action, access } from '../kernel/contract';
+import { v, docId } from '../kernel/validate';
+import type { PaymentParams } from './domain/records';
+
+export type { PaymentParams };
+
+// ---- bills --------------------------------------------------------------------------------------
+
+/** Codes the bills function returns besides the common ones. */
+export const BILLS_ERRORS = {
+  BILL_NOT_FOUND: '账单不存在或不属于当前学生，请刷新后重试',
+  BILL_NOT_PAYABLE: '所选账单已缴费或已作废，请刷新后重试',
+  ORDER_NOT_FOUND: '订单不存在',
+} as const;
+
+export type BillStatusView = 'UNPAID' | 'PAYING' | 'PAID' | 'REFUNDED' | 'VOID';
+
+/** A bill as the 账单缴费 page shows it. Amounts are integer fen; the page formats them. */
+export interface BillView {
+  id: string;
+  /** e.g. "2026-2027-1". */
+  term: string;
+  /** e.g. "2026-2027学年第一学期". */
+  termLabel: string;
+  itemCode: string;
+  /** 学费, 住宿费, 教材费… */
+  itemName: string;
+  amount: number;
+  /** ISO 8601. */
+  deadline: string;
+  mandatory: boolean;
+  status: BillStatusView;
+  /** The deadline has passed and the bill is still unpaid. */
+  overdue: boolean;
+}
+
+export interface OrderLineView {
+  billId: string;
+  term: string;
+  termLabel: string;
+  itemCode: string;
+  itemName: string;
+  amount: number;
+}
+
+/**
+ * PENDING: 缴费中 (waiting for payment); PAID: 已完成; REFUNDING / REFUNDED: a second payment for
+ * bills already paid by another order, being / already returned to the payer; CLOSED: cancelled or
+ * expired.
+ */
+export type OrderStatusView = 'PENDING' | 'PAID' | 'CLOSED' | 'REFUNDING' | 'REFUNDED';
+
+export interface OrderView {
+  /** The order id; it is also the merchant order number (商户订单号). */
+  id: string;
+  outTradeNo: string;
+  status: OrderStatusView;
+  total: number;
+  lines: OrderLineView[];
+  email: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601: after this WeChat no longer accepts payment for it. */
+  expiresAt: string;
+  paidAt: string | null;
+  /** WeChat Pay transaction id, masked (4200****7890). */
+  transactionIdMasked: string | null;
+  /** The pay sheet reported success and the result is being confirmed (处理中): never pay it again. */
+  processing: boolean;
+  /** 继续支付 is offered (pending, not processing, still valid, started by this WeChat account). */
+  canResume: boolean;
+  /** 取消订单 is offered. */
+  canCancel: boolean;
+  /** Set when the order was paid from another WeChat account than the caller's. */
+  otherPayer: boolean;
+  /**
+   * WeChat's record of the payment disagrees with the order: nothing was applied and 计划财务处 is
+   * checking it. Neither 继续支付 nor 取消订单 is offered; `notice` says whom to contact.
+   */
+  underReview: boolean;
+  /** Something the student must be told about this order (review, a refund finance completes by hand). */
+  notice: string | null;
+  /** For REFUNDING / REFUNDED orders: why and how much goes back; `manual`: finance refunds by hand. */
+  refund: { amount: number; reason: string; refundedAt: string | null; manual: boolean } | null;
+}
+
+export interface BillsOverview {
+  /** 待缴费: bills that can be ticked and paid. */
+  unpaid: BillView[];
+  /** 缴费中: open orders. */
+  paying: OrderView[];
+  /** 已完成: paid orders (and refunded second payments), newest first. */
+  done: OrderView[];
+  /** The email remembered from the last payment (receipts are sent there), or null. */
+  email: string | null;
+  /** Server time (ISO 8601): the page never trusts the phone's clock for deadlines. */
+  serverTime: string;
+}
+
+export const billsContract = {
+  /** Everything the 账单缴费 page shows, for the signed-in student. */
+  overview: action<BillsOverview>()({ request: v.object({}), access: access.student }),
+  /** One order of the signed-in student (order detail). */
+  order: action<{ order: OrderView }>()({ request: v.object({ orderId: docId() }), access: access.student }),
+};
+
+// ---- pay ----------------------------------------------------------------------------------------
+
+/** Codes the pay function returns besides the common ones. */
+export const PAY_ERRORS = {
+  EMAIL_INVALID: '请填写正确的邮箱地址，电子票据将发送到该邮箱',
+  BILLS_IN_OPEN_ORDER: '所选账单已在“缴费中”的订单里，请继续支付或取消该订单后重新选择',
+  BILLS_CHANGED: '账单状态刚刚发生变化，请刷新后重试',
+  PAY_BUSY: '正在处理您上一次的支付操作，请稍候在“缴费中”查看',
+  ORDER_NOT_PENDING: '该订单已关闭或已支付，请刷新后查看',
+  ORDER_EXPIRED: '订单已超时关闭，请在“待缴费”中重新选择账单支付',
+  ORDER_PROCESSING: '该订单的支付结果正在确认中，请勿重复支付',
+  ORDER_UNDER_REVIEW: '该订单的支付结果与微信支付记录不一致，已转计划财务处核实，请联系计划财务处收费管理科',
+  ORDER_OTHER_PAYER: '该订单由另一个微信账号发起，请在原微信中继续支付，或取消订单后重新支付',
+  PAY_UNAVAILABLE: '微信支付暂时不可用，请稍后重试',
+  PAY_REJECTED: '微信支付下单失败，请稍后重试',
+} as const;
+
+export type PayErrorCode = keyof typeof PAY_ERRORS;
+
+export interface PayStart {
+  order: OrderView;
+  /** Null only when the order turned out to be paid already. */
+  payment: PaymentParams | null;
+}
+
+export interface CancelOutcome {
+  order: OrderView;
+  /** CANCELLED: the bills are back under 待缴费; PAID: it had been paid, nothing was cancelled. */
+  outcome: 'CANCELLED' | 'PAID';
+}
+
+const orderRef = v.object({ orderId: docId() });
+
+export const payContract = {
+  /**
+   * 立即支付: the client sends bill ids only; the server prices them. A second tap (or a second
+   * device) for the same bills gets the same open order and payment back.
+   */
+  create: action<PayStart>()({
+    request: v.object({
+      billIds: v.array(docId(), { min: 1, max: 50, unique: true }),
+      email: v.string({ min: 1, max: 100 }),
+      /** The student accepted the 缴费成功 subscribe message on this tap. */
+      subscribed: v.optional(v.boolean()),
+    }),
+    access: access.student,
+  }),
+  /** 继续支付: the payment of an open order again (the same one while it is valid). */
+  resume: action<PayStart>()({ request: orderRef, access: access.student }),
+  /**
+   * Asks WeChat how the order stands and applies it. `afterPayment`: the pay sheet just reported
+   * success, so the order is shown as 处理中 and never offered for payment again.
+   */
+  sync: action<{ order: OrderView }>()({
+    request: v.object({ orderId: docId(), afterPayment: v.optional(v.boolean()) }),
+    access: access.student,
+  }),
+  /** 取消订单: releases the bills at once (WeChat is told to close the order as soon as it allows). */
+  cancel: action<CancelOutcome>()({ request: orderRef, access: access.student }),
+};
+
+// ---- the payments timer -------------------------------------------------------------------------
+
+/** Codes the payments timer (paymentsSweep) returns besides the common ones. */
+export const PAYMENTS_SWEEP_ERRORS = {} as const;
+
+export interface SweepReport {
+  /** Open orders looked at. */
+  checked: number;
+  /** Found paid at WeChat and marked paid here (a lost callback). */
+  paid: number;
+  /** Expired (or superseded) orders closed; their bills are back under 待缴费. */
+  closed: number;
+  /** Of those, expired orders that never got payment parameters, closed without asking WeChat. */
+  closedUnasked: number;
+  /** Orders closed locally earlier that WeChat has now also closed. */
+  wechatClosed: number;
+  /** Second payments refunded. */
+  refunded: number;
+  /** Refunds handed to finance (REFUNDCLOSE, CHANGE, never confirmed). */
+  manualRefunds: number;
+  /** Paid orders whose message / receipt step was finished here. */
+  followedUp: number;
+  /** Orders whose payment WeChat reports differently: set aside for finance. */
+  review: number;
+  /** Orders left for a later run (WeChat unavailable, still in the 5-minute window…). */
+  deferred: number;
+  /** Orders still due when the run's time budget ran out (the next run goes on with them, oldest first). */
+  leftOver: number;
+  /** At minute 30 of every hour the same run also reconciles (a function has one timer trigger). */
+  reconcile?: ReconcileReport;
+}
+
+export interface ReconcileDayReport {
+  /** yyyyMMdd (Asia/Shanghai) of the statement. */
+  billDate: string;
+  /** Rows in WeChat's statement. */
+  rows: number;
+  /** Payments WeChat has that were not yet marked paid here, now repaired. */
+  repaired: number;
+  /** Differences recorded for finance (both directions, payments and refunds). */
+  mismatches: number;
+  /** The day is reconciled (recorded in auditLog); false: tried again next hour. */
+  done: boolean;
+  /** Why it is not done yet. */
+  note: string | null;
+}
+
+export interface ReconcileReport {
+  /** Days tried in this run, oldest first. */
+  days: ReconcileDayReport[];
+}
+
+const timerEvent = v.object({ Type: v.literal('Timer'), TriggerName: v.string(), Time: v.optional(v.string()) });
+
+export const paymentsSweepContract = {
+  /**
+   * Every minute (the function's one timer trigger): due orders, oldest due first (open ones,
+   * deferred closes, refunds, paid follow-ups); at minute 30 of each hour also `reconcile`.
+   */
+  sweep: action<SweepReport>()({ request: timerEvent, access: access.timer }),
+  /**
+   * Every recent day not yet reconciled whose statement (downloadBill) should exist, against the
+   * orders. Run hourly by the sweep trigger; a timer event named `reconcile` runs it on its own.
+   */
+  reconcile: action<ReconcileReport>()({ request: timerEvent, access: access.timer }),
+};

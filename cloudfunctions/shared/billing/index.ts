@@ -1,0 +1,12 @@
+/**
+ * Billing: bills, orders, WeChat Pay through cloudPay, its callbacks, refunds, the payments timer
+ * and reconciliation. Other features and the function entries use it only through this file.
+ */
+export { billsHandlers } from './bills-handlers';
+export { payHandlers } from './pay-handlers';
+export { paymentsSweepHandlers } from './sweep';
+export { handlePaymentCallback, type CallbackAnswer } from './callbacks';
+export { paymentContext } from './context';
+export { PayConfigError } from './cloudpay';
+export type { OrderDoc } from './domain/records';
+export { receiptMarks, type ReceiptMark } from './receipt-marks';

@@ -1,0 +1,9 @@
+/**
+ * Students: sign-in, the first sign-in, forgotten passwords, 我的, and what the finance office does
+ * to an account (activation codes, resets). Other features and the function entries use it only
+ * through this file.
+ */
+export { authHandlers } from './handlers';
+export { CLEANUP_TRIGGER } from './deps';
+export type { StudentDoc } from './domain/student';
+export { rememberedEmail, rememberEmail } from './store';

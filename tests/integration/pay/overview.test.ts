@@ -1,0 +1,59 @@
+/**
+ * 账单缴费 lists every bill, however many the school imported for a student: a list that silently
+ * stopped at 500 showed a student with 1,505 bills a total 1,005 bills short.
+ */
+import type { BillDoc } from '../../../cloudfunctions/shared/billing/domain/records';
+import { fen, sumFen } from '../../../cloudfunctions/shared/kernel/money';
+import { ok, usePayWorld, type PayWorld } from './helpers';
+
+let w: PayWorld;
+usePayWorld((world) => (w = world));
+
+const BILLS = 1505;
+
+test(`a student with ${BILLS} bills sees all of them under 待缴费, and the whole amount`, async () => {
+  const { student } = await w.student(0);
+  const now = w.tc.cloud.clock.now();
+  const bills: Omit<BillDoc, '_id'>[] = Array.from({ length: BILLS }, (_, i) => ({
+    studentId: student.studentId,
+    studentNo: student.studentNo,
+    term: `${2000 + Math.floor(i / 100)}-${2001 + Math.floor(i / 100)}-1`,
+    academicYear: `${2000 + Math.floor(i / 100)}-${2001 + Math.floor(i / 100)}`,
+    itemCode: `QT${String(i % 100).padStart(3, '0')}`,
+    itemName: `其他费用${i}`,
+    amount: fen(100 + i),
+    deadline: new Date(now.getTime() + 30 * 24 * 3600_000),
+    mandatory: false,
+    status: 'UNPAID',
+    orderId: null,
+    paidOrderId: null,
+    createdAt: now,
+    updatedAt: now,
+  }));
+  // One insert of many, as an import would write them.
+  const raw = w.tc.cloud.sdkDatabase() as unknown as { collection(name: string): { add(o: { data: unknown[] }): Promise<unknown> } };
+  for (let i = 0; i < bills.length; i += 500) await raw.collection('bills').add({ data: bills.slice(i, i + 500) });
+
+  const overview = await w.overview(student);
+  expect(overview.unpaid).toHaveLength(BILLS);
+  expect(new Set(overview.unpaid.map((bill) => bill.id)).size).toBe(BILLS);
+  expect(sumFen(overview.unpaid.map((bill) => fen(bill.amount)))).toBe(sumFen(bills.map((bill) => bill.amount)));
+});
+
+test('a tap that waits out an earlier one is answered with the open order, or told the earlier one is still running', async () => {
+  const withOrder = await w.student(2);
+  const { order } = ok(await w.create(withOrder.student, withOrder.bills.map((b) => b._id)));
+  const withoutOrder = await w.student(2);
+  // An earlier call of each student is still holding the ordering lock (say, a slow instance).
+  const locks = w.tc.cloud.sdkDatabase() as unknown as { collection(name: string): { add(o: { data: unknown }): Promise<unknown> } };
+  const until = new Date(w.tc.cloud.clock.now().getTime() + 60_000);
+  for (const { student } of [withOrder, withoutOrder]) {
+    await locks.collection('locks').add({ data: { _id: `pay.create:${student.studentId}`, owner: 'an-earlier-call', expiresAt: until, takenAt: w.tc.cloud.clock.now() } });
+  }
+  const [again, busy] = await Promise.all([
+    w.create(withOrder.student, withOrder.bills.map((b) => b._id)),
+    w.create(withoutOrder.student, withoutOrder.bills.map((b) => b._id)),
+  ]);
+  expect(again).toMatchObject({ ok: true, data: { order: { id: order.id } } });
+  expect(busy).toMatchObject({ ok: false, code: 'PAY_BUSY', message: '正在处理您上一次的支付操作，请稍候在“缴费中”查看' });
+}, 30_000);
