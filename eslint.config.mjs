@@ -49,6 +49,19 @@ function foreignWrites(feature) {
   ];
 }
 
+/** Order and bill statuses change only through the billing domain's transition table. */
+const STATUS_WRITES = [
+  {
+    selector:
+      "CallExpression[callee.property.name=/^(updateWhere|updateById)$/][callee.object.property.name=/^(orders|bills)$/] > ObjectExpression:nth-child(2) > Property[key.name='status']",
+    message: '订单与账单的状态只经 orderStatusChange / billStatusChange（状态变更表）写入。',
+  },
+  {
+    selector: "CallExpression[callee.property.name=/^(update|set|insert)$/][arguments.0.value=/^(orders|bills)$/] > ObjectExpression > Property[key.name='status']",
+    message: '订单与账单的状态只经 orderStatusChange / billStatusChange（状态变更表）写入。',
+  },
+];
+
 const NODE_IO = ['node:fs', 'node:http', 'node:https', 'node:net', 'node:child_process', 'fs', 'http', 'https', 'net', 'child_process'];
 
 /** Pure code: no clock, no randomness; both are passed in. */
@@ -153,7 +166,7 @@ export default tseslint.config(
         files: [`cloudfunctions/shared/${feature}/**/*.ts`],
         ignores: [`cloudfunctions/shared/${feature}/domain/**`, `cloudfunctions/shared/${feature}/contract.ts`],
         rules: {
-          'no-restricted-syntax': ['error', ...CLOCK_READS, ...foreignWrites(feature)],
+          'no-restricted-syntax': ['error', ...CLOCK_READS, ...foreignWrites(feature), ...(feature === 'billing' ? STATUS_WRITES : [])],
           '@typescript-eslint/no-restricted-imports': [
             'error',
             {

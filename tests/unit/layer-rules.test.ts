@@ -48,6 +48,22 @@ const CASES: Record<string, { path: string; code: string }> = {
     path: 'cloudfunctions/shared/billing/demo.ts',
     code: "import type { Transaction } from '../runtime';\nexport const f = (tx: Transaction): Promise<void> => tx.update('orders', 'o1', { receiptState: 'ISSUED' });\n",
   },
+  statusWrittenByHand: {
+    path: 'cloudfunctions/shared/billing/demo.ts',
+    code: "declare const pc: { orders: { updateWhere(q: object, p: object): Promise<number> } };\nexport const f = () => pc.orders.updateWhere({ _id: 'o1', status: 'PENDING' }, { status: 'CLOSED' });\n",
+  },
+  statusWrittenByHandInTransaction: {
+    path: 'cloudfunctions/shared/billing/demo.ts',
+    code: "import type { Transaction } from '../runtime';\nexport const f = (tx: Transaction): Promise<void> => tx.update('bills', 'b1', { status: 'PAID' });\n",
+  },
+  statusGuardOnly: {
+    path: 'cloudfunctions/shared/billing/demo.ts',
+    code: "declare const pc: { orders: { updateWhere(q: object, p: object): Promise<number> } };\nexport const f = () => pc.orders.updateWhere({ _id: 'o1', status: 'REFUNDING' }, { nextCheckAt: null });\n",
+  },
+  statusThroughTable: {
+    path: 'cloudfunctions/shared/billing/demo.ts',
+    code: "import { orderStatusChange } from './domain/billing';\ndeclare const pc: { orders: { updateWhere(q: object, p: object): Promise<number> } };\nconst close = orderStatusChange('PENDING', 'CLOSED');\nexport const f = () => pc.orders.updateWhere({ _id: 'o1', ...close.where }, { ...close.set });\n",
+  },
   handlerClock: { path: 'cloudfunctions/shared/billing/demo.ts', code: 'export const t = (): Date => new Date();\n' },
 };
 
@@ -114,6 +130,13 @@ describe('layer rules', () => {
     expect(violations('foreignWriteInTransaction')).toContain('no-restricted-syntax');
     expect(violations('foreignCollection')).toContain('no-restricted-syntax');
     expect(violations('ownCollection')).toEqual([]);
+  });
+
+  it('order and bill statuses change only through the transition table', () => {
+    expect(violations('statusWrittenByHand')).toContain('no-restricted-syntax');
+    expect(violations('statusWrittenByHandInTransaction')).toContain('no-restricted-syntax');
+    expect(violations('statusGuardOnly')).toEqual([]);
+    expect(violations('statusThroughTable')).toEqual([]);
   });
 
   it('a contract imports the kernel and only types of its own domain (the mini program shares it)', () => {

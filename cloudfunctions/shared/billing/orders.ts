@@ -19,6 +19,7 @@
  */
 import {
   AFTER_PAID_CHECK_MS,
+  billStatusChange,
   checkPaymentAgainstOrder,
   decideLatePayment,
   isExpired,
@@ -30,6 +31,7 @@ import {
   wechatCloseAllowedAt,
   wechatMayClose,
   nextCheckDelayMs,
+  orderStatusChange,
   type ConfirmedPayment,
 } from './domain/billing';
 import type {
@@ -78,9 +80,10 @@ const later = (pc: PaymentContext, ms: number): Date => new Date(pc.now().getTim
 /** Bills of a PAID order become PAID by it. Idempotent; checks the result when it is not the expected count. */
 export async function markBillsPaid(pc: PaymentContext, order: OrderDoc): Promise<void> {
   const _ = commands(pc.db);
+  const paid = billStatusChange('PAYING', 'PAID');
   const updated = await pc.bills.updateWhere(
-    { _id: _.in(order.billIds), orderId: order._id },
-    { status: 'PAID', paidOrderId: order._id, orderId: null, updatedAt: pc.now() },
+    { _id: _.in(order.billIds), orderId: order._id, status: _.in([...paid.froms]) },
+    { ...paid.set, paidOrderId: order._id, orderId: null, updatedAt: pc.now() },
   );
   if (updated === order.billIds.length) return;
   const bills = await pc.bills.find({ _id: _.in(order.billIds) }, { limit: order.billIds.length });
@@ -97,9 +100,10 @@ export async function markBillsPaid(pc: PaymentContext, order: OrderDoc): Promis
 /** Bills held by an order that is no longer open go back to 待缴费. Idempotent. */
 export async function releaseBills(pc: PaymentContext, order: Pick<OrderDoc, '_id' | 'billIds'>): Promise<number> {
   const _ = commands(pc.db);
+  const release = billStatusChange('PAYING', 'UNPAID');
   return pc.bills.updateWhere(
-    { _id: _.in(order.billIds), orderId: order._id, status: 'PAYING' },
-    { status: 'UNPAID', orderId: null, updatedAt: pc.now() },
+    { _id: _.in(order.billIds), orderId: order._id, status: _.in([...release.froms]) },
+    { ...release.set, orderId: null, updatedAt: pc.now() },
   );
 }
 
@@ -203,8 +207,9 @@ export async function confirmPayment(
           return { kind: 'mismatch', order: await flagForReview(pc, order, 'TRANSACTION_CONFLICT', note), note };
         }
         const at = pc.now();
+        const move = orderStatusChange('PENDING', 'PAID');
         const paid: Partial<OrderDoc> = {
-          status: 'PAID',
+          ...move.set,
           paidAt: payment.paidAt,
           transactionId: payment.transactionId,
           paidVia: via,
@@ -213,7 +218,7 @@ export async function confirmPayment(
           checkAttempts: 0,
           updatedAt: at,
         };
-        const won = await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, paid);
+        const won = await pc.orders.updateWhere({ _id: order._id, ...move.where }, paid);
         if (won !== 1) continue; // cancelled or paid meanwhile: look again
         const updated: OrderDoc = { ...order, ...paid };
         pc.log.info('order paid', { orderId, via });
@@ -258,14 +263,17 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
     const paidFields = { paidAt: payment.paidAt, transactionId: payment.transactionId, paidVia: via, wxClose: 'NONE' as WxCloseState, updatedAt: at };
     if (decision.kind === 'keep') {
       const followUp = new Date(at.getTime() + AFTER_PAID_CHECK_MS);
-      await tx.update('orders', order._id, { ...paidFields, status: 'PAID', nextCheckAt: followUp, checkAttempts: 0 });
+      await tx.update('orders', order._id, { ...paidFields, ...orderStatusChange(order.status, 'PAID').set, nextCheckAt: followUp, checkAttempts: 0 });
       for (const bill of bills) {
-        if (bill) await tx.update('bills', bill._id, { status: 'PAID', paidOrderId: order._id, orderId: null, updatedAt: at });
+        // Already marked paid by this very order: nothing to change.
+        if (bill && !(bill.status === 'PAID' && bill.paidOrderId === order._id)) {
+          await tx.update('bills', bill._id, { ...billStatusChange(bill.status, 'PAID').set, paidOrderId: order._id, orderId: null, updatedAt: at });
+        }
       }
       const mine = new Set(order.billIds);
       for (const holder of holders.filter((h) => decision.supersede.includes(h._id))) {
         await tx.update('orders', holder._id, {
-          status: 'CLOSED',
+          ...orderStatusChange(holder.status, 'CLOSED').set,
           closeReason: 'SUPERSEDED',
           closedAt: at,
           wxClose: 'NEEDED',
@@ -275,7 +283,7 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
         for (const id of holder.billIds.filter((billId) => !mine.has(billId))) {
           const other = await tx.get<BillDoc>('bills', id);
           if (other && other.orderId === holder._id && other.status === 'PAYING') {
-            await tx.update('bills', id, { status: 'UNPAID', orderId: null, updatedAt: at });
+            await tx.update('bills', id, { ...billStatusChange(other.status, 'UNPAID').set, orderId: null, updatedAt: at });
           }
         }
       }
@@ -293,7 +301,7 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
       refundedAt: null,
       attempts: 0,
     };
-    await tx.update('orders', order._id, { ...paidFields, status: 'REFUNDING', refund, nextCheckAt: at, checkAttempts: 0 });
+    await tx.update('orders', order._id, { ...paidFields, ...orderStatusChange(order.status, 'REFUNDING').set, refund, nextCheckAt: at, checkAttempts: 0 });
     const refundDoc: Omit<RefundDoc, '_id'> = {
       outRefundNo: refund.outRefundNo,
       orderId: order._id,
@@ -452,10 +460,11 @@ export async function ensurePayment(pc: PaymentContext, order: OrderDoc): Promis
  */
 export async function closeLocally(pc: PaymentContext, order: OrderDoc, reason: OrderCloseReason, wxClose: WxCloseState): Promise<boolean> {
   const at = pc.now();
+  const close = orderStatusChange('PENDING', 'CLOSED');
   const won = await pc.orders.updateWhere(
-    { _id: order._id, status: 'PENDING' },
+    { _id: order._id, ...close.where },
     {
-      status: 'CLOSED',
+      ...close.set,
       closeReason: reason,
       closedAt: at,
       wxClose,
@@ -557,9 +566,10 @@ export type RefundVerdict = RefundState | null;
 
 async function markRefunded(pc: PaymentContext, order: OrderDoc, refund: OrderRefund, source: string): Promise<'refunded'> {
   const at = pc.now();
+  const refunded = orderStatusChange('REFUNDING', 'REFUNDED');
   await pc.orders.updateWhere(
-    { _id: order._id, status: 'REFUNDING' },
-    { status: 'REFUNDED', refund: { ...refund, submittedAt: refund.submittedAt ?? at, refundedAt: at, manual: null }, nextCheckAt: null, updatedAt: at },
+    { _id: order._id, ...refunded.where },
+    { ...refunded.set, refund: { ...refund, submittedAt: refund.submittedAt ?? at, refundedAt: at, manual: null }, nextCheckAt: null, updatedAt: at },
   );
   await pc.refunds.updateById(refund.outRefundNo, { status: 'SUCCESS', wechatStatus: 'SUCCESS', note: `confirmed by ${source}`, updatedAt: at });
   pc.log.info('second payment refunded', { orderId: order._id, source });

@@ -7,6 +7,7 @@ import {
   orderUsable,
   sameBills,
   selectBills,
+  billStatusChange,
 } from './domain/billing';
 import type { OrderDoc } from './domain/records';
 import { orderView } from './views';
@@ -144,9 +145,10 @@ export const payHandlers: Handlers<typeof payContract> = {
         });
         await pc.orders.insert(order);
         // Take the bills: only those still unpaid and in no order. A bill is in at most one open order.
+        const take = billStatusChange('UNPAID', 'PAYING');
         const taken = await pc.bills.updateWhere(
-          { _id: _.in(order.billIds), studentId: student.studentId, status: 'UNPAID', orderId: null },
-          { status: 'PAYING', orderId: order._id, updatedAt: now },
+          { _id: _.in(order.billIds), studentId: student.studentId, status: _.in([...take.froms]), orderId: null },
+          { ...take.set, orderId: order._id, updatedAt: now },
         );
         if (taken !== order.billIds.length) {
           // A bill changed under us (paid by a late payment, voided): give back what was taken.

@@ -1,5 +1,7 @@
 import {
-  canTransition,
+  billStatusChange,
+  orderStatusChange,
+  StatusChangeError,
   checkPaymentAgainstOrder,
   decideLatePayment,
   formatWxTime,
@@ -146,15 +148,20 @@ describe('a new order', () => {
 });
 
 describe('order rules', () => {
-  it('allows only the state changes of the state machine', () => {
-    expect(canTransition('PENDING', 'PAID')).toBe(true);
-    expect(canTransition('PENDING', 'CLOSED')).toBe(true);
-    expect(canTransition('CLOSED', 'PAID')).toBe(true);
-    expect(canTransition('CLOSED', 'REFUNDING')).toBe(true);
-    expect(canTransition('REFUNDING', 'REFUNDED')).toBe(true);
-    expect(canTransition('PAID', 'CLOSED')).toBe(false);
-    expect(canTransition('PAID', 'PENDING')).toBe(false);
-    expect(canTransition('REFUNDED', 'PAID')).toBe(false);
+  it('allows only the state changes of the state machine, and writes each conditional on where it starts', () => {
+    expect(orderStatusChange('PENDING', 'PAID')).toEqual({ where: { status: 'PENDING' }, set: { status: 'PAID' } });
+    for (const [from, to] of [['PENDING', 'CLOSED'], ['CLOSED', 'PAID'], ['CLOSED', 'REFUNDING'], ['REFUNDING', 'REFUNDED']] as const) {
+      expect(orderStatusChange(from, to).set).toEqual({ status: to });
+    }
+    for (const [from, to] of [['PAID', 'CLOSED'], ['PAID', 'PENDING'], ['REFUNDED', 'PAID'], ['CLOSED', 'PENDING']] as const) {
+      expect(() => orderStatusChange(from, to)).toThrow(StatusChangeError);
+    }
+    expect(billStatusChange('UNPAID', 'PAYING')).toEqual({ froms: ['UNPAID'], set: { status: 'PAYING' } });
+    expect(billStatusChange(['UNPAID', 'PAYING'], 'PAID').froms).toEqual(['UNPAID', 'PAYING']);
+    expect(billStatusChange('PAYING', 'UNPAID').set).toEqual({ status: 'UNPAID' });
+    for (const [from, to] of [['PAID', 'UNPAID'], ['VOID', 'PAYING'], ['REFUNDED', 'PAID'], ['UNPAID', 'REFUNDED']] as const) {
+      expect(() => billStatusChange(from, to)).toThrow(StatusChangeError);
+    }
   });
   it('closes at WeChat only 5 minutes after its prepay', () => {
     const o = order({ prepayAt: new Date(NOW.getTime() + 2 * MIN) });

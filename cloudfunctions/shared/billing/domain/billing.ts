@@ -5,7 +5,7 @@
  */
 import { chinaWallClock, formatWxTime } from '../../kernel/china-time';
 import { fen, sumFen, type Fen } from '../../kernel/money';
-import type { BillDoc, OrderDoc, OrderLine, OrderStatus, PrepayRequest } from './records';
+import type { BillDoc, BillStatus, OrderDoc, OrderLine, OrderStatus, PrepayRequest } from './records';
 
 const MINUTE = 60_000;
 
@@ -182,8 +182,12 @@ export function outRefundNoFor(outTradeNo: string): string {
 
 // ---- the order ----------------------------------------------------------------------------------
 
-/** Which status changes are allowed (everything else is a bug or a stale write). */
-const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
+/**
+ * Which status changes are allowed, for orders and for bills; every status write goes through
+ * `orderStatusChange` / `billStatusChange` (lint checks it), so a change not listed here cannot be
+ * written, and a write is conditional on the status it starts from.
+ */
+const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   PENDING: ['PAID', 'CLOSED'],
   // A closed order can still be paid (the pay sheet was open, or WeChat was told to close late):
   // kept when its bills are unpaid, refunded when another order paid them.
@@ -193,8 +197,41 @@ const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   REFUNDED: [],
 };
 
-export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
-  return TRANSITIONS[from].includes(to);
+const BILL_TRANSITIONS: Record<BillStatus, readonly BillStatus[]> = {
+  // Taken into an order; or paid by a payment that arrived for a cancelled order.
+  UNPAID: ['PAYING', 'PAID'],
+  // Its order was paid, or closed (back to 待缴费).
+  PAYING: ['PAID', 'UNPAID'],
+  PAID: [],
+  REFUNDED: [],
+  VOID: [],
+};
+
+export class StatusChangeError extends Error {
+  constructor(kind: 'order' | 'bill', from: string, to: string) {
+    super(`${kind} status ${from} → ${to} is not an allowed change`);
+    this.name = 'StatusChangeError';
+  }
+}
+
+function change<S extends string>(table: Record<S, readonly S[]>, kind: 'order' | 'bill', from: S | readonly S[], to: S): { froms: readonly S[]; set: { status: S } } {
+  const froms: readonly S[] = typeof from === 'string' ? [from] : from;
+  for (const one of froms) if (!table[one].includes(to)) throw new StatusChangeError(kind, one, to);
+  return { froms, set: { status: to } };
+}
+
+/**
+ * The order moves `from` → `to`: `where` is what a conditional write adds to its query (the order
+ * must still be `from`), `set` what it writes. Throws for a change the table does not allow.
+ */
+export function orderStatusChange(from: OrderStatus, to: OrderStatus): { where: { status: OrderStatus }; set: { status: OrderStatus } } {
+  change(ORDER_TRANSITIONS, 'order', from, to);
+  return { where: { status: from }, set: { status: to } };
+}
+
+/** The bill moves from `from` (one status, or any of several) → `to`; throws for a change the table does not allow. */
+export function billStatusChange(from: BillStatus | readonly BillStatus[], to: BillStatus): { froms: readonly BillStatus[]; set: { status: BillStatus } } {
+  return change(BILL_TRANSITIONS, 'bill', from, to);
 }
 
 export interface NewOrderInput {
