@@ -62,6 +62,14 @@ const STATUS_WRITES = [
   },
 ];
 
+/** When an order is next looked at is decided in one place: the billing domain's nextCheck. */
+const NEXT_CHECK_WRITES = [
+  {
+    selector: "Property[key.name='nextCheckAt'][value.type=/^(Literal|NewExpression|BinaryExpression|CallExpression)$/]:not([value.callee.object.name=/^(nextCheck|_)$/])",
+    message: 'nextCheckAt 只由 nextCheck（billing/domain）决定。',
+  },
+];
+
 const NODE_IO = ['node:fs', 'node:http', 'node:https', 'node:net', 'node:child_process', 'fs', 'http', 'https', 'net', 'child_process'];
 
 /** Pure code: no clock, no randomness; both are passed in. */
@@ -166,7 +174,7 @@ export default tseslint.config(
         files: [`cloudfunctions/shared/${feature}/**/*.ts`],
         ignores: [`cloudfunctions/shared/${feature}/domain/**`, `cloudfunctions/shared/${feature}/contract.ts`],
         rules: {
-          'no-restricted-syntax': ['error', ...CLOCK_READS, ...foreignWrites(feature), ...(feature === 'billing' ? STATUS_WRITES : [])],
+          'no-restricted-syntax': ['error', ...CLOCK_READS, ...foreignWrites(feature), ...(feature === 'billing' ? [...STATUS_WRITES, ...NEXT_CHECK_WRITES] : [])],
           '@typescript-eslint/no-restricted-imports': [
             'error',
             {

@@ -58,11 +58,23 @@ const CASES: Record<string, { path: string; code: string }> = {
   },
   statusGuardOnly: {
     path: 'cloudfunctions/shared/billing/demo.ts',
-    code: "declare const pc: { orders: { updateWhere(q: object, p: object): Promise<number> } };\nexport const f = () => pc.orders.updateWhere({ _id: 'o1', status: 'REFUNDING' }, { nextCheckAt: null });\n",
+    code: "declare const pc: { orders: { updateWhere(q: object, p: object): Promise<number> } };\nexport const f = () => pc.orders.updateWhere({ _id: 'o1', status: 'REFUNDING' }, { checkAttempts: 0 });\n",
   },
   statusThroughTable: {
     path: 'cloudfunctions/shared/billing/demo.ts',
     code: "import { orderStatusChange } from './domain/billing';\ndeclare const pc: { orders: { updateWhere(q: object, p: object): Promise<number> } };\nconst close = orderStatusChange('PENDING', 'CLOSED');\nexport const f = () => pc.orders.updateWhere({ _id: 'o1', ...close.where }, { ...close.set });\n",
+  },
+  nextCheckByHand: {
+    path: 'cloudfunctions/shared/billing/demo.ts',
+    code: "declare const pc: { orders: { updateWhere(q: object, p: object): Promise<number> } };\nexport const f = (at: Date) => pc.orders.updateWhere({ _id: 'o1' }, { nextCheckAt: new Date(at.getTime() + 60_000) });\n",
+  },
+  nextCheckNullByHand: {
+    path: 'cloudfunctions/shared/billing/demo.ts',
+    code: "declare const pc: { orders: { updateWhere(q: object, p: object): Promise<number> } };\nexport const f = () => pc.orders.updateWhere({ _id: 'o1' }, { nextCheckAt: null });\n",
+  },
+  nextCheckDecided: {
+    path: 'cloudfunctions/shared/billing/demo.ts',
+    code: "import { nextCheck } from './domain/billing';\ndeclare const pc: { orders: { updateWhere(q: object, p: object): Promise<number> } };\nexport const f = (at: Date) => pc.orders.updateWhere({ _id: 'o1' }, { nextCheckAt: nextCheck.afterPaySheet(at) });\n",
   },
   handlerClock: { path: 'cloudfunctions/shared/billing/demo.ts', code: 'export const t = (): Date => new Date();\n' },
 };
@@ -137,6 +149,12 @@ describe('layer rules', () => {
     expect(violations('statusWrittenByHandInTransaction')).toContain('no-restricted-syntax');
     expect(violations('statusGuardOnly')).toEqual([]);
     expect(violations('statusThroughTable')).toEqual([]);
+  });
+
+  it('when an order is next looked at is decided only by nextCheck', () => {
+    expect(violations('nextCheckByHand')).toContain('no-restricted-syntax');
+    expect(violations('nextCheckNullByHand')).toContain('no-restricted-syntax');
+    expect(violations('nextCheckDecided')).toEqual([]);
   });
 
   it('a contract imports the kernel and only types of its own domain (the mini program shares it)', () => {

@@ -8,6 +8,7 @@
 import { shanghaiMinute } from '../kernel/china-time';
 import { formatFenPlain } from '../kernel/money';
 import type { OrderDoc } from './domain/records';
+import { nextCheck } from './domain/billing';
 import { isDuplicateKeyError } from '../runtime/errors';
 import { collection } from '../runtime/db';
 import { callInternal } from '../runtime/internal-calls';
@@ -50,7 +51,7 @@ export async function afterOrderPaid(pc: PaymentContext, order: OrderDoc): Promi
   // paid order this call could not finish, so neither a failure nor a slow answer loses a receipt.
   await step(pc, order, 'receipt', () => withinWait(pc, order, issueReceipt(pc, order), receiptWaitMs()));
   try {
-    await pc.orders.updateWhere({ _id: order._id, status: 'PAID' }, { nextCheckAt: null });
+    await pc.orders.updateWhere({ _id: order._id, status: 'PAID' }, { nextCheckAt: nextCheck.never() });
   } catch (error) {
     pc.log.warn('after payment: follow-up mark not cleared (the sweep looks again)', { orderId: order._id, error });
   }

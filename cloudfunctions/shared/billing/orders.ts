@@ -18,7 +18,6 @@
  * order PAID; the sweep finishes it for an order whose step stopped before it could.
  */
 import {
-  AFTER_PAID_CHECK_MS,
   billStatusChange,
   checkPaymentAgainstOrder,
   decideLatePayment,
@@ -27,10 +26,8 @@ import {
   outRefundNoFor,
   PAY_CALLBACK_FUNCTION,
   REFUND_MAX_UNCERTAIN_ROUNDS,
-  refundRetryDelayMs,
-  wechatCloseAllowedAt,
   wechatMayClose,
-  nextCheckDelayMs,
+  nextCheck,
   orderStatusChange,
   type ConfirmedPayment,
 } from './domain/billing';
@@ -48,9 +45,9 @@ import type {
 } from './domain/records';
 import { commands, transaction } from '../runtime/db';
 import { isDuplicateKeyError } from '../runtime/errors';
+import { writeAudit } from '../runtime/audit';
 import type { QueryOrderResult, RefundState } from './cloudpay';
 import { afterOrderPaid } from './after-paid';
-import { writeAudit } from './audit';
 import type { PaymentContext } from './context';
 
 export type PaidVia = 'callback' | 'query' | 'reconcile';
@@ -75,7 +72,6 @@ export function isPaidOutcome(outcome: ConfirmOutcome | null | undefined): boole
   return Boolean(outcome) && outcome!.kind !== 'mismatch';
 }
 
-const later = (pc: PaymentContext, ms: number): Date => new Date(pc.now().getTime() + ms);
 
 /** Bills of a PAID order become PAID by it. Idempotent; checks the result when it is not the expected count. */
 export async function markBillsPaid(pc: PaymentContext, order: OrderDoc): Promise<void> {
@@ -117,8 +113,8 @@ export async function flagForReview(pc: PaymentContext, order: OrderDoc, reason:
   if (!order.review && (order.status === 'PENDING' || order.status === 'CLOSED')) {
     const review: OrderReview = { reason, note, since: at };
     const _ = commands(pc.db);
-    const won = await pc.orders.updateWhere({ _id: order._id, status: _.in(['PENDING', 'CLOSED']) }, { review, nextCheckAt: null, updatedAt: at });
-    if (won === 1) flagged = { ...order, review, nextCheckAt: null };
+    const won = await pc.orders.updateWhere({ _id: order._id, status: _.in(['PENDING', 'CLOSED']) }, { review, nextCheckAt: nextCheck.never(), updatedAt: at });
+    if (won === 1) flagged = { ...order, review, nextCheckAt: nextCheck.never() };
   }
   pc.log.error('payment does not match its order: set aside for finance', { orderId: order._id, reason, note });
   try {
@@ -214,7 +210,7 @@ export async function confirmPayment(
           transactionId: payment.transactionId,
           paidVia: via,
           // The sweep finishes what follows the payment if this call stops before it does.
-          nextCheckAt: new Date(at.getTime() + AFTER_PAID_CHECK_MS),
+          nextCheckAt: nextCheck.afterPayment(at),
           checkAttempts: 0,
           updatedAt: at,
         };
@@ -262,7 +258,7 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
     const decision = decideLatePayment(order, bills, holders);
     const paidFields = { paidAt: payment.paidAt, transactionId: payment.transactionId, paidVia: via, wxClose: 'NONE' as WxCloseState, updatedAt: at };
     if (decision.kind === 'keep') {
-      const followUp = new Date(at.getTime() + AFTER_PAID_CHECK_MS);
+      const followUp = nextCheck.afterPayment(at);
       await tx.update('orders', order._id, { ...paidFields, ...orderStatusChange(order.status, 'PAID').set, nextCheckAt: followUp, checkAttempts: 0 });
       for (const bill of bills) {
         // Already marked paid by this very order: nothing to change.
@@ -277,7 +273,7 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
           closeReason: 'SUPERSEDED',
           closedAt: at,
           wxClose: 'NEEDED',
-          nextCheckAt: new Date(Math.max(wechatCloseAllowedAt(holder).getTime(), at.getTime())),
+          nextCheckAt: nextCheck.wechatClose(holder, at),
           updatedAt: at,
         });
         for (const id of holder.billIds.filter((billId) => !mine.has(billId))) {
@@ -301,7 +297,8 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
       refundedAt: null,
       attempts: 0,
     };
-    await tx.update('orders', order._id, { ...paidFields, ...orderStatusChange(order.status, 'REFUNDING').set, refund, nextCheckAt: at, checkAttempts: 0 });
+    const submitAt = nextCheck.now(at);
+    await tx.update('orders', order._id, { ...paidFields, ...orderStatusChange(order.status, 'REFUNDING').set, refund, nextCheckAt: submitAt, checkAttempts: 0 });
     const refundDoc: Omit<RefundDoc, '_id'> = {
       outRefundNo: refund.outRefundNo,
       orderId: order._id,
@@ -321,7 +318,7 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
     await tx.set<RefundDoc>('refunds', refund.outRefundNo, refundDoc);
     return {
       kind: 'refunding' as const,
-      order: { ...order, ...paidFields, status: 'REFUNDING' as const, refund, nextCheckAt: at, checkAttempts: 0 },
+      order: { ...order, ...paidFields, status: 'REFUNDING' as const, refund, nextCheckAt: submitAt, checkAttempts: 0 },
       paidBy: decision.paidBy,
     };
   });
@@ -433,7 +430,7 @@ export async function ensurePayment(pc: PaymentContext, order: OrderDoc): Promis
     prepayId: res.prepayId,
     prepayAt: order.prepayAt ?? now,
     // Payable from now on: the sweep starts asking WeChat about it.
-    nextCheckAt: new Date(now.getTime() + nextCheckDelayMs(0)),
+    nextCheckAt: nextCheck.afterPrepay(now),
     updatedAt: now,
   };
   const stored = await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, fields);
@@ -468,7 +465,7 @@ export async function closeLocally(pc: PaymentContext, order: OrderDoc, reason: 
       closeReason: reason,
       closedAt: at,
       wxClose,
-      nextCheckAt: wxClose === 'NEEDED' ? new Date(Math.max(wechatCloseAllowedAt(order).getTime(), at.getTime())) : null,
+      nextCheckAt: wxClose === 'NEEDED' ? nextCheck.wechatClose(order, at) : nextCheck.never(),
       updatedAt: at,
     },
   );
@@ -533,13 +530,15 @@ export async function finishWechatClose(pc: PaymentContext, order: OrderDoc): Pr
   await releaseBills(pc, order); // finishes a close that stopped between its two writes
   if (order.review) return 'review';
   const done = async (): Promise<'closed'> => {
-    await pc.orders.updateWhere({ _id: order._id, status: 'CLOSED', wxClose: 'NEEDED' }, { wxClose: 'DONE', nextCheckAt: null, updatedAt: pc.now() });
+    await pc.orders.updateWhere({ _id: order._id, status: 'CLOSED', wxClose: 'NEEDED' }, { wxClose: 'DONE', nextCheckAt: nextCheck.never(), updatedAt: pc.now() });
     return 'closed';
   };
   const defer = async (): Promise<'deferred'> => {
     const attempts = (order.checkAttempts ?? 0) + 1;
-    const next = Math.max(wechatCloseAllowedAt(order).getTime(), later(pc, nextCheckDelayMs(attempts)).getTime());
-    await pc.orders.updateWhere({ _id: order._id, status: 'CLOSED', wxClose: 'NEEDED' }, { nextCheckAt: new Date(next), checkAttempts: attempts });
+    await pc.orders.updateWhere(
+      { _id: order._id, status: 'CLOSED', wxClose: 'NEEDED' },
+      { nextCheckAt: nextCheck.wechatCloseRetry(order, attempts, pc.now()), checkAttempts: attempts },
+    );
     return 'deferred';
   };
   const settled = (outcome: ConfirmOutcome): 'paid' | 'review' => (isPaidOutcome(outcome) ? 'paid' : 'review');
@@ -569,7 +568,7 @@ async function markRefunded(pc: PaymentContext, order: OrderDoc, refund: OrderRe
   const refunded = orderStatusChange('REFUNDING', 'REFUNDED');
   await pc.orders.updateWhere(
     { _id: order._id, ...refunded.where },
-    { ...refunded.set, refund: { ...refund, submittedAt: refund.submittedAt ?? at, refundedAt: at, manual: null }, nextCheckAt: null, updatedAt: at },
+    { ...refunded.set, refund: { ...refund, submittedAt: refund.submittedAt ?? at, refundedAt: at, manual: null }, nextCheckAt: nextCheck.never(), updatedAt: at },
   );
   await pc.refunds.updateById(refund.outRefundNo, { status: 'SUCCESS', wechatStatus: 'SUCCESS', note: `confirmed by ${source}`, updatedAt: at });
   pc.log.info('second payment refunded', { orderId: order._id, source });
@@ -581,7 +580,7 @@ async function markManual(pc: PaymentContext, order: OrderDoc, refund: OrderRefu
   const at = pc.now();
   await pc.orders.updateWhere(
     { _id: order._id, status: 'REFUNDING' },
-    { refund: { ...refund, manual: { reason, at } }, nextCheckAt: null, updatedAt: at },
+    { refund: { ...refund, manual: { reason, at } }, nextCheckAt: nextCheck.never(), updatedAt: at },
   );
   await pc.refunds.updateById(refund.outRefundNo, { status: 'MANUAL', wechatStatus, note: reason, updatedAt: at });
   pc.log.error('refund needs finance: refund by hand', { orderId: order._id, outRefundNo: refund.outRefundNo, reason });
@@ -635,7 +634,7 @@ export async function applyRefundStatus(
   const at = pc.now();
   await pc.orders.updateWhere(
     { _id: order._id, status: 'REFUNDING' },
-    { refund: { ...refund, attempts }, nextCheckAt: later(pc, refundRetryDelayMs(checks - 1)), checkAttempts: checks, updatedAt: at },
+    { refund: { ...refund, attempts }, nextCheckAt: nextCheck.refundRetry(checks, at), checkAttempts: checks, updatedAt: at },
   );
   if (status === 'PROCESSING') await pc.refunds.updateById(refund.outRefundNo, { wechatStatus: 'PROCESSING', updatedAt: at });
   return refund.submittedAt ? 'submitted' : 'deferred';

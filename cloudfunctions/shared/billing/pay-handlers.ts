@@ -8,6 +8,7 @@ import {
   sameBills,
   selectBills,
   billStatusChange,
+  nextCheck,
 } from './domain/billing';
 import type { OrderDoc } from './domain/records';
 import { orderView } from './views';
@@ -200,7 +201,7 @@ export const payHandlers: Handlers<typeof payContract> = {
       const at = ctx.now();
       // Never offered for payment again; the sweep looks at it soon. Idempotent: the page sends it
       // on every check after its pay sheet said yes.
-      await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, { clientPaidAt: at, nextCheckAt: new Date(at.getTime() + 30_000) });
+      await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, { clientPaidAt: at, nextCheckAt: nextCheck.afterPaySheet(at) });
       order = { ...order, clientPaidAt: at };
     }
     const mayBePaid = !order.review && (order.status === 'PENDING' || (order.status === 'CLOSED' && order.wxClose !== 'DONE'));

@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { paymentsSweepContract, ReconcileDayReport, ReconcileReport, SweepReport } from './contract';
-import { isExpired, nextCheckDelayMs, shanghaiDay, shanghaiDayBefore, shanghaiDayRange } from './domain/billing';
+import { isExpired, nextCheck, shanghaiDay, shanghaiDayBefore, shanghaiDayRange } from './domain/billing';
 import type { OrderDoc, ReconcileDifference, RefundDoc } from './domain/records';
 import { parseStatement, StatementError, type StatementRow } from './domain/statement';
 import { afterOrderPaid } from './after-paid';
-import { writeAudit, type AuditDoc } from './audit';
 import { paymentContextOf, type PaymentContext } from './context';
 import {
   applyRefundStatus,
@@ -16,7 +15,7 @@ import {
   retireOrder,
   syncWithWechat,
 } from './orders';
-import { collection, commands, type Handlers } from '../runtime';
+import { collection, commands, writeAudit, type AuditDoc, type Handlers } from '../runtime';
 
 /** Due orders read per page; pages are read until none is due or the time budget is spent. */
 const PAGE = 50;
@@ -52,7 +51,7 @@ async function checkOpenOrder(pc: PaymentContext, order: OrderDoc, report: Sweep
   report.checked += 1;
   const now = pc.now();
   if (order.review) {
-    await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, { nextCheckAt: null });
+    await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, { nextCheckAt: nextCheck.never() });
     return;
   }
   if (!order.payment) {
@@ -66,7 +65,7 @@ async function checkOpenOrder(pc: PaymentContext, order: OrderDoc, report: Sweep
     }
     // Asked about once it is payable (ensurePayment sets nextCheckAt) or when it expires; not if it
     // got its parameters meanwhile (then ensurePayment's nextCheckAt stands).
-    await pc.orders.updateWhere({ _id: order._id, status: 'PENDING', prepayId: null }, { nextCheckAt: new Date(order.expiresAt) });
+    await pc.orders.updateWhere({ _id: order._id, status: 'PENDING', prepayId: null }, { nextCheckAt: nextCheck.atExpiry(order) });
     report.deferred += 1;
     return;
   }
@@ -96,11 +95,10 @@ async function checkOpenOrder(pc: PaymentContext, order: OrderDoc, report: Sweep
     return;
   }
   const attempts = (order.checkAttempts ?? 0) + 1;
-  // The student is paying right now: look again in a minute, whatever the order's age.
-  const next = userPaying
-    ? now.getTime() + 60_000
-    : Math.min(now.getTime() + nextCheckDelayMs(attempts), Math.max(new Date(order.expiresAt).getTime(), now.getTime() + 30_000));
-  await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, { nextCheckAt: new Date(next), checkAttempts: attempts });
+  await pc.orders.updateWhere(
+    { _id: order._id, status: 'PENDING' },
+    { nextCheckAt: nextCheck.pending(order, attempts, now, userPaying), checkAttempts: attempts },
+  );
   report.deferred += 1;
 }
 
@@ -135,11 +133,11 @@ async function handleDue(pc: PaymentContext, order: OrderDoc, report: SweepRepor
       default:
         break;
     }
-    await pc.orders.updateWhere({ _id: order._id, status: order.status }, { nextCheckAt: null });
+    await pc.orders.updateWhere({ _id: order._id, status: order.status }, { nextCheckAt: nextCheck.never() });
   } catch (error) {
     pc.log.error('sweep could not handle an order; trying again in a minute', { orderId: order._id, status: order.status, error });
     try {
-      await pc.orders.updateWhere({ _id: order._id, status: order.status }, { nextCheckAt: new Date(pc.now().getTime() + 60_000) });
+      await pc.orders.updateWhere({ _id: order._id, status: order.status }, { nextCheckAt: nextCheck.afterPaidRetry(pc.now()) });
     } catch {
       // The next run reads it again anyway.
     }

@@ -311,6 +311,45 @@ export function refundRetryDelayMs(attempts: number): number {
   return (steps[attempts] ?? 60) * MINUTE;
 }
 
+/**
+ * When the payments timer next looks at an order (`nextCheckAt`), by what just happened to it: the
+ * one place that decides it (lint refuses any other value). `now` is the time of the change.
+ */
+export const nextCheck = {
+  /** Nothing left to follow (settled, held for finance, closed at WeChat too). */
+  never: (): null => null,
+  /** Right away (a refund to submit). */
+  now: (now: Date): Date => now,
+  /** Parameters were handed out: ask WeChat in a while if no callback comes. */
+  afterPrepay: (now: Date): Date => new Date(now.getTime() + nextCheckDelayMs(0)),
+  /** The pay sheet said it went through: confirm soon. */
+  afterPaySheet: (now: Date): Date => new Date(now.getTime() + 30_000),
+  /** Paid: make sure what follows the payment (message, receipt) was done. */
+  afterPayment: (now: Date): Date => new Date(now.getTime() + AFTER_PAID_CHECK_MS),
+  /** What follows the payment failed this time: again in a minute. */
+  afterPaidRetry: (now: Date): Date => new Date(now.getTime() + MINUTE),
+  /** Not yet asked for parameters: look at it when it expires. */
+  atExpiry: (order: Pick<OrderDoc, 'expiresAt'>): Date => new Date(order.expiresAt),
+  /**
+   * Still open at WeChat after `attempts` looks: growing waits, but never after it expires (nor
+   * sooner than 30 s); a student paying right now is looked at again in a minute.
+   */
+  pending: (order: Pick<OrderDoc, 'expiresAt'>, attempts: number, now: Date, userPaying: boolean): Date =>
+    new Date(
+      userPaying
+        ? now.getTime() + MINUTE
+        : Math.min(now.getTime() + nextCheckDelayMs(attempts), Math.max(new Date(order.expiresAt).getTime(), now.getTime() + 30_000)),
+    ),
+  /** Closed here, to be closed at WeChat once WeChat allows (5 minutes after the prepay). */
+  wechatClose: (order: Pick<OrderDoc, 'createdAt' | 'prepayAt'>, now: Date): Date =>
+    new Date(Math.max(wechatCloseAllowedAt(order).getTime(), now.getTime())),
+  /** WeChat could not close it yet: again after a growing wait, not before WeChat allows. */
+  wechatCloseRetry: (order: Pick<OrderDoc, 'createdAt' | 'prepayAt'>, attempts: number, now: Date): Date =>
+    new Date(Math.max(wechatCloseAllowedAt(order).getTime(), now.getTime() + nextCheckDelayMs(attempts))),
+  /** A refund not yet confirmed after `checks` looks. */
+  refundRetry: (checks: number, now: Date): Date => new Date(now.getTime() + refundRetryDelayMs(checks - 1)),
+} as const;
+
 /** Rounds without a definite answer (refused, unreachable, an empty queryRefund) before finance takes over. */
 export const REFUND_MAX_UNCERTAIN_ROUNDS = 8;
 
