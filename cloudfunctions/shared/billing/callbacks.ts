@@ -8,10 +8,11 @@
  * number, merchant and amount must match the stored order before it becomes PAID. Every callback
  * is stored as it arrived, with what it turned out to be.
  */
-import { checkPaymentAgainstOrder, parseWxTime } from './domain/billing';
+import { checkPaymentAgainstOrder } from './domain/billing';
 import type { NotificationDoc, NotificationVerdict, OrderDoc } from './domain/records';
 import type { PaymentContext } from './context';
-import { applyRefundStatus, confirmPayment, paymentFromQuery } from './orders';
+import { applyRefundStatus, confirmPayment } from './orders';
+import { claimOfCallback, paymentFromQuery } from './domain/wechat-payment';
 import { isRefundCallback, type RefundState } from './cloudpay';
 
 export interface CallbackAnswer {
@@ -30,18 +31,13 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : ''
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 async function judge(pc: PaymentContext, event: Record<string, unknown>): Promise<Verdict> {
-  const outTradeNo = text(event.outTradeNo);
+  const claim = claimOfCallback(event);
+  const { outTradeNo } = claim;
   if (!outTradeNo) return { verdict: 'MALFORMED', note: 'no outTradeNo' };
-  if (event.returnCode !== 'SUCCESS' || event.resultCode !== 'SUCCESS') {
-    return { verdict: 'NOT_SUCCESS', note: `returnCode ${text(event.returnCode)} resultCode ${text(event.resultCode)}` };
-  }
+  if (!claim.succeeded) return { verdict: 'NOT_SUCCESS', note: claim.codes };
   const order = await pc.orders.findById(outTradeNo);
   if (!order) return { verdict: 'UNKNOWN_ORDER', note: 'no such order' };
-  const claimed = checkPaymentAgainstOrder(
-    order,
-    { outTradeNo, totalFee: Number(event.totalFee), subMchId: text(event.subMchId) },
-    pc.pay.subMchId,
-  );
+  const claimed = checkPaymentAgainstOrder(order, claim, pc.pay.subMchId);
   if (!claimed.ok) return { verdict: claimed.reason === 'WRONG_MERCHANT' ? 'WRONG_MERCHANT' : 'AMOUNT_MISMATCH', note: claimed.note };
 
   // The callback says it is paid; WeChat's own order query must say the same.
@@ -49,12 +45,11 @@ async function judge(pc: PaymentContext, event: Record<string, unknown>): Promis
   if (query.kind === 'unavailable' || query.kind === 'failed') {
     return { verdict: 'QUERY_FAILED', note: query.kind === 'unavailable' ? query.error : query.description, retry: true };
   }
-  const payment = paymentFromQuery(query, parseWxTime(event.timeEnd) ?? pc.now());
+  const payment = paymentFromQuery(query, claim.paidAt ?? pc.now());
   if (!payment) {
     return { verdict: 'NOT_PAID_ON_QUERY', note: query.kind === 'found' ? `trade_state ${query.tradeState}` : 'order unknown to WeChat' };
   }
-  const transactionId = text(event.transactionId);
-  if (transactionId && transactionId !== payment.transactionId) {
+  if (claim.transactionId && claim.transactionId !== payment.transactionId) {
     return { verdict: 'QUERY_MISMATCH', note: 'transactionId differs from the order query' };
   }
   // confirmPayment checks WeChat's answer against the order and sets a disagreement aside for finance.

@@ -31,6 +31,7 @@ import {
   orderStatusChange,
   type ConfirmedPayment,
 } from './domain/billing';
+import { paymentFromQuery } from './domain/wechat-payment';
 import type {
   BillDoc,
   OrderCloseReason,
@@ -335,19 +336,6 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
   pc.log.warn('payment for bills already paid: refunding', { orderId: closed._id, paidBy: result.paidBy });
   await progressRefund(pc, result.order);
   return { kind: 'refunding', order: (await pc.orders.findById(closed._id)) ?? result.order };
-}
-
-/** Turns a queryOrder answer into a confirmed payment when WeChat has the money. */
-export function paymentFromQuery(query: QueryOrderResult, fallbackPaidAt: Date): ConfirmedPayment | null {
-  if (query.kind !== 'found' || (query.tradeState !== 'SUCCESS' && query.tradeState !== 'REFUND') || !query.transactionId) return null;
-  return {
-    outTradeNo: query.outTradeNo,
-    transactionId: query.transactionId,
-    // total_fee is the order's amount; cash_fee (what the payer paid in cash) is lower with a coupon.
-    totalFee: query.totalFee,
-    subMchId: query.subMchId,
-    paidAt: query.paidAt ?? fallbackPaidAt,
-  };
 }
 
 /**

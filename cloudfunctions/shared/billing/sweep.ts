@@ -3,6 +3,7 @@ import type { paymentsSweepContract, ReconcileDayReport, ReconcileReport, SweepR
 import { isExpired, nextCheck, shanghaiDay, shanghaiDayBefore, shanghaiDayRange } from './domain/billing';
 import type { OrderDoc, ReconcileDifference, RefundDoc } from './domain/records';
 import { parseStatement, StatementError, type StatementRow } from './domain/statement';
+import { paymentFromStatement } from './domain/wechat-payment';
 import { afterOrderPaid } from './after-paid';
 import { paymentContextOf, type PaymentContext } from './context';
 import {
@@ -225,14 +226,7 @@ async function reconcileDay(pc: PaymentContext, billDate: string): Promise<DayRe
         const outcome = await confirmPayment(
           pc,
           order._id,
-          {
-            outTradeNo: row.outTradeNo,
-            transactionId: row.transactionId,
-            totalFee: row.orderFee,
-            subMchId: row.subMchId,
-            // 交易时间: when the student paid, not when the statement was read.
-            paidAt: row.tradeTime ?? range.start,
-          },
+          paymentFromStatement(row, range.start),
           'reconcile',
           order,
         );
