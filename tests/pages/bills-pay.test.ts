@@ -3,7 +3,7 @@
  * bills and the total, the email, 立即支付 → 处理中 → 已完成, and 取消订单 → back under 待缴费.
  * The pay sheet is the local cloud's stand-in (a 模拟微信支付 dialog, then POST /sandbox/pay).
  */
-import http from 'node:http';
+import { postJson } from '../support/http';
 import { openPage, waitFor, type OpenedPage } from './harness';
 import { clearRecordedCalls, clearStorage, recordedCalls } from './wx-fake';
 
@@ -18,20 +18,9 @@ const PAY_BUTTON = '#pay-bar >>> .van-submit-bar__button';
 let page: OpenedPage | undefined;
 let counter = 0;
 
-function post(path: string, body: unknown, openid?: string): Promise<{ status: number; json: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      `${BASE()}${path}`,
-      { method: 'POST', headers: { 'content-type': 'application/json', ...(openid ? { 'x-wx-openid': openid } : {}) } },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} }));
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
+async function post(path: string, body: unknown, openid?: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  const reply = await postJson(`${BASE()}${path}`, body, openid);
+  return { status: reply.status, json: (reply.json ?? {}) as Record<string, unknown> };
 }
 
 const control = (command: Record<string, unknown>) => post('/sandbox/cloudpay/control', command);

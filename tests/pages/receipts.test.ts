@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
+import { httpGet, postJson, type HttpReply } from '../support/http';
 import os from 'node:os';
 import path from 'node:path';
 import { openPage, requestsSettled, type OpenedPage } from './harness';
@@ -21,25 +21,7 @@ const RECEIPTS_PAGE = 'package-receipts/pages/receipts/index';
 const VERIFY_PAGE = 'package-receipts/pages/verify/index';
 const wxGlobal = (globalThis as unknown as { wx: Record<string, unknown> }).wx;
 
-function post(url: string, body: unknown, openid?: string): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const payload = Buffer.from(JSON.stringify(body));
-    const req = http.request(
-      url,
-      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': payload.length, ...(openid ? { 'x-wx-openid': openid } : {}) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : null });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const post = (url: string, body: unknown, openid?: string): Promise<HttpReply> => postJson(url, body, openid);
 
 /** This device's WeChat account: a fresh one per test, kept where the dev transport keeps it. */
 function newDevice(): string {
@@ -77,18 +59,15 @@ beforeAll(async () => {
   // their requests (a cold start on a busy machine can exceed the transport's timeout).
   await post(`${cloudUrl()}/functions/receipts`, { action: 'list' }, 'dev-warm-up');
   wxGlobal.downloadFile = (options: { url: string; success?: (res: Record<string, unknown>) => void; fail?: (res: Record<string, unknown>) => void }) => {
-    http
-      .get(options.url, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const tempFilePath = path.join(tempDir, `${downloads.length + 1}.tmp`);
-          fs.writeFileSync(tempFilePath, Buffer.concat(chunks));
-          downloads.push({ url: options.url, statusCode: res.statusCode ?? 0 });
-          options.success?.({ tempFilePath, statusCode: res.statusCode ?? 0, errMsg: 'downloadFile:ok' });
-        });
-      })
-      .on('error', (error) => options.fail?.({ errMsg: `downloadFile:fail ${error.message}` }));
+    httpGet(options.url).then(
+      (reply) => {
+        const tempFilePath = path.join(tempDir, `${downloads.length + 1}.tmp`);
+        fs.writeFileSync(tempFilePath, reply.body);
+        downloads.push({ url: options.url, statusCode: reply.status });
+        options.success?.({ tempFilePath, statusCode: reply.status, errMsg: 'downloadFile:ok' });
+      },
+      (error: Error) => options.fail?.({ errMsg: `downloadFile:fail ${error.message}` }),
+    );
   };
   wxGlobal.openDocument = (options: { filePath: string; fileType?: string; success?: (res: Record<string, unknown>) => void }) => {
     opened.push({ filePath: options.filePath, fileType: options.fileType });

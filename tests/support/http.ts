@@ -3,6 +3,7 @@ import http from 'node:http';
 /** Plain HTTP calls to the local cloud, the way the mini program's local transport makes them. */
 export interface HttpReply {
   status: number;
+  headers: http.IncomingHttpHeaders;
   body: Buffer;
   /** The body parsed as JSON (null when empty or not JSON). */
   json: unknown;
@@ -21,7 +22,7 @@ function exchange(options: http.RequestOptions, body: string | undefined): Promi
         } catch {
           json = null;
         }
-        resolve({ status: res.statusCode ?? 0, body: buffer, json });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: buffer, json });
       });
     });
     req.on('error', reject);
@@ -55,3 +56,7 @@ export function httpRequestAsIs(origin: string, method: 'GET' | 'POST', rawPath:
 
 export const httpPost = (url: string, body: string, headers?: Record<string, string>): Promise<HttpReply> => httpRequest('POST', url, body, headers);
 export const httpGet = (url: string): Promise<HttpReply> => httpRequest('GET', url);
+
+/** A call as a mini program user makes it: the event (or body) as JSON, the caller's openid in x-wx-openid. */
+export const postJson = (url: string, body: unknown, openid?: string): Promise<HttpReply> =>
+  httpRequest('POST', url, JSON.stringify(body), openid ? { 'x-wx-openid': openid } : {});

@@ -5,19 +5,10 @@
  */
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
 import { passwordDerivationCount } from '../../../cloudfunctions/shared/students/credentials';
-import { expectError, expectOk, findPersonalData, makeIdNumber, makePhone, startAuthCloud, type AuthCloud } from './support';
+import { expectError, expectOk, findPersonalData, makeIdNumber, makePhone, useAuthCloud, type AuthCloud } from './support';
 
 let c: AuthCloud;
-let openidSerial = 0;
-const newOpenid = (): string => `o-brute-${(openidSerial += 1)}`;
-
-beforeAll(async () => {
-  c = await startAuthCloud();
-});
-
-afterAll(async () => {
-  await c.stop();
-});
+const newOpenid = useAuthCloud('o-brute', (cloud) => (c = cloud));
 
 const signIn = (openid: string, account: string, password: string, by: 'studentNo' | 'idNumber' = 'studentNo') =>
   c.auth(openid, 'signIn', { by, account, password });

@@ -7,19 +7,10 @@
  */
 import { collection } from '../../../cloudfunctions/shared/runtime';
 import type { SessionStatus } from '../../../cloudfunctions/shared/students/contract';
-import { expectError, expectOk, findPersonalData, makePhone, startAuthCloud, type AuthCloud, type TestStudent } from './support';
+import { expectError, expectOk, findPersonalData, makePhone, useAuthCloud, type AuthCloud, type TestStudent } from './support';
 
 let c: AuthCloud;
-let openidSerial = 0;
-const newOpenid = (): string => `o-claims-${(openidSerial += 1)}`;
-
-beforeAll(async () => {
-  c = await startAuthCloud();
-});
-
-afterAll(async () => {
-  await c.stop();
-});
+const newOpenid = useAuthCloud('o-claims', (cloud) => (c = cloud));
 
 const signIn = (openid: string, account: string, password: string) => c.auth<{ next: string }>(openid, 'signIn', { by: 'studentNo', account, password });
 const signedIn = async (openid: string) => expectOk(await c.auth<SessionStatus>(openid, 'status')).signedIn;

@@ -1,18 +1,9 @@
 /** 忘记密码: proving the account with the phone on file, then a new password. */
 import { AUTH_ERRORS, type ForgotVerified, type SessionStatus } from '../../../cloudfunctions/shared/students/contract';
-import { expectError, expectOk, findPersonalData, makeIdNumber, makePhone, startAuthCloud, type AuthCloud } from './support';
+import { expectError, expectOk, findPersonalData, makeIdNumber, makePhone, useAuthCloud, type AuthCloud } from './support';
 
 let c: AuthCloud;
-let openidSerial = 0;
-const newOpenid = (): string => `o-forgot-${(openidSerial += 1)}`;
-
-beforeAll(async () => {
-  c = await startAuthCloud();
-});
-
-afterAll(async () => {
-  await c.stop();
-});
+const newOpenid = useAuthCloud('o-forgot', (cloud) => (c = cloud));
 
 const signIn = (openid: string, account: string, password: string) => c.auth(openid, 'signIn', { by: 'studentNo', account, password });
 const signedIn = async (openid: string) => expectOk(await c.auth<SessionStatus>(openid, 'status')).signedIn;

@@ -6,19 +6,10 @@ import { collection } from '../../../cloudfunctions/shared/runtime';
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
 import { readFunctionConfig } from '../../../local/functions';
 import { parseCron } from '../../../local/timers';
-import { expectError, expectOk, findPersonalData, makePhone, startAuthCloud, type AuthCloud } from './support';
+import { expectError, expectOk, findPersonalData, makePhone, useAuthCloud, type AuthCloud } from './support';
 
 let c: AuthCloud;
-let openidSerial = 0;
-const newOpenid = (): string => `o-house-${(openidSerial += 1)}`;
-
-beforeAll(async () => {
-  c = await startAuthCloud();
-});
-
-afterAll(async () => {
-  await c.stop();
-});
+const newOpenid = useAuthCloud('o-house', (cloud) => (c = cloud));
 
 const signIn = (openid: string, account: string, password: string) => c.auth(openid, 'signIn', { by: 'studentNo', account, password });
 const ids = async (name: 'loginAttempts' | 'phoneCodes') =>

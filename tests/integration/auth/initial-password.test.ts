@@ -8,19 +8,13 @@ import crypto from 'node:crypto';
 import { collection, commands } from '../../../cloudfunctions/shared/runtime';
 import { idCheckDigit } from '../../../cloudfunctions/shared/students/domain/id-number';
 import { hashPassword } from '../../../cloudfunctions/shared/students/credentials';
-import { expectOk, findPersonalData, makePhone, startAuthCloud, type AuthCloud, type TestStudent } from './support';
+import { expectOk, findPersonalData, makePhone, useAuthCloud, type AuthCloud, type TestStudent } from './support';
 
 let c: AuthCloud;
-let openidSerial = 0;
-const newOpenid = (): string => `o-initial-${(openidSerial += 1)}`;
+const newOpenid = useAuthCloud('o-initial', (cloud) => (c = cloud));
 
-beforeAll(async () => {
-  c = await startAuthCloud();
-});
-
-afterAll(async () => {
+afterAll(() => {
   jest.restoreAllMocks();
-  await c.stop();
 });
 
 const signIn = (openid: string, by: 'studentNo' | 'idNumber', account: string, password: string) =>

@@ -4,19 +4,10 @@
  * guesses sent one after another, and a right password late in the burst does not get in.
  */
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
-import { expectOk, findPersonalData, makePhone, startAuthCloud, type AuthCloud } from './support';
+import { expectOk, findPersonalData, makePhone, useAuthCloud, type AuthCloud } from './support';
 
 let c: AuthCloud;
-let openidSerial = 0;
-const newOpenid = (): string => `o-burst-${(openidSerial += 1)}`;
-
-beforeAll(async () => {
-  c = await startAuthCloud();
-});
-
-afterAll(async () => {
-  await c.stop();
-});
+const newOpenid = useAuthCloud('o-burst', (cloud) => (c = cloud));
 
 const signIn = (openid: string, account: string, password: string) => c.auth(openid, 'signIn', { by: 'studentNo', account, password });
 

@@ -5,19 +5,13 @@
  */
 import crypto from 'node:crypto';
 import type { SessionStatus } from '../../../cloudfunctions/shared/students/contract';
-import { expectError, expectOk, findPersonalData, makePhone, startAuthCloud, type AuthCloud } from './support';
+import { expectError, expectOk, findPersonalData, makePhone, useAuthCloud, type AuthCloud } from './support';
 
 let c: AuthCloud;
-let openidSerial = 0;
-const newOpenid = (): string => `o-change-${(openidSerial += 1)}`;
+const newOpenid = useAuthCloud('o-change', (cloud) => (c = cloud));
 
-beforeAll(async () => {
-  c = await startAuthCloud();
-});
-
-afterAll(async () => {
+afterAll(() => {
   jest.restoreAllMocks();
-  await c.stop();
 });
 
 const signIn = (openid: string, account: string, password: string) => c.auth<{ next: string }>(openid, 'signIn', { by: 'studentNo', account, password });

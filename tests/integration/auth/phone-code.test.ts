@@ -3,19 +3,10 @@
  * phone sandbox, answering as WeChat does in production.
  */
 import cloudSdk from 'wx-server-sdk';
-import { expectError, expectOk, findPersonalData, makePhone, startAuthCloud, type AuthCloud } from './support';
+import { expectError, expectOk, findPersonalData, makePhone, useAuthCloud, type AuthCloud } from './support';
 
 let c: AuthCloud;
-let openidSerial = 0;
-const newOpenid = (): string => `o-phone-${(openidSerial += 1)}`;
-
-beforeAll(async () => {
-  c = await startAuthCloud();
-});
-
-afterAll(async () => {
-  await c.stop();
-});
+const newOpenid = useAuthCloud('o-phone', (cloud) => (c = cloud));
 
 /** A student at the last step of the first sign-in on `openid`. */
 async function atPhoneStep(openid: string) {

@@ -4,19 +4,10 @@
  */
 import { AUTH_ERRORS, type Profile, type SessionStatus, type SetupState, type SignInResult } from '../../../cloudfunctions/shared/students/contract';
 import { idCheckDigit } from '../../../cloudfunctions/shared/students/domain/id-number';
-import { expectError, expectOk, findPersonalData, makeIdNumber, makePhone, startAuthCloud, type AuthCloud, type TestStudent } from './support';
+import { expectError, expectOk, findPersonalData, makeIdNumber, makePhone, useAuthCloud, type AuthCloud, type TestStudent } from './support';
 
 let c: AuthCloud;
-let openidSerial = 0;
-const newOpenid = (): string => `o-signin-${(openidSerial += 1)}`;
-
-beforeAll(async () => {
-  c = await startAuthCloud();
-});
-
-afterAll(async () => {
-  await c.stop();
-});
+const newOpenid = useAuthCloud('o-signin', (cloud) => (c = cloud));
 
 const signIn = (openid: string, by: 'studentNo' | 'idNumber', account: string, password: string) =>
   c.auth<SignInResult>(openid, 'signIn', { by, account, password });

@@ -143,6 +143,23 @@ export async function startAuthCloud(): Promise<AuthCloud> {
   return cloud;
 }
 
+/**
+ * The suite's local cloud, started before its tests and stopped after them (`receive` gets it),
+ * and a maker of WeChat accounts (OPENIDs) new to this suite, named after it.
+ */
+export function useAuthCloud(prefix: string, receive: (cloud: AuthCloud) => void): () => string {
+  let cloud: AuthCloud | null = null;
+  let serial = 0;
+  beforeAll(async () => {
+    cloud = await startAuthCloud();
+    receive(cloud);
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+  });
+  return () => `${prefix}-${(serial += 1)}`;
+}
+
 export function expectOk<T>(result: ApiResult<T>): T {
   if (!result.ok) throw new Error(`expected ok, got ${result.code}: ${result.message}`);
   return result.data;

@@ -7,19 +7,10 @@
 import type { SetupState } from '../../../cloudfunctions/shared/students/contract';
 import { collection } from '../../../cloudfunctions/shared/runtime';
 import { issueActivationCode, resetStudentAccount } from '../../../cloudfunctions/shared/students/office';
-import { expectError, expectOk, findPersonalData, makePhone, OFFICE, startAuthCloud, type AuthCloud, type TestStudent } from './support';
+import { expectError, expectOk, findPersonalData, makePhone, OFFICE, useAuthCloud, type AuthCloud, type TestStudent } from './support';
 
 let c: AuthCloud;
-let openidSerial = 0;
-const newOpenid = (): string => `o-unclaimed-${(openidSerial += 1)}`;
-
-beforeAll(async () => {
-  c = await startAuthCloud();
-});
-
-afterAll(async () => {
-  await c.stop();
-});
+const newOpenid = useAuthCloud('o-unclaimed', (cloud) => (c = cloud));
 
 const signIn = (openid: string, by: 'studentNo' | 'idNumber', account: string, password: string) => c.auth<{ next: string }>(openid, 'signIn', { by, account, password });
 const db = () => c.t.cloud.sdkDatabase();

@@ -3,7 +3,7 @@
  * cloudPay's field names, its refusals, its 5-minute rule, durable state, and callbacks delivered
  * at least once.
  */
-import http from 'node:http';
+import { postJson } from '../../support/http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -228,16 +228,10 @@ describe('paying over HTTP (the mini program’s local transport)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const post = (url: string, body: unknown, openid?: string) =>
-    new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
-      const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(openid ? { 'x-wx-openid': openid } : {}) } }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString('utf8')));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
-      });
-      req.on('error', reject);
-      req.end(JSON.stringify(body));
-    });
+  const post = async (url: string, body: unknown, openid?: string) => {
+    const reply = await postJson(url, body, openid);
+    return { status: reply.status, json: reply.json as Record<string, unknown> };
+  };
 
   test('only the order’s payer can pay it; paying delivers the callback before answering', async () => {
     const no = tradeNo();

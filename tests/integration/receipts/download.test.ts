@@ -3,7 +3,7 @@
  * fetches the PDF from the temporary URL (wx.downloadFile) and opens it. Here the PDF fetched that
  * way is read as a person reads it: the text on it and each character of the payer's name drawn.
  */
-import http from 'node:http';
+import { httpRequest, type HttpReply } from '../../support/http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,22 +18,8 @@ import { glyphCells, judgeGlyphs, missingGlyphCell, pdfText, renderPage } from '
 
 jest.setTimeout(60_000);
 
-function request(method: 'GET' | 'POST', url: string, body?: unknown, openid?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = http.request(
-      url,
-      { method, headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...(openid ? { [OPENID_HEADER]: openid } : {}) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const request = (method: 'GET' | 'POST', url: string, body?: unknown, openid?: string): Promise<HttpReply> =>
+  httpRequest(method, url, body === undefined ? undefined : JSON.stringify(body), openid ? { [OPENID_HEADER]: openid } : {});
 
 const callFunction = async <T>(running: RunningLocalCloud, openid: string, event: Record<string, unknown>): Promise<ApiResult<T>> =>
   JSON.parse((await request('POST', `${running.url}/functions/receipts`, event, openid)).body.toString('utf8')) as ApiResult<T>;
