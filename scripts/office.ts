@@ -1,6 +1,6 @@
 /**
  * `npm run office -- <办理事项> …`: what 计划财务处 does to a student's account by hand, until the
- * finance console offers the same actions (it will call the same code, cloudfunctions/auth/office.ts).
+ * finance console offers the same actions (it will call the same code, cloudfunctions/shared/students/office.ts).
  * Every step is written to the audit log with the operator and the reason.
  *
  *   activation-code --student-no <学号> --operator <经办人> --reason <原因>

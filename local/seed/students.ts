@@ -17,7 +17,7 @@ import { HttpError, type LocalCloudServer } from '../server';
 
 /**
  * Defaults for secrets that production reads from the functions' environment variables. Declared
- * with the variables (cloudfunctions/shared/config/environment.ts), where production refuses them.
+ * with the variables (cloudfunctions/shared/runtime/environment.ts), where production refuses them.
  */
 export const LOCAL_SECRET_DEFAULTS: Readonly<Record<string, string>> = DEVELOPMENT_DEFAULTS;
 
@@ -224,14 +224,14 @@ export function installStudentSandbox(cloud: LocalCloud, server: LocalCloudServe
     if (!result.ok) throw new HttpError(400, 'INVALID_STUDENT', result.problems.map(studentProblemMessage).join('；'));
     return { studentNo: result.studentNo, initialPassword: result.initialPassword, created: result.created };
   });
-  /** `POST /sandbox/activation-code` `{ studentNo }` — a test route: the code the office would issue (auth/office.ts). */
+  /** `POST /sandbox/activation-code` `{ studentNo }` — a test route: the code the office would issue (shared/students/office.ts). */
   server?.testRoute('/sandbox/activation-code', async ({ body }) => {
     const { studentNo } = (body ?? {}) as { studentNo?: unknown };
     if (typeof studentNo !== 'string') throw new HttpError(400, 'INVALID_STUDENT', '请求体应为 { studentNo }');
     const issued = await issueActivationCode(cloud.sdkDatabase(), { studentNo, reason: '测试：核实身份后发放' }, { staff: '测试' }, cloud.clock.now());
     return { activationCode: issued.activationCode };
   });
-  /** `POST /sandbox/reset-account` `{ studentNo, idNumber }` — a test route: the office's undo (auth/office.ts). */
+  /** `POST /sandbox/reset-account` `{ studentNo, idNumber }` — a test route: the office's undo (shared/students/office.ts). */
   server?.testRoute('/sandbox/reset-account', async ({ body }) => {
     const { studentNo, idNumber } = (body ?? {}) as { studentNo?: unknown; idNumber?: unknown };
     if (typeof studentNo !== 'string' || typeof idNumber !== 'string') throw new HttpError(400, 'INVALID_STUDENT', '请求体应为 { studentNo, idNumber }');

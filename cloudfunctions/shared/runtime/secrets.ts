@@ -1,7 +1,7 @@
 /**
  * Secrets come from the function's environment variables (云开发控制台 → 云函数 → 函数配置 →
  * 环境变量, or `npm run deploy`), never from code or the database. Which function needs which
- * secret, and how long it must be, is declared once in config/environment.ts. A missing or weak
+ * secret, and how long it must be, is declared once in runtime/environment.ts. A missing or weak
  * secret stops the action with an error that names the variable, instead of silently hashing with
  * an empty key; in production the function already refused to start.
  */

@@ -113,7 +113,7 @@ export async function startAuthCloud(): Promise<AuthCloud> {
     },
     async atPhoneStep(student, openid, newPassword = 'Qiming#2025') {
       secrets.add(newPassword);
-      // No phone on file: the office's activation code is the proof (see auth/office.ts).
+      // No phone on file: the office's activation code is the proof (see shared/students/office.ts).
       const activation: [string, Record<string, unknown>][] = student.phone
         ? []
         : [['setupActivate', { activationCode: await cloud.activationCode(student.studentNo) }]];
