@@ -27,11 +27,9 @@ import { RecordedEnvironment } from './deploy/recorded';
 import { renderDrift, renderPlan, renderVariableProblems } from './deploy/render';
 import { CREDENTIAL_VARIABLES, loadDeploySettings, SETTINGS_FILE, type DeploySettings } from './deploy/settings';
 import { deploySteps } from './deploy/steps';
+import { runFromShell, type CommandIo } from './command-line';
 
-export interface DeployIo {
-  out(line: string): void;
-  err(line: string): void;
-  readonly env: Readonly<Record<string, string | undefined>>;
+export interface DeployIo extends CommandIo {
   /** Where cloudbase.env and admin/dist are looked for; the repository by default. */
   readonly projectRoot?: string;
 }
@@ -178,12 +176,4 @@ export async function runDeploy(argv: readonly string[], io: DeployIo): Promise<
   }
 }
 
-if (require.main === module) {
-  runDeploy(process.argv.slice(2), { out: (line) => console.log(line), err: (line) => console.error(line), env: process.env })
-    // Exits explicitly: the WeChat and Tencent client libraries leave timers running.
-    .then((code) => process.exit(code))
-    .catch((error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    });
-}
+if (require.main === module) runFromShell(runDeploy);

@@ -20,16 +20,13 @@ import { PROJECT_ROOT } from '../local/functions';
 import { config as miniprogramConfig, type AppConfig } from '../miniprogram/config/index';
 import { run as measurePackageSizes } from './bench/package-size';
 import { loadDeploySettings, UPLOAD_KEY_VARIABLE } from './deploy/settings';
+import { runFromShell, type CommandIo } from './command-line';
 
 const VERSION_PATTERN = /^\d+\.\d+\.\d+$/;
 const PLACEHOLDER_ENV_ID = 'replace-with-your-env-id';
 const TOURIST_APPID = 'touristappid';
 
-export interface UploadIo {
-  out(line: string): void;
-  err(line: string): void;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
+export type UploadIo = CommandIo;
 
 /** What would make the uploaded version fail for students, in Chinese; empty when it is ready. */
 export function releaseBlockers(app: Pick<AppConfig, 'transport' | 'cloudEnvId'>, appid: string): string[] {
@@ -133,12 +130,4 @@ export async function runUpload(argv: readonly string[], io: UploadIo): Promise<
   return 0;
 }
 
-if (require.main === module) {
-  runUpload(process.argv.slice(2), { out: (line) => console.log(line), err: (line) => console.error(line), env: process.env })
-    // Exits explicitly: the WeChat and Tencent client libraries leave timers running.
-    .then((code) => process.exit(code))
-    .catch((error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    });
-}
+if (require.main === module) runFromShell(runUpload);

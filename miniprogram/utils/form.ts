@@ -105,3 +105,28 @@ export function newPasswordPairProblem(newPassword: string, confirmPassword: str
   if (newPassword !== confirmPassword) return '两次输入的新密码不一致';
   return null;
 }
+
+/** A form with the two new-password boxes. */
+export interface NewPasswordState extends FormState {
+  newPassword: string;
+  confirmPassword: string;
+}
+
+/**
+ * Sends a new password: told at once when the two boxes are empty or differ (nothing is sent),
+ * otherwise as submitForm, with the pair handed to `send`.
+ */
+export async function submitNewPassword<D extends NewPasswordState>(
+  page: FormPage<D>,
+  send: (newPassword: string, confirmPassword: string) => Promise<void>,
+  options: SubmitOptions<NoInfer<D>> = {},
+): Promise<void> {
+  const { newPassword, confirmPassword } = page.data;
+  const pairProblem = newPasswordPairProblem(newPassword, confirmPassword);
+  if (pairProblem) {
+    const form: FormPage = page;
+    form.setData({ errorText: pairProblem });
+    return;
+  }
+  await submitForm(page, () => send(newPassword, confirmPassword), options);
+}

@@ -60,7 +60,7 @@ export async function signIn(
   const counterId = student && isOwner ? boundCounterId(student._id, openid) : strangerCounterId(accountKey, openid);
   const openidId = openidCounterId(openid);
   const counters = await loadCounters(ctx.db, [counterId, openidId]);
-  checkOpenidGate(counters, openid, now);
+  checkOpenidGate(counters.get(openidId) ?? null, now);
 
   // Both limits are taken before the password is checked (see reserveAttempt).
   const reserved = await reserveAttempt(ctx.db, counterId, counters.get(counterId) ?? null, ACCOUNT_COUNTER, now);

@@ -28,9 +28,9 @@ export function lockedForOwner(retryAfterMs: number): AppError {
   );
 }
 
-/** Refuses the attempt when the WeChat account has failed too often (on a copy already read). */
-export function checkOpenidGate(counters: Map<string, AttemptDoc>, openid: string, now: Date): void {
-  const gate = openidGate(counters.get(openidCounterId(openid)) ?? null, now);
+/** Refuses the attempt when the WeChat account has failed too often (on its counter as already read). */
+export function checkOpenidGate(counter: AttemptDoc | null, now: Date): void {
+  const gate = openidGate(counter, now);
   if (gate.kind !== 'open') throw tooFrequent(gate, OPENID_LIMIT_TEXT);
 }
 
@@ -98,7 +98,7 @@ export const releaseOpenidAttempt = (db: Database, openid: string): Promise<void
  */
 export async function asCountedAttempt<T>(db: Database, openid: string, now: Date, proof: () => Promise<T>): Promise<T> {
   const counter = await loadCounter(db, openidCounterId(openid));
-  checkOpenidGate(new Map(counter ? [[counter._id, counter]] : []), openid, now);
+  checkOpenidGate(counter, now);
   await reserveOpenidAttempt(db, openid, counter, now);
   let result: T;
   try {

@@ -8,7 +8,7 @@ import {
   type PhoneNumberDetail,
 } from '../../../services/auth';
 import { requirePrivacy } from '../../components/privacy-dialog/require';
-import { newPasswordPairProblem, submitForm, textFields } from '../../../utils/form';
+import { submitForm, submitNewPassword, textFields } from '../../../utils/form';
 
 const LOGIN_URL = '/pages/login/index';
 
@@ -90,15 +90,9 @@ Component({
     },
 
     async onResetTap() {
-      const { newPassword, confirmPassword } = this.data;
-      const pairProblem = newPasswordPairProblem(newPassword, confirmPassword);
-      if (pairProblem) {
-        this.setData({ errorText: pairProblem });
-        return;
-      }
-      await submitForm(
+      await submitNewPassword(
         this,
-        async () => {
+        async (newPassword, confirmPassword) => {
           await resetForgottenPassword(newPassword, confirmPassword);
           this.setData({ step: 'done', newPassword: '', confirmPassword: '' });
         },

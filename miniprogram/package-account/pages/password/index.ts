@@ -1,6 +1,6 @@
 import { errorMessage, isSignedOut } from '../../../services/index';
 import { changePassword } from '../../../services/auth';
-import { newPasswordPairProblem, submitForm, textFields } from '../../../utils/form';
+import { submitNewPassword, textFields } from '../../../utils/form';
 
 const LOGIN_URL = '/pages/login/index';
 
@@ -21,19 +21,14 @@ Component({
     ...fields.handlers,
 
     async onSubmitTap() {
-      const { oldPassword, newPassword, confirmPassword } = this.data;
+      const { oldPassword } = this.data;
       if (!oldPassword) {
         this.setData({ errorText: '请输入当前密码' });
         return;
       }
-      const pairProblem = newPasswordPairProblem(newPassword, confirmPassword);
-      if (pairProblem) {
-        this.setData({ errorText: pairProblem });
-        return;
-      }
-      await submitForm(
+      await submitNewPassword(
         this,
-        async () => {
+        async (newPassword, confirmPassword) => {
           await changePassword(oldPassword, newPassword, confirmPassword);
           this.setData({ oldPassword: '', newPassword: '', confirmPassword: '' });
           wx.showToast({ title: '密码已修改', icon: 'success' });

@@ -14,7 +14,7 @@ import {
 } from '../../../services/auth';
 import { formatShanghai } from '../../../utils/date';
 import { requirePrivacy } from '../../components/privacy-dialog/require';
-import { decodeQueryValue, newPasswordPairProblem, submitForm, textFields } from '../../../utils/form';
+import { decodeQueryValue, submitForm, submitNewPassword, textFields } from '../../../utils/form';
 
 const BILLS_URL = '/pages/bills/index';
 const LOGIN_URL = '/pages/login/index';
@@ -192,15 +192,9 @@ Component({
     },
 
     async onPasswordNextTap() {
-      const { newPassword, confirmPassword } = this.data;
-      const pairProblem = newPasswordPairProblem(newPassword, confirmPassword);
-      if (pairProblem) {
-        this.setData({ errorText: pairProblem });
-        return;
-      }
-      await submitForm(
+      await submitNewPassword(
         this,
-        async () => {
+        async (newPassword, confirmPassword) => {
           this.show(await setNewPassword(newPassword, confirmPassword));
           this.setData({ newPassword: '', confirmPassword: '' });
         },
