@@ -27,12 +27,13 @@ const FEATURES = readdirSync(SHARED, { withFileTypes: true })
 /**
  * Each collection has one writer: the feature that owns it. Others ask it through its index (e.g.
  * receipts marks an order through billing's receiptMarks, billing remembers an email through
- * students' rememberEmail). Collections not listed (counters, locks, messages, auditLog) are shared.
+ * students' rememberEmail). The runtime's own (auditLog, rateCounters, staff) are written through
+ * the runtime.
  */
 const COLLECTION_OWNERS = {
-  students: ['students', 'sessions', 'loginAttempts', 'phoneCodes', 'firstSignInClaims'],
-  billing: ['bills', 'orders', 'payments', 'refunds', 'notifications'],
-  receipts: ['receipts'],
+  students: ['students', 'sessions', 'pendingSignIns', 'loginAttempts', 'phoneCodes', 'firstSignInClaims'],
+  billing: ['bills', 'orders', 'payments', 'refunds', 'notifications', 'locks', 'subscribeMessages'],
+  receipts: ['receipts', 'messages', 'counters', 'sweepCursors'],
 };
 
 /** Writing (or holding a collection handle of) another feature's collections. */

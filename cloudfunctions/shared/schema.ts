@@ -3,7 +3,45 @@
  * `npm run deploy` creates them in a CloudBase environment (and `--check` reports any that differ).
  * A unique index is what makes a re-import, a repeated callback or a double tap unable to double
  * a record, so each one states the guarantee it carries.
+ *
+ * `CollectionDocuments` ties each collection to the type of its documents, so that a read or a
+ * write names the collection and gets its shape, never a cast between two shapes.
  */
+import type { AuditDoc } from './runtime/audit';
+import type { RateCounterDoc } from './runtime/rate-limit';
+import type { SessionDoc, StaffDoc } from './runtime/sessions';
+import type { LockDoc } from './billing/lock';
+import type { BillDoc, NotificationDoc, OrderDoc, PaymentDoc, RefundDoc } from './billing/domain/records';
+import type { SubscribeMessageDoc } from './billing/after-paid';
+import type { ReceiptDoc } from './receipts/domain/receipt';
+import type { ReceiptMailDoc } from './receipts/mailing';
+import type { ReceiptSweepCursorDoc, SequenceCounterDoc } from './receipts/issuing';
+import type { StudentDoc } from './students/domain/student';
+import type { AttemptDoc, PendingDoc, UsedPhoneCodeDoc } from './students/store';
+import type { ClaimDoc } from './students/setup';
+
+export interface CollectionDocuments {
+  students: StudentDoc;
+  sessions: SessionDoc;
+  pendingSignIns: PendingDoc;
+  loginAttempts: AttemptDoc;
+  firstSignInClaims: ClaimDoc;
+  phoneCodes: UsedPhoneCodeDoc;
+  bills: BillDoc;
+  orders: OrderDoc;
+  payments: PaymentDoc;
+  refunds: RefundDoc;
+  locks: LockDoc;
+  receipts: ReceiptDoc;
+  counters: SequenceCounterDoc;
+  sweepCursors: ReceiptSweepCursorDoc;
+  rateCounters: RateCounterDoc;
+  staff: StaffDoc;
+  auditLog: AuditDoc;
+  notifications: NotificationDoc;
+  messages: ReceiptMailDoc;
+  subscribeMessages: SubscribeMessageDoc;
+}
 
 export interface IndexSpec {
   /** Field names; several fields make a compound index. */
@@ -39,6 +77,11 @@ export const COLLECTIONS = {
     name: 'sessions',
     purpose: '登录会话：_id 为 OPENID，指向学生，带过期时间',
     indexes: [{ fields: ['studentId'], why: '按学生结束会话' }],
+  },
+  pendingSignIns: {
+    name: 'pendingSignIns',
+    purpose: '未完成的登录步骤（首次登录、新设备验证、忘记密码）：_id 为 OPENID，过期作废，从不代替登录会话',
+    indexes: [{ fields: ['studentId'], why: '改密码或重置时结束该学生未完成的步骤' }],
   },
   loginAttempts: {
     name: 'loginAttempts',
@@ -108,7 +151,17 @@ export const COLLECTIONS = {
   },
   counters: {
     name: 'counters',
-    purpose: '序号计数器（票据号码等，在事务中递增）与票据查验的频率计数（每个微信账号一条）',
+    purpose: '序号计数器（票据号码等，在事务中递增）',
+    indexes: [],
+  },
+  sweepCursors: {
+    name: 'sweepCursors',
+    purpose: '定时任务的续扫位置（如补开票据从哪个订单继续），使反复失败的记录不挡住其后的记录',
+    indexes: [],
+  },
+  rateCounters: {
+    name: 'rateCounters',
+    purpose: '频率限制的计数窗口（每个微信账号或每个来源一条）',
     indexes: [],
   },
   staff: {
@@ -122,32 +175,30 @@ export const COLLECTIONS = {
     appendOnly: true,
     indexes: [{ fields: ['at'], why: '按时间查询' }],
   },
-  importBatches: {
-    name: 'importBatches',
-    purpose: '账单导入批次与逐行结果',
-    indexes: [],
-  },
   notifications: {
     name: 'notifications',
     purpose: '支付回调原文（只追加）',
     appendOnly: true,
     indexes: [{ fields: ['outTradeNo'], why: '按订单查回调' }],
   },
-  loginTickets: {
-    name: 'loginTickets',
-    purpose: '桌面学习平台扫码登录票据（一次性、短时有效）',
-    indexes: [],
-  },
   messages: {
     name: 'messages',
-    purpose: '订阅消息与票据邮件（含待发与重试的邮件、每日发送次数），保证只发一次',
+    purpose: '票据邮件（含待发与重试的邮件、每日发送次数），保证只发一次',
     indexes: [
-      { fields: ['key'], unique: true, why: '同一事件只通知一次；每日发送次数按键占位' },
+      { fields: ['key'], unique: true, why: '同一封邮件只发一次；每日发送次数按键占位' },
       { fields: ['status', 'nextAttemptAt'], why: '定时任务发送待发邮件、重试失败的邮件' },
     ],
   },
-} as const satisfies Record<string, CollectionSpec>;
+  subscribeMessages: {
+    name: 'subscribeMessages',
+    purpose: '缴费成功的订阅消息：_id 为事件键，保证同一事件只通知一次',
+    indexes: [],
+  },
+} as const satisfies { [N in keyof CollectionDocuments]: CollectionSpec & { name: N } };
 
 export type CollectionName = keyof typeof COLLECTIONS;
+
+/** The documents of a collection (a union where a collection keeps kinds told apart by `kind`). */
+export type DocumentOf<N extends CollectionName> = CollectionDocuments[N];
 
 export const ALL_COLLECTIONS: readonly CollectionSpec[] = Object.values(COLLECTIONS);

@@ -10,9 +10,7 @@
  * `{ studentNo, orderId, receipt, verification: { receiptCode, receiptNo, checkCode } }`.
  * `{ order: false }` only signs the account in.
  */
-import { collection, internalCallEvent, type SessionDoc } from '../../cloudfunctions/shared/runtime';
-import type { StudentDoc } from '../../cloudfunctions/shared/students/domain/student';
-import type { ReceiptDoc } from '../../cloudfunctions/shared/receipts/domain/receipt';
+import { collection, internalCallEvent } from '../../cloudfunctions/shared/runtime';
 import type { LocalCloud } from '../cloud';
 import { HttpError, type LocalCloudServer } from '../server';
 import { insertPaidOrderDirectly, insertStudentWithSession, payThroughFlow, type FixtureLine, type FixtureStudent } from '../seed/paid-orders';
@@ -52,8 +50,8 @@ export function installReceiptsSandbox(cloud: LocalCloud, server: LocalCloudServ
     const request = (body ?? {}) as PaidOrderRequest;
     const db = cloud.sdkDatabase();
     const at = cloud.clock.now();
-    const session = await collection<SessionDoc>(db, 'sessions').findById(openid);
-    const existing = session && new Date(session.expiresAt) > at ? await collection<StudentDoc>(db, 'students').findById(session.studentId) : null;
+    const session = await collection(db, 'sessions').findById(openid);
+    const existing = session && new Date(session.expiresAt) > at ? await collection(db, 'students').findById(session.studentId) : null;
     // '' means "no email given"; otherwise an address (not checked here: the receipts function does).
     const email = request.email === '' ? '' : optionalText(request.email, 'email', 100);
     const student: FixtureStudent = existing
@@ -78,7 +76,7 @@ export function installReceiptsSandbox(cloud: LocalCloud, server: LocalCloudServ
       { openid, source: 'wx_paycallback,scf' },
     );
     // What is printed on it for 查验 (票据代码, 票据号码, 校验码), as a person reads it off the PDF.
-    const printed = await collection<ReceiptDoc>(db, 'receipts').findById(order._id);
+    const printed = await collection(db, 'receipts').findById(order._id);
     const verification = printed ? { receiptCode: printed.receiptCode, receiptNo: printed.receiptNo, checkCode: printed.checkCode } : null;
     return { studentNo: student.studentNo, orderId: order._id, receipt, verification };
   });

@@ -1,8 +1,6 @@
 import { fromChinaWallClock } from '../../cloudfunctions/shared/kernel/china-time';
 import { academicYearOf, newBill } from '../../cloudfunctions/shared/billing/domain/billing';
 import { fen } from '../../cloudfunctions/shared/kernel/money';
-import type { BillDoc } from '../../cloudfunctions/shared/billing/domain/records';
-import type { StudentDoc } from '../../cloudfunctions/shared/students/domain/student';
 import { collection, isDuplicateKeyError, type Database } from '../../cloudfunctions/shared/runtime';
 import type { LocalCloud } from '../cloud';
 import { HttpError, type LocalCloudServer } from '../server';
@@ -30,8 +28,8 @@ function demoItems(academicYear: string): { term: string; itemCode: string; item
  * students have after seeding.
  */
 export async function seedDemoBills(db: Database, at: Date): Promise<number> {
-  const students = await collection<StudentDoc>(db, 'students').find({}, { limit: 1000, fields: ['_id', 'studentNo'] });
-  const bills = collection<BillDoc>(db, 'bills');
+  const students = await collection(db, 'students').find({}, { limit: 1000, fields: ['_id', 'studentNo'] });
+  const bills = collection(db, 'bills');
   const items = demoItems(academicYearOf(at));
   for (const student of students) {
     for (const item of items) {
@@ -86,10 +84,10 @@ export function installBillingTestRoutes(cloud: LocalCloud, server: LocalCloudSe
       boundOpenids: [openid],
       createdAt: at,
       updatedAt: at,
-    } as never);
-    await collection(db, 'sessions').insert({ _id: openid, studentId, createdAt: at, expiresAt: new Date(at.getTime() + 7 * 24 * 3600_000) } as never);
+    });
+    await collection(db, 'sessions').insert({ _id: openid, studentId, createdAt: at, expiresAt: new Date(at.getTime() + 7 * 24 * 3600_000) });
     const items = demoItems(academicYearOf(at)).slice(0, count);
-    const bills = collection<BillDoc>(db, 'bills');
+    const bills = collection(db, 'bills');
     const billIds: string[] = [];
     for (const item of items) {
       const bill = newBill({ studentId, studentNo, ...item, amount: fen(item.amount), now: at });

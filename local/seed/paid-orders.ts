@@ -14,7 +14,7 @@ import { collection, type Database, type SessionDoc } from '../../cloudfunctions
 import type { ApiResult } from '../../cloudfunctions/shared/contracts';
 import type { PayStart } from '../../cloudfunctions/shared/billing/contract';
 import { fen, sumFen, type Fen } from '../../cloudfunctions/shared/kernel/money';
-import type { BillDoc, OrderDoc, OrderLine } from '../../cloudfunctions/shared/billing/domain/records';
+import type {  OrderDoc, OrderLine } from '../../cloudfunctions/shared/billing/domain/records';
 import type { StudentDoc } from '../../cloudfunctions/shared/students/domain/student';
 import type { LocalCloud } from '../cloud';
 import { cloudPaySandboxOf } from '../wechat-pay';
@@ -71,9 +71,9 @@ export async function insertStudentWithSession(
     createdAt: at,
     updatedAt: at,
   };
-  await collection<StudentDoc>(db, 'students').insert(doc);
+  await collection(db, 'students').insert(doc);
   const session: SessionDoc = { _id: student.openid, studentId, createdAt: at, expiresAt: new Date(at.getTime() + 24 * 3_600_000) };
-  await collection<SessionDoc>(db, 'sessions').insert(session);
+  await collection(db, 'sessions').insert(session);
   return student;
 }
 
@@ -124,7 +124,7 @@ export async function insertPaidOrderDirectly(
     paidAt: paid ? (options.paidAt ?? at) : null,
     transactionId: paid ? `4200${randomBytes(12).toString('hex').replace(/[a-f]/g, '7').slice(0, 24)}` : null,
   };
-  await collection<OrderDoc>(db, 'orders').insert(order);
+  await collection(db, 'orders').insert(order);
   return order;
 }
 
@@ -146,7 +146,7 @@ export interface PayThroughFlowOptions {
 export async function payThroughFlow(cloud: LocalCloud, student: FixtureStudent, options: PayThroughFlowOptions = {}): Promise<OrderDoc> {
   const db = cloud.sdkDatabase();
   const at = cloud.clock.now();
-  const bills = collection<BillDoc>(db, 'bills');
+  const bills = collection(db, 'bills');
   const billIds: string[] = [];
   for (const line of options.lines ?? TUITION_LINES) {
     // One bill per (student, term, item): a further order of the same item is another term's bill.
@@ -179,7 +179,7 @@ export async function payThroughFlow(cloud: LocalCloud, student: FixtureStudent,
   if (options.duplicates) sandbox.duplicateNextCallbacks(options.duplicates);
   await sandbox.pay(started.data.order.id, { openid: student.openid });
   await sandbox.settle();
-  const order = await collection<OrderDoc>(db, 'orders').findById(started.data.order.id);
+  const order = await collection(db, 'orders').findById(started.data.order.id);
   if (!order || order.status !== 'PAID') throw new Error(`order ${started.data.order.id} is ${order?.status ?? 'missing'} after paying`);
   return order;
 }

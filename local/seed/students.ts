@@ -3,7 +3,6 @@ import {
   normalizeActivationCode,
   normalizeStudentNo,
   prepareStudent,
-  type StudentDoc,
   type StudentInput,
   type StudentProblem,
 } from '../../cloudfunctions/shared/students/domain/student';
@@ -44,7 +43,7 @@ export type CreatedStudent =
  */
 export async function createStudent(db: Database, input: StudentInput, at: Date, completed?: CompletedSetup): Promise<CreatedStudent> {
   applyLocalSecretDefaults();
-  const students = collection<StudentDoc>(db, 'students');
+  const students = collection(db, 'students');
   const prepared = await prepareStudent({ ...input, ...(completed ? { phone: completed.phone } : {}) }, studentPreparationDeps(at));
   if (!prepared.ok) return prepared;
   const doc = completed
@@ -167,7 +166,7 @@ const DEMO_STUDENTS: readonly DemoStudent[] = [
 async function keepDemoActivationCode(db: Database, studentNo: string, code: string, at: Date): Promise<void> {
   const canonical = normalizeActivationCode(code);
   if (!canonical) throw new Error(`demo activation code ${code} is not a valid code`);
-  const students = collection<StudentDoc>(db, 'students');
+  const students = collection(db, 'students');
   const student = await students.findOne({ studentNo });
   if (!student || student.setupCompletedAt || student.phoneHash) return;
   const wanted = activationRecord(canonical, DEMO_OFFICE, at);
@@ -181,7 +180,7 @@ async function keepDemoActivationCode(db: Database, studentNo: string, code: str
  * exist. Idempotent: a second run changes nothing and returns the same accounts.
  */
 export async function seedDemoStudents(db: Database, at: Date): Promise<DemoAccount[]> {
-  const students = collection<StudentDoc>(db, 'students');
+  const students = collection(db, 'students');
   const accounts: DemoAccount[] = [];
   for (const demo of DEMO_STUDENTS) {
     const studentNo = normalizeStudentNo(demo.input.studentNo);

@@ -12,7 +12,6 @@ import { LocalCloud } from '../../local/cloud';
 import { installSandboxes } from '../../local/sandboxes';
 import { installLocalMail } from '../../local/receipts';
 import { collection, internalCallEvent } from '../../cloudfunctions/shared/runtime';
-import type { ReceiptDoc } from '../../cloudfunctions/shared/receipts/domain/receipt';
 import { renderReceiptPdf } from '../../cloudfunctions/shared/receipts/pdf';
 import { insertPaidOrderDirectly, insertStudentWithSession, TUITION_LINES } from '../../local/seed/paid-orders';
 
@@ -42,7 +41,7 @@ export async function run(): Promise<BenchSection> {
       const { result, stats } = await cloud.invokeWithStats('receipts', issueEvent(order._id), caller);
       const elapsed = performance.now() - started;
       if (!(result as { ok: boolean }).ok) throw new Error(`issue failed: ${JSON.stringify(result)}`);
-      const receipt = (await collection<ReceiptDoc>(db, 'receipts').findById(order._id))!;
+      const receipt = (await collection(db, 'receipts').findById(order._id))!;
       return { elapsed, roundTrips: stats.roundTrips, receipt };
     };
 

@@ -12,7 +12,7 @@ import type { BenchSection } from '../bench';
 import { LocalCloud } from '../../local/cloud';
 import { installSandboxes } from '../../local/sandboxes';
 import { collection } from '../../cloudfunctions/shared/runtime';
-import { prepareStudent, type StudentDoc } from '../../cloudfunctions/shared/students/domain/student';
+import { prepareStudent } from '../../cloudfunctions/shared/students/domain/student';
 import { studentPreparationDeps } from '../../cloudfunctions/shared/students/credentials';
 
 const RUNS = 9;
@@ -32,7 +32,7 @@ export async function run(): Promise<BenchSection> {
       studentPreparationDeps(cloud.clock.now()),
     );
     if (!prepared.ok) throw new Error('bench student invalid');
-    await collection<StudentDoc>(db, 'students').insert(prepared.doc);
+    await collection(db, 'students').insert(prepared.doc);
     let serial = 0;
     const attempt = async (account: string, openid: string) => {
       const started = performance.now();

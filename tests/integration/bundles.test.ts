@@ -9,7 +9,6 @@ import { LOCAL_SECRET_DEFAULTS } from '../../local/seed/students';
 import { insertPaidOrderDirectly, insertStudentWithSession } from '../../local/seed/paid-orders';
 import { collection } from '../../cloudfunctions/shared/runtime';
 import { issueAsPaymentCode } from '../support/internal-calls';
-import type { ReceiptDoc } from '../../cloudfunctions/shared/receipts/domain/receipt';
 import { glyphCells, judgeGlyphs, missingGlyphCell, pdfText, renderPage } from './receipts/pdf-reading';
 
 /** What is deployed is the bundle, so the bundle must answer exactly as the source does. */
@@ -59,7 +58,7 @@ describe('deployable function bundles', () => {
       const order = await insertPaidOrderDirectly(db, student, bundled.clock.now());
       const issued = await issueAsPaymentCode(bundled, order._id);
       expect(issued).toMatchObject({ ok: true, data: { state: 'ISSUED', created: true } });
-      const receipt = (await collection<ReceiptDoc>(db, 'receipts').findById(order._id))!;
+      const receipt = (await collection(db, 'receipts').findById(order._id))!;
       const pdf = (await bundled.storage.read(bundled.storage.cloudPathOf(receipt.pdfFileID!)!))!;
       expect(pdfText(pdf)).toContain('交款人：赵堃玥');
       expect(pdfText(pdf)).toContain('肆仟肆佰元整');

@@ -5,7 +5,6 @@
  */
 import type { ApiResult } from '../../cloudfunctions/shared/contracts';
 import type { ReceiptIssued } from '../../cloudfunctions/shared/receipts/contract';
-import type { ReceiptDoc } from '../../cloudfunctions/shared/receipts/domain/receipt';
 import { collection } from '../../cloudfunctions/shared/runtime';
 import { INTERNAL_CALL_MAX_AGE_MS } from '../../cloudfunctions/shared/runtime/internal-calls';
 import { expectError, expectOk, startAuthCloud, type AuthCloud } from './auth/support';
@@ -16,9 +15,8 @@ jest.setTimeout(60_000);
 
 let c: AuthCloud;
 const db = () => c.t.cloud.sdkDatabase();
-const receipts = () => collection<ReceiptDoc>(db(), 'receipts');
+const receipts = () => collection(db(), 'receipts');
 /** Anything kept in the sessions collection, as the test writes it. */
-const sessionRecords = () => collection<{ _id: string } & Record<string, unknown>>(db(), 'sessions');
 /** Log lines written from now on. */
 const logsFrom = (start: number) => c.t.logs.slice(start);
 
@@ -77,19 +75,20 @@ describe('sessions', () => {
     expectOk(await listAs(student.openid));
   });
 
-  it('a pending sign-in step is not a session, even to a caller whose openid is its id', async () => {
+  it('an unfinished sign-in step is not a session, even to the WeChat account that started it', async () => {
     const openid = 'o-pending-owner';
-    const expiresAt = new Date(c.t.cloud.clock.nowMs() + 3_600_000);
-    // As auth stores an unfinished sign-in: beside the sessions, under pending:<OPENID>.
-    await sessionRecords().insert({ _id: `pending:${openid}`, kind: 'pending', purpose: 'setup', studentId: student.studentId, createdAt: c.t.cloud.clock.now(), expiresAt, stamp: 'v0' });
-    expectError(await listAs(`pending:${openid}`), 'UNAUTHENTICATED');
-    expectError(await listAs(openid), 'UNAUTHENTICATED');
-  });
-
-  it('a record of another kind under a plain openid is not a session either', async () => {
-    const openid = 'o-pending-plain';
-    const expiresAt = new Date(c.t.cloud.clock.nowMs() + 3_600_000);
-    await sessionRecords().insert({ _id: openid, kind: 'pending', purpose: 'setup', studentId: student.studentId, createdAt: c.t.cloud.clock.now(), expiresAt });
+    const now = c.t.cloud.clock.now();
+    // As auth stores an unfinished sign-in (password accepted, first sign-in not yet done).
+    await collection(db(), 'pendingSignIns').insert({
+      _id: openid,
+      purpose: 'setup',
+      studentId: student.studentId,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + 3_600_000),
+      stamp: 'v0',
+      identityConfirmedAt: now,
+      newPasswordHash: null,
+    });
     expectError(await listAs(openid), 'UNAUTHENTICATED');
   });
 });

@@ -93,7 +93,7 @@ export async function addBills(cloud: LocalCloud, student: TestStudent, count = 
       updatedAt: now,
     });
   }
-  const coll = collection<BillDoc>(cloud.sdkDatabase(), 'bills');
+  const coll = collection(cloud.sdkDatabase(), 'bills');
   for (const bill of bills) await coll.insert(bill);
   return bills;
 }

@@ -25,8 +25,8 @@ export const PAY_SUCCESS_TEMPLATE_ENV = 'PAY_SUCCESS_TEMPLATE_ID' satisfies Vari
 export const RECEIPT_WAIT_ENV = 'PAY_RECEIPT_WAIT_MS' satisfies VariableName;
 const DEFAULT_RECEIPT_WAIT_MS = 3000;
 
-/** messages/{key}: a message sent (or being sent) once. */
-export interface MessageDoc {
+/** subscribeMessages/{key}: a subscribe message sent (or being sent) once. */
+export interface SubscribeMessageDoc {
   _id: string;
   key: string;
   kind: 'subscribe';
@@ -112,7 +112,7 @@ export async function sendPaidMessageOnce(pc: PaymentContext, order: OrderDoc): 
     pc.log.info('no pay-success template configured; message skipped', { orderId: order._id });
     return;
   }
-  const messages = collection<MessageDoc>(pc.db, 'messages');
+  const messages = collection(pc.db, 'subscribeMessages');
   const key = `pay-success:${order._id}`;
   try {
     await messages.insert({

@@ -1,6 +1,5 @@
 import type { billsContract, BillView, OrderView } from './contract';
 import { billView, orderView } from './views';
-import type { BillDoc, OrderDoc } from './domain/records';
 import { rememberedEmail } from '../students';
 import { AppError, collection, commands, maskReference, type Handlers } from '../runtime';
 
@@ -18,8 +17,8 @@ export const billsHandlers: Handlers<typeof billsContract> = {
     const viewer = ctx.caller.openid ?? '';
     // Three reads whatever the number of bills, up to a thousand of them (then one more per thousand).
     const [bills, orders, email] = await Promise.all([
-      collection<BillDoc>(ctx.db, 'bills').findAll({ studentId: student.studentId }),
-      collection<OrderDoc>(ctx.db, 'orders').find(
+      collection(ctx.db, 'bills').findAll({ studentId: student.studentId }),
+      collection(ctx.db, 'orders').find(
         { studentId: student.studentId, status: _.in(['PENDING', 'PAID', 'REFUNDING', 'REFUNDED']) },
         { orderBy: [['createdAt', 'desc']], limit: MAX_ORDERS },
       ),
@@ -45,7 +44,7 @@ export const billsHandlers: Handlers<typeof billsContract> = {
 
   async order(request, ctx) {
     const { student } = ctx;
-    const order = await collection<OrderDoc>(ctx.db, 'orders').findById(request.orderId);
+    const order = await collection(ctx.db, 'orders').findById(request.orderId);
     if (!order || order.studentId !== student.studentId) throw new AppError('ORDER_NOT_FOUND');
     return { order: orderView(order, ctx.now(), ctx.caller.openid ?? '', maskReference) };
   },

@@ -44,11 +44,11 @@ export function paymentContext(input: PaymentContextInput): PaymentContext {
     log: input.log,
     envId,
     now: input.now,
-    orders: collection<OrderDoc>(input.db, 'orders'),
-    bills: collection<BillDoc>(input.db, 'bills'),
-    refunds: collection<RefundDoc>(input.db, 'refunds'),
-    payments: collection<PaymentDoc>(input.db, 'payments'),
-    notifications: collection<NotificationDoc>(input.db, 'notifications'),
+    orders: collection(input.db, 'orders'),
+    bills: collection(input.db, 'bills'),
+    refunds: collection(input.db, 'refunds'),
+    payments: collection(input.db, 'payments'),
+    notifications: collection(input.db, 'notifications'),
   };
 }
 

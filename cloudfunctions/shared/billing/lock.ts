@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { collection, commands, isDuplicateKeyError, type BaseDoc, type Database } from '../runtime';
 
-interface LockDoc extends BaseDoc {
+export interface LockDoc extends BaseDoc {
   owner: string;
   expiresAt: Date;
   takenAt: Date;
@@ -28,10 +28,6 @@ export interface LockOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface RawWhere {
-  where(query: Record<string, unknown>): { remove(): Promise<unknown> };
-}
-
 /** Another call held the lock for all of `waitMs`: the caller decides what to tell (never "your bills changed"). */
 export class LockBusyError extends Error {
   constructor(readonly lockName: string) {
@@ -45,14 +41,14 @@ export async function takeLock(db: Database, now: () => Date, name: string, opti
   const ttlMs = options.ttlMs ?? 30_000;
   const waitMs = options.waitMs ?? 10_000;
   const pollMs = options.pollMs ?? 100;
-  const locks = collection<LockDoc>(db, 'locks');
+  const locks = collection(db, 'locks');
   const _ = commands(db);
   const owner = randomBytes(8).toString('hex');
   const giveUpAt = performance.now() + waitMs;
   const held: HeldLock = {
     async release() {
       // Only our own lock: one that expired and was taken over stays with its new holder.
-      await (db as unknown as { collection(name: string): RawWhere }).collection('locks').where({ _id: name, owner }).remove();
+      await locks.removeWhere({ _id: name, owner });
     },
   };
   for (;;) {

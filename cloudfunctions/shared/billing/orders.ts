@@ -241,19 +241,19 @@ export async function confirmPayment(
 async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: ConfirmedPayment, via: PaidVia): Promise<ConfirmOutcome | null> {
   const at = pc.now();
   const result = await transaction(pc.db, async (tx) => {
-    const order = await tx.get<OrderDoc>('orders', closed._id);
+    const order = await tx.get('orders', closed._id);
     if (!order || order.status !== 'CLOSED') return null;
-    const claimed = await tx.get<PaymentDoc>('payments', payment.transactionId);
+    const claimed = await tx.get('payments', payment.transactionId);
     if (claimed && claimed.orderId !== order._id) return { kind: 'conflict' as const, otherOrderId: claimed.orderId };
     if (!claimed) {
-      await tx.set<PaymentDoc>('payments', payment.transactionId, paymentRecord(order, payment, via, at));
+      await tx.set('payments', payment.transactionId, paymentRecord(order, payment, via, at));
     }
     const bills: (BillDoc | null)[] = [];
-    for (const id of order.billIds) bills.push(await tx.get<BillDoc>('bills', id));
+    for (const id of order.billIds) bills.push(await tx.get('bills', id));
     const holderIds = [...new Set(bills.map((bill) => bill?.orderId).filter((id): id is string => Boolean(id) && id !== order._id))];
     const holders: OrderDoc[] = [];
     for (const id of holderIds) {
-      const holder = await tx.get<OrderDoc>('orders', id);
+      const holder = await tx.get('orders', id);
       if (holder) holders.push(holder);
     }
     const decision = decideLatePayment(order, bills, holders);
@@ -278,7 +278,7 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
           updatedAt: at,
         });
         for (const id of holder.billIds.filter((billId) => !mine.has(billId))) {
-          const other = await tx.get<BillDoc>('bills', id);
+          const other = await tx.get('bills', id);
           if (other && other.orderId === holder._id && other.status === 'PAYING') {
             await tx.update('bills', id, { ...billStatusChange(other.status, 'UNPAID').set, orderId: null, updatedAt: at });
           }
@@ -316,7 +316,7 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
       createdAt: at,
       updatedAt: at,
     };
-    await tx.set<RefundDoc>('refunds', refund.outRefundNo, refundDoc);
+    await tx.set('refunds', refund.outRefundNo, refundDoc);
     return {
       kind: 'refunding' as const,
       order: { ...order, ...paidFields, status: 'REFUNDING' as const, refund, nextCheckAt: submitAt, checkAttempts: 0 },

@@ -9,11 +9,11 @@ import type { OrderDoc } from './domain/records';
 
 export type ReceiptMark = NonNullable<OrderDoc['receiptState']>;
 
-const orders = (db: Database) => collection<OrderDoc>(db, 'orders');
+const orders = (db: Database) => collection(db, 'orders');
 
 export const receiptMarks = {
   /** The order as the receipts feature reads it (inside its numbering transaction). */
-  getIn: (tx: Transaction, orderId: string): Promise<OrderDoc | null> => tx.get<OrderDoc>('orders', orderId),
+  getIn: (tx: Transaction, orderId: string): Promise<OrderDoc | null> => tx.get('orders', orderId),
 
   /** Inside the transaction that makes the receipt. */
   async setIssuedIn(tx: Transaction, orderId: string): Promise<void> {

@@ -16,7 +16,7 @@ import {
   retireOrder,
   syncWithWechat,
 } from './orders';
-import { collection, commands, writeAudit, type AuditDoc, type Handlers } from '../runtime';
+import { collection, commands, writeAudit,  type Handlers } from '../runtime';
 
 /** Due orders read per page; pages are read until none is due or the time budget is spent. */
 const PAGE = 50;
@@ -308,7 +308,7 @@ async function reconcileDue(pc: PaymentContext): Promise<ReconcileReport> {
     if (now.getTime() >= shanghaiDayRange(day)!.end.getTime() + STATEMENT_READY_MS) candidates.push(day);
   }
   const done = new Set(
-    (await collection<AuditDoc>(pc.db, 'auditLog').find({ _id: _.in(candidates.map(auditKey)) }, { limit: candidates.length, fields: ['_id'] })).map(
+    (await collection(pc.db, 'auditLog').find({ _id: _.in(candidates.map(auditKey)) }, { limit: candidates.length, fields: ['_id'] })).map(
       (entry) => entry._id,
     ),
   );

@@ -31,17 +31,17 @@ import {
   type ReceiptPayer,
   type ReceiptStatus,
 } from './domain/receipt';
-import type { StudentDoc } from '../students';
 import { renderReceiptPdf } from './pdf';
 import { readReceiptsSettings, type ReceiptsSettings } from './settings';
-import { issuedEmailMessage, sendDueReceiptEmails, type ReceiptMessageDoc } from './mailing';
+import { issuedEmailMessage, sendDueReceiptEmails } from './mailing';
 
-interface CounterDoc extends BaseDoc {
+/** counters/{name}: a sequence (receipt numbers), increased in a transaction. */
+export interface SequenceCounterDoc extends BaseDoc {
   value: number;
   updatedAt: Date;
 }
 
-interface SweepStateDoc extends BaseDoc {
+export interface ReceiptSweepCursorDoc extends BaseDoc {
   /**
    * Where the next run goes on among paid orders without a receipt (by _id), so orders that keep
    * failing cannot hold back the ones after them; '' starts from the first.
@@ -50,13 +50,10 @@ interface SweepStateDoc extends BaseDoc {
   updatedAt: Date;
 }
 
-/** Only what a receipt prints about the payer. */
-type PayerRecord = Pick<StudentDoc, '_id' | 'studentNo' | 'name'> & Partial<Pick<StudentDoc, 'idMasked'>>;
-
 export const SWEEP_STATE_ID = 'receipt-sweep';
 const ALLOCATION_ATTEMPTS = 3;
 
-export const receiptsOf = (ctx: Pick<RequestContext, 'db'>) => collection<ReceiptDoc>(ctx.db, 'receipts');
+export const receiptsOf = (ctx: Pick<RequestContext, 'db'>) => collection(ctx.db, 'receipts');
 
 export function stateOf(status: ReceiptStatus): ReceiptState {
   return status === 'PENDING_PDF' ? 'PENDING' : status;
@@ -91,17 +88,17 @@ async function allocate(ctx: RequestContext, orderId: string, settings: Receipts
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await transaction(ctx.db, async (tx) => {
-        const existing = await tx.get<ReceiptDoc>('receipts', id);
+        const existing = await tx.get('receipts', id);
         if (existing) return { receipt: existing, created: false };
         const order = await receiptMarks.getIn(tx, orderId);
         if (!order) throw new AppError('NOT_FOUND', '订单不存在');
         // Voided before it was issued (a refund overtook the payment's follow-up): never issued.
         if (order.receiptState === 'VOIDED') throw new AppError('RECEIPT_ORDER_REFUNDED');
         if (order.status !== 'PAID') throw new AppError(order.status === 'REFUNDING' || order.status === 'REFUNDED' ? 'RECEIPT_ORDER_REFUNDED' : 'RECEIPT_ORDER_NOT_PAID');
-        const student = await tx.get<PayerRecord>('students', order.studentId);
+        const student = await tx.get('students', order.studentId);
         if (!student) throw new Error(`order ${orderId}: its student record is missing`);
         const payer: ReceiptPayer = { name: student.name, studentNo: student.studentNo, idMasked: student.idMasked ?? '' };
-        const counter = await tx.get<CounterDoc>('counters', counterId);
+        const counter = await tx.get('counters', counterId);
         const sequence = (counter?.value ?? 0) + 1;
         const at = ctx.now();
         const fields = newReceipt({
@@ -117,14 +114,14 @@ async function allocate(ctx: RequestContext, orderId: string, settings: Receipts
         });
         fields.checkCode = checkCodeOf(key.secret, fields);
         const receipt: ReceiptDoc = { _id: id, ...fields };
-        await tx.set<CounterDoc>('counters', counterId, { value: sequence, updatedAt: at });
-        await tx.insert<ReceiptDoc>('receipts', receipt);
+        await tx.set('counters', counterId, { value: sequence, updatedAt: at });
+        await tx.insert('receipts', receipt);
         // The sweep looks only at paid orders without this mark, so it never rereads issued ones.
         await receiptMarks.setIssuedIn(tx, orderId);
         const message = issuedEmailMessage(receipt, at, settings);
         if (message) {
           const { _id: messageId, ...fields } = message;
-          await tx.set<ReceiptMessageDoc>('messages', messageId, fields);
+          await tx.set('messages', messageId, fields);
         }
         return { receipt, created: true };
       });
@@ -265,8 +262,7 @@ export async function sweepReceipts(ctx: RequestContext, limit = DEFAULT_SWEEP_L
   const report: ReceiptSweepReport = { scanned: 0, issued: 0, completed: 0, voided: 0, emailed: 0, failed: 0 };
   let budget = limit;
   const _ = commands(ctx.db);
-  const counters = collection<SweepStateDoc>(ctx.db, 'counters');
-  const state = await counters.findById(SWEEP_STATE_ID);
+  const state = await collection(ctx.db, 'sweepCursors').findById(SWEEP_STATE_ID);
   const startAfter = typeof state?.afterOrderId === 'string' ? state.afterOrderId : '';
 
   // 1. Paid orders without a receipt.
@@ -310,7 +306,7 @@ export async function sweepReceipts(ctx: RequestContext, limit = DEFAULT_SWEEP_L
   const nextAfter = reachedEnd ? '' : after;
   if (nextAfter !== startAfter) {
     const at = ctx.now();
-    await transaction(ctx.db, async (tx) => tx.set<SweepStateDoc>('counters', SWEEP_STATE_ID, { afterOrderId: nextAfter, updatedAt: at }));
+    await transaction(ctx.db, async (tx) => tx.set('sweepCursors', SWEEP_STATE_ID, { afterOrderId: nextAfter, updatedAt: at }));
   }
 
   // 2. 冲红 for receipts whose order is being or was refunded (a refund that raced the issue).

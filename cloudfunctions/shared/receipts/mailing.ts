@@ -21,6 +21,7 @@ import {
   maskName,
   scrubPersonalData,
   type BaseDoc,
+  type NewDocument,
   type RequestContext,
 } from '../runtime';
 import { formatFenPlain } from '../kernel/money';
@@ -71,6 +72,11 @@ export interface ReceiptEmailQuotaDoc extends BaseDoc {
   createdAt: Date;
 }
 
+/** What the messages collection keeps, told apart by `kind`. */
+export type ReceiptMailDoc = ReceiptMessageDoc | ReceiptEmailQuotaDoc;
+
+export const isReceiptEmail = (doc: ReceiptMailDoc): doc is ReceiptMessageDoc => doc.kind === 'receipt-email';
+
 /** Sends a student may ask for, per receipt per day (Asia/Shanghai). */
 export const MAX_SENDS_PER_RECEIPT_PER_DAY = 5;
 /** Sends a student may ask for, over all their receipts, per day. */
@@ -91,8 +97,8 @@ const WAIT_FOR_DOCUMENT_MS = 60_000;
 
 export const retryDelayMs = (attempts: number): number => Math.min(EMAIL_RETRY_BASE_MS * 2 ** Math.max(attempts - 1, 0), EMAIL_RETRY_MAX_MS);
 
-const messages = (ctx: Pick<RequestContext, 'db'>) => collection<ReceiptMessageDoc>(ctx.db, 'messages');
-const receipts = (ctx: Pick<RequestContext, 'db'>) => collection<ReceiptDoc>(ctx.db, 'receipts');
+const messages = (ctx: Pick<RequestContext, 'db'>) => collection(ctx.db, 'messages');
+const receipts = (ctx: Pick<RequestContext, 'db'>) => collection(ctx.db, 'receipts');
 
 export const issuedEmailKey = (receiptId: string): string => `receipt-mail:${receiptId}:issued`;
 
@@ -230,7 +236,7 @@ export async function sendDueReceiptEmails(ctx: RequestContext, settings: Receip
       { kind: 'receipt-email', trigger: 'issued', status: 'SENDING', claimedAt: _.lt(new Date(started - STALE_SENDING_MS)) },
       { orderBy: [['claimedAt', 'asc']], limit: OUTBOX_BATCH },
     )),
-  ];
+  ].filter(isReceiptEmail);
   const result = { sent: 0, failed: 0 };
   for (const message of due.slice(0, OUTBOX_BATCH)) {
     if (ctx.now().getTime() - started > OUTBOX_RUN_MS) break;
@@ -251,16 +257,16 @@ interface Slot {
 }
 
 /** Claims the first free slot of `max` (unique keys); null when all are taken. */
-async function claimSlot<T extends BaseDoc & { key: string }>(
+async function claimSlot(
   ctx: RequestContext,
   keyOf: (slot: number) => string,
   max: number,
-  make: (key: string) => Omit<T, '_id'>,
+  make: (key: string) => NewDocument<ReceiptMailDoc>,
 ): Promise<Slot | null> {
   for (let slot = 1; slot <= max; slot += 1) {
     const key = keyOf(slot);
     try {
-      return { id: await collection<T>(ctx.db, 'messages').insert(make(key)), key };
+      return { id: await messages(ctx).insert(make(key)), key };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
@@ -294,7 +300,7 @@ export async function emailReceiptOnRequest(
   const at = ctx.now();
   const day = shanghaiDate(at).replace(/-/g, '');
   const messageKey = (slot: number) => `receipt-mail:${receipt._id}:${day}:${slot}`;
-  const message = await claimSlot<ReceiptMessageDoc>(ctx, messageKey, MAX_SENDS_PER_RECEIPT_PER_DAY, (key) => ({
+  const message = await claimSlot(ctx, messageKey, MAX_SENDS_PER_RECEIPT_PER_DAY, (key) => ({
     key,
     kind: 'receipt-email',
     receiptId: receipt._id,
@@ -313,7 +319,7 @@ export async function emailReceiptOnRequest(
   }));
   if (!message) throw new AppError('RECEIPT_EMAIL_LIMIT');
 
-  const quota = await claimSlot<ReceiptEmailQuotaDoc>(ctx, (slot) => `receipt-mail-quota:${receipt.studentId}:${day}:${slot}`, MAX_SENDS_PER_STUDENT_PER_DAY, (key) => ({
+  const quota = await claimSlot(ctx, (slot) => `receipt-mail-quota:${receipt.studentId}:${day}:${slot}`, MAX_SENDS_PER_STUDENT_PER_DAY, (key) => ({
     key,
     kind: 'receipt-email-quota',
     studentId: receipt.studentId,

@@ -24,7 +24,7 @@ export async function writeAudit(
   const doc: Omit<AuditDoc, '_id'> & { _id?: string } = { at: entry.at, actor: entry.actor, action: entry.action, details: entry.details };
   if (entry.key) doc._id = entry.key;
   try {
-    await collection<AuditDoc>(db, 'auditLog').insert(doc);
+    await collection(db, 'auditLog').insert(doc);
     return true;
   } catch (error) {
     if (entry.key && isDuplicateKeyError(error)) return false;

@@ -1,4 +1,4 @@
-import type { CollectionName } from '../schema';
+import type { CollectionName, DocumentOf } from '../schema';
 import type { Database, WxCloud } from './platform';
 
 /**
@@ -10,6 +10,11 @@ import type { Database, WxCloud } from './platform';
 export interface BaseDoc {
   _id: string;
 }
+
+/** A document to write: every field but `_id`, which the caller may choose (kept apart per kind of a union). */
+export type NewDocument<T> = T extends unknown ? Omit<T, '_id'> & { _id?: string } : never;
+/** A whole document written over an id. */
+export type DocumentBody<T> = T extends unknown ? Omit<T, '_id'> : never;
 
 export type Query = Record<string, unknown>;
 export type Patch = Record<string, unknown>;
@@ -35,11 +40,14 @@ export interface Collection<T extends BaseDoc> {
   findAll(query: Query, options?: Pick<FindOptions, 'fields'>): Promise<T[]>;
   findOne(query: Query): Promise<T | null>;
   findById(id: string): Promise<T | null>;
-  insert(doc: Omit<T, '_id'> & { _id?: string }): Promise<string>;
+  insert(doc: NewDocument<T>): Promise<string>;
+  /** Creates or replaces the document with this id. */
+  setById(id: string, doc: DocumentBody<T>): Promise<void>;
   /** Updates one document by id; returns how many changed (0 when it does not exist or already had these values). */
   updateById(id: string, patch: Patch): Promise<number>;
   updateWhere(query: Query, patch: Patch): Promise<number>;
   removeById(id: string): Promise<number>;
+  removeWhere(query: Query): Promise<number>;
   count(query: Query): Promise<number>;
 }
 
@@ -70,7 +78,12 @@ interface RawCollection extends RawQuery {
 const raw = (db: Database | RawTransaction, name: string): RawCollection =>
   (db as unknown as { collection(name: string): RawCollection }).collection(name);
 
-export function collection<T extends BaseDoc>(db: Database, name: CollectionName): Collection<T> {
+/** The collection, typed by its entry in the schema's registry. */
+export function collection<N extends CollectionName>(db: Database, name: N): Collection<DocumentOf<N>> {
+  return collectionOf<DocumentOf<N>>(db, name);
+}
+
+function collectionOf<T extends BaseDoc>(db: Database, name: CollectionName): Collection<T> {
   const coll = (): RawCollection => raw(db, name);
   const find = async (query: Query, options: FindOptions = {}): Promise<T[]> => {
     let q: RawQuery = coll().where(query);
@@ -98,9 +111,13 @@ export function collection<T extends BaseDoc>(db: Database, name: CollectionName
     findOne: async (query) => (await find(query, { limit: 1 }))[0] ?? null,
     findById: async (id) => (await find({ _id: id }, { limit: 1 }))[0] ?? null,
     insert: async (doc) => (await coll().add({ data: doc }))._id,
+    setById: async (id, doc) => {
+      await coll().doc(id).set({ data: doc });
+    },
     updateById: async (id, patch) => (await coll().where({ _id: id }).update({ data: patch })).stats.updated,
     updateWhere: async (query, patch) => (await coll().where(query).update({ data: patch })).stats.updated,
     removeById: async (id) => (await coll().where({ _id: id }).remove()).stats.removed,
+    removeWhere: async (query) => (await coll().where(query).remove()).stats.removed,
     count: async (query) => (await coll().where(query).count()).total,
   };
 }
@@ -111,10 +128,10 @@ interface RawTransaction {
 
 /** Document operations inside a transaction (the cloud allows only doc-level operations there). */
 export interface Transaction {
-  get<T extends BaseDoc>(name: CollectionName, id: string): Promise<T | null>;
-  insert<T extends BaseDoc>(name: CollectionName, doc: Omit<T, '_id'> & { _id?: string }): Promise<string>;
+  get<N extends CollectionName>(name: N, id: string): Promise<DocumentOf<N> | null>;
+  insert<N extends CollectionName>(name: N, doc: NewDocument<DocumentOf<N>>): Promise<string>;
   /** Creates or replaces the whole document. */
-  set<T extends BaseDoc>(name: CollectionName, id: string, doc: Omit<T, '_id'>): Promise<void>;
+  set<N extends CollectionName>(name: N, id: string, doc: DocumentBody<DocumentOf<N>>): Promise<void>;
   update(name: CollectionName, id: string, patch: Patch): Promise<void>;
   remove(name: CollectionName, id: string): Promise<void>;
 }
@@ -124,10 +141,10 @@ const isMissingDocument = (error: unknown): boolean =>
 
 function wrapTransaction(tx: RawTransaction): Transaction {
   return {
-    async get<T extends BaseDoc>(name: CollectionName, id: string) {
+    async get<N extends CollectionName>(name: N, id: string) {
       try {
         const res = await raw(tx, name).doc(id).get();
-        return (res.data as T | null) ?? null;
+        return (res.data as DocumentOf<N> | null) ?? null;
       } catch (error) {
         if (isMissingDocument(error)) return null;
         throw error;

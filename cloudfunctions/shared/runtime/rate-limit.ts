@@ -22,9 +22,8 @@ export interface RateLimit {
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
 
-/** counters/{id}: the windows' starts (ms since the epoch) and the requests counted in each. */
+/** rateCounters/{id}: the windows' starts (ms since the epoch) and the requests counted in each. */
 export interface RateCounterDoc extends BaseDoc {
-  kind: 'rate-limit';
   shortStart: number;
   shortCount: number;
   longStart: number;
@@ -40,7 +39,7 @@ const windowStart = (atMs: number, window: RateWindow): number => Math.floor(atM
 
 /** Counts one request of `id` against `limit`; refuses it, with the wait, when a window is full. */
 export async function consumeRateLimit(db: Database, id: string, limit: RateLimit, at: Date): Promise<RateDecision> {
-  const counters = collection<RateCounterDoc>(db, 'counters');
+  const counters = collection(db, 'rateCounters');
   const _ = commands(db);
   const atMs = at.getTime();
   // Another instance's clock may be a little ahead and have opened the next window already.
@@ -58,7 +57,7 @@ export async function consumeRateLimit(db: Database, id: string, limit: RateLimi
     const doc = await counters.findById(id);
     if (!doc) {
       try {
-        await counters.insert({ _id: id, kind: 'rate-limit', shortStart, shortCount: 1, longStart, longCount: 1, updatedAt: at });
+        await counters.insert({ _id: id, shortStart, shortCount: 1, longStart, longCount: 1, updatedAt: at });
         return { allowed: true };
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;

@@ -36,29 +36,16 @@ export interface StaffMember {
 }
 
 /**
- * What a WeChat OPENID looks like (28 characters of letters, digits, - and _; the local cloud's are
- * of the same alphabet). Other records share the sessions collection under ids with a ':' in them
- * (`pending:<OPENID>`), so an id outside this alphabet is never a session.
+ * Only a session grants a session: the unfinished steps of a sign-in are kept in a collection of
+ * their own (pendingSignIns), which this never reads.
  */
-const PLAIN_OPENID = /^[A-Za-z0-9_-]{1,64}$/;
-
-/**
- * Only a session record grants a session: never a record of another kind kept beside them (a
- * pending sign-in step has `kind: 'pending'`), whatever its id.
- */
-function isSessionRecord(doc: unknown): doc is SessionDoc {
-  if (typeof doc !== 'object' || doc === null) return false;
-  const record = doc as Record<string, unknown>;
-  return !Object.prototype.hasOwnProperty.call(record, 'kind') && typeof record.studentId === 'string' && record.studentId !== '';
-}
-
 export async function loadStudentSession(db: Database, openid: string, at: Date): Promise<StudentSession | null> {
-  if (!PLAIN_OPENID.test(openid)) return null;
-  const doc = await collection<SessionDoc>(db, 'sessions').findById(openid);
-  if (!isSessionRecord(doc) || !(new Date(doc.expiresAt).getTime() > at.getTime())) return null;
+  if (!openid) return null;
+  const doc = await collection(db, 'sessions').findById(openid);
+  if (!doc || !doc.studentId || !(new Date(doc.expiresAt).getTime() > at.getTime())) return null;
   if (typeof doc.passwordVersion === 'number') {
     // A password change since the session was granted ends it, all at once with the change.
-    const [student] = await collection<{ _id: string; passwordVersion?: number }>(db, 'students').find(
+    const [student] = await collection(db, 'students').find(
       { _id: doc.studentId },
       { limit: 1, fields: ['passwordVersion'] },
     );
@@ -68,7 +55,7 @@ export async function loadStudentSession(db: Database, openid: string, at: Date)
 }
 
 export async function loadStaffMember(db: Database, openid: string): Promise<StaffMember | null> {
-  const doc = await collection<StaffDoc>(db, 'staff').findById(openid);
+  const doc = await collection(db, 'staff').findById(openid);
   if (!doc || !doc.active) return null;
   return { openid, name: doc.name, roles: doc.roles };
 }

@@ -58,7 +58,7 @@ export async function changePassword(
   const passwordHash = await hashPassword(request.newPassword);
   const version = passwordVersionOf(student);
   await transaction(ctx.db, async (tx) => {
-    const current = await tx.get<StudentDoc>('students', student._id);
+    const current = await tx.get('students', student._id);
     if (!current || passwordVersionOf(current) !== version) throw new AppError('PASSWORD_CHANGED_MEANWHILE');
     const changed = { ...passwordChange(current, passwordHash, now), boundOpenids: [openid], updatedAt: now };
     await tx.update('students', current._id, changed);

@@ -5,7 +5,7 @@
  */
 import { AppError, transaction, type RequestContext } from '../runtime';
 import { maskName } from '../kernel/mask';
-import { passwordChange, passwordContextOf, type StudentDoc } from './domain/student';
+import { passwordChange, passwordContextOf } from './domain/student';
 import { PASSWORD_RULES_TEXT } from './domain/password-policy';
 import { hashPassword } from './credentials';
 import type { ForgotVerified } from './contract';
@@ -20,10 +20,8 @@ import {
   findStudentById,
   loadPending,
   passwordStamp,
-  pendingId,
   startPending,
   strangerCounterId,
-  type PendingDoc,
 } from './store';
 
 export async function forgotVerify(
@@ -68,8 +66,8 @@ export async function forgotReset(
   assertAcceptablePassword(request.newPassword, request.confirmPassword, passwordContextOf(student, identityHash()));
   const passwordHash = await hashPassword(request.newPassword);
   await transaction(ctx.db, async (tx) => {
-    const current = await tx.get<StudentDoc>('students', student._id);
-    const stillPending = await tx.get<PendingDoc>('sessions', pendingId(openid));
+    const current = await tx.get('students', student._id);
+    const stillPending = await tx.get('pendingSignIns', openid);
     if (
       !current ||
       !stillPending ||
@@ -86,7 +84,7 @@ export async function forgotReset(
       boundOpenids: [openid],
       updatedAt: now,
     });
-    await tx.remove('sessions', pendingId(openid));
+    await tx.remove('pendingSignIns', openid);
   });
   // Tidying (those sessions no longer pass the session check), and the locks are lifted.
   const ended = await endStudentSessions(ctx.db, student._id);

@@ -99,7 +99,7 @@ export async function issueActivationCode(
   if (student.phoneHash) throw new AppError('CONFLICT', '学校已为该学生登记手机号，首次登录用该手机号验证，不需要激活码');
   const { code, record } = activationFor(by, now);
   await transaction(db, async (tx) => {
-    const current = await tx.get<StudentDoc>('students', student._id);
+    const current = await tx.get('students', student._id);
     if (!current || current.setupCompletedAt || current.phoneHash) throw new AppError('CONFLICT', '该学生的账号刚刚发生变化，请重新查询后再办理');
     // Whole: the field may hold null, which an object is not merged into.
     await tx.update('students', student._id, { activation: commands(db).set(record), updatedAt: now });
@@ -143,7 +143,7 @@ export async function resetStudentAccount(
     setupCompletedAt: student.setupCompletedAt,
   };
   await transaction(db, async (tx) => {
-    const current = await tx.get<StudentDoc>('students', student._id);
+    const current = await tx.get('students', student._id);
     if (!current) throw new AppError('NOT_FOUND', '该学生的记录不存在');
     await tx.update('students', student._id, {
       // The initial password again; the new version ends every session and unfinished step at once.

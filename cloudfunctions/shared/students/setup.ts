@@ -20,7 +20,6 @@ import {
   grantSessionIn,
   loadPending,
   passwordStamp,
-  pendingId,
   updatePending,
   type PendingDoc,
   type PendingPurpose,
@@ -139,8 +138,8 @@ async function completeVerification(
 ): Promise<StudentDoc> {
   const now = ctx.now();
   return transaction(ctx.db, async (tx) => {
-    const current = await tx.get<StudentDoc>('students', pending.studentId);
-    const stillPending = await tx.get<PendingDoc>('sessions', pendingId(openid));
+    const current = await tx.get('students', pending.studentId);
+    const stillPending = await tx.get('pendingSignIns', openid);
     if (
       !current ||
       !stillPending ||
@@ -156,7 +155,7 @@ async function completeVerification(
     const done = { ...current, ...patch };
     await tx.update('students', current._id, patch);
     await grantSessionIn(tx, openid, done, now, SESSION_TTL_MS);
-    await tx.remove('sessions', pendingId(openid));
+    await tx.remove('pendingSignIns', openid);
     return done;
   });
 }
@@ -188,7 +187,7 @@ async function assertMayRegisterPhone(ctx: RequestContext, openid: string, stude
 }
 
 /** firstSignInClaims/{phone:<hash> | wechat:<openid>}: the students a phone or a WeChat account set up. */
-interface ClaimDoc {
+export interface ClaimDoc {
   _id: string;
   studentIds: string[];
   updatedAt: Date;
@@ -200,11 +199,11 @@ interface ClaimDoc {
  * one of them commits.
  */
 async function claimInTransaction(tx: Transaction, claimId: string, studentId: string, limit: number, refusal: 'SETUP_PHONE_TAKEN' | 'SETUP_WECHAT_TAKEN', at: Date): Promise<void> {
-  const claim = await tx.get<ClaimDoc>('firstSignInClaims', claimId);
+  const claim = await tx.get('firstSignInClaims', claimId);
   const studentIds = claim?.studentIds ?? [];
   if (studentIds.includes(studentId)) return;
   if (studentIds.length >= limit) throw new AppError(refusal);
-  await tx.set<ClaimDoc>('firstSignInClaims', claimId, { studentIds: [...studentIds, studentId], updatedAt: at });
+  await tx.set('firstSignInClaims', claimId, { studentIds: [...studentIds, studentId], updatedAt: at });
 }
 
 export async function setupPhone(

@@ -10,38 +10,28 @@ import type { FailureCounter } from './domain/sign-in-throttle';
 // ------------------------------------------------------------------ students
 
 export const findStudentByNo = (db: Database, studentNo: string): Promise<StudentDoc | null> =>
-  collection<StudentDoc>(db, 'students').findOne({ studentNo });
+  collection(db, 'students').findOne({ studentNo });
 
 export const findStudentByIdHash = (db: Database, idHash: string): Promise<StudentDoc | null> =>
-  collection<StudentDoc>(db, 'students').findOne({ idHash });
+  collection(db, 'students').findOne({ idHash });
 
 export const findStudentById = (db: Database, id: string): Promise<StudentDoc | null> =>
-  collection<StudentDoc>(db, 'students').findById(id);
+  collection(db, 'students').findById(id);
 
 export async function updateStudent(db: Database, id: string, patch: Partial<Omit<StudentDoc, '_id'>>): Promise<void> {
-  await collection<StudentDoc>(db, 'students').updateById(id, patch);
+  await collection(db, 'students').updateById(id, patch);
 }
 
 // ------------------------------------------------------------------ sessions and pending steps
 
-interface RawDocRef {
-  set(options: { data: unknown }): Promise<unknown>;
-}
-interface RawCollection {
-  doc(id: string): RawDocRef;
-  where(query: Record<string, unknown>): { remove(): Promise<{ stats: { removed: number } }> };
-}
-const raw = (db: Database, name: string): RawCollection => (db as unknown as { collection(n: string): RawCollection }).collection(name);
-
 /**
- * The unfinished part of a sign-in, kept beside the sessions (`sessions/pending:<OPENID>`): the
- * student-access check reads only `sessions/<OPENID>`, so a pending record never grants a session.
+ * pendingSignIns/{OPENID}: the unfinished part of a sign-in. The student-access check reads only
+ * the sessions collection, so a pending step never grants a session.
  */
 export type PendingPurpose = 'setup' | 'device' | 'reset';
 
 export interface PendingDoc {
   _id: string;
-  kind: 'pending';
   purpose: PendingPurpose;
   studentId: string;
   createdAt: Date;
@@ -61,8 +51,6 @@ export interface PendingDoc {
   activationCodeHash?: string | null;
 }
 
-export const pendingId = (openid: string): string => `pending:${openid}`;
-
 /** Identifies the student's current password without revealing anything about it. */
 export const passwordStamp = (student: Pick<StudentDoc, 'passwordVersion'>): string => `v${passwordVersionOf(student)}`;
 
@@ -76,8 +64,7 @@ export async function startPending(
   signedInBy?: 'studentNo' | 'idNumber',
 ): Promise<PendingDoc> {
   const doc: PendingDoc = {
-    _id: pendingId(openid),
-    kind: 'pending',
+    _id: openid,
     purpose,
     studentId: student._id,
     createdAt: now,
@@ -90,20 +77,20 @@ export async function startPending(
     activationCodeHash: null,
   };
   const { _id, ...data } = doc;
-  await raw(db, 'sessions').doc(_id).set({ data });
+  await collection(db, 'pendingSignIns').setById(_id, data);
   return doc;
 }
 
 /** The caller's pending step for `purpose`, or null when there is none or it has expired. */
 export async function loadPending(db: Database, openid: string, purpose: PendingPurpose, now: Date): Promise<PendingDoc | null> {
-  const doc = (await collection<SessionDoc>(db, 'sessions').findById(pendingId(openid))) as unknown as PendingDoc | null;
-  if (!doc || doc.kind !== 'pending' || doc.purpose !== purpose) return null;
+  const doc = await collection(db, 'pendingSignIns').findById(openid);
+  if (!doc || doc.purpose !== purpose) return null;
   if (new Date(doc.expiresAt).getTime() <= now.getTime()) return null;
   return doc;
 }
 
 export async function updatePending(db: Database, openid: string, patch: Partial<Omit<PendingDoc, '_id'>>): Promise<void> {
-  await collection<SessionDoc>(db, 'sessions').updateById(pendingId(openid), patch);
+  await collection(db, 'pendingSignIns').updateById(openid, patch);
 }
 
 /**
@@ -116,26 +103,28 @@ export function sessionDoc(student: Pick<StudentDoc, '_id' | 'passwordVersion'>,
 
 /** One request: the caller is signed in as the student (replacing any earlier session of this WeChat account). */
 export async function grantSession(db: Database, openid: string, student: Pick<StudentDoc, '_id' | 'passwordVersion'>, now: Date, ttlMs: number): Promise<void> {
-  await raw(db, 'sessions').doc(openid).set({ data: sessionDoc(student, now, ttlMs) });
+  await collection(db, 'sessions').setById(openid, sessionDoc(student, now, ttlMs));
 }
 
 /** Inside a transaction: the caller is now signed in as the student, and nothing is pending. */
 export async function grantSessionIn(tx: Transaction, openid: string, student: Pick<StudentDoc, '_id' | 'passwordVersion'>, now: Date, ttlMs: number): Promise<void> {
-  await tx.set<SessionDoc>('sessions', openid, sessionDoc(student, now, ttlMs));
+  await tx.set('sessions', openid, sessionDoc(student, now, ttlMs));
 }
 
-/** One request: the session (and any pending step) of this WeChat account ends. */
+/** The session (and any pending step) of this WeChat account ends. */
 export async function endCallerSessions(db: Database, openid: string): Promise<void> {
-  const _ = commands(db);
-  await raw(db, 'sessions').where({ _id: _.in([openid, pendingId(openid)]) }).remove();
+  await collection(db, 'sessions').removeById(openid);
+  await collection(db, 'pendingSignIns').removeById(openid);
 }
 
-/** One request: every session and pending step of the student, except the given WeChat account's session. */
+/** Every session and pending step of the student, except the given WeChat account's session; returns the sessions ended. */
 export async function endStudentSessions(db: Database, studentId: string, exceptOpenid?: string): Promise<number> {
   const _ = commands(db);
   const query: Record<string, unknown> = { studentId };
   if (exceptOpenid) query._id = _.neq(exceptOpenid);
-  return (await raw(db, 'sessions').where(query).remove()).stats.removed;
+  const ended = await collection(db, 'sessions').removeWhere(query);
+  await collection(db, 'pendingSignIns').removeWhere({ studentId });
+  return ended;
 }
 
 // ------------------------------------------------------------------ failure counters
@@ -159,18 +148,18 @@ export const openidCounterId = (openid: string): string => `openid:${openid}`;
 /** One request for several counters. */
 export async function loadCounters(db: Database, ids: readonly string[]): Promise<Map<string, AttemptDoc>> {
   const _ = commands(db);
-  const docs = await collection<AttemptDoc>(db, 'loginAttempts').find({ _id: _.in([...ids]) }, { limit: ids.length });
+  const docs = await collection(db, 'loginAttempts').find({ _id: _.in([...ids]) }, { limit: ids.length });
   return new Map(docs.map((doc) => [doc._id, doc]));
 }
 
-export const loadCounter = (db: Database, id: string): Promise<AttemptDoc | null> => collection<AttemptDoc>(db, 'loginAttempts').findById(id);
+export const loadCounter = (db: Database, id: string): Promise<AttemptDoc | null> => collection(db, 'loginAttempts').findById(id);
 
 /**
  * One request: the counter becomes `next` only if it is still exactly `seen` (null: it must not
  * exist yet). False when another request changed it first; the caller reads it again.
  */
 export async function compareAndSetCounter(db: Database, id: string, seen: AttemptDoc | null, next: FailureCounter): Promise<boolean> {
-  const attempts = collection<AttemptDoc>(db, 'loginAttempts');
+  const attempts = collection(db, 'loginAttempts');
   if (!seen) {
     try {
       await attempts.insert({ _id: id, failures: next.failures, lastFailureAt: next.lastFailureAt });
@@ -190,28 +179,28 @@ export async function compareAndSetCounter(db: Database, id: string, seen: Attem
 /** One request: gives back one reserved attempt that turned out not to be a failure. */
 export async function releaseCounter(db: Database, id: string): Promise<void> {
   const _ = commands(db);
-  await collection<AttemptDoc>(db, 'loginAttempts').updateWhere({ _id: id, failures: _.gt(0) }, { failures: _.inc(-1) });
+  await collection(db, 'loginAttempts').updateWhere({ _id: id, failures: _.gt(0) }, { failures: _.inc(-1) });
 }
 
 export async function clearCounter(db: Database, id: string): Promise<void> {
-  await collection<AttemptDoc>(db, 'loginAttempts').removeById(id);
+  await collection(db, 'loginAttempts').removeById(id);
 }
 
 /** One request: several counters go. */
 export async function clearCounters(db: Database, ids: readonly string[]): Promise<void> {
   const _ = commands(db);
-  await raw(db, 'loginAttempts').where({ _id: _.in([...ids]) }).remove();
+  await collection(db, 'loginAttempts').removeWhere({ _id: _.in([...ids]) });
 }
 
 /** One request: counters whose latest failure is older than `before` (they no longer count). */
 export async function removeCountersOlderThan(db: Database, before: Date): Promise<number> {
   const _ = commands(db);
-  return (await raw(db, 'loginAttempts').where({ lastFailureAt: _.lt(before) }).remove()).stats.removed;
+  return collection(db, 'loginAttempts').removeWhere({ lastFailureAt: _.lt(before) });
 }
 
 // ------------------------------------------------------------------ used phone codes
 
-interface UsedPhoneCodeDoc {
+export interface UsedPhoneCodeDoc {
   _id: string;
   usedAt: Date;
 }
@@ -223,7 +212,7 @@ interface UsedPhoneCodeDoc {
 export async function markPhoneCodeUsed(db: Database, code: string, now: Date): Promise<boolean> {
   const id = createHash('sha256').update(code).digest('hex').slice(0, 48);
   try {
-    await collection<UsedPhoneCodeDoc>(db, 'phoneCodes').insert({ _id: id, usedAt: now });
+    await collection(db, 'phoneCodes').insert({ _id: id, usedAt: now });
     return true;
   } catch (error) {
     if (isDuplicateKeyError(error)) return false;
@@ -234,7 +223,7 @@ export async function markPhoneCodeUsed(db: Database, code: string, now: Date): 
 /** One request: records of codes used before `before` (WeChat refuses such a code by itself by then). */
 export async function removePhoneCodesOlderThan(db: Database, before: Date): Promise<number> {
   const _ = commands(db);
-  return (await raw(db, 'phoneCodes').where({ usedAt: _.lt(before) }).remove()).stats.removed;
+  return collection(db, 'phoneCodes').removeWhere({ usedAt: _.lt(before) });
 }
 
 // ------------------------------------------------------------------ first sign-in limits
@@ -245,7 +234,7 @@ export async function removePhoneCodesOlderThan(db: Database, before: Date): Pro
  */
 export async function firstSignInClaims(db: Database, studentId: string, phoneHash: string, openid: string): Promise<{ phone: number; wechat: number }> {
   const _ = commands(db);
-  const students = collection<StudentDoc>(db, 'students');
+  const students = collection(db, 'students');
   const [phone, wechat] = await Promise.all([
     students.count({ phoneHash, _id: _.neq(studentId) }),
     students.count({ setupOpenid: openid, _id: _.neq(studentId) }),
@@ -255,11 +244,11 @@ export async function firstSignInClaims(db: Database, studentId: string, phoneHa
 
 /** One request: the address the student last paid with, offered again next time and used for receipts. */
 export async function rememberEmail(db: Database, studentId: string, email: string, at: Date): Promise<void> {
-  await collection<StudentDoc>(db, 'students').updateById(studentId, { email, updatedAt: at });
+  await collection(db, 'students').updateById(studentId, { email, updatedAt: at });
 }
 
 /** One request: the address the student last paid with, or null. */
 export async function rememberedEmail(db: Database, studentId: string): Promise<string | null> {
-  const [student] = await collection<StudentDoc>(db, 'students').find({ _id: studentId }, { limit: 1, fields: ['email'] });
+  const [student] = await collection(db, 'students').find({ _id: studentId }, { limit: 1, fields: ['email'] });
   return student?.email ?? null;
 }

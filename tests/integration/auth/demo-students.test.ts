@@ -2,7 +2,6 @@
 import { seedDemoStudents, type DemoAccount } from '../../../local/seed/students';
 import { parseIdNumber } from '../../../cloudfunctions/shared/students/domain/id-number';
 import { collection } from '../../../cloudfunctions/shared/runtime';
-import type { StudentDoc } from '../../../cloudfunctions/shared/students/domain/student';
 import { expectError, expectOk, START, startAuthCloud, type AuthCloud } from './support';
 
 let c: AuthCloud;
@@ -34,9 +33,9 @@ describe('demo students', () => {
 
   it('seeding again changes nothing and returns the same accounts', async () => {
     const db = c.t.cloud.sdkDatabase();
-    const before = await collection<StudentDoc>(db, 'students').find({}, { orderBy: [['studentNo', 'asc']] });
+    const before = await collection(db, 'students').find({}, { orderBy: [['studentNo', 'asc']] });
     const again = await seedDemoStudents(db, c.t.cloud.clock.now());
-    const after = await collection<StudentDoc>(db, 'students').find({}, { orderBy: [['studentNo', 'asc']] });
+    const after = await collection(db, 'students').find({}, { orderBy: [['studentNo', 'asc']] });
     expect(again).toEqual(accounts);
     expect(after).toEqual(before);
     expect(after).toHaveLength(accounts.length);

@@ -73,7 +73,7 @@ export function makePhone(): string {
 export async function startAuthCloud(): Promise<AuthCloud> {
   const t = await startTestCloud({ startAt: START });
   const secrets = new Set<string>();
-  const students = collection<StudentDoc>(t.cloud.sdkDatabase(), 'students');
+  const students = collection(t.cloud.sdkDatabase(), 'students');
   const cloud: AuthCloud = {
     t,
     secrets,

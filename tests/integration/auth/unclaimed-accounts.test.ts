@@ -21,7 +21,7 @@ interface AuditRow {
   details: Record<string, unknown>;
 }
 const auditOf = async (studentNo: string, action: string): Promise<AuditRow[]> =>
-  (await collection<AuditRow & { _id: string }>(db(), 'auditLog').find({ action }, { limit: 100 })).filter((row) => row.details.studentNo === studentNo);
+  (await collection(db(), 'auditLog').find({ action }, { limit: 100 })).filter((row) => row.details.studentNo === studentNo);
 
 /** Everything a caller saw from sign-in up to the identity step, as text. */
 async function seenBeforeIdentityStep(student: TestStudent, openid: string): Promise<string> {

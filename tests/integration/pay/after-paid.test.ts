@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Caller } from '../../../local/cloud';
 import type { NotificationDoc } from '../../../cloudfunctions/shared/billing/domain/records';
-import { RECEIPT_WAIT_ENV, type MessageDoc } from '../../../cloudfunctions/shared/billing/after-paid';
+import { RECEIPT_WAIT_ENV, type SubscribeMessageDoc } from '../../../cloudfunctions/shared/billing/after-paid';
 import { dump, MINUTE, readOrder } from '../../support/billing-fixtures';
 import { ok, usePayWorld, type PayWorld } from './helpers';
 
@@ -49,7 +49,7 @@ test('duplicate callbacks and later syncs: the receipt is asked for once, the me
     const verdicts = (await dump<NotificationDoc>(w.tc.cloud, 'notifications')).filter((n) => n.outTradeNo === order.id).map((n) => n.verdict);
     expect(verdicts.sort()).toEqual(['ALREADY_APPLIED', 'ALREADY_APPLIED', 'ALREADY_APPLIED', 'ALREADY_APPLIED', 'APPLIED']);
     expect(watch.calls.filter((id) => id === order.id)).toHaveLength(1);
-    expect((await dump<MessageDoc>(w.tc.cloud, 'messages')).filter((m) => m.orderId === order.id)).toHaveLength(1);
+    expect((await dump<SubscribeMessageDoc>(w.tc.cloud, 'subscribeMessages')).filter((m) => m.orderId === order.id)).toHaveLength(1);
     expect((await readOrder(w.tc.cloud, order.id))!.nextCheckAt).toBeNull();
   } finally {
     watch.restore();
@@ -73,7 +73,7 @@ test('a slow receipt: the callback still answers 0 promptly and the order is pai
     ]);
     expect(took).toBeLessThan(3000);
     expect((await readOrder(w.tc.cloud, order.id))!).toMatchObject({ status: 'PAID', nextCheckAt: null });
-    expect((await dump<MessageDoc>(w.tc.cloud, 'messages')).filter((m) => m.orderId === order.id)).toMatchObject([{ status: 'SENT' }]);
+    expect((await dump<SubscribeMessageDoc>(w.tc.cloud, 'subscribeMessages')).filter((m) => m.orderId === order.id)).toMatchObject([{ status: 'SENT' }]);
     expect(watch.calls.filter((id) => id === order.id)).toHaveLength(1);
     expect(w.tc.logs.some((line) => line.includes('receipt still being issued') && line.includes(order.id))).toBe(true);
   } finally {

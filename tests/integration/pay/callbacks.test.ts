@@ -5,7 +5,7 @@
  */
 import type { OrderView } from '../../../cloudfunctions/shared/billing/contract';
 import type { NotificationDoc, OrderDoc, PaymentDoc } from '../../../cloudfunctions/shared/billing/domain/records';
-import type { MessageDoc } from '../../../cloudfunctions/shared/billing/after-paid';
+import type { SubscribeMessageDoc } from '../../../cloudfunctions/shared/billing/after-paid';
 import { collection } from '../../../cloudfunctions/shared/runtime';
 import { dump, MINUTE, readBills, readOrder } from '../../support/billing-fixtures';
 import { ok, usePayWorld, type PayWorld } from './helpers';
@@ -37,7 +37,7 @@ test('duplicate callbacks: one state change', async () => {
     ['PAID', orderId, null],
   ]);
   // 缴费成功 is sent (or attempted) once, not four times.
-  const messages = (await dump<MessageDoc>(w.tc.cloud, 'messages')).filter((m) => m.orderId === orderId);
+  const messages = (await dump<SubscribeMessageDoc>(w.tc.cloud, 'subscribeMessages')).filter((m) => m.orderId === orderId);
   expect(messages).toHaveLength(1);
   expect(messages[0]).toMatchObject({ key: `pay-success:${orderId}`, status: 'SENT' });
   const sent = w.sandbox.subscribeMessages().filter((m) => m.data.character_string4?.value === orderId);
@@ -168,7 +168,7 @@ test('one WeChat transaction is recorded for one order only', async () => {
   expect((await dump<PaymentDoc>(w.tc.cloud, 'payments')).filter((p) => p._id === transactionId)).toMatchObject([{ orderId: first.orderId }]);
   // WeChat (wrongly) reports that same transaction for a second order.
   const second = await openOrder(1);
-  const payments = collection<PaymentDoc>(w.tc.cloud.sdkDatabase(), 'payments');
+  const payments = collection(w.tc.cloud.sdkDatabase(), 'payments');
   await payments.insert({
     _id: 'claimed-elsewhere',
     orderId: 'ZJ-other',
@@ -246,7 +246,7 @@ test('the answer is lost on the way back: WeChat redelivers on its schedule, not
   await w.sandbox.tick();
   expect(deliveries()).toEqual([false, false, true]);
   expect(await verdicts(orderId)).toEqual(['APPLIED', 'ALREADY_APPLIED', 'ALREADY_APPLIED']);
-  expect((await dump<MessageDoc>(w.tc.cloud, 'messages')).filter((m) => m.orderId === orderId)).toHaveLength(1);
+  expect((await dump<SubscribeMessageDoc>(w.tc.cloud, 'subscribeMessages')).filter((m) => m.orderId === orderId)).toHaveLength(1);
 });
 
 test('a callback never answered well: redelivered 15 s, 15 s, 30 s, 3 min, 10 min… apart, by the local clock', async () => {
@@ -276,7 +276,7 @@ test('a handler that stopped after its first write: the retry finishes the bills
   const { transactionId } = await w.sandbox.pay(orderId);
   // The state a crash between the order's write and the bills' write leaves behind.
   const at = w.tc.cloud.clock.now();
-  await collection<OrderDoc>(w.tc.cloud.sdkDatabase(), 'orders').updateById(orderId, {
+  await collection(w.tc.cloud.sdkDatabase(), 'orders').updateById(orderId, {
     status: 'PAID',
     transactionId,
     paidAt: at,
@@ -290,11 +290,11 @@ test('a handler that stopped after its first write: the retry finishes the bills
   expect(stored.map((b) => [b.status, b.paidOrderId])).toEqual(bills.map(() => ['PAID', orderId]));
   expect(await verdicts(orderId)).toEqual(['ALREADY_APPLIED']);
   // A duplicate callback does not redo what follows a payment; the sweep finishes it, once.
-  expect((await dump<MessageDoc>(w.tc.cloud, 'messages')).filter((m) => m.orderId === orderId)).toHaveLength(0);
+  expect((await dump<SubscribeMessageDoc>(w.tc.cloud, 'subscribeMessages')).filter((m) => m.orderId === orderId)).toHaveLength(0);
   w.tc.cloud.clock.advance(2 * MINUTE);
   expect((await w.sweep()).followedUp).toBeGreaterThanOrEqual(1);
   await w.sweep();
-  expect((await dump<MessageDoc>(w.tc.cloud, 'messages')).filter((m) => m.orderId === orderId)).toHaveLength(1);
+  expect((await dump<SubscribeMessageDoc>(w.tc.cloud, 'subscribeMessages')).filter((m) => m.orderId === orderId)).toHaveLength(1);
   expect((await readOrder(w.tc.cloud, orderId))!.nextCheckAt).toBeNull();
 });
 

@@ -85,7 +85,7 @@ test('both directions: an order paid here that WeChat’s statement lacks is rec
   expect((await readOrder(w.tc.cloud, first.id))!.status).toBe('REFUNDING');
   // An order recorded as paid here that WeChat never had.
   const ghost = { ...(await readOrder(w.tc.cloud, second.id))!, _id: 'ZJ20261128110000GHOST00000', outTradeNo: 'ZJ20261128110000GHOST00000', transactionId: '4200000000000000000000009999' } as OrderDoc;
-  await collection<OrderDoc>(w.tc.cloud.sdkDatabase(), 'orders').insert(ghost);
+  await collection(w.tc.cloud.sdkDatabase(), 'orders').insert(ghost);
   w.tc.cloud.clock.advance(2 * MINUTE); // the refund settles at WeChat; its result callback stays held
   await w.sandbox.tick();
   w.tc.cloud.clock.advance(24 * HOUR + 30 * MINUTE);

@@ -10,8 +10,7 @@ import cloudSdk from 'wx-server-sdk';
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
 import type { ReceiptEmailSent, ReceiptIssued, ReceiptSweepReport } from '../../../cloudfunctions/shared/receipts/contract';
 import { collection } from '../../../cloudfunctions/shared/runtime';
-import type { ReceiptDoc } from '../../../cloudfunctions/shared/receipts/domain/receipt';
-import { MAX_EMAIL_ATTEMPTS, MAX_SENDS_PER_STUDENT_PER_DAY, STALE_SENDING_MS, type ReceiptMessageDoc } from '../../../cloudfunctions/shared/receipts/mailing';
+import { isReceiptEmail, MAX_EMAIL_ATTEMPTS, MAX_SENDS_PER_STUDENT_PER_DAY, STALE_SENDING_MS } from '../../../cloudfunctions/shared/receipts/mailing';
 import type { ReceivedMail } from '../../../local/smtp';
 import {
   fireReceiptsTimer,
@@ -39,16 +38,16 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('receipts: email', () => {
   let t: TestCloud;
   const db = () => t.cloud.sdkDatabase();
-  const messages = () => collection<ReceiptMessageDoc>(db(), 'messages');
+  const messages = () => collection(db(), 'messages');
   const storedPdf = async (receiptId: string): Promise<Buffer> => {
-    const receipt = await collection<ReceiptDoc>(db(), 'receipts').findById(receiptId);
+    const receipt = await collection(db(), 'receipts').findById(receiptId);
     return Buffer.from((await cloudSdk.downloadFile({ fileID: receipt!.pdfFileID! })).fileContent as Buffer);
   };
   const receivedBy = (address: string) => t.mailServer.received.filter((m) => m.to.includes(address));
   const mailTo = (address: string, after = 0) => (mail: ReceivedMail) =>
     mail.to.includes(address) && t.mailServer.received.indexOf(mail) >= after;
   const timer = async () => ok<ReceiptSweepReport>(await fireReceiptsTimer(t.cloud));
-  const issuedMessage = async (receiptId: string) => (await messages().findById(`receipt-mail:${receiptId}:issued`))!;
+  const issuedMessage = async (receiptId: string) => (await messages().find({ _id: `receipt-mail:${receiptId}:issued` })).filter(isReceiptEmail)[0]!;
   const student = (name: string, email: string) => insertStudentWithSession(db(), t.cloud.clock.now(), { name, email });
   /** To just after the next midnight in Asia/Shanghai (less than a day: sessions stay valid). */
   const nextShanghaiDay = () => {
@@ -88,7 +87,7 @@ describe('receipts: email', () => {
       const report = await timer();
       expect(report.emailed).toBe(1);
       const received = await t.mailServer.waitFor(mailTo('wangjie@example.edu.cn'));
-      const receiptNo = (await collection<ReceiptDoc>(db(), 'receipts').findById(order._id))!.receiptNo;
+      const receiptNo = (await collection(db(), 'receipts').findById(order._id))!.receiptNo;
       const mail: ParsedMail = await simpleParser(received.raw);
       expect(mail.subject).toBe(`【智慧缴费】电子票据 ${receiptNo}`);
       expect(mail.from?.text).toContain('智慧缴费');
@@ -174,7 +173,7 @@ describe('receipts: email', () => {
       payer = await student('周八', 'zhouba@example.edu.cn');
       const order = await payThroughFlow(t.cloud, payer, { lines: [{ itemCode: 'JCF', itemName: '教材费', amount: 45050 }] });
       receiptId = order._id;
-      receiptNo = (await collection<ReceiptDoc>(db(), 'receipts').findById(order._id))!.receiptNo;
+      receiptNo = (await collection(db(), 'receipts').findById(order._id))!.receiptNo;
     });
 
     it('sends it to the address the student types, with the PDF attached', async () => {

@@ -41,10 +41,10 @@ describe('receipts: issuing', () => {
   let student: FixtureStudent;
 
   const db = () => t.cloud.sdkDatabase();
-  const receipts = () => collection<ReceiptDoc>(db(), 'receipts');
-  const orders = () => collection<OrderDoc>(db(), 'orders');
+  const receipts = () => collection(db(), 'receipts');
+  const orders = () => collection(db(), 'orders');
   const counterValue = async (): Promise<number> => {
-    const counter = await collection<{ _id: string; value: number }>(db(), 'counters').findById('receipt-no-37060126');
+    const counter = await collection(db(), 'counters').findById('receipt-no-37060126');
     return counter?.value ?? 0;
   };
   const timer = async () => ok<ReceiptSweepReport>(await fireReceiptsTimer(t.cloud));
@@ -260,9 +260,9 @@ describe('receipts: issuing', () => {
       // the order is marked), and the sweep's state as a run that had seen all of them left it.
       const ids = await insertPaidOrdersInBulk(db(), bulk, 2100, at, { receiptState: 'ISSUED' });
       await insertReceiptsInBulk(ids, bulk);
-      const counters = collection<{ _id: string; paidAtCursor: Date; updatedAt: Date }>(db(), 'counters');
-      await counters.removeById('receipt-sweep');
-      await counters.insert({ _id: 'receipt-sweep', paidAtCursor: at, updatedAt: at });
+      const cursors = collection(db(), 'sweepCursors');
+      await cursors.removeById('receipt-sweep');
+      await cursors.insert({ _id: 'receipt-sweep', afterOrderId: '', updatedAt: at });
       t.cloud.clock.advance(60_000);
 
       const fresh = await insertPaidOrderDirectly(db(), student, t.cloud.clock.now());

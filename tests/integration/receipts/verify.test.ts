@@ -23,7 +23,7 @@ describe('receipts: verification', () => {
   let receipt: ReceiptDoc;
   let serial = 0;
   const db = () => t.cloud.sdkDatabase();
-  const receipts = () => collection<ReceiptDoc>(db(), 'receipts');
+  const receipts = () => collection(db(), 'receipts');
   const newVerifier = () => `openid-verifier-${(serial += 1)}`;
   const verifyAs = (openid: string, of: ReceiptDoc = receipt, checkCode = of.checkCode) =>
     t.call<ApiResult<ReceiptVerification>>('receipts', { action: 'verify', receiptCode: of.receiptCode, receiptNo: of.receiptNo, checkCode }, { openid });
