@@ -17,6 +17,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { Db } from '@cloudbase/database';
+import { compileAggregation } from './aggregate';
 import {
   DatabaseError,
   collectionNotExist,
@@ -188,6 +189,8 @@ class LocalDatabaseEngine implements LocalDatabase {
         return this.removeDocument(params);
       case 'database.calculateDocument':
         return this.calculateDocument(params);
+      case 'database.aggregateDocuments':
+        return this.aggregateDocuments(params);
       case 'database.startTransaction':
         return this.startTransaction();
       case 'database.commitTransaction':
@@ -229,6 +232,19 @@ class LocalDatabaseEngine implements LocalDatabase {
     const query = this.documentParam(params.query, 'query');
     if (params.transactionId !== undefined) throw notInTransaction();
     return this.gate.run(() => ({ data: { total: this.matching(store, query, params.queryType === 'DOC').length } }));
+  }
+
+  /** `aggregate()…end()`: `stages` is `[{ stageKey: '$match', stageValue: <EJSON or JSON text> }…]`. */
+  private async aggregateDocuments(params: Params): Promise<Payload> {
+    const store = this.requireStore(params.collectionName);
+    // The SDK sends aggregate() without the transaction's id, even from transaction.collection(),
+    // so it reads committed data as the cloud does; a request naming a transaction is refused.
+    if (params.transactionId !== undefined) throw unsupportedOperator('aggregate() cannot be used inside a transaction');
+    const aggregation = compileAggregation(this.pipelineParam(params.stages));
+    return this.gate.run(() => {
+      const list = aggregation(store.all(), (name) => this.stores.get(name)?.all() ?? []).map(stringifyEjson);
+      return { data: { list } };
+    });
   }
 
   private async insertDocument(params: Params): Promise<Payload> {
@@ -481,6 +497,15 @@ class LocalDatabaseEngine implements LocalDatabase {
     const parsed = this.parsed(value);
     if (parsed !== undefined && !isPlainObject(parsed)) throw invalidParam(`${name} must be an object`);
     return parsed;
+  }
+
+  private pipelineParam(stages: unknown): Document[] {
+    if (!Array.isArray(stages)) throw invalidParam('stages must be an array');
+    return stages.map((stage: unknown) => {
+      const { stageKey, stageValue } = isPlainObject(stage) ? stage : {};
+      if (typeof stageKey !== 'string') throw invalidParam('every stage needs a stageKey');
+      return { [stageKey]: this.parsed(stageValue) };
+    });
   }
 
   /** Documents matching a query, in natural order; an `_id` equality is looked up directly. */

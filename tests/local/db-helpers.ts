@@ -97,3 +97,36 @@ export async function rejection(promise: Promise<unknown>): Promise<SdkError> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** wx-server-sdk's `collection.aggregate()`: each stage returns a longer pipeline; end() sends it. */
+export interface SdkAggregate {
+  match(query: object): SdkAggregate;
+  group(spec: object): SdkAggregate;
+  sort(spec: object): SdkAggregate;
+  project(spec: object): SdkAggregate;
+  addFields(spec: object): SdkAggregate;
+  lookup(spec: object): SdkAggregate;
+  unwind(spec: string | object): SdkAggregate;
+  limit(max: number): SdkAggregate;
+  skip(offset: number): SdkAggregate;
+  count(field: string): SdkAggregate;
+  geoNear(options: object): SdkAggregate;
+  end(): Promise<{ list: Doc[]; errMsg: string }>;
+}
+
+/** A $lookup sub-pipeline, from `db.command.aggregate.pipeline()`; done() gives the stages. */
+export interface SdkSubPipeline {
+  match(query: object): SdkSubPipeline;
+  project(spec: object): SdkSubPipeline;
+  done(): object[];
+}
+
+/** `collection.aggregate()` (also of a transaction's collection), which SdkCollection leaves out. */
+export function aggregateOf(collection: SdkCollection): SdkAggregate {
+  return (collection as unknown as { aggregate(): SdkAggregate }).aggregate();
+}
+
+/** `db.command.aggregate.pipeline()`, missing from the SDK's typings. */
+export function subPipeline(db: SdkDatabase): SdkSubPipeline {
+  return (db.command.aggregate as unknown as { pipeline(): SdkSubPipeline }).pipeline();
+}
