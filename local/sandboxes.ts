@@ -5,6 +5,7 @@ import { installOpenApiSandbox } from './wechat-openapi';
 import { installLocalReceipts } from './receipts';
 import { installBillingTestRoutes } from './seed/bills';
 import { applyLocalSecretDefaults, installStudentSandbox } from './seed/students';
+import { installStaffSandbox } from './seed/staff';
 
 /**
  * The local stand-ins for WeChat's servers (cloudPay, openapi) and for the receipts' mail server,
@@ -21,4 +22,5 @@ export function installSandboxes(cloud: LocalCloud, server: LocalCloudServer | n
   installOpenApiSandbox(cloud, server);
   installCloudPaySandbox(cloud, server);
   installLocalReceipts(cloud, server);
+  installStaffSandbox(cloud, server);
 }

@@ -1,5 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
 import type { LocalCloud } from './cloud';
 import { cloudPathFromUrlPath } from './storage';
 
@@ -8,6 +10,9 @@ import { cloudPathFromUrlPath } from './storage';
  *   POST /functions/<name>   body: the event (JSON); header x-wx-openid: the caller → the function's result
  *   GET  /storage/<path>     a signed temporary URL from getTempFileURL
  *   GET  /health
+ *   /admin/api/<action>      the admin function's HTTP entry: the request goes to the function as
+ *                            the HTTP access service's integration event, its answer comes back as is
+ *   GET  /admin/             the finance console (admin/dist, built by `npm run build`)
  * Sandbox endpoints that stand in for WeChat's UI (paying, phone codes…) are added with `route`;
  * those that make data out of thin air for tests (students, paid orders, fault controls) with
  * `testRoute`, which registers them only on a server started with `testRoutes: true`.
@@ -20,6 +25,10 @@ import { cloudPathFromUrlPath } from './storage';
 
 export const OPENID_HEADER = 'x-wx-openid';
 const MAX_BODY_BYTES = 1024 * 1024;
+/** The HTTP access service's own limit on a request body; the function applies its smaller one. */
+const MAX_HTTP_ACCESS_BYTES = 6 * 1024 * 1024;
+export const ADMIN_API_PATH = '/admin/api';
+export const CONSOLE_DIST = path.join(__dirname, '..', 'admin', 'dist');
 
 /** `127.0.0.1` or `localhost`, with any port (an SSH tunnel may forward another one). */
 const ALLOWED_HOST = /^(?:127\.0\.0\.1|localhost)(?::\d{1,5})?$/i;
@@ -42,15 +51,19 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(payload);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', '请求内容过大');
+    if (size > limit) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', '请求内容过大');
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text);
@@ -112,6 +125,11 @@ export class LocalCloudServer {
     const address = this.server.address() as AddressInfo;
     const url = `http://127.0.0.1:${address.port}`;
     this.cloud.baseUrl = url;
+    // The console served here is the admin function's allowed origin, as the school's console
+    // domain is in production (ADMIN_ALLOWED_ORIGINS).
+    const origins = new Set((process.env.ADMIN_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean));
+    origins.add(url).add(`http://localhost:${address.port}`);
+    process.env.ADMIN_ALLOWED_ORIGINS = [...origins].join(',');
     return url;
   }
 
@@ -125,6 +143,14 @@ export class LocalCloudServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!ALLOWED_HOST.test(req.headers.host ?? '')) {
       throw new HttpError(403, 'HOST_NOT_ALLOWED', '本地云只接受发往 127.0.0.1 或 localhost 的请求');
+    }
+    if (req.url === ADMIN_API_PATH || req.url?.startsWith(`${ADMIN_API_PATH}/`)) {
+      await forwardToAdminFunction(this.cloud, req, res);
+      return;
+    }
+    if (req.method === 'GET' && (req.url === '/admin' || req.url?.startsWith('/admin/'))) {
+      serveConsole(req.url, res);
+      return;
     }
     if (req.method === 'POST' && !isJsonContentType(req.headers['content-type'])) {
       throw new HttpError(415, 'JSON_REQUIRED', '请求体须为 JSON（Content-Type: application/json）');
@@ -184,6 +210,73 @@ export class LocalCloudServer {
     }
     throw new HttpError(404, 'NOT_FOUND', '没有这个地址');
   }
+}
+
+/** What the HTTP access service hands the function, and how it sends the function's answer back. */
+async function forwardToAdminFunction(cloud: LocalCloud, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const target = req.url ?? '/';
+  const queryAt = target.indexOf('?');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
+  const body = await readBody(req, MAX_HTTP_ACCESS_BYTES);
+  const event = {
+    path: queryAt === -1 ? target : target.slice(0, queryAt),
+    httpMethod: req.method ?? 'GET',
+    headers,
+    queryStringParameters: Object.fromEntries(new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1))),
+    body: body.toString('utf8'),
+    isBase64Encoded: false,
+    requestContext: { sourceIp: req.socket.remoteAddress ?? '' },
+  };
+  const answer = (await cloud.invoke('admin', event, {})) as { statusCode?: number; headers?: Record<string, string>; body?: string };
+  const payload = Buffer.from(answer.body ?? '');
+  res.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'content-length': payload.length });
+  res.end(payload);
+}
+
+const CONSOLE_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/**
+ * The built console: index.html for /admin/ (the console routes by hash), its files below, and a
+ * config.json that points it at this server's admin API with the development tools (模拟扫码) on.
+ */
+function serveConsole(url: string, res: ServerResponse): void {
+  const pathname = url.split('?')[0]!;
+  if (pathname === '/admin') {
+    res.writeHead(302, { location: '/admin/' });
+    res.end();
+    return;
+  }
+  if (pathname === '/admin/config.json') {
+    send(res, 200, { apiBase: ADMIN_API_PATH, developmentTools: true });
+    return;
+  }
+  const relative = pathname === '/admin/' ? 'index.html' : pathname.slice('/admin/'.length);
+  const file = path.resolve(CONSOLE_DIST, relative);
+  if (!file.startsWith(CONSOLE_DIST + path.sep) || !existsSync(file)) {
+    if (!existsSync(path.join(CONSOLE_DIST, 'index.html'))) throw new HttpError(404, 'CONSOLE_NOT_BUILT', '财务管理后台尚未构建：先运行 npm run build');
+    throw new HttpError(404, 'NOT_FOUND', '没有这个地址');
+  }
+  const content = readFileSync(file);
+  res.writeHead(200, {
+    'content-type': CONSOLE_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'content-length': content.length,
+    'x-content-type-options': 'nosniff',
+    // The built files carry content hashes in their names; index.html must be fetched fresh.
+    'cache-control': relative === 'index.html' ? 'no-cache' : 'public, max-age=31536000, immutable',
+  });
+  res.end(content);
 }
 
 function contentTypeOf(file: string): string {

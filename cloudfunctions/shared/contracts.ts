@@ -4,11 +4,13 @@
  */
 import type { Contract, RequestOf, ResponseOf } from './kernel/contract';
 import { COMMON_ERRORS } from './kernel/result';
-import { authContract, AUTH_ERRORS } from './students/contract';
+import { authContract, AUTH_ERRORS, studentsConsoleContract } from './students/contract';
 import { billsContract, BILLS_ERRORS } from './billing/contract';
 import { payContract, PAY_ERRORS } from './billing/contract';
 import { receiptsContract, RECEIPTS_ERRORS } from './receipts/contract';
 import { paymentsSweepContract, PAYMENTS_SWEEP_ERRORS } from './billing/contract';
+import { adminContract, ADMIN_ERRORS } from './staff/contract';
+import { importsContract, IMPORTS_ERRORS } from './imports/contract';
 
 export const CONTRACTS = {
   auth: authContract,
@@ -16,6 +18,7 @@ export const CONTRACTS = {
   pay: payContract,
   receipts: receiptsContract,
   paymentsSweep: paymentsSweepContract,
+  admin: { ...adminContract, ...importsContract, ...studentsConsoleContract },
 } as const satisfies Record<string, Contract>;
 
 export const ERROR_MESSAGES = {
@@ -25,6 +28,8 @@ export const ERROR_MESSAGES = {
   ...PAY_ERRORS,
   ...RECEIPTS_ERRORS,
   ...PAYMENTS_SWEEP_ERRORS,
+  ...ADMIN_ERRORS,
+  ...IMPORTS_ERRORS,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;
@@ -36,3 +41,4 @@ export type ApiResponse<F extends FunctionName, A extends ActionName<F>> = Respo
 
 export type { ApiResult } from './kernel/result';
 export type { Access, StaffRole } from './kernel/contract';
+export { STAFF_ROLES } from './kernel/contract';

@@ -9,7 +9,10 @@
  */
 import type { AuditDoc } from './runtime/audit';
 import type { RateCounterDoc } from './runtime/rate-limit';
-import type { SessionDoc, StaffDoc } from './runtime/sessions';
+import type { SessionDoc } from './runtime/sessions';
+import type { StaffDoc, StaffSessionDoc } from './runtime/staff-sessions';
+import type { ConsoleSignInDoc, StaffInvitationDoc } from './staff/store';
+import type { ImportBatchDoc } from './imports/store';
 import type { LockDoc } from './billing/lock';
 import type { BillDoc, NotificationDoc, OrderDoc, PaymentDoc, RefundDoc } from './billing/domain/records';
 import type { SubscribeMessageDoc } from './billing/after-paid';
@@ -37,6 +40,10 @@ export interface CollectionDocuments {
   sweepCursors: ReceiptSweepCursorDoc;
   rateCounters: RateCounterDoc;
   staff: StaffDoc;
+  staffSessions: StaffSessionDoc;
+  consoleSignIns: ConsoleSignInDoc;
+  staffInvitations: StaffInvitationDoc;
+  importBatches: ImportBatchDoc;
   auditLog: AuditDoc;
   notifications: NotificationDoc;
   messages: ReceiptMailDoc;
@@ -105,6 +112,7 @@ export const COLLECTIONS = {
       { fields: ['studentId', 'term', 'itemCode'], unique: true, why: '重复导入不会产生第二张同项账单' },
       { fields: ['studentId', 'status'], why: '按状态列出学生账单' },
       { fields: ['importBatchId'], why: '按导入批次查询' },
+      { fields: ['orderId'], why: '订单支付或关闭时，按订单一次改完它占用的账单' },
     ],
   },
   orders: {
@@ -127,11 +135,12 @@ export const COLLECTIONS = {
   },
   refunds: {
     name: 'refunds',
-    purpose: '退款：_id 与商户退款单号相同，记录微信退款状态与是否需人工处理',
+    purpose: '退款：每笔退款一条（_id 与商户退款单号相同），记录所属订单、金额（分）、所退账单、微信退款状态与是否需人工处理；一个订单可有多笔',
     indexes: [
       { fields: ['outRefundNo'], unique: true, why: '退款不会重复发起' },
       { fields: ['orderId'], why: '按订单查询退款' },
       { fields: ['status'], why: '计划财务处查看需人工退款的记录' },
+      { fields: ['status', 'nextCheckAt'], why: '定时任务按到期时间提交与跟进退款' },
     ],
   },
   locks: {
@@ -166,8 +175,28 @@ export const COLLECTIONS = {
   },
   staff: {
     name: 'staff',
-    purpose: '财务人员：_id 为 OPENID，角色',
-    indexes: [],
+    purpose: '财务人员：_id 为 OPENID，姓名、角色（管理员、收费员、审核、只读）、是否在职',
+    indexes: [{ fields: ['role', 'active'], why: '是否还有在职的管理员（首位管理员的设置码只在没有时可用）' }],
+  },
+  staffSessions: {
+    name: 'staffSessions',
+    purpose: '财务管理后台的登录会话：_id 为令牌的 SHA-256（令牌本身不保存），8 小时绝对过期、30 分钟无操作过期',
+    indexes: [{ fields: ['staffId'], why: '停用或改角色时结束该人员的所有会话' }],
+  },
+  consoleSignIns: {
+    name: 'consoleSignIns',
+    purpose: '后台扫码登录票据：_id 即小程序码的 scene，2 分钟有效，一次性；只有发起登录的浏览器能取回令牌',
+    indexes: [{ fields: ['expiresAt'], why: '清理过期票据' }],
+  },
+  staffInvitations: {
+    name: 'staffInvitations',
+    purpose: '财务人员邀请：角色、姓名、24 小时有效、只能使用一次',
+    indexes: [{ fields: ['createdAt'], why: '管理员查看最近的邀请' }],
+  },
+  importBatches: {
+    name: 'importBatches',
+    purpose: '导入批次：谁、何时、哪个文件（名称与 SHA-256）、新增/更新/无变化/有错误的行数，账单批次可整批撤回',
+    indexes: [{ fields: ['kind', 'startedAt'], why: '按类型列出最近的导入' }],
   },
   auditLog: {
     name: 'auditLog',

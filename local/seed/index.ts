@@ -1,10 +1,12 @@
 import type { LocalCloud } from '../cloud';
 import { seedDemoStudents, type DemoAccount } from './students';
 import { seedDemoBills } from './bills';
+import { seedDemoStaff, type DemoStaffMember } from './staff';
 
 export interface SeedReport {
   accounts: DemoAccount[];
   bills: number;
+  staff: readonly DemoStaffMember[];
 }
 
 /**
@@ -15,5 +17,6 @@ export async function seedDemoData(cloud: LocalCloud): Promise<SeedReport> {
   const db = cloud.sdkDatabase();
   const accounts = await seedDemoStudents(db, cloud.clock.now());
   const bills = await seedDemoBills(db, cloud.clock.now());
-  return { accounts, bills };
+  const staff = await seedDemoStaff(db, cloud.clock.now());
+  return { accounts, bills, staff };
 }

@@ -11,3 +11,4 @@ export { ServiceError, isServiceError, isSignedOut, errorMessage } from './error
 export type { ServiceErrorCode } from './errors';
 export { getSessionStatus } from './auth';
 export type { SessionStatus } from './auth';
+export { describeSignIn, confirmSignIn, cancelSignIn, describeInvitation, acceptInvitation, type ConsoleSignInRequest, type StaffInvitationView, type StaffView } from './admin';

@@ -31,7 +31,7 @@ function exchange(options: http.RequestOptions, body: string | undefined): Promi
 }
 
 /** A request with a JSON body (`content-type: application/json` unless `headers` names another). */
-export function httpRequest(method: 'GET' | 'POST', url: string, body?: string, headers: Record<string, string> = {}): Promise<HttpReply> {
+export function httpRequest(method: 'GET' | 'POST' | 'OPTIONS', url: string, body?: string, headers: Record<string, string> = {}): Promise<HttpReply> {
   const target = new URL(url);
   return exchange(
     {

@@ -137,4 +137,14 @@ function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
 export const v = { string, integer, boolean, literal, array, object, optional };
 
 /** Document ids as the cloud database issues them, or as our importers and seeders choose them. */
+/** The reason a staff member gives for a change (the audit log keeps it): one rule for every such field. */
+export const REASON_MIN_LENGTH = 4;
+export const REASON_TOO_SHORT = `请填写原因（至少 ${REASON_MIN_LENGTH} 个字）`;
+export const reasonText = (): Schema<string> =>
+  schema((input, path) => {
+    const parsed = string({ max: 200 }).parse(input, path);
+    if (parsed.ok && Array.from(parsed.value).length < REASON_MIN_LENGTH) return fail(path, REASON_TOO_SHORT);
+    return parsed;
+  });
+
 export const docId = (): Schema<string> => string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });

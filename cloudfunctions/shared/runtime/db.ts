@@ -41,6 +41,8 @@ export interface Collection<T extends BaseDoc> {
   findOne(query: Query): Promise<T | null>;
   findById(id: string): Promise<T | null>;
   insert(doc: NewDocument<T>): Promise<string>;
+  /** Many documents in one request (an import's rows); their ids in the same order. */
+  insertMany(docs: readonly NewDocument<T>[]): Promise<string[]>;
   /** Creates or replaces the document with this id. */
   setById(id: string, doc: DocumentBody<T>): Promise<void>;
   /** Updates one document by id; returns how many changed (0 when it does not exist or already had these values). */
@@ -72,7 +74,7 @@ interface RawDoc {
 
 interface RawCollection extends RawQuery {
   doc(id: string): RawDoc;
-  add(options: { data: unknown }): Promise<{ _id: string }>;
+  add(options: { data: unknown }): Promise<{ _id: string; _ids?: string[] }>;
 }
 
 const raw = (db: Database | RawTransaction, name: string): RawCollection =>
@@ -111,6 +113,7 @@ function collectionOf<T extends BaseDoc>(db: Database, name: CollectionName): Co
     findOne: async (query) => (await find(query, { limit: 1 }))[0] ?? null,
     findById: async (id) => (await find({ _id: id }, { limit: 1 }))[0] ?? null,
     insert: async (doc) => (await coll().add({ data: doc }))._id,
+    insertMany: async (docs) => (docs.length === 0 ? [] : ((await coll().add({ data: [...docs] }))._ids ?? [])),
     setById: async (id, doc) => {
       await coll().doc(id).set({ data: doc });
     },

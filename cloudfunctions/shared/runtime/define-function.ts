@@ -1,4 +1,5 @@
 import { ERROR_MESSAGES, type ApiResult } from '../contracts';
+import { writeAudit } from './audit';
 import type { Access, AccessKind, AccessKindOf, Contract, FunctionId, RequestOf, ResponseOf } from '../kernel/contract';
 import { echoed } from '../kernel/validate';
 import { AppError } from './errors';
@@ -6,7 +7,34 @@ import { now } from './clock';
 import { INTERNAL_CALL_FIELD, internalCallSecret, verifyInternalCall } from './internal-calls';
 import { createLogger, type Logger } from './log';
 import { readCaller, type Caller, type Database, type WxCloud } from './platform';
-import { loadStaffMember, loadStudentSession, type StaffMember, type StudentSession } from './sessions';
+import { consumeRateLimit, type RateLimit } from './rate-limit';
+import { loadStudentSession, type StudentSession } from './sessions';
+import { loadConsoleSession, loadStaffMember, type StaffMember } from './staff-sessions';
+import {
+  httpResponse,
+  isHttpEvent,
+  MAX_HTTP_BODY_BYTES,
+  readHttpCall,
+  unknownActionResponse,
+  type HttpCall,
+  type HttpEvent,
+  type HttpPolicy,
+  type HttpResponse,
+} from './http';
+
+/** One change a staff action made, as the audit log shows it. */
+export interface AuditedChange {
+  /** What changed, e.g. `bill:<id>`, `staff:<openid>`. */
+  target: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** What an audited action made: the runtime writes it to the audit log once the action succeeds. */
+export interface AuditTrail {
+  record(change: AuditedChange): void;
+  readonly changes: readonly AuditedChange[];
+}
 
 export interface RequestContext {
   readonly functionName: string;
@@ -17,8 +45,11 @@ export interface RequestContext {
   readonly log: Logger;
   /** Set when the action's access is `student`. */
   readonly student: StudentSession | null;
-  /** Set when the action's access is `staff`. */
+  /** Set when the action's access is `staff` or `console`. */
   readonly staff: StaffMember | null;
+  /** Set when the request came through the HTTP entry. */
+  readonly http: HttpCall | null;
+  readonly audit: AuditTrail;
   now(): Date;
 }
 
@@ -32,8 +63,26 @@ export interface StaffContext extends RequestContext {
   readonly staff: StaffMember;
 }
 
+/** What an action with `access: console(...)` receives: the staff member of the session, and the request's HTTP facts. */
+export interface ConsoleContext extends StaffContext {
+  readonly http: HttpCall;
+}
+
+/** What an action with `access: web` receives: the request's HTTP facts. */
+export interface WebContext extends RequestContext {
+  readonly http: HttpCall;
+}
+
 /** The context a handler receives for its action's access kind. */
-export type ContextFor<K extends AccessKind> = K extends 'student' ? StudentContext : K extends 'staff' ? StaffContext : RequestContext;
+export type ContextFor<K extends AccessKind> = K extends 'student'
+  ? StudentContext
+  : K extends 'staff'
+    ? StaffContext
+    : K extends 'console'
+      ? ConsoleContext
+      : K extends 'web'
+        ? WebContext
+        : RequestContext;
 
 export type Handler<Req, Res, K extends AccessKind = AccessKind> = (request: Req, ctx: ContextFor<K>) => Promise<Res>;
 export type Handlers<C extends Contract> = { [A in keyof C]: Handler<RequestOf<C, A>, ResponseOf<C, A>, AccessKindOf<C, A>> };
@@ -50,9 +99,12 @@ export interface FunctionDefinition<C extends Contract> {
   handlers: Handlers<C>;
   /** Turns an event that carries no `action` (a timer trigger) into one; null means not handled. */
   routeEvent?: (event: Record<string, unknown>) => RoutedEvent | null;
+  /** Accepts the HTTP access service's requests under this policy (read at each request). */
+  http?: () => Omit<HttpPolicy, 'maxBodyBytes'>;
 }
 
-export type FunctionMain = (event: unknown, context?: unknown) => Promise<ApiResult<unknown>>;
+export type FunctionMain = (event: unknown, context?: unknown) => Promise<ApiResult<unknown> | HttpResponse>;
+
 
 /**
  * Fields of the event that are not part of any request: the action, what the platform adds to
@@ -69,6 +121,9 @@ function routeDefault(event: Record<string, unknown>): RoutedEvent | null {
   return { action: event.action, payload };
 }
 
+type Granted = { student: StudentSession | null; staff: StaffMember | null };
+const NOBODY: Granted = { student: null, staff: null };
+
 function failure(code: keyof typeof ERROR_MESSAGES, message?: string, details?: Record<string, unknown>): ApiResult<never> {
   return { ok: false, code, message: message ?? ERROR_MESSAGES[code], ...(details ? { details } : {}) };
 }
@@ -82,6 +137,7 @@ interface AccessCheck {
   caller: Caller;
   event: Record<string, unknown>;
   payload: Record<string, unknown>;
+  http: HttpCall | null;
   db: Database;
   log: Logger;
   at: Date;
@@ -114,20 +170,19 @@ function checkInternalCall(callers: readonly FunctionId[], check: AccessCheck): 
   return new AppError('FORBIDDEN');
 }
 
-async function checkAccess(
-  accessRule: Access,
-  check: AccessCheck,
-): Promise<{ student: StudentSession | null; staff: StaffMember | null } | AppError> {
-  const { caller, event, db, at } = check;
+async function checkAccess(accessRule: Access, check: AccessCheck): Promise<Granted | AppError> {
+  const { caller, event, db, at, http } = check;
+  // The HTTP entry carries no WeChat identity: only the console's own kinds are reachable through it.
+  if ((http !== null) !== (accessRule.kind === 'console' || accessRule.kind === 'web')) return new AppError('FORBIDDEN');
   switch (accessRule.kind) {
     case 'paycallback':
-      return caller.source === 'wx_paycallback' ? { student: null, staff: null } : new AppError('FORBIDDEN');
+      return caller.source === 'wx_paycallback' ? NOBODY : new AppError('FORBIDDEN');
     case 'timer':
-      return caller.source === 'wx_trigger' && event.Type === 'Timer' ? { student: null, staff: null } : new AppError('FORBIDDEN');
+      return caller.source === 'wx_trigger' && event.Type === 'Timer' ? NOBODY : new AppError('FORBIDDEN');
     case 'internal':
-      return checkInternalCall(accessRule.callers, check) ?? { student: null, staff: null };
+      return checkInternalCall(accessRule.callers, check) ?? NOBODY;
     case 'public':
-      return caller.openid ? { student: null, staff: null } : new AppError('UNAUTHENTICATED');
+      return caller.openid ? NOBODY : new AppError('UNAUTHENTICATED');
     case 'student': {
       if (!caller.openid) return new AppError('UNAUTHENTICATED');
       const student = await loadStudentSession(db, caller.openid, at);
@@ -136,43 +191,63 @@ async function checkAccess(
     case 'staff': {
       if (!caller.openid) return new AppError('UNAUTHENTICATED');
       const staff = await loadStaffMember(db, caller.openid);
-      if (!staff || !staff.roles.some((role) => accessRule.roles.includes(role))) return new AppError('FORBIDDEN');
+      if (!staff || !accessRule.roles.includes(staff.role)) return new AppError('FORBIDDEN', '此微信号不是在职的财务人员');
       return { student: null, staff };
+    }
+    case 'console': {
+      const staff = http?.token ? await loadConsoleSession(db, http.token, at) : null;
+      if (!staff) return new AppError('UNAUTHENTICATED', '登录已失效，请重新扫码登录');
+      if (!accessRule.roles.includes(staff.role)) return new AppError('FORBIDDEN', '你的角色不能进行此操作');
+      return { student: null, staff };
+    }
+    case 'web': {
+      const limit: RateLimit = { short: { max: accessRule.limit.perMinute, windowMs: 60_000 }, long: { max: accessRule.limit.perHour, windowMs: 3600_000 } };
+      const decision = await consumeRateLimit(db, `web:${check.action}:${http!.address}`, limit, at);
+      return decision.allowed ? NOBODY : new AppError('RATE_LIMITED');
     }
   }
 }
 
+function newAuditTrail(): AuditTrail {
+  const changes: AuditedChange[] = [];
+  return { changes, record: (change) => void changes.push(change) };
+}
+
+/** The audit entry of a successful audited action: who (and as what), what, before → after, why. */
+async function auditAction(ctx: RequestContext, action: string, payload: Record<string, unknown>): Promise<void> {
+  const staff = ctx.staff;
+  await writeAudit(ctx.db, {
+    at: ctx.now(),
+    actor: staff ? `staff:${staff.id}` : ctx.caller.openid ? `openid:${ctx.caller.openid}` : `web:${ctx.http?.address ?? 'unknown'}`,
+    action: `${ctx.functionName}.${action}`,
+    details: {
+      ...(staff ? { staffName: staff.name, role: staff.role } : {}),
+      ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}),
+      changes: ctx.audit.changes,
+    },
+  });
+}
+
 /**
- * Builds a function's `main`: reads the caller synchronously, routes `{ action, ...payload }` to a
- * typed handler after validating the payload against the contract and checking access, and maps
- * every outcome to `{ ok: true, data } | { ok: false, code, message }`. It never throws.
+ * Builds a function's `main`: reads the caller synchronously, routes `{ action, ...payload }` (or an
+ * HTTP request, for a function with an `http` policy) to a typed handler after validating the
+ * payload against the contract and checking access, and maps every outcome to
+ * `{ ok: true, data } | { ok: false, code, message }` (as the HTTP answer's body for HTTP). It never throws.
  */
 export function defineFunction<C extends Contract>(cloud: WxCloud, definition: FunctionDefinition<C>): FunctionMain {
   const { name, contract, handlers } = definition;
-  return async function main(event: unknown): Promise<ApiResult<unknown>> {
-    const caller = readCaller(cloud);
-    const requestId = newRequestId(name);
-    const log = createLogger(name, requestId);
-    if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-      return failure('BAD_REQUEST', '请求格式不正确');
-    }
-    const record = event as Record<string, unknown>;
-    const routed = definition.routeEvent?.(record) ?? routeDefault(record);
-    if (!routed || !Object.prototype.hasOwnProperty.call(contract, routed.action)) {
-      log.warn('unknown action', { action: routed?.action.slice(0, 64) ?? null });
-      return failure('BAD_REQUEST', '不支持的操作');
-    }
-    const action = routed.action as keyof C & string;
+
+  async function run(action: keyof C & string, payload: Record<string, unknown>, caller: Caller, event: Record<string, unknown>, http: HttpCall | null, log: Logger, requestId: string): Promise<ApiResult<unknown>> {
     const spec = contract[action];
     try {
       const db = cloud.database();
       const at = now();
-      const granted = await checkAccess(spec.access, { functionName: name, action, caller, event: record, payload: routed.payload, db, log, at });
+      const granted = await checkAccess(spec.access, { functionName: name, action, caller, event, payload, http, db, log, at });
       if (granted instanceof AppError) {
         log.warn('access refused', { action, errorCode: granted.code });
         return failure(granted.code, granted.message);
       }
-      const parsed = spec.request.parse(routed.payload);
+      const parsed = spec.request.parse(payload);
       if (!parsed.ok) {
         // The path names a key the client chose: never echoed longer than MAX_ECHOED_LENGTH.
         const path = echoed(parsed.issue.path);
@@ -188,10 +263,13 @@ export function defineFunction<C extends Contract>(cloud: WxCloud, definition: F
         log,
         student: granted.student,
         staff: granted.staff,
+        http,
+        audit: newAuditTrail(),
         now,
       };
       // checkAccess granted what the action's access kind promises (a student session, a staff member).
       const data = await handlers[action](parsed.value as RequestOf<C, typeof action>, ctx as never);
+      if (spec.audited) await auditAction(ctx, action, payload);
       return { ok: true, data };
     } catch (error) {
       if (error instanceof AppError) {
@@ -201,5 +279,36 @@ export function defineFunction<C extends Contract>(cloud: WxCloud, definition: F
       log.error('action failed', { action, error });
       return failure('INTERNAL');
     }
+  }
+
+  const has = (action: string): action is keyof C & string => Object.prototype.hasOwnProperty.call(contract, action);
+
+  return async function main(event: unknown): Promise<ApiResult<unknown> | HttpResponse> {
+    const caller = readCaller(cloud);
+    const requestId = newRequestId(name);
+    const log = createLogger(name, requestId);
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+      return failure('BAD_REQUEST', '请求格式不正确');
+    }
+    const record = event as Record<string, unknown>;
+    if (definition.http && isHttpEvent(record)) {
+      const reading = readHttpCall(record as unknown as HttpEvent, { ...definition.http(), maxBodyBytes: MAX_HTTP_BODY_BYTES });
+      if ('response' in reading) {
+        log.warn('http request refused', { status: reading.response.statusCode });
+        return reading.response;
+      }
+      const { call } = reading;
+      if (!has(call.action)) {
+        log.warn('unknown action', { action: call.action });
+        return unknownActionResponse(call);
+      }
+      return httpResponse(await run(call.action, call.payload, caller, record, call, log, requestId), call);
+    }
+    const routed = definition.routeEvent?.(record) ?? routeDefault(record);
+    if (!routed || !has(routed.action)) {
+      log.warn('unknown action', { action: routed?.action.slice(0, 64) ?? null });
+      return failure('BAD_REQUEST', '不支持的操作');
+    }
+    return run(routed.action, routed.payload, caller, record, null, log, requestId);
   };
 }

@@ -67,6 +67,9 @@ export const ENVIRONMENT_VARIABLES = [
   { name: 'SMTP_USER', functions: ['receipts'], required: false, secret: false, description: 'SMTP 用户名' },
   { name: 'SMTP_PASS', functions: ['receipts'], required: false, secret: true, description: 'SMTP 密码或授权码' },
   { name: 'SMTP_FROM', functions: ['receipts'], required: false, secret: false, description: '发件人，如 智慧缴费 <noreply@example.edu.cn>（默认 SMTP_USER）' },
+  { name: 'ADMIN_ALLOWED_ORIGINS', functions: ['admin'], required: true, secret: false, description: '财务管理后台网页的来源（如 https://pay-admin.example.edu.cn），多个用逗号分隔；其他来源的请求一律拒绝' },
+  { name: 'ADMIN_BOOTSTRAP_CODE', functions: ['admin'], required: false, secret: true, minLength: 12, developmentDefault: 'local-first-admin-setup-code--not-for-production', description: '首位管理员设置码：只在还没有在职管理员时可用；设好管理员后可删除' },
+  { name: 'ADMIN_CODE_ENV_VERSION', functions: ['admin'], required: false, secret: false, description: '后台小程序码打开的小程序版本：release（默认）、trial 或 develop' },
   { name: 'SMTP_TLS_REJECT_UNAUTHORIZED', functions: ['receipts'], required: false, secret: false, description: 'false 仅用于自签证书的测试服务器' },
 ] as const satisfies readonly VariableSpec[];
 

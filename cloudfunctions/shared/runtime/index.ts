@@ -3,6 +3,7 @@ export * from './errors';
 export * from './platform';
 export { callInternal, internalCallEvent, type InternalCallerContext } from './internal-calls';
 export * from './sessions';
+export * from './staff-sessions';
 export { now, installClock } from './clock';
 export { createLogger, installLogSink, type Logger } from './log';
 export * from '../kernel/mask';

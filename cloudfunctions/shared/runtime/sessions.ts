@@ -1,4 +1,3 @@
-import type { StaffRole } from '../contracts';
 import { collection } from './db';
 import type { Database } from './platform';
 
@@ -15,24 +14,10 @@ export interface SessionDoc {
   passwordVersion?: number;
 }
 
-/** staff/{openid}: a finance staff member and their roles. */
-export interface StaffDoc {
-  _id: string;
-  name: string;
-  roles: StaffRole[];
-  active: boolean;
-}
-
 export interface StudentSession {
   openid: string;
   studentId: string;
   expiresAt: Date;
-}
-
-export interface StaffMember {
-  openid: string;
-  name: string;
-  roles: StaffRole[];
 }
 
 /**
@@ -52,10 +37,4 @@ export async function loadStudentSession(db: Database, openid: string, at: Date)
     if (!student || (student.passwordVersion ?? 0) !== doc.passwordVersion) return null;
   }
   return { openid, studentId: doc.studentId, expiresAt: new Date(doc.expiresAt) };
-}
-
-export async function loadStaffMember(db: Database, openid: string): Promise<StaffMember | null> {
-  const doc = await collection(db, 'staff').findById(openid);
-  if (!doc || !doc.active) return null;
-  return { openid, name: doc.name, roles: doc.roles };
 }

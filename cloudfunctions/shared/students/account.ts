@@ -2,9 +2,9 @@
 import { AppError, transaction, type RequestContext, type StudentContext } from '../runtime';
 import { passwordChange, passwordContextOf, passwordVersionOf, type StudentDoc } from './domain/student';
 import { maskedIdentityOf } from './views';
-import { hashPassword, verifyPassword } from './credentials';
+import { hashPassword } from './credentials';
 import type { Profile } from './contract';
-import { identityHash, SESSION_TTL_MS } from './deps';
+import { identityHash, SESSION_TTL_MS, verifyStudentPassword } from './deps';
 import { assertAcceptablePassword } from './identify';
 import { ACCOUNT_COUNTER, lockedForOwner, reserveAttempt, tooFrequent } from './throttle';
 import {
@@ -47,7 +47,7 @@ export async function changePassword(
   const reserved = await reserveAttempt(ctx.db, counterId, await loadCounter(ctx.db, counterId), ACCOUNT_COUNTER, now);
   if (!reserved.ok) throw reserved.gate.kind === 'locked' ? lockedForOwner(reserved.gate.retryAfterMs) : tooFrequent(reserved.gate);
 
-  const verified = await verifyPassword(request.oldPassword, student.passwordHash);
+  const verified = await verifyStudentPassword(student, request.oldPassword);
   if (!verified.ok) {
     ctx.log.info('password change refused: wrong current password', { studentId: student._id });
     throw new AppError('OLD_PASSWORD_WRONG');

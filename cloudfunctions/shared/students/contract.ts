@@ -1,5 +1,5 @@
 import { action, access } from '../kernel/contract';
-import { v } from '../kernel/validate';
+import { reasonText, v } from '../kernel/validate';
 import type { IdNumberProblem } from './domain/id-number';
 import type { PasswordProblem } from './domain/password-policy';
 import type { StudentProblem } from './domain/student';
@@ -264,4 +264,66 @@ export const authContract = {
 
   /** Timer trigger (config.json): purges used phone codes and stale failure counters. */
   cleanup: action<AuthCleanupReport>()({ request: timerEvent, access: access.timer }),
+};
+
+// ------------------------------------------------------------------ the finance console (admin function)
+
+/** A student as the console lists them: the ID number and phone masked, as everywhere. */
+export interface StudentSummary {
+  studentNo: string;
+  name: string;
+  idNumber: string;
+  college: string;
+  major: string;
+  grade: string;
+  className: string;
+  phone: string | null;
+  phoneVerified: boolean;
+  /** 已完成首次登录 */
+  setupCompleted: boolean;
+  /** A password reset or an account reset by the office: the student's next sign-in is a first sign-in. */
+  officeResetAt: string | null;
+  createdAt: string;
+}
+
+export interface StudentPage {
+  items: StudentSummary[];
+  total: number;
+}
+
+export interface StudentActivationCode {
+  studentNo: string;
+  /** Shown once. */
+  activationCode: string;
+  expiresAt: string;
+}
+
+const orgFilter = () => v.optional(v.string({ max: 50 }));
+const studentNo = () => v.string({ min: 1, max: 32 });
+
+export const studentsConsoleContract = {
+  searchStudents: action<StudentPage>()({
+    request: v.object({
+      /** 学号, 姓名 or 证件号 (matched exactly; an ID number by its keyed hash). */
+      query: v.optional(v.string({ max: 40 })),
+      college: orgFilter(),
+      major: orgFilter(),
+      grade: orgFilter(),
+      className: orgFilter(),
+      page: v.integer({ min: 1, max: 10_000 }),
+      pageSize: v.integer({ min: 1, max: 100 }),
+    }),
+    access: access.console('admin', 'cashier', 'reviewer', 'viewer'),
+  }),
+  studentDetail: action<StudentSummary>()({ request: v.object({ studentNo: studentNo() }), access: access.console('admin', 'cashier', 'reviewer', 'viewer') }),
+  resetStudentPassword: action<{ studentNo: string; needsActivationCode: boolean }>()({
+    request: v.object({ studentNo: studentNo(), reason: reasonText() }),
+    access: access.console('admin', 'cashier'),
+    audited: true,
+  }),
+  issueStudentActivationCode: action<StudentActivationCode>()({
+    request: v.object({ studentNo: studentNo(), reason: reasonText() }),
+    access: access.console('admin', 'cashier'),
+    audited: true,
+  }),
 };

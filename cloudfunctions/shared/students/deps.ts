@@ -1,8 +1,26 @@
-import { identityHmacKey, lookupHasher, type LookupPurpose } from './credentials';
+import { hashPassword, identityHmacKey, lookupHasher, verifyPassword, type LookupPurpose, type VerifyResult } from './credentials';
+import { passwordContextOf, type StudentDoc } from './domain/student';
 
 /** The keyed hash for ID numbers, phone numbers and account names, keyed from the environment. */
 export function identityHash(): (purpose: LookupPurpose, value: string) => string {
   return lookupHasher(identityHmacKey());
+}
+
+export interface StudentPasswordCheck extends VerifyResult {
+  /** The hash to store for the password just accepted (an initial password used for the first time). */
+  newHash?: string;
+}
+
+/**
+ * Checks a student's password with exactly one scrypt derivation, whether a hash is stored or the
+ * initial password has never been used (passwordHash null). In that case the one derivation makes
+ * the hash to store, and the password is compared with its keyed hash.
+ */
+export async function verifyStudentPassword(student: Pick<StudentDoc, 'passwordHash' | 'studentNo' | 'idRunHashes'>, candidate: string): Promise<StudentPasswordCheck> {
+  if (student.passwordHash !== null) return verifyPassword(candidate, student.passwordHash);
+  const hashed = await hashPassword(candidate);
+  const ok = passwordContextOf(student, identityHash()).isInitialPassword(candidate);
+  return ok ? { ok, needsRehash: false, newHash: hashed } : { ok, needsRehash: false };
 }
 
 /** How long things last. */

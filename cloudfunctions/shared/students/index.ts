@@ -7,3 +7,6 @@ export { authHandlers } from './handlers';
 export { CLEANUP_TRIGGER } from './deps';
 export type { StudentDoc } from './domain/student';
 export { rememberedEmail, rememberEmail } from './store';
+export { checkRoster, importRoster, type RosterRow } from './roster';
+export { studentsConsoleContract } from './contract';
+export { studentsConsoleHandlers } from './console';

@@ -10,9 +10,10 @@
  * Run by `npm run office` today, and by the finance console's actions later (same code).
  */
 import { randomInt } from 'node:crypto';
+import { reasonText } from '../kernel/validate';
 import { AppError, commands, transaction, writeAudit, type Database } from '../runtime';
 import { maskPhone } from '../kernel/mask';
-import { initialPasswordOf, parseIdNumber } from './domain/id-number';
+import { parseIdNumber } from './domain/id-number';
 import {
   ACTIVATION_CODE_ALPHABET,
   ACTIVATION_CODE_LENGTH,
@@ -25,13 +26,22 @@ import {
   type ActivationCodeRecord,
   type StudentDoc,
 } from './domain/student';
-import { hashPassword } from './credentials';
 import { identityHash } from './deps';
 import { endStudentSessions, findStudentByNo } from './store';
 
 /** Who acts, as the audit log names them: a staff member's name (or id) as the office knows it. */
 export interface OfficeActor {
   staff: string;
+  /**
+   * Where the audit entry goes: the console's actions hand it to the function runtime, which
+   * writes it with who and in which role; without it (the office's command line) it is written here.
+   */
+  recordAudit?: (entry: { action: string; details: Record<string, unknown> }) => void;
+}
+
+async function auditOffice(db: Database, by: OfficeActor, now: Date, action: string, details: Record<string, unknown>): Promise<void> {
+  if (by.recordAudit) by.recordAudit({ action, details });
+  else await writeAudit(db, { at: now, actor: `staff:${by.staff}`, action, details });
 }
 
 export interface IssuedActivationCode {
@@ -57,12 +67,10 @@ function newActivationCode(): string {
   return code;
 }
 
-const REASON_MIN_LENGTH = 4;
-
 function requireReason(reason: string): string {
-  const text = reason.trim();
-  if (Array.from(text).length < REASON_MIN_LENGTH) throw new AppError('BAD_REQUEST', `请填写原因（至少 ${REASON_MIN_LENGTH} 个字）`);
-  return text;
+  const parsed = reasonText().parse(reason);
+  if (!parsed.ok) throw new AppError('BAD_REQUEST', parsed.issue.message);
+  return parsed.value;
 }
 
 async function existingStudent(db: Database, studentNoAsTyped: string): Promise<StudentDoc> {
@@ -104,12 +112,7 @@ export async function issueActivationCode(
     // Whole: the field may hold null, which an object is not merged into.
     await tx.update('students', student._id, { activation: commands(db).set(record), updatedAt: now });
   });
-  await writeAudit(db, {
-    at: now,
-    actor: `staff:${by.staff}`,
-    action: 'students.activationCode.issued',
-    details: { studentId: student._id, studentNo: student.studentNo, reason, expiresAt: record.expiresAt },
-  });
+  await auditOffice(db, by, now, 'students.activationCode.issued', { studentId: student._id, studentNo: student.studentNo, reason, expiresAt: record.expiresAt });
   return { studentNo: student.studentNo, activationCode: formatActivationCode(code), expiresAt: record.expiresAt };
 }
 
@@ -134,7 +137,6 @@ export async function resetStudentAccount(
     phone = normalizeMainlandMobile(request.phone);
     if (!phone) throw new AppError('BAD_REQUEST', '手机号应为 11 位中国大陆手机号');
   }
-  const passwordHash = await hashPassword(initialPasswordOf(parsed.id));
   const activation = phone ? null : activationFor(by, now);
   const before = {
     phone: student.phoneMasked,
@@ -147,7 +149,7 @@ export async function resetStudentAccount(
     if (!current) throw new AppError('NOT_FOUND', '该学生的记录不存在');
     await tx.update('students', student._id, {
       // The initial password again; the new version ends every session and unfinished step at once.
-      ...passwordChange(current, passwordHash, now, true),
+      ...passwordChange(current, null, now, true),
       setupCompletedAt: null,
       setupOpenid: null,
       boundOpenids: [],
@@ -161,12 +163,7 @@ export async function resetStudentAccount(
   });
   const sessionsEnded = await endStudentSessions(db, student._id);
   const after = { phone: phone ? maskPhone(phone) : null, phoneVerified: false, wechatAccounts: 0, setupCompletedAt: null, activationCodeIssued: activation !== null };
-  await writeAudit(db, {
-    at: now,
-    actor: `staff:${by.staff}`,
-    action: 'students.account.reset',
-    details: { studentId: student._id, studentNo: student.studentNo, reason, before, after, sessionsEnded },
-  });
+  await auditOffice(db, by, now, 'students.account.reset', { studentId: student._id, studentNo: student.studentNo, reason, before, after, sessionsEnded });
   return {
     studentNo: student.studentNo,
     activation: activation
@@ -175,4 +172,42 @@ export async function resetStudentAccount(
     phoneOnFile: phone ? maskPhone(phone) : null,
     sessionsEnded,
   };
+}
+
+export interface PasswordReset {
+  studentNo: string;
+  sessionsEnded: number;
+  /** No phone on file: the first sign-in needs an activation code from the office. */
+  needsActivationCode: boolean;
+}
+
+/**
+ * 忘记密码 at the office, for a student who cannot use 忘记密码 in the mini program: the initial
+ * password again and the first sign-in again (new password, then the phone on file verified
+ * through WeChat). The phone on file stays, so knowing the ID number alone takes over nothing.
+ */
+export async function resetPasswordToInitial(db: Database, request: { studentNo: string; reason: string }, by: OfficeActor, now: Date): Promise<PasswordReset> {
+  const reason = requireReason(request.reason);
+  const student = await existingStudent(db, request.studentNo);
+  await transaction(db, async (tx) => {
+    const current = await tx.get('students', student._id);
+    if (!current) throw new AppError('NOT_FOUND', '该学生的记录不存在');
+    await tx.update('students', student._id, {
+      ...passwordChange(current, null, now, true),
+      setupCompletedAt: null,
+      setupOpenid: null,
+      boundOpenids: [],
+      updatedAt: now,
+    });
+  });
+  const sessionsEnded = await endStudentSessions(db, student._id);
+  await auditOffice(db, by, now, 'students.password.reset', {
+    studentId: student._id,
+    studentNo: student.studentNo,
+    reason,
+    before: { setupCompletedAt: student.setupCompletedAt, wechatAccounts: (student.boundOpenids ?? []).length },
+    after: { setupCompletedAt: null, wechatAccounts: 0, initialPassword: true },
+    sessionsEnded,
+  });
+  return { studentNo: student.studentNo, sessionsEnded, needsActivationCode: student.phoneHash === null };
 }

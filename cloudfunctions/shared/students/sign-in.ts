@@ -5,9 +5,9 @@ import { parseIdNumber } from './domain/id-number';
 import type { StudentDoc } from './domain/student';
 import { ID_NUMBER_ERROR_CODES } from './contract';
 import { ACCOUNT_RULES } from './domain/sign-in-throttle';
-import { hashPassword, spendVerificationTime, verifyPassword, type VerifyResult } from './credentials';
+import { hashPassword, spendVerificationTime } from './credentials';
 import type { IdNumberChecked, SignInResult } from './contract';
-import { DEVICE_TTL_MS, identityHash, SESSION_TTL_MS, SETUP_TTL_MS } from './deps';
+import { DEVICE_TTL_MS, identityHash, SESSION_TTL_MS, SETUP_TTL_MS, verifyStudentPassword, type StudentPasswordCheck } from './deps';
 import { identify, type AccountKind } from './identify';
 import {
   boundCounterId,
@@ -77,8 +77,8 @@ export async function signIn(
 
   // Exactly one key derivation whatever the account: the time says nothing about it.
   const candidate = candidateFor(student, request.password);
-  let verified: VerifyResult | null = null;
-  if (student) verified = await verifyPassword(candidate, student.passwordHash);
+  let verified: StudentPasswordCheck | null = null;
+  if (student) verified = await verifyStudentPassword(student, candidate);
   else await spendVerificationTime(candidate);
 
   if (!student || !verified?.ok) {
@@ -89,9 +89,8 @@ export async function signIn(
   }
 
   await Promise.all([clearCounter(ctx.db, counterId), releaseOpenidAttempt(ctx.db, openid)]);
-  if (verified.needsRehash) {
-    await updateStudent(ctx.db, student._id, { passwordHash: await hashPassword(candidate), updatedAt: now });
-  }
+  const newHash = verified.newHash ?? (verified.needsRehash ? await hashPassword(candidate) : null);
+  if (newHash) await updateStudent(ctx.db, student._id, { passwordHash: newHash, updatedAt: now });
 
   if (!student.setupCompletedAt) {
     // Nothing about the student yet: the first sign-in's identity step shows what it needs.

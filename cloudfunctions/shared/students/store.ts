@@ -22,6 +22,11 @@ export async function updateStudent(db: Database, id: string, patch: Partial<Omi
   await collection(db, 'students').updateById(id, patch);
 }
 
+/** New students of an import, in one request. */
+export async function insertStudents(db: Database, docs: readonly Omit<StudentDoc, '_id'>[]): Promise<void> {
+  await collection(db, 'students').insertMany(docs);
+}
+
 // ------------------------------------------------------------------ sessions and pending steps
 
 /**

@@ -4,6 +4,7 @@
  * the text layer is right. MuPDF reads and renders (tests/support/pdf-tool.ts); Node is all it needs.
  */
 import { readPdf, renderPdfPage, type PdfChar, type PdfFontFacts } from '../../support/pdf-tool';
+import { decodeQr } from '../../support/qr';
 
 /** The text a reader sees, whitespace collapsed to single spaces. */
 export function pdfText(pdf: Buffer): string {
@@ -215,16 +216,8 @@ export async function missingGlyphCell(sizePt: number, dpi = 200): Promise<Glyph
   return cellAt(renderPage(await drawnInReceiptFont('\uE000', sizePt, 20, 20), dpi), '\uE000', 20, 20, sizePt);
 }
 
-/**
- * Reads the QR code in a square region of the page, as a phone would from the printed receipt.
- * qrcode-reader is installed with miniprogram-ci (see the report on adding it directly).
- */
+/** Reads the QR code in a square region of the page, as a phone would from the printed receipt. */
 export function readQrCode(image: GrayImage, xPt: number, yPt: number, sizePt: number): Promise<string> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const QrReader = require('qrcode-reader') as new () => {
-    callback: (error: unknown, value: { result: string } | undefined) => void;
-    decode(image: { width: number; height: number; data: Uint8Array }): void;
-  };
   const scale = image.dpi / 72;
   const margin = Math.round(8 * scale);
   const x0 = Math.max(0, Math.round(xPt * scale) - margin);
@@ -239,9 +232,5 @@ export function readQrCode(image: GrayImage, xPt: number, yPt: number, sizePt: n
       data.set([level, level, level, 255], (y * size + x) * 4);
     }
   }
-  return new Promise((resolve, reject) => {
-    const reader = new QrReader();
-    reader.callback = (error, value) => (error || !value ? reject(new Error(`no QR code: ${String(error)}`)) : resolve(value.result));
-    reader.decode({ width: size, height: size, data });
-  });
+  return decodeQr({ width: size, height: size, data });
 }

@@ -1,14 +1,11 @@
-import { normalizeMainlandMobile, normalizeStudentNo, prepareStudent, type StudentInput } from '../../../cloudfunctions/shared/students/domain/student';
+import { normalizeMainlandMobile, normalizeStudentNo, passwordContextOf, prepareStudent, type StudentInput } from '../../../cloudfunctions/shared/students/domain/student';
 import { studentProblemMessage } from '../../../cloudfunctions/shared/students/contract';
-import { hashPassword, verifyPassword } from '../../../cloudfunctions/shared/students/password-hash';
 import { lookupHasher } from '../../../cloudfunctions/shared/students/lookup-hash';
 import { maskIdNumber, maskPhone } from '../../../cloudfunctions/shared/kernel/mask';
 
-const FAST = { logN: 10, r: 8, p: 1 };
 const NOW = new Date('2025-03-03T01:00:00Z');
 const deps = {
   lookupHash: lookupHasher('unit-test-key-'.repeat(3)),
-  hashPassword: (password: string) => hashPassword(password, FAST),
   maskIdNumber,
   maskPhone,
   now: NOW,
@@ -27,7 +24,7 @@ const ROW: StudentInput = {
 };
 
 describe('prepareStudent (admin import, demo data and tests)', () => {
-  it('keeps the ID number only as a keyed hash and a masked form, with the initial password hashed', async () => {
+  it('keeps the ID number only as a keyed hash and a masked form; the initial password is known only by its keyed hash', async () => {
     const prepared = await prepareStudent(ROW, deps);
     if (!prepared.ok) throw new Error(JSON.stringify(prepared.problems));
     const { doc } = prepared;
@@ -46,7 +43,11 @@ describe('prepareStudent (admin import, demo data and tests)', () => {
     });
     expect(doc.idHash).toBe(deps.lookupHash('id', '11010519491231002X'));
     expect(prepared.initialPassword).toBe('1231002X');
-    await expect(verifyPassword('1231002X', doc.passwordHash, FAST)).resolves.toMatchObject({ ok: true });
+    // No scrypt at import: the initial password is checked against its keyed hash until first used.
+    expect(doc.passwordHash).toBeNull();
+    const passwords = passwordContextOf(doc, deps.lookupHash);
+    expect(passwords.isInitialPassword('1231002X')).toBe(true);
+    expect(passwords.isInitialPassword('1231002Y')).toBe(false);
     const stored = JSON.stringify(doc);
     expect(stored).not.toContain('11010519491231002');
     expect(stored).not.toContain('13905350102');

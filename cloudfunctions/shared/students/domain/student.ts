@@ -28,7 +28,13 @@ export interface StudentDoc {
   /** When WeChat confirmed the number; null for a number that only came with the import. */
   phoneVerifiedAt: Date | null;
   email: string | null;
-  passwordHash: string;
+  /**
+   * scrypt hash of the password; null while the initial password (the ID number's last 8
+   * characters) has never been used: it is then checked against its keyed hash in idRunHashes and
+   * hashed with scrypt at the first successful sign-in. An import of ten thousand students would
+   * otherwise spend ten thousand scrypt derivations (over an hour) on passwords most never type.
+   */
+  passwordHash: string | null;
   /** True while the initial password (last 8 characters of the ID) is the password. */
   mustChangePassword: boolean;
   /** When the first sign-in (identity, password, phone) was completed. */
@@ -53,6 +59,8 @@ export interface StudentDoc {
    * password back), e.g. because someone else had activated it; shown at the next sign-in.
    */
   officeResetAt?: Date | null;
+  /** The import that created or last changed the record (null for demo data and tests). */
+  importBatchId?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -101,7 +109,6 @@ export interface StudentInput {
 
 export interface StudentPreparationDeps {
   lookupHash: LookupHashFn;
-  hashPassword(password: string): Promise<string>;
   /** The display forms stored beside the hashes (the runtime's masking, the same as in logs). */
   maskIdNumber(id18: string): string;
   maskPhone(phone: string): string;
@@ -169,10 +176,10 @@ export function passwordContextOf(student: Pick<StudentDoc, 'studentNo' | 'idRun
 }
 
 /**
- * Validates one student and builds the record to insert: ID number hashed and masked, initial
- * password (last 8 characters of the ID) hashed, first sign-in pending.
+ * Validates one student and builds the record to insert: ID number hashed and masked, the initial
+ * password (last 8 characters of the ID) in force until the first sign-in changes it.
  */
-export async function prepareStudent(input: StudentInput, deps: StudentPreparationDeps): Promise<PreparedStudent> {
+export function prepareStudent(input: StudentInput, deps: StudentPreparationDeps): PreparedStudent {
   const problems: StudentProblem[] = [];
   const studentNo = normalizeStudentNo(input.studentNo ?? '');
   if (!STUDENT_NO_PATTERN.test(studentNo)) problems.push({ field: 'studentNo' });
@@ -215,7 +222,7 @@ export async function prepareStudent(input: StudentInput, deps: StudentPreparati
     phoneMasked: phone ? deps.maskPhone(phone) : null,
     phoneVerifiedAt: null,
     email,
-    passwordHash: await deps.hashPassword(initialPassword),
+    passwordHash: null,
     mustChangePassword: true,
     setupCompletedAt: null,
     passwordChangedAt: null,
@@ -235,7 +242,7 @@ export const passwordVersionOf = (student: Pick<StudentDoc, 'passwordVersion'>):
  */
 export function passwordChange(
   current: Pick<StudentDoc, 'passwordVersion'>,
-  passwordHash: string,
+  passwordHash: string | null,
   at: Date,
   isInitialPassword = false,
 ): Pick<StudentDoc, 'passwordHash' | 'mustChangePassword' | 'passwordChangedAt' | 'passwordVersion'> {

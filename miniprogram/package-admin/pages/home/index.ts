@@ -5,8 +5,9 @@ import { formatShanghai } from '../../../utils/date';
 type ViewState = 'loading' | 'staff' | 'not-staff' | 'error';
 
 /**
- * 财务管理 home (subpackage). For 计划财务处 staff; this page only hides and explains, every admin
- * action is checked by the server against the caller's role.
+ * 财务管理 home (subpackage). For 计划财务处 staff, whose work is done in the finance console on a
+ * desktop PC: the page explains how to sign in to it by scanning, and whether this WeChat account
+ * is staff. It only hides and explains; every admin action is checked by the server.
  */
 Component({
   data: {

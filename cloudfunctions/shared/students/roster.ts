@@ -1,0 +1,135 @@
+/**
+ * The student roster from the finance office's spreadsheet: each row checked the way a student
+ * record is made (prepareStudent: the one path for import, demo data and tests), compared with
+ * what is stored, and written only when asked. A known student (same 学号 and same ID number) is
+ * updated where the sheet differs; the ID number of a known 学号 never changes by import, and a
+ * phone number the student verified through WeChat is the student's, not the sheet's.
+ *
+ * Round trips per chunk: two reads (by 学号 and by ID number), then one insert for all new
+ * students and one update per changed one.
+ */
+import { collection, commands, type Database } from '../runtime';
+import { studentProblemMessage } from './contract';
+import { prepareStudent, type StudentDoc, type StudentField, type StudentInput } from './domain/student';
+import { insertStudents, updateStudent } from './store';
+import { studentPreparationDeps } from './student-deps';
+
+/** The sheet's headers, by field (the import contract's column table gives the same words). */
+export const ROSTER_HEADERS: Readonly<Record<StudentField, string>> = {
+  studentNo: '学号',
+  name: '姓名',
+  idNumber: '证件号',
+  college: '学院',
+  major: '专业',
+  grade: '年级',
+  className: '班级',
+  phone: '手机号',
+  email: '邮箱',
+};
+
+export interface RosterRow {
+  rowNumber: number;
+  input: StudentInput;
+}
+
+export interface RosterRowResult {
+  rowNumber: number;
+  outcome: 'create' | 'update' | 'unchanged' | 'invalid';
+  problems: { column: string; reason: string }[];
+  changes: { column: string; before: string; after: string }[];
+}
+
+/** The fields an import may change on a known student, and how each is shown. */
+const UPDATABLE = ['name', 'college', 'major', 'grade', 'className'] as const;
+
+interface Planned {
+  result: RosterRowResult;
+  create?: Omit<StudentDoc, '_id'>;
+  update?: { id: string; patch: Partial<Omit<StudentDoc, '_id'>> };
+}
+
+/** `batchId`: the batch being imported (null when only checking). */
+async function plan(db: Database, rows: readonly RosterRow[], now: Date, batchId: string | null): Promise<Planned[]> {
+  const deps = studentPreparationDeps(now);
+  const prepared = rows.map((row) => ({ row, prepared: prepareStudent(row.input, deps) }));
+  const valid = prepared.flatMap(({ prepared: p }) => (p.ok ? [p.doc] : []));
+  const _ = commands(db);
+  const students = collection(db, 'students');
+  const fields = ['studentNo', 'idHash', 'name', 'college', 'major', 'grade', 'className', 'phoneHash', 'phoneMasked', 'phoneVerifiedAt', 'importBatchId'];
+  const [byNo, byId] = await Promise.all([
+    valid.length ? students.find({ studentNo: _.in(valid.map((doc) => doc.studentNo)) }, { limit: valid.length, fields }) : [],
+    valid.length ? students.find({ idHash: _.in(valid.map((doc) => doc.idHash)) }, { limit: valid.length, fields }) : [],
+  ]);
+  const knownByNo = new Map(byNo.map((doc) => [doc.studentNo, doc]));
+  const knownById = new Map(byId.map((doc) => [doc.idHash, doc]));
+  const firstRowOfNo = new Map<string, number>();
+  const firstRowOfId = new Map<string, number>();
+
+  return prepared.map(({ row, prepared: p }): Planned => {
+    const result: RosterRowResult = { rowNumber: row.rowNumber, outcome: 'invalid', problems: [], changes: [] };
+    if (!p.ok) {
+      result.problems = p.problems.map((problem) => ({ column: ROSTER_HEADERS[problem.field], reason: studentProblemMessage(problem) }));
+      return { result };
+    }
+    const doc = p.doc;
+    const sameNo = firstRowOfNo.get(doc.studentNo);
+    const sameId = firstRowOfId.get(doc.idHash);
+    if (sameNo !== undefined) result.problems.push({ column: '学号', reason: `文件内重复：与第 ${sameNo} 行学号相同` });
+    if (sameId !== undefined) result.problems.push({ column: '证件号', reason: `文件内重复：与第 ${sameId} 行证件号相同` });
+    if (result.problems.length > 0) return { result };
+    firstRowOfNo.set(doc.studentNo, row.rowNumber);
+    firstRowOfId.set(doc.idHash, row.rowNumber);
+
+    const known = knownByNo.get(doc.studentNo);
+    const holder = knownById.get(doc.idHash);
+    if (known && known.idHash !== doc.idHash) {
+      result.problems.push({ column: '证件号', reason: '与该学号已登记的证件号不一致（证件号不能通过导入修改，请联系管理员核实）' });
+      return { result };
+    }
+    if (!known && holder) {
+      result.problems.push({ column: '证件号', reason: `该证件号已登记在学号 ${holder.studentNo} 下` });
+      return { result };
+    }
+    if (!known) return { result: { ...result, outcome: 'create' }, create: doc };
+    // Written by an earlier chunk of this same file: a second row for the student.
+    if (batchId !== null && known.importBatchId === batchId) {
+      result.problems.push({ column: '学号', reason: '文件内重复：本文件前面的行已导入该学号' });
+      return { result };
+    }
+
+    const patch: Partial<Omit<StudentDoc, '_id'>> = {};
+    for (const field of UPDATABLE) {
+      if (known[field] !== doc[field]) {
+        patch[field] = doc[field];
+        result.changes.push({ column: ROSTER_HEADERS[field], before: known[field], after: doc[field] });
+      }
+    }
+    // A number the student verified through WeChat stays; an unverified one follows the sheet.
+    if (doc.phoneHash && doc.phoneHash !== known.phoneHash && !known.phoneVerifiedAt) {
+      patch.phoneHash = doc.phoneHash;
+      patch.phoneMasked = doc.phoneMasked;
+      result.changes.push({ column: '手机号', before: known.phoneMasked ?? '', after: doc.phoneMasked ?? '' });
+    }
+    if (result.changes.length === 0) return { result: { ...result, outcome: 'unchanged' } };
+    return { result: { ...result, outcome: 'update' }, update: { id: known._id, patch: { ...patch, updatedAt: now } } };
+  });
+}
+
+/** What importing these rows would do, row by row; writes nothing. */
+export async function checkRoster(db: Database, rows: readonly RosterRow[], now: Date): Promise<RosterRowResult[]> {
+  return (await plan(db, rows, now, null)).map((planned) => planned.result);
+}
+
+/**
+ * Imports the rows that are right, under the batch; the others are reported again and skipped.
+ * Run again with the same rows it creates nothing twice (they are then known and unchanged).
+ */
+export async function importRoster(db: Database, rows: readonly RosterRow[], batchId: string, now: Date): Promise<RosterRowResult[]> {
+  const planned = await plan(db, rows, now, batchId);
+  await insertStudents(
+    db,
+    planned.flatMap((p) => (p.create ? [{ ...p.create, importBatchId: batchId }] : [])),
+  );
+  for (const p of planned) if (p.update) await updateStudent(db, p.update.id, { ...p.update.patch, importBatchId: batchId });
+  return planned.map((p) => p.result);
+}

@@ -1,0 +1,73 @@
+/**
+ * The finance console's view of the local cloud: the whole server (as `npm start` runs it), the
+ * admin function reached only through its HTTP entry at /admin/api, and the demo staff. A staff
+ * member's phone (the mini program's staff pages) calls the function as a WeChat user.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ApiResult, StaffRole } from '../../../cloudfunctions/shared/contracts';
+import { DEMO_STAFF, seedDemoStaff } from '../../../local/seed/staff';
+import { startLocalCloud, type RunningLocalCloud } from '../../../local/start';
+import { httpRequest, postJson, type HttpReply } from '../../support/http';
+
+export interface ConsoleCloud {
+  running: RunningLocalCloud;
+  /** The console's origin (the server itself, as npm start serves the console). */
+  origin: string;
+  logs: string[];
+  /** `POST /admin/api/<action>` as the console's browser sends it. */
+  api<T = unknown>(action: string, body?: Record<string, unknown>, options?: { token?: string; origin?: string; forwardedFor?: string }): Promise<{ reply: HttpReply; result: ApiResult<T> }>;
+  /** The admin function called from a staff member's phone (the mini program). */
+  fromPhone<T = unknown>(openid: string, action: string, payload?: Record<string, unknown>): Promise<ApiResult<T>>;
+  /** Scan sign-in, start to token, as the demo member of this role. */
+  signInAs(role: StaffRole): Promise<string>;
+  openidOf(role: StaffRole): string;
+  stop(): Promise<void>;
+}
+
+export async function startConsoleCloud(options: { seedStaff?: boolean } = {}): Promise<ConsoleCloud> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'zhjf-console-'));
+  const logs: string[] = [];
+  const running = await startLocalCloud({ dataDir, port: 0, testRoutes: true, logSink: (line) => logs.push(line) });
+  if (options.seedStaff !== false) await seedDemoStaff(running.cloud.sdkDatabase(), running.cloud.clock.now());
+  const origin = running.url;
+
+  const cloud: ConsoleCloud = {
+    running,
+    origin,
+    logs,
+    async api<T>(action: string, body: Record<string, unknown> = {}, options: { token?: string; origin?: string; forwardedFor?: string } = {}) {
+      const headers: Record<string, string> = { origin: options.origin ?? origin, 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36' };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      if (options.forwardedFor) headers['x-forwarded-for'] = options.forwardedFor;
+      const reply = await httpRequest('POST', `${origin}/admin/api/${action}`, JSON.stringify(body), headers);
+      return { reply, result: reply.json as ApiResult<T> };
+    },
+    async fromPhone<T>(openid: string, action: string, payload: Record<string, unknown> = {}) {
+      return (await running.cloud.invoke('admin', { action, ...payload }, { openid, source: 'wx_client' })) as ApiResult<T>;
+    },
+    openidOf(role: StaffRole) {
+      return DEMO_STAFF.find((member) => member.role === role)!.openid;
+    },
+    async signInAs(role: StaffRole) {
+      const start = await cloud.api<{ ticket: string; pollKey: string }>('startSignIn');
+      if (!start.result.ok) throw new Error(`startSignIn: ${start.result.message}`);
+      const { ticket, pollKey } = start.result.data;
+      const scanned = await postJson(`${origin}/sandbox/console-scan`, { ticket, role });
+      if (!(scanned.json as { ok?: boolean }).ok) throw new Error(`scan: ${JSON.stringify(scanned.json)}`);
+      const poll = await cloud.api<{ token?: string }>('pollSignIn', { ticket, pollKey });
+      if (!poll.result.ok || !poll.result.data.token) throw new Error(`poll: ${JSON.stringify(poll.result)}`);
+      return poll.result.data.token;
+    },
+    async stop() {
+      await running.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return cloud;
+}
+
+export function expectRefused(answer: { reply: HttpReply; result: ApiResult<unknown> }, status: number, code: string): void {
+  expect({ status: answer.reply.status, code: answer.result.ok ? 'ok' : answer.result.code }).toEqual({ status, code });
+}
