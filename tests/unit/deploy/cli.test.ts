@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { variablesOf } from '../../../cloudfunctions/shared/runtime/environment';
+import { ENVIRONMENT_VARIABLES, variablesOf } from '../../../cloudfunctions/shared/runtime/environment';
 import { ALL_COLLECTIONS } from '../../../cloudfunctions/shared/schema';
 import { listFunctionNames, PROJECT_ROOT, readFunctionConfig } from '../../../local/functions';
 import type { EnvironmentDescription } from '../../../scripts/deploy/cloud-environment';
@@ -18,7 +18,11 @@ afterAll(() => root.remove());
 
 const values = requiredValues();
 const credentials = { TCB_SECRET_ID: 'AKIDtestSecretIdValue0123456789', TCB_SECRET_KEY: 'testSecretKeyValue-9f8e7d6c5b4a' };
-const secretValues = [...Object.entries(values).filter(([name]) => name !== 'PAY_SUB_MCH_ID').map(([, value]) => value), ...Object.values(credentials), 'smtp-password-8c1f'];
+const secretValues = [
+  ...ENVIRONMENT_VARIABLES.filter((spec) => spec.secret && values[spec.name]).map((spec) => values[spec.name]!),
+  ...Object.values(credentials),
+  'smtp-password-8c1f',
+];
 
 function writeRecording(name: string, description: EnvironmentDescription): string {
   const file = path.join(root.dir, name);
