@@ -36,10 +36,10 @@ export const CODE_IGNORE_GLOBS: readonly string[] = [
 ];
 
 /**
- * HTTP access paths (云接入) by function. None yet: the finance console's `admin` function will be
- * reached over HTTP once it exists, and its path goes here (e.g. `admin: '/admin-api'`).
+ * HTTP access paths (云接入) by function: the finance console calls the `admin` function at
+ * `https://<域名>/admin-api/<action>` (the function reads the action from the path's last part).
  */
-export const HTTP_ACCESS_PATHS: Readonly<Record<string, string>> = {};
+export const HTTP_ACCESS_PATHS: Readonly<Record<string, string>> = { admin: '/admin-api' };
 
 /**
  * Who may read and write, as the platform's permission settings (云开发控制台 → 数据库 / 存储 →

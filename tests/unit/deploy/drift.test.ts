@@ -13,7 +13,7 @@ import { asSecrets, deployedDescription, EMPTY_ENVIRONMENT, ENV_ID, requiredValu
 
 const values = requiredValues();
 const plan = planDeployment({ envId: ENV_ID, values: asSecrets(values) });
-const scope = { collections: plan.collections.map((c) => c.name), functions: plan.functions.map((f) => f.name), httpAccess: false };
+const scope = { collections: plan.collections.map((c) => c.name), functions: plan.functions.map((f) => f.name), httpAccess: plan.functions.some((f) => f.httpAccessPath !== null) };
 
 let deployed: EnvironmentDescription;
 beforeAll(async () => {

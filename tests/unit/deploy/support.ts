@@ -33,7 +33,7 @@ export const EMPTY_ENVIRONMENT: EnvironmentDescription = { envId: ENV_ID, collec
 /** An environment as a first deploy leaves it: the deploy steps run against an empty recording. */
 export async function deployedDescription(plan: DeploymentPlan): Promise<EnvironmentDescription> {
   const environment = new RecordedEnvironment(EMPTY_ENVIRONMENT);
-  const scope = { collections: plan.collections.map((c) => c.name), functions: plan.functions.map((f) => f.name), httpAccess: false };
+  const scope = { collections: plan.collections.map((c) => c.name), functions: plan.functions.map((f) => f.name), httpAccess: plan.functions.some((f) => f.httpAccessPath !== null) };
   for (const step of deploySteps(plan, findDrift(plan, await environment.describe(scope)))) await step.run(environment);
   return environment.describe(scope);
 }
