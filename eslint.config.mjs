@@ -50,18 +50,38 @@ function foreignWrites(feature) {
   ];
 }
 
-/** Order and bill statuses change only through the billing domain's transition table. */
+/** Order, bill and refund statuses change only through the billing domain's transition table. */
 const STATUS_WRITES = [
   {
     selector:
-      "CallExpression[callee.property.name=/^(updateWhere|updateById)$/][callee.object.property.name=/^(orders|bills)$/] > ObjectExpression:nth-child(2) > Property[key.name='status']",
-    message: '订单与账单的状态只经 orderStatusChange / billStatusChange（状态变更表）写入。',
+      "CallExpression[callee.property.name=/^(updateWhere|updateById)$/]:matches([callee.object.property.name=/^(orders|bills|refunds)$/], [callee.object.name=/^(orders|bills|refunds)$/]) > ObjectExpression:nth-child(2) > Property[key.name='status']",
+    message: '订单、账单与退款的状态只经 orderStatusChange / billStatusChange / refundStatusChange（状态变更表）写入。',
   },
   {
-    selector: "CallExpression[callee.property.name=/^(update|set|insert)$/][arguments.0.value=/^(orders|bills)$/] > ObjectExpression > Property[key.name='status']",
-    message: '订单与账单的状态只经 orderStatusChange / billStatusChange（状态变更表）写入。',
+    selector: "CallExpression[callee.property.name=/^(update|set|insert)$/][arguments.0.value=/^(orders|bills|refunds)$/] > ObjectExpression > Property[key.name='status']",
+    message: '订单、账单与退款的状态只经 orderStatusChange / billStatusChange / refundStatusChange（状态变更表）写入。',
   },
 ];
+
+/**
+ * Inside billing, its payment records are written only by its store (billing/store/): the rest of
+ * billing calls the store's named operations (markPaid, releaseBills, recordCallback…) and reads
+ * through the read-only handles the store hands out, so it holds no handle that could write.
+ */
+const BILLING_STORE_COLLECTIONS = ['bills', 'orders', 'payments', 'refunds', 'notifications'];
+const STORE_ONLY_WRITES = (() => {
+  const names = `/^(${BILLING_STORE_COLLECTIONS.join('|')})$/`;
+  const message = '账单、订单、支付、退款与回调记录只由 billing/store/ 写入：调用 store 的操作，读取用 billingReads 的只读句柄。';
+  return [
+    { selector: `CallExpression[callee.name='collection'][arguments.1.value=${names}]`, message },
+    { selector: `CallExpression[callee.property.name='collection'][arguments.0.value=${names}]`, message },
+    { selector: `CallExpression[callee.property.name=/^(update|set|insert|remove)$/][arguments.0.value=${names}]`, message },
+    {
+      selector: `CallExpression[callee.property.name=/^(insert|insertMany|setById|updateById|updateWhere|removeById|removeWhere)$/]:matches([callee.object.name=${names}], [callee.object.property.name=${names}])`,
+      message,
+    },
+  ];
+})();
 
 /** When an order is next looked at is decided in one place: the billing domain's nextCheck. */
 const NEXT_CHECK_WRITES = [
@@ -170,12 +190,14 @@ export default tseslint.config(
   // only the kernel and (types of) its own domain.
   ...FEATURES.flatMap((feature) => {
     const others = FEATURES.filter((f) => f !== feature);
+    const syntax = ['error', ...CLOCK_READS, ...foreignWrites(feature), ...(feature === 'billing' ? [...STATUS_WRITES, ...NEXT_CHECK_WRITES] : [])];
+    const domainAndContract = [`cloudfunctions/shared/${feature}/domain/**`, `cloudfunctions/shared/${feature}/contract.ts`];
     return [
       {
         files: [`cloudfunctions/shared/${feature}/**/*.ts`],
-        ignores: [`cloudfunctions/shared/${feature}/domain/**`, `cloudfunctions/shared/${feature}/contract.ts`],
+        ignores: domainAndContract,
         rules: {
-          'no-restricted-syntax': ['error', ...CLOCK_READS, ...foreignWrites(feature), ...(feature === 'billing' ? [...STATUS_WRITES, ...NEXT_CHECK_WRITES] : [])],
+          'no-restricted-syntax': syntax,
           '@typescript-eslint/no-restricted-imports': [
             'error',
             {
@@ -187,6 +209,11 @@ export default tseslint.config(
           ],
         },
       },
+      // Billing's store writes its payment records; the rest of billing may not (later entry, so it
+      // replaces the list above for those files).
+      ...(feature === 'billing'
+        ? [{ files: ['cloudfunctions/shared/billing/**/*.ts'], ignores: [...domainAndContract, 'cloudfunctions/shared/billing/store/**'], rules: { 'no-restricted-syntax': [...syntax, ...STORE_ONLY_WRITES] } }]
+        : []),
       {
         files: [`cloudfunctions/shared/${feature}/contract.ts`],
         rules: {

@@ -40,30 +40,39 @@ export async function run(): Promise<BenchSection> {
   const rows: BenchSection['rows'] = [];
   try {
     // ---- round trips per action, by number of bills --------------------------------------------
-    const trips: Record<string, number[]> = { list: [], create: [], callback: [] };
+    const trips: Record<string, number[]> = { list: [], create: [], callback: [], subscribedCallback: [], listAfter: [] };
     for (const count of [1, 10, 50]) {
-      const student = await createSignedInStudent(cloud);
-      const bills = await addBills(cloud, student, count);
-      const caller = { openid: student.openid };
-      const list = await cloud.invokeWithStats('bills', { action: 'overview' }, caller);
-      const created = await cloud.invokeWithStats('pay', { action: 'create', billIds: bills.map((b) => b._id), email: 'bench@example.com' }, caller);
-      const orderId = (created.result as Result).data?.order.id;
-      if (!orderId) throw new Error(`create failed: ${JSON.stringify(created.result)}`);
-      sandbox.setCallbackMode('hold');
-      await sandbox.pay(orderId);
-      const event = sandbox.callbackEventFor(orderId);
-      const callback = await cloud.invokeWithStats('payNotify', event, { source: 'wx_paycallback', openid: student.openid });
-      if ((callback.result as { errcode: number }).errcode !== 0) throw new Error(`callback failed: ${JSON.stringify(callback.result)}`);
-      await sandbox.releaseCallbacks(orderId);
-      sandbox.setCallbackMode('auto');
-      trips.list!.push(list.stats.roundTrips);
-      trips.create!.push(created.stats.roundTrips);
-      trips.callback!.push(callback.stats.roundTrips);
+      for (const subscribed of [false, true]) {
+        const student = await createSignedInStudent(cloud);
+        const bills = await addBills(cloud, student, count);
+        const caller = { openid: student.openid };
+        const list = await cloud.invokeWithStats('bills', { action: 'overview' }, caller);
+        const created = await cloud.invokeWithStats('pay', { action: 'create', billIds: bills.map((b) => b._id), email: 'bench@example.com', subscribed }, caller);
+        const orderId = (created.result as Result).data?.order.id;
+        if (!orderId) throw new Error(`create failed: ${JSON.stringify(created.result)}`);
+        sandbox.setCallbackMode('hold');
+        await sandbox.pay(orderId);
+        const event = sandbox.callbackEventFor(orderId);
+        const callback = await cloud.invokeWithStats('payNotify', event, { source: 'wx_paycallback', openid: student.openid });
+        if ((callback.result as { errcode: number }).errcode !== 0) throw new Error(`callback failed: ${JSON.stringify(callback.result)}`);
+        await sandbox.releaseCallbacks(orderId);
+        sandbox.setCallbackMode('auto');
+        if (subscribed) {
+          trips.subscribedCallback!.push(callback.stats.roundTrips);
+          continue;
+        }
+        trips.list!.push(list.stats.roundTrips);
+        trips.create!.push(created.stats.roundTrips);
+        trips.callback!.push(callback.stats.roundTrips);
+        trips.listAfter!.push((await cloud.invokeWithStats('bills', { action: 'overview' }, caller)).stats.roundTrips);
+      }
     }
     const perBills = (values: number[]): string => `${values.join(' / ')}   (1 / 10 / 50 bills)`;
     rows.push({ label: 'round trips: list bills (bills.overview)', value: perBills(trips.list!) });
+    rows.push({ label: '  …once the student has orders', value: perBills(trips.listAfter!) });
     rows.push({ label: 'round trips: create order (pay.create)', value: perBills(trips.create!) });
     rows.push({ label: 'round trips: payment callback (payNotify)', value: perBills(trips.callback!) });
+    rows.push({ label: '  …for a student who asked for 缴费成功', value: perBills(trips.subscribedCallback!) });
 
     // ---- 200 students at once ---------------------------------------------------------------------
     const students = [];

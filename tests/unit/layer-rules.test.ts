@@ -44,37 +44,63 @@ const CASES: Record<string, { path: string; code: string }> = {
     path: 'cloudfunctions/shared/billing/demo.ts',
     code: "import { collection, type Database } from '../runtime';\nexport const f = (db: Database) => collection(db, 'students').updateById('s1', { email: null });\n",
   },
-  ownCollection: {
+  // Inside billing only its store writes bills, orders, payments, refunds and the callback log.
+  ownCollectionInStore: {
+    path: 'cloudfunctions/shared/billing/store/demo.ts',
+    code: "import type { Transaction } from '../../runtime';\nexport const f = (tx: Transaction): Promise<void> => tx.update('orders', 'o1', { receiptState: 'ISSUED' });\n",
+  },
+  ownCollectionOutsideStore: {
     path: 'cloudfunctions/shared/billing/demo.ts',
     code: "import type { Transaction } from '../runtime';\nexport const f = (tx: Transaction): Promise<void> => tx.update('orders', 'o1', { receiptState: 'ISSUED' });\n",
   },
-  statusWrittenByHand: {
+  storeHandleOutsideStore: {
     path: 'cloudfunctions/shared/billing/demo.ts',
-    code: "declare const pc: { orders: { updateWhere(q: object, p: object): Promise<number> } };\nexport const f = () => pc.orders.updateWhere({ _id: 'o1', status: 'PENDING' }, { status: 'CLOSED' });\n",
+    code: "import { collection, type Database } from '../runtime';\nexport const f = (db: Database) => collection(db, 'refunds').findById('RF1');\n",
+  },
+  handleWriteOutsideStore: {
+    path: 'cloudfunctions/shared/billing/demo.ts',
+    code: "declare const pc: { notifications: { insert(d: object): Promise<string> } };\nexport const f = () => pc.notifications.insert({ note: 'x' });\n",
+  },
+  storeOperationOutsideStore: {
+    path: 'cloudfunctions/shared/billing/demo.ts',
+    code: "import type { PaymentContext } from './context';\nexport const f = (pc: PaymentContext) => pc.store.releaseBills('o1', pc.now());\n",
+  },
+  readOnlyHandleOutsideStore: {
+    path: 'cloudfunctions/shared/billing/demo.ts',
+    code: "import { billingReads } from './store';\nimport type { Database } from '../runtime';\nexport const f = (db: Database) => billingReads(db).orders.findById('o1');\n",
+  },
+  // The store itself writes statuses only through the transition table, and nextCheckAt only through nextCheck.
+  statusWrittenByHand: {
+    path: 'cloudfunctions/shared/billing/store/demo.ts',
+    code: "import { collection, type Database } from '../../runtime';\nexport const f = (db: Database) => { const orders = collection(db, 'orders'); return orders.updateWhere({ _id: 'o1', status: 'PENDING' }, { status: 'CLOSED' }); };\n",
+  },
+  statusWrittenByHandOnHandle: {
+    path: 'cloudfunctions/shared/billing/store/demo.ts',
+    code: "declare const pc: { refunds: { updateWhere(q: object, p: object): Promise<number> } };\nexport const f = () => pc.refunds.updateWhere({ _id: 'RF1', status: 'SUBMITTED' }, { status: 'SUCCESS' });\n",
   },
   statusWrittenByHandInTransaction: {
-    path: 'cloudfunctions/shared/billing/demo.ts',
-    code: "import type { Transaction } from '../runtime';\nexport const f = (tx: Transaction): Promise<void> => tx.update('bills', 'b1', { status: 'PAID' });\n",
+    path: 'cloudfunctions/shared/billing/store/demo.ts',
+    code: "import type { Transaction } from '../../runtime';\nexport const f = (tx: Transaction): Promise<void> => tx.update('bills', 'b1', { status: 'PAID' });\n",
   },
   statusGuardOnly: {
-    path: 'cloudfunctions/shared/billing/demo.ts',
-    code: "declare const pc: { orders: { updateWhere(q: object, p: object): Promise<number> } };\nexport const f = () => pc.orders.updateWhere({ _id: 'o1', status: 'REFUNDING' }, { checkAttempts: 0 });\n",
+    path: 'cloudfunctions/shared/billing/store/demo.ts',
+    code: "import { collection, type Database } from '../../runtime';\nexport const f = (db: Database) => { const orders = collection(db, 'orders'); return orders.updateWhere({ _id: 'o1', status: 'REFUNDING' }, { checkAttempts: 0 }); };\n",
   },
   statusThroughTable: {
-    path: 'cloudfunctions/shared/billing/demo.ts',
-    code: "import { orderStatusChange } from './domain/billing';\ndeclare const pc: { orders: { updateWhere(q: object, p: object): Promise<number> } };\nconst close = orderStatusChange('PENDING', 'CLOSED');\nexport const f = () => pc.orders.updateWhere({ _id: 'o1', ...close.where }, { ...close.set });\n",
+    path: 'cloudfunctions/shared/billing/store/demo.ts',
+    code: "import { collection, type Database } from '../../runtime';\nimport { orderStatusChange } from '../domain/billing';\nconst close = orderStatusChange('PENDING', 'CLOSED');\nexport const f = (db: Database) => { const orders = collection(db, 'orders'); return orders.updateWhere({ _id: 'o1', ...close.where }, { ...close.set }); };\n",
   },
   nextCheckByHand: {
-    path: 'cloudfunctions/shared/billing/demo.ts',
-    code: "declare const pc: { orders: { updateWhere(q: object, p: object): Promise<number> } };\nexport const f = (at: Date) => pc.orders.updateWhere({ _id: 'o1' }, { nextCheckAt: new Date(at.getTime() + 60_000) });\n",
+    path: 'cloudfunctions/shared/billing/store/demo.ts',
+    code: "import { collection, type Database } from '../../runtime';\nexport const f = (db: Database, at: Date) => collection(db, 'orders').updateWhere({ _id: 'o1' }, { nextCheckAt: new Date(at.getTime() + 60_000) });\n",
   },
   nextCheckNullByHand: {
-    path: 'cloudfunctions/shared/billing/demo.ts',
-    code: "declare const pc: { orders: { updateWhere(q: object, p: object): Promise<number> } };\nexport const f = () => pc.orders.updateWhere({ _id: 'o1' }, { nextCheckAt: null });\n",
+    path: 'cloudfunctions/shared/billing/store/demo.ts',
+    code: "import { collection, type Database } from '../../runtime';\nexport const f = (db: Database) => collection(db, 'refunds').updateWhere({ _id: 'RF1' }, { nextCheckAt: null });\n",
   },
   nextCheckDecided: {
-    path: 'cloudfunctions/shared/billing/demo.ts',
-    code: "import { nextCheck } from './domain/billing';\ndeclare const pc: { orders: { updateWhere(q: object, p: object): Promise<number> } };\nexport const f = (at: Date) => pc.orders.updateWhere({ _id: 'o1' }, { nextCheckAt: nextCheck.afterPaySheet(at) });\n",
+    path: 'cloudfunctions/shared/billing/store/demo.ts',
+    code: "import { collection, type Database } from '../../runtime';\nimport { nextCheck } from '../domain/billing';\nexport const f = (db: Database, at: Date) => collection(db, 'orders').updateWhere({ _id: 'o1' }, { nextCheckAt: nextCheck.afterPaySheet(at) });\n",
   },
   handlerClock: { path: 'cloudfunctions/shared/billing/demo.ts', code: 'export const t = (): Date => new Date();\n' },
 };
@@ -141,11 +167,20 @@ describe('layer rules', () => {
   it('a collection is written only by the feature that owns it', () => {
     expect(violations('foreignWriteInTransaction')).toContain('no-restricted-syntax');
     expect(violations('foreignCollection')).toContain('no-restricted-syntax');
-    expect(violations('ownCollection')).toEqual([]);
+    expect(violations('ownCollectionInStore')).toEqual([]);
   });
 
-  it('order and bill statuses change only through the transition table', () => {
+  it('inside billing, only its store writes bills, orders, payments, refunds and callbacks; the rest calls the store and reads read-only', () => {
+    expect(violations('ownCollectionOutsideStore')).toContain('no-restricted-syntax');
+    expect(violations('storeHandleOutsideStore')).toContain('no-restricted-syntax');
+    expect(violations('handleWriteOutsideStore')).toContain('no-restricted-syntax');
+    expect(violations('storeOperationOutsideStore')).toEqual([]);
+    expect(violations('readOnlyHandleOutsideStore')).toEqual([]);
+  });
+
+  it('order, bill and refund statuses change only through the transition table', () => {
     expect(violations('statusWrittenByHand')).toContain('no-restricted-syntax');
+    expect(violations('statusWrittenByHandOnHandle')).toContain('no-restricted-syntax');
     expect(violations('statusWrittenByHandInTransaction')).toContain('no-restricted-syntax');
     expect(violations('statusGuardOnly')).toEqual([]);
     expect(violations('statusThroughTable')).toEqual([]);

@@ -1,14 +1,14 @@
 /**
  * What follows an order becoming PAID: the 缴费成功 message and the e-receipt. It runs once, from
  * the step that turned the order PAID (callback, sync, sweep, reconciliation) — never again on a
- * duplicate callback or a sync of a paid order — and the sweep runs it for an order whose step
- * stopped before finishing (its nextCheckAt is still set). Each step is idempotent on its own; a step
- * that fails is logged and never undoes the payment.
+ * duplicate callback or a sync of a paid order. For an order whose step stopped before finishing,
+ * the payments timer sends the message (a subscriber's paid order keeps its nextCheckAt until it
+ * is sent) and the receipts timer issues the receipt (it issues one for any paid order without).
+ * Each step is idempotent on its own; a step that fails is logged and never undoes the payment.
  */
 import { shanghaiMinute } from '../kernel/china-time';
 import { formatFenPlain } from '../kernel/money';
 import type { OrderDoc } from './domain/records';
-import { nextCheck } from './domain/billing';
 import { isDuplicateKeyError } from '../runtime/errors';
 import { collection } from '../runtime/db';
 import { callInternal } from '../runtime/internal-calls';
@@ -44,26 +44,34 @@ function receiptWaitMs(): number {
   return Number.isFinite(value) && value >= 0 ? value : DEFAULT_RECEIPT_WAIT_MS;
 }
 
-/** The single place that runs after an order becomes PAID. Clears the order's follow-up mark when done. */
+/** The single place that runs after an order becomes PAID. Clears the order's follow-up mark, if it has one, when done. */
 export async function afterOrderPaid(pc: PaymentContext, order: OrderDoc): Promise<void> {
-  await step(pc, order, 'pay-success subscribe message', () => sendPaidMessageOnce(pc, order));
-  // The e-receipt (我的发票): issuing is idempotent per order, and the receipts sweep retries any
-  // paid order this call could not finish, so neither a failure nor a slow answer loses a receipt.
-  await step(pc, order, 'receipt', () => withinWait(pc, order, issueReceipt(pc, order), receiptWaitMs()));
+  await step(pc, order._id, 'pay-success subscribe message', () => sendPaidMessageOnce(pc, order));
+  await receiptAfterPayment(pc, order._id);
+  if (!order.nextCheckAt) return;
   try {
-    await pc.orders.updateWhere({ _id: order._id, status: 'PAID' }, { nextCheckAt: nextCheck.never() });
+    await pc.store.clearFollowUp(order._id);
   } catch (error) {
     pc.log.warn('after payment: follow-up mark not cleared (the sweep looks again)', { orderId: order._id, error });
   }
 }
 
-async function issueReceipt(pc: PaymentContext, order: OrderDoc): Promise<void> {
-  const result = await callInternal(pc, 'receipts', 'issue', { orderId: order._id });
+/**
+ * The e-receipt (我的发票), all that follows the payment of an order whose student asked for no
+ * message: issuing is idempotent per order, and the receipts timer issues any paid order's receipt
+ * this call could not finish, so neither a failure nor a slow answer loses a receipt.
+ */
+export async function receiptAfterPayment(pc: PaymentContext, orderId: string): Promise<void> {
+  await step(pc, orderId, 'receipt', () => withinWait(pc, orderId, issueReceipt(pc, orderId), receiptWaitMs()));
+}
+
+async function issueReceipt(pc: PaymentContext, orderId: string): Promise<void> {
+  const result = await callInternal(pc, 'receipts', 'issue', { orderId });
   if (!result.ok) throw new Error(`receipts.issue refused: ${result.code}`);
 }
 
 /** Waits for `work` at most `ms`; after that it is left to finish (or fail) on its own. */
-async function withinWait(pc: PaymentContext, order: OrderDoc, work: Promise<void>, ms: number): Promise<void> {
+async function withinWait(pc: PaymentContext, orderId: string, work: Promise<void>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), ms);
@@ -72,20 +80,20 @@ async function withinWait(pc: PaymentContext, order: OrderDoc, work: Promise<voi
   const observed = work.then(
     () => 'done' as const,
     (error: unknown) => {
-      pc.log.error('after payment: receipt failed (the receipts sweep issues it)', { orderId: order._id, error });
+      pc.log.error('after payment: receipt failed (the receipts sweep issues it)', { orderId, error });
       return 'failed' as const;
     },
   );
   const first = await Promise.race([observed, late]);
   if (timer) clearTimeout(timer);
-  if (first === 'late') pc.log.warn('after payment: receipt still being issued; not waiting longer', { orderId: order._id, waitedMs: ms });
+  if (first === 'late') pc.log.warn('after payment: receipt still being issued; not waiting longer', { orderId, waitedMs: ms });
 }
 
-async function step(pc: PaymentContext, order: OrderDoc, name: string, run: () => Promise<void>): Promise<void> {
+async function step(pc: PaymentContext, orderId: string, name: string, run: () => Promise<void>): Promise<void> {
   try {
     await run();
   } catch (error) {
-    pc.log.error(`after payment: ${name} failed`, { orderId: order._id, error });
+    pc.log.error(`after payment: ${name} failed`, { orderId, error });
   }
 }
 

@@ -1,7 +1,10 @@
 import type { billsContract, BillView, OrderView } from './contract';
 import { billView, orderView } from './views';
+import { mayHaveOrdersToList } from './domain/billing';
+import type { OrderDoc } from './domain/records';
+import { billingReads } from './store';
 import { rememberedEmail } from '../students';
-import { AppError, collection, commands, maskReference, type Handlers } from '../runtime';
+import { AppError, commands, maskReference, type Handlers } from '../runtime';
 
 /** Orders shown (newest first); every bill is shown, however many. */
 const MAX_ORDERS = 100;
@@ -15,15 +18,18 @@ export const billsHandlers: Handlers<typeof billsContract> = {
     const _ = commands(ctx.db);
     const now = ctx.now();
     const viewer = ctx.caller.openid ?? '';
-    // Three reads whatever the number of bills, up to a thousand of them (then one more per thousand).
-    const [bills, orders, email] = await Promise.all([
-      collection(ctx.db, 'bills').findAll({ studentId: student.studentId }),
-      collection(ctx.db, 'orders').find(
-        { studentId: student.studentId, status: _.in(['PENDING', 'PAID', 'REFUNDING', 'REFUNDED']) },
-        { orderBy: [['createdAt', 'desc']], limit: MAX_ORDERS },
-      ),
-      rememberedEmail(ctx.db, student.studentId),
-    ]);
+    const read = billingReads(ctx.db);
+    // Two reads whatever the number of bills, up to a thousand of them (then one more per thousand):
+    // the bills, then the orders if any bill says there are some, or else the address on record.
+    const bills = await read.bills.findAll({ studentId: student.studentId });
+    const orders: OrderDoc[] = mayHaveOrdersToList(bills)
+      ? await read.orders.find(
+          { studentId: student.studentId, status: _.in(['PENDING', 'PAID', 'REFUNDING', 'REFUNDED']) },
+          { orderBy: [['createdAt', 'desc']], limit: MAX_ORDERS },
+        )
+      : [];
+    // The address the student last paid with is on their newest order; before any, the one on record.
+    const email = orders.find((order) => order.email)?.email ?? (await rememberedEmail(ctx.db, student.studentId));
     const open = new Set(orders.filter((order) => order.status === 'PENDING').map((order) => order._id));
     const paidBy = new Set(orders.filter((order) => order.status === 'PAID').map((order) => order._id));
     // A bill still marked as being paid by an order that is no longer open (an interrupted close)
@@ -44,7 +50,7 @@ export const billsHandlers: Handlers<typeof billsContract> = {
 
   async order(request, ctx) {
     const { student } = ctx;
-    const order = await collection(ctx.db, 'orders').findById(request.orderId);
+    const order = await billingReads(ctx.db).orders.findById(request.orderId);
     if (!order || order.studentId !== student.studentId) throw new AppError('ORDER_NOT_FOUND');
     return { order: orderView(order, ctx.now(), ctx.caller.openid ?? '', maskReference) };
   },

@@ -9,9 +9,10 @@
  * is stored as it arrived, with what it turned out to be.
  */
 import { checkPaymentAgainstOrder } from './domain/billing';
-import type { NotificationDoc, NotificationVerdict, OrderDoc } from './domain/records';
+import type { NotificationDoc, NotificationVerdict } from './domain/records';
 import type { PaymentContext } from './context';
-import { applyRefundStatus, confirmPayment } from './orders';
+import { confirmPayment, confirmPlainPayment } from './orders';
+import { applyRefundStatus } from './refunding';
 import { claimOfCallback, paymentFromQuery } from './domain/wechat-payment';
 import { isRefundCallback, type RefundState } from './cloudpay';
 
@@ -35,17 +36,27 @@ async function judge(pc: PaymentContext, event: Record<string, unknown>): Promis
   const { outTradeNo } = claim;
   if (!outTradeNo) return { verdict: 'MALFORMED', note: 'no outTradeNo' };
   if (!claim.succeeded) return { verdict: 'NOT_SUCCESS', note: claim.codes };
+
+  // The callback says it is paid; WeChat's own order query must say the same.
+  const query = await pc.pay.queryOrder(outTradeNo);
+  const payment = paymentFromQuery(query, claim.paidAt ?? pc.now());
+  // The common case: the callback, the query and (checked by the write itself) the order agree.
+  const agrees =
+    payment !== null &&
+    claim.totalFee === payment.totalFee &&
+    claim.subMchId === payment.subMchId &&
+    (!claim.transactionId || claim.transactionId === payment.transactionId);
+  const plain = agrees ? await confirmPlainPayment(pc, outTradeNo, payment, 'callback') : null;
+  if (plain === 'paid') return { verdict: 'APPLIED', note: 'order paid' };
+
+  // Anything less plain is judged against the stored order, one question at a time.
   const order = await pc.orders.findById(outTradeNo);
   if (!order) return { verdict: 'UNKNOWN_ORDER', note: 'no such order' };
   const claimed = checkPaymentAgainstOrder(order, claim, pc.pay.subMchId);
   if (!claimed.ok) return { verdict: claimed.reason === 'WRONG_MERCHANT' ? 'WRONG_MERCHANT' : 'AMOUNT_MISMATCH', note: claimed.note };
-
-  // The callback says it is paid; WeChat's own order query must say the same.
-  const query = await pc.pay.queryOrder(outTradeNo);
   if (query.kind === 'unavailable' || query.kind === 'failed') {
     return { verdict: 'QUERY_FAILED', note: query.kind === 'unavailable' ? query.error : query.description, retry: true };
   }
-  const payment = paymentFromQuery(query, claim.paidAt ?? pc.now());
   if (!payment) {
     return { verdict: 'NOT_PAID_ON_QUERY', note: query.kind === 'found' ? `trade_state ${query.tradeState}` : 'order unknown to WeChat' };
   }
@@ -53,7 +64,7 @@ async function judge(pc: PaymentContext, event: Record<string, unknown>): Promis
     return { verdict: 'QUERY_MISMATCH', note: 'transactionId differs from the order query' };
   }
   // confirmPayment checks WeChat's answer against the order and sets a disagreement aside for finance.
-  const outcome = await confirmPayment(pc, order._id, payment, 'callback', order);
+  const outcome = await confirmPayment(pc, order._id, payment, 'callback', order, plain === 'claimed');
   switch (outcome.kind) {
     case 'paid':
       return { verdict: 'APPLIED', note: 'order paid' };
@@ -84,34 +95,30 @@ async function judgeRefund(pc: PaymentContext, event: Record<string, unknown>): 
   const info = refundFields(event);
   const outRefundNo = text(info.outRefundNo);
   if (!outRefundNo) {
-    // The notice's req_info was not opened for us: the sweep follows every open refund anyway.
+    // The notice's req_info was not opened for us: the timer follows every open refund anyway.
     return { verdict: 'REFUND_PENDING', note: 'refund notice without readable fields; left to the sweep' };
   }
-  const refundDoc = await pc.refunds.findById(outRefundNo);
-  if (!refundDoc) return { verdict: 'UNKNOWN_REFUND', note: 'no such refund', outRefundNo };
-  const order: OrderDoc | null = await pc.orders.findById(refundDoc.orderId);
-  if (!order || !order.refund || order.refund.outRefundNo !== outRefundNo) {
-    return { verdict: 'UNKNOWN_REFUND', note: 'refund has no order', outRefundNo };
-  }
-  const ids = { outTradeNo: order.outTradeNo, outRefundNo };
+  const refund = await pc.refunds.findById(outRefundNo);
+  if (!refund) return { verdict: 'UNKNOWN_REFUND', note: 'no such refund', outRefundNo };
+  const ids = { outTradeNo: refund.outTradeNo, outRefundNo };
   const claimedTradeNo = text(info.outTradeNo);
   const claimedFee = info.refundFee === undefined || info.refundFee === '' ? null : Number(info.refundFee);
   const claimedMerchant = text(info.subMchId);
-  if ((claimedTradeNo && claimedTradeNo !== order.outTradeNo) || (claimedFee !== null && claimedFee !== order.refund.refundFee) || (claimedMerchant && claimedMerchant !== pc.pay.subMchId)) {
+  if ((claimedTradeNo && claimedTradeNo !== refund.outTradeNo) || (claimedFee !== null && claimedFee !== refund.refundFee) || (claimedMerchant && claimedMerchant !== pc.pay.subMchId)) {
     pc.log.error('refund notice does not match the stored refund', { outRefundNo, claimedTradeNo, claimedFee, claimedMerchant });
     return { verdict: 'REFUND_MISMATCH', note: 'order number, amount or merchant differs from the stored refund', ...ids };
   }
-  if (order.status === 'REFUNDED') return { verdict: 'REFUND_ALREADY_APPLIED', note: 'refund was recorded already', ...ids };
+  if (refund.status === 'SUCCESS') return { verdict: 'REFUND_ALREADY_APPLIED', note: 'refund was recorded already', ...ids };
   const claimed = REFUND_STATES.includes(text(info.refundStatus)) ? (text(info.refundStatus) as RefundState) : null;
   const query = await pc.pay.queryRefund(outRefundNo);
   const queried = query.kind === 'found' ? query.status : null;
   if (queried === 'PROCESSING' && claimed && claimed !== 'PROCESSING') {
-    // The notice ran ahead of the query: hear it again later (WeChat redelivers; the sweep asks too).
+    // The notice ran ahead of the query: hear it again later (WeChat redelivers; the timer asks too).
     return { verdict: 'REFUND_PENDING', note: `notice says ${claimed}, queryRefund still PROCESSING`, retry: true, ...ids };
   }
   const status = queried ?? claimed;
   if (!status) return { verdict: 'REFUND_PENDING', note: `no refund status (queryRefund: ${query.kind})`, ...ids };
-  const progress = await applyRefundStatus(pc, order, status, queried ? 'queryRefund after the refund notice' : 'refund notice');
+  const progress = await applyRefundStatus(pc, refund, status, queried ? 'queryRefund after the refund notice' : 'refund notice');
   switch (progress) {
     case 'refunded':
       return { verdict: 'REFUND_APPLIED', note: `refund ${status}`, ...ids };
@@ -159,7 +166,7 @@ export async function handlePaymentCallback(pc: PaymentContext, event: unknown, 
     requestId,
   };
   try {
-    await pc.notifications.insert(doc);
+    await pc.store.recordCallback(doc);
   } catch (error) {
     // Not stored: let WeChat send it again (applying it again is harmless).
     pc.log.error('callback not stored', { outTradeNo: doc.outTradeNo, error });

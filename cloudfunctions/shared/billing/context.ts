@@ -1,27 +1,23 @@
-import type { BillDoc, NotificationDoc, OrderDoc, PaymentDoc, RefundDoc } from './domain/records';
 import { cloudPayOf, PayConfigError, type CloudPayPort } from './cloudpay';
+import { billingReads, billingStore, type BillingReads, type BillingStore } from './store';
 import { AppError } from '../runtime/errors';
-import { collection, type Collection } from '../runtime/db';
 import type { Logger } from '../runtime/log';
 import type { Database, WxCloud } from '../runtime/platform';
 import type { RequestContext } from '../runtime/define-function';
 
 /**
- * What the payment code needs, the same in pay, payNotify and cron: the database, cloudPay, the
- * clock, a logger and the environment id that cloudPay calls back into.
+ * What the payment code needs, the same in pay, payNotify and the payments timer: the database,
+ * cloudPay, the clock, a logger and the environment id that cloudPay calls back into; billing's
+ * collections to read, and its store to write them.
  */
-export interface PaymentContext {
+export interface PaymentContext extends BillingReads {
   readonly db: Database;
   readonly cloud: WxCloud;
   readonly pay: CloudPayPort;
   readonly log: Logger;
   readonly envId: string;
   now(): Date;
-  readonly orders: Collection<OrderDoc>;
-  readonly bills: Collection<BillDoc>;
-  readonly refunds: Collection<RefundDoc>;
-  readonly payments: Collection<PaymentDoc>;
-  readonly notifications: Collection<NotificationDoc>;
+  readonly store: BillingStore;
 }
 
 export interface PaymentContextInput {
@@ -44,11 +40,8 @@ export function paymentContext(input: PaymentContextInput): PaymentContext {
     log: input.log,
     envId,
     now: input.now,
-    orders: collection(input.db, 'orders'),
-    bills: collection(input.db, 'bills'),
-    refunds: collection(input.db, 'refunds'),
-    payments: collection(input.db, 'payments'),
-    notifications: collection(input.db, 'notifications'),
+    ...billingReads(input.db),
+    store: billingStore(input.db),
   };
 }
 

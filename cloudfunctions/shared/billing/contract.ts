@@ -84,7 +84,7 @@ export interface OrderView {
   underReview: boolean;
   /** Something the student must be told about this order (review, a refund finance completes by hand). */
   notice: string | null;
-  /** For REFUNDING / REFUNDED orders: why and how much goes back; `manual`: finance refunds by hand. */
+  /** For an order with refunds: why and how much goes back (all its refunds together; `refundedAt` once all of it is back); `manual`: finance refunds by hand. */
   refund: { amount: number; reason: string; refundedAt: string | null; manual: boolean } | null;
 }
 
@@ -185,17 +185,17 @@ export interface SweepReport {
   closedUnasked: number;
   /** Orders closed locally earlier that WeChat has now also closed. */
   wechatClosed: number;
-  /** Second payments refunded. */
+  /** Refunds WeChat confirmed. */
   refunded: number;
   /** Refunds handed to finance (REFUNDCLOSE, CHANGE, never confirmed). */
   manualRefunds: number;
-  /** Paid orders whose message / receipt step was finished here. */
+  /** Paid orders whose 缴费成功 message step was finished here. */
   followedUp: number;
   /** Orders whose payment WeChat reports differently: set aside for finance. */
   review: number;
-  /** Orders left for a later run (WeChat unavailable, still in the 5-minute window…). */
+  /** Orders and refunds left for a later run (WeChat unavailable, still in the 5-minute window…). */
   deferred: number;
-  /** Orders still due when the run's time budget ran out (the next run goes on with them, oldest first). */
+  /** Orders and refunds still due when the run's time budget ran out (the next run goes on with them, oldest first). */
   leftOver: number;
   /** At minute 30 of every hour the same run also reconciles (a function has one timer trigger). */
   reconcile?: ReconcileReport;

@@ -1,10 +1,10 @@
 /**
  * The payment operations every payment function shares: get an order its payment parameters,
  * record that WeChat took the money (exactly once, whoever learns it first: the callback, the
- * page's sync, the sweep or reconciliation), close an order, refund a second payment.
+ * page's sync, the sweep or reconciliation), close an order.
  *
  * Consistency without multi-document transactions on the common path (so an order of 50 bills
- * costs the same few database round trips as one of 1 bill):
+ * costs the same few database round trips as one of 1 bill), kept by the store's writes:
  * - an order's status changes only by a conditional update on its own document
  *   (`where status = <expected>`), so two writers cannot both win a transition;
  * - a WeChat transaction is claimed (`payments/{transactionId}`, unique by `_id`) before the order it
@@ -15,43 +15,26 @@
  *   already closed) runs in a transaction, which the cloud database serialises against every other
  *   write to the same documents.
  * What follows a payment (the 缴费成功 message, the receipt) runs once, from the step that turned the
- * order PAID; the sweep finishes it for an order whose step stopped before it could.
+ * order PAID; the timers finish it for an order whose step stopped before it could.
  */
 import {
-  billStatusChange,
   checkPaymentAgainstOrder,
-  decideLatePayment,
   isExpired,
-  orderUsable,
-  outRefundNoFor,
-  PAY_CALLBACK_FUNCTION,
-  REFUND_MAX_UNCERTAIN_ROUNDS,
-  wechatMayClose,
   nextCheck,
-  orderStatusChange,
+  orderUsable,
+  PAY_CALLBACK_FUNCTION,
+  wechatMayClose,
   type ConfirmedPayment,
 } from './domain/billing';
 import { paymentFromQuery } from './domain/wechat-payment';
-import type {
-  BillDoc,
-  OrderCloseReason,
-  OrderDoc,
-  OrderRefund,
-  OrderReview,
-  PaymentDoc,
-  PaymentParamsRecord,
-  RefundDoc,
-  ReviewReason,
-  WxCloseState,
-} from './domain/records';
-import { commands, transaction } from '../runtime/db';
-import { isDuplicateKeyError } from '../runtime/errors';
+import type { OrderCloseReason, OrderDoc, OrderReview, PaymentParamsRecord, ReviewReason, WxCloseState } from './domain/records';
 import { writeAudit } from '../runtime/audit';
-import type { QueryOrderResult, RefundState } from './cloudpay';
-import { afterOrderPaid } from './after-paid';
+import { commands } from '../runtime/db';
+import type { QueryOrderResult } from './cloudpay';
+import { afterOrderPaid, receiptAfterPayment } from './after-paid';
 import type { PaymentContext } from './context';
-
-export type PaidVia = 'callback' | 'query' | 'reconcile';
+import type { PaidVia } from './store';
+import { progressRefund } from './refunding';
 
 export type ConfirmOutcome =
   /** This call turned the order PAID. */
@@ -73,39 +56,26 @@ export function isPaidOutcome(outcome: ConfirmOutcome | null | undefined): boole
   return Boolean(outcome) && outcome!.kind !== 'mismatch';
 }
 
-
-/** Bills of a PAID order become PAID by it. Idempotent; checks the result when it is not the expected count. */
-export async function markBillsPaid(pc: PaymentContext, order: OrderDoc): Promise<void> {
-  const _ = commands(pc.db);
-  const paid = billStatusChange('PAYING', 'PAID');
-  const updated = await pc.bills.updateWhere(
-    { _id: _.in(order.billIds), orderId: order._id, status: _.in([...paid.froms]) },
-    { ...paid.set, paidOrderId: order._id, orderId: null, updatedAt: pc.now() },
-  );
-  if (updated === order.billIds.length) return;
-  const bills = await pc.bills.find({ _id: _.in(order.billIds) }, { limit: order.billIds.length });
+/**
+ * Bills of a PAID order become PAID by it. Idempotent; checks them when fewer than all changed,
+ * unless none did for an order paid before (a duplicate: they were marked, and checked, then).
+ */
+export async function markBillsPaid(pc: PaymentContext, order: OrderDoc, paidBefore = false): Promise<void> {
+  const updated = await pc.store.markBillsPaid(order._id, pc.now());
+  if (updated === order.billIds.length || (paidBefore && updated === 0)) return;
+  const bills = await pc.bills.find({ _id: commands(pc.db).in(order.billIds) }, { limit: order.billIds.length });
   const wrong = order.billIds.filter((id) => {
     const bill = bills.find((b) => b._id === id);
     return !bill || bill.status !== 'PAID' || bill.paidOrderId !== order._id;
   });
   if (wrong.length > 0) {
-    // Cannot happen while every bill change goes through this module; loud, for reconciliation.
+    // Cannot happen while every bill change goes through the store; loud, for reconciliation.
     pc.log.error('paid order whose bills are not marked paid by it', { orderId: order._id, billIds: wrong });
   }
 }
 
-/** Bills held by an order that is no longer open go back to 待缴费. Idempotent. */
-export async function releaseBills(pc: PaymentContext, order: Pick<OrderDoc, '_id' | 'billIds'>): Promise<number> {
-  const _ = commands(pc.db);
-  const release = billStatusChange('PAYING', 'UNPAID');
-  return pc.bills.updateWhere(
-    { _id: _.in(order.billIds), orderId: order._id, status: _.in([...release.froms]) },
-    { ...release.set, orderId: null, updatedAt: pc.now() },
-  );
-}
-
 /**
- * WeChat's payment and the order disagree: nothing is applied, the sweep stops asking (an open or
+ * WeChat's payment and the order disagree: nothing is applied, the timer stops asking (an open or
  * closed order keeps `review` and loses its nextCheckAt), and finance gets one auditLog entry.
  */
 export async function flagForReview(pc: PaymentContext, order: OrderDoc, reason: ReviewReason, note: string): Promise<OrderDoc> {
@@ -113,9 +83,7 @@ export async function flagForReview(pc: PaymentContext, order: OrderDoc, reason:
   let flagged = order;
   if (!order.review && (order.status === 'PENDING' || order.status === 'CLOSED')) {
     const review: OrderReview = { reason, note, since: at };
-    const _ = commands(pc.db);
-    const won = await pc.orders.updateWhere({ _id: order._id, status: _.in(['PENDING', 'CLOSED']) }, { review, nextCheckAt: nextCheck.never(), updatedAt: at });
-    if (won === 1) flagged = { ...order, review, nextCheckAt: nextCheck.never() };
+    if (await pc.store.setAsideForReview(order._id, review, at)) flagged = { ...order, review, nextCheckAt: nextCheck.never() };
   }
   pc.log.error('payment does not match its order: set aside for finance', { orderId: order._id, reason, note });
   try {
@@ -136,28 +104,29 @@ export async function flagForReview(pc: PaymentContext, order: OrderDoc, reason:
  * Records that this WeChat transaction paid this order (`payments/{transactionId}`). Returns the id
  * of another order it is already recorded for, or null when it is (now) this order's.
  */
-/** payments/{transactionId}: the record that a WeChat transaction belongs to this order. */
-function paymentRecord(order: OrderDoc, payment: ConfirmedPayment, via: PaidVia, at: Date): Omit<PaymentDoc, '_id'> {
-  return {
-    orderId: order._id,
-    outTradeNo: payment.outTradeNo,
-    totalFee: payment.totalFee,
-    subMchId: payment.subMchId,
-    paidAt: payment.paidAt,
-    via,
-    recordedAt: at,
-  };
+async function claimedElsewhere(pc: PaymentContext, orderId: string, payment: ConfirmedPayment, via: PaidVia): Promise<string | null> {
+  if ((await pc.store.claimTransaction(orderId, payment, via, pc.now())) === 'recorded') return null;
+  const existing = await pc.payments.findById(payment.transactionId);
+  return existing && existing.orderId !== orderId ? existing.orderId : null;
 }
 
-async function claimTransaction(pc: PaymentContext, order: OrderDoc, payment: ConfirmedPayment, via: PaidVia): Promise<string | null> {
-  try {
-    await pc.payments.insert({ _id: payment.transactionId, ...paymentRecord(order, payment, via, pc.now()) });
-    return null;
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-  }
-  const existing = await pc.payments.findById(payment.transactionId);
-  return existing && existing.orderId !== order._id ? existing.orderId : null;
+/**
+ * The common payment callback in four writes, without reading the order first: the transaction
+ * claimed for the order, the order PAID only if it is exactly what WeChat says was paid (open, not
+ * set aside, the amount, no 缴费成功 message to send), then its bills; its receipt is asked for. 'paid'
+ * when this call applied it; otherwise the caller reads the order and confirms the payment the
+ * careful way ('claimed': the transaction is now recorded for this order, so that need not be done
+ * again; null: nothing was written, as for a duplicate or a transaction recorded before).
+ */
+export async function confirmPlainPayment(pc: PaymentContext, orderId: string, payment: ConfirmedPayment, via: PaidVia): Promise<'paid' | 'claimed' | null> {
+  if (payment.outTradeNo !== orderId || payment.subMchId !== pc.pay.subMchId) return null;
+  const at = pc.now();
+  if ((await pc.store.claimTransaction(orderId, payment, via, at)) !== 'recorded') return null;
+  if (!(await pc.store.markPaidIfPlain(orderId, payment, via, at))) return 'claimed';
+  pc.log.info('order paid', { orderId, via });
+  await pc.store.markBillsPaid(orderId, at);
+  await receiptAfterPayment(pc, orderId);
+  return 'paid';
 }
 
 /**
@@ -171,6 +140,8 @@ export async function confirmPayment(
   via: PaidVia,
   /** The order as just read, to save reading it again; every later round reads afresh. */
   known?: OrderDoc,
+  /** The transaction is already recorded for this order (confirmPlainPayment did it). */
+  claimed = false,
 ): Promise<ConfirmOutcome> {
   for (let round = 0; round < 5; round += 1) {
     const order = round === 0 && known?._id === orderId ? known : await pc.orders.findById(orderId);
@@ -189,35 +160,23 @@ export async function confirmPayment(
           return { kind: 'mismatch', order: await flagForReview(pc, order, 'TRANSACTION_CONFLICT', note), note };
         }
         // Cheap and idempotent: finishes a payment whose bills were not marked yet. What follows a
-        // payment is not repeated here; it ran (or the sweep runs it) once.
-        await markBillsPaid(pc, order);
+        // payment is not repeated here; it ran (or a timer runs it) once.
+        await markBillsPaid(pc, order, true);
         return { kind: 'already-paid', order };
       }
       case 'REFUNDING':
       case 'REFUNDED':
-        // Followed by the refund callback and the sweep, not by every duplicate payment callback.
+        // Followed by the refund callback and the timer, not by every duplicate payment callback.
         return { kind: 'refunding', order };
       case 'PENDING': {
-        const other = await claimTransaction(pc, order, payment, via);
+        const other = claimed ? null : await claimedElsewhere(pc, order._id, payment, via);
         if (other) {
           const note = `transaction ${payment.transactionId} is recorded for order ${other}`;
           return { kind: 'mismatch', order: await flagForReview(pc, order, 'TRANSACTION_CONFLICT', note), note };
         }
-        const at = pc.now();
-        const move = orderStatusChange('PENDING', 'PAID');
-        const paid: Partial<OrderDoc> = {
-          ...move.set,
-          paidAt: payment.paidAt,
-          transactionId: payment.transactionId,
-          paidVia: via,
-          // The sweep finishes what follows the payment if this call stops before it does.
-          nextCheckAt: nextCheck.afterPayment(at),
-          checkAttempts: 0,
-          updatedAt: at,
-        };
-        const won = await pc.orders.updateWhere({ _id: order._id, ...move.where }, paid);
-        if (won !== 1) continue; // cancelled or paid meanwhile: look again
-        const updated: OrderDoc = { ...order, ...paid };
+        const fields = await pc.store.markPaid(order, payment, via, pc.now());
+        if (!fields) continue; // cancelled or paid meanwhile: look again
+        const updated: OrderDoc = { ...order, ...fields };
         pc.log.info('order paid', { orderId, via });
         await markBillsPaid(pc, updated);
         await afterOrderPaid(pc, updated);
@@ -239,90 +198,7 @@ export async function confirmPayment(
  * Returns null when the order is no longer CLOSED (the caller looks again).
  */
 async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: ConfirmedPayment, via: PaidVia): Promise<ConfirmOutcome | null> {
-  const at = pc.now();
-  const result = await transaction(pc.db, async (tx) => {
-    const order = await tx.get('orders', closed._id);
-    if (!order || order.status !== 'CLOSED') return null;
-    const claimed = await tx.get('payments', payment.transactionId);
-    if (claimed && claimed.orderId !== order._id) return { kind: 'conflict' as const, otherOrderId: claimed.orderId };
-    if (!claimed) {
-      await tx.set('payments', payment.transactionId, paymentRecord(order, payment, via, at));
-    }
-    const bills: (BillDoc | null)[] = [];
-    for (const id of order.billIds) bills.push(await tx.get('bills', id));
-    const holderIds = [...new Set(bills.map((bill) => bill?.orderId).filter((id): id is string => Boolean(id) && id !== order._id))];
-    const holders: OrderDoc[] = [];
-    for (const id of holderIds) {
-      const holder = await tx.get('orders', id);
-      if (holder) holders.push(holder);
-    }
-    const decision = decideLatePayment(order, bills, holders);
-    const paidFields = { paidAt: payment.paidAt, transactionId: payment.transactionId, paidVia: via, wxClose: 'NONE' as WxCloseState, updatedAt: at };
-    if (decision.kind === 'keep') {
-      const followUp = nextCheck.afterPayment(at);
-      await tx.update('orders', order._id, { ...paidFields, ...orderStatusChange(order.status, 'PAID').set, nextCheckAt: followUp, checkAttempts: 0 });
-      for (const bill of bills) {
-        // Already marked paid by this very order: nothing to change.
-        if (bill && !(bill.status === 'PAID' && bill.paidOrderId === order._id)) {
-          await tx.update('bills', bill._id, { ...billStatusChange(bill.status, 'PAID').set, paidOrderId: order._id, orderId: null, updatedAt: at });
-        }
-      }
-      const mine = new Set(order.billIds);
-      for (const holder of holders.filter((h) => decision.supersede.includes(h._id))) {
-        await tx.update('orders', holder._id, {
-          ...orderStatusChange(holder.status, 'CLOSED').set,
-          closeReason: 'SUPERSEDED',
-          closedAt: at,
-          wxClose: 'NEEDED',
-          nextCheckAt: nextCheck.wechatClose(holder, at),
-          updatedAt: at,
-        });
-        for (const id of holder.billIds.filter((billId) => !mine.has(billId))) {
-          const other = await tx.get('bills', id);
-          if (other && other.orderId === holder._id && other.status === 'PAYING') {
-            await tx.update('bills', id, { ...billStatusChange(other.status, 'UNPAID').set, orderId: null, updatedAt: at });
-          }
-        }
-      }
-      return {
-        kind: 'kept-late' as const,
-        order: { ...order, ...paidFields, status: 'PAID' as const, nextCheckAt: followUp, checkAttempts: 0 },
-        superseded: decision.supersede,
-      };
-    }
-    const refund: OrderRefund = {
-      outRefundNo: outRefundNoFor(order.outTradeNo),
-      refundFee: order.total,
-      reason: 'BILLS_ALREADY_PAID',
-      submittedAt: null,
-      refundedAt: null,
-      attempts: 0,
-    };
-    const submitAt = nextCheck.now(at);
-    await tx.update('orders', order._id, { ...paidFields, ...orderStatusChange(order.status, 'REFUNDING').set, refund, nextCheckAt: submitAt, checkAttempts: 0 });
-    const refundDoc: Omit<RefundDoc, '_id'> = {
-      outRefundNo: refund.outRefundNo,
-      orderId: order._id,
-      outTradeNo: order.outTradeNo,
-      transactionId: payment.transactionId,
-      studentId: order.studentId,
-      totalFee: order.total,
-      refundFee: refund.refundFee,
-      reason: refund.reason,
-      status: 'PENDING',
-      refundId: null,
-      wechatStatus: null,
-      note: null,
-      createdAt: at,
-      updatedAt: at,
-    };
-    await tx.set('refunds', refund.outRefundNo, refundDoc);
-    return {
-      kind: 'refunding' as const,
-      order: { ...order, ...paidFields, status: 'REFUNDING' as const, refund, nextCheckAt: submitAt, checkAttempts: 0 },
-      paidBy: decision.paidBy,
-    };
-  });
+  const result = await pc.store.applyLatePayment(closed._id, payment, via, pc.now());
   if (!result) return null;
   if (result.kind === 'conflict') {
     const note = `transaction ${payment.transactionId} is recorded for order ${result.otherOrderId}`;
@@ -333,8 +209,8 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
     await afterOrderPaid(pc, result.order);
     return { kind: 'kept-late', order: result.order };
   }
-  pc.log.warn('payment for bills already paid: refunding', { orderId: closed._id, paidBy: result.paidBy });
-  await progressRefund(pc, result.order);
+  pc.log.warn('payment for bills already paid: refunding', { orderId: closed._id, paidBy: result.paidBy, outRefundNo: result.refund.outRefundNo });
+  await progressRefund(pc, result.refund);
   return { kind: 'refunding', order: (await pc.orders.findById(closed._id)) ?? result.order };
 }
 
@@ -413,16 +289,8 @@ export async function ensurePayment(pc: PaymentContext, order: OrderDoc): Promis
   }
   const payment = paymentParams(res.payment);
   if (!payment) return { kind: 'rejected', description: 'unifiedOrder returned incomplete payment parameters' };
-  const fields: Partial<OrderDoc> = {
-    payment,
-    prepayId: res.prepayId,
-    prepayAt: order.prepayAt ?? now,
-    // Payable from now on: the sweep starts asking WeChat about it.
-    nextCheckAt: nextCheck.afterPrepay(now),
-    updatedAt: now,
-  };
-  const stored = await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, fields);
-  if (stored === 1) return { kind: 'ok', order: { ...order, ...fields }, payment };
+  const stored = await pc.store.storePrepay(order, { payment, prepayId: res.prepayId }, now);
+  if (stored) return { kind: 'ok', order: { ...order, ...stored }, payment };
   // Not stored: cancelled, closed or paid meanwhile (or a concurrent call stored its own). Hand out
   // only what the order holds now.
   const current = await pc.orders.findById(order._id);
@@ -445,20 +313,8 @@ export async function ensurePayment(pc: PaymentContext, order: OrderDoc): Promis
  */
 export async function closeLocally(pc: PaymentContext, order: OrderDoc, reason: OrderCloseReason, wxClose: WxCloseState): Promise<boolean> {
   const at = pc.now();
-  const close = orderStatusChange('PENDING', 'CLOSED');
-  const won = await pc.orders.updateWhere(
-    { _id: order._id, ...close.where },
-    {
-      ...close.set,
-      closeReason: reason,
-      closedAt: at,
-      wxClose,
-      nextCheckAt: wxClose === 'NEEDED' ? nextCheck.wechatClose(order, at) : nextCheck.never(),
-      updatedAt: at,
-    },
-  );
-  if (won !== 1) return false;
-  await releaseBills(pc, order);
+  if (!(await pc.store.closeOrder(order, reason, wxClose, at))) return false;
+  await pc.store.releaseBills(order._id, at);
   pc.log.info('order closed', { orderId: order._id, reason, wxClose });
   return true;
 }
@@ -515,18 +371,14 @@ export async function retireOrder(pc: PaymentContext, order: OrderDoc, reason: O
  * too, or apply the payment it took meanwhile. Returns what happened.
  */
 export async function finishWechatClose(pc: PaymentContext, order: OrderDoc): Promise<'closed' | 'paid' | 'deferred' | 'review'> {
-  await releaseBills(pc, order); // finishes a close that stopped between its two writes
+  await pc.store.releaseBills(order._id, pc.now()); // finishes a close that stopped between its two writes
   if (order.review) return 'review';
   const done = async (): Promise<'closed'> => {
-    await pc.orders.updateWhere({ _id: order._id, status: 'CLOSED', wxClose: 'NEEDED' }, { wxClose: 'DONE', nextCheckAt: nextCheck.never(), updatedAt: pc.now() });
+    await pc.store.markWechatClosed(order._id, pc.now());
     return 'closed';
   };
   const defer = async (): Promise<'deferred'> => {
-    const attempts = (order.checkAttempts ?? 0) + 1;
-    await pc.orders.updateWhere(
-      { _id: order._id, status: 'CLOSED', wxClose: 'NEEDED' },
-      { nextCheckAt: nextCheck.wechatCloseRetry(order, attempts, pc.now()), checkAttempts: attempts },
-    );
+    await pc.store.deferWechatClose(order, pc.now());
     return 'deferred';
   };
   const settled = (outcome: ConfirmOutcome): 'paid' | 'review' => (isPaidOutcome(outcome) ? 'paid' : 'review');
@@ -542,129 +394,4 @@ export async function finishWechatClose(pc: PaymentContext, order: OrderDoc): Pr
   if (again.outcome) return settled(again.outcome);
   if (again.query.kind === 'found' && again.query.tradeState === 'CLOSED') return done();
   return defer();
-}
-
-// ---- refunds ----------------------------------------------------------------------------------
-
-export type RefundProgress = 'refunded' | 'submitted' | 'deferred' | 'manual';
-
-/** What a refund's status says to do; null: nothing definite was learnt. */
-export type RefundVerdict = RefundState | null;
-
-async function markRefunded(pc: PaymentContext, order: OrderDoc, refund: OrderRefund, source: string): Promise<'refunded'> {
-  const at = pc.now();
-  const refunded = orderStatusChange('REFUNDING', 'REFUNDED');
-  await pc.orders.updateWhere(
-    { _id: order._id, ...refunded.where },
-    { ...refunded.set, refund: { ...refund, submittedAt: refund.submittedAt ?? at, refundedAt: at, manual: null }, nextCheckAt: nextCheck.never(), updatedAt: at },
-  );
-  await pc.refunds.updateById(refund.outRefundNo, { status: 'SUCCESS', wechatStatus: 'SUCCESS', note: `confirmed by ${source}`, updatedAt: at });
-  pc.log.info('second payment refunded', { orderId: order._id, source });
-  return 'refunded';
-}
-
-/** WeChat will not finish this refund (or never confirmed it): finance refunds by hand. */
-async function markManual(pc: PaymentContext, order: OrderDoc, refund: OrderRefund, reason: string, wechatStatus: string | null): Promise<'manual'> {
-  const at = pc.now();
-  await pc.orders.updateWhere(
-    { _id: order._id, status: 'REFUNDING' },
-    { refund: { ...refund, manual: { reason, at } }, nextCheckAt: nextCheck.never(), updatedAt: at },
-  );
-  await pc.refunds.updateById(refund.outRefundNo, { status: 'MANUAL', wechatStatus, note: reason, updatedAt: at });
-  pc.log.error('refund needs finance: refund by hand', { orderId: order._id, outRefundNo: refund.outRefundNo, reason });
-  try {
-    await writeAudit(pc.db, {
-      key: `pay.refund-manual:${refund.outRefundNo}`,
-      at,
-      actor: 'payments',
-      action: 'pay.refund.manual',
-      details: {
-        orderId: order._id,
-        outTradeNo: order.outTradeNo,
-        outRefundNo: refund.outRefundNo,
-        studentNo: order.studentNo,
-        refundFee: refund.refundFee,
-        transactionId: order.transactionId ?? null,
-        wechatStatus,
-        reason,
-      },
-    });
-  } catch (error) {
-    pc.log.error('manual refund not written to auditLog', { orderId: order._id, error });
-  }
-  return 'manual';
-}
-
-/**
- * Applies a refund status learnt from WeChat (queryRefund, the refund callback, the statement).
- * SUCCESS completes it; REFUNDCLOSE / CHANGE hand it to finance; PROCESSING waits. `uncertain`:
- * nothing definite was learnt this round (counts towards handing it to finance).
- */
-export async function applyRefundStatus(
-  pc: PaymentContext,
-  order: OrderDoc,
-  status: RefundVerdict,
-  source: string,
-  options: { uncertain?: boolean } = {},
-): Promise<RefundProgress> {
-  const refund = order.refund;
-  if (order.status === 'REFUNDED') return 'refunded';
-  if (!refund || order.status !== 'REFUNDING') return 'deferred';
-  if (status === 'SUCCESS') return markRefunded(pc, order, refund, source);
-  if (refund.manual) return 'manual';
-  if (status === 'REFUNDCLOSE') return markManual(pc, order, refund, 'WeChat closed the refund (REFUNDCLOSE)', status);
-  if (status === 'CHANGE') return markManual(pc, order, refund, 'WeChat reports the refund abnormal (CHANGE): the card or account may be closed', status);
-  const checks = (order.checkAttempts ?? 0) + 1;
-  const attempts = (refund.attempts ?? 0) + (options.uncertain ? 1 : 0);
-  if (attempts >= REFUND_MAX_UNCERTAIN_ROUNDS) {
-    return markManual(pc, order, { ...refund, attempts }, `WeChat did not confirm the refund after ${attempts} tries`, status);
-  }
-  const at = pc.now();
-  await pc.orders.updateWhere(
-    { _id: order._id, status: 'REFUNDING' },
-    { refund: { ...refund, attempts }, nextCheckAt: nextCheck.refundRetry(checks, at), checkAttempts: checks, updatedAt: at },
-  );
-  if (status === 'PROCESSING') await pc.refunds.updateById(refund.outRefundNo, { wechatStatus: 'PROCESSING', updatedAt: at });
-  return refund.submittedAt ? 'submitted' : 'deferred';
-}
-
-/**
- * Submits the order's refund (idempotent by its outRefundNo; WeChat sends the result to the
- * callback function) and asks WeChat how it stands.
- */
-export async function progressRefund(pc: PaymentContext, order: OrderDoc): Promise<RefundProgress> {
-  const original = order.refund;
-  if (order.status === 'REFUNDED') return 'refunded';
-  if (!original || order.status !== 'REFUNDING') return 'deferred';
-  if (original.manual) return 'manual';
-  let refund = original;
-  let uncertain = false;
-  if (!refund.submittedAt) {
-    const res = await pc.pay.refund(
-      {
-        outTradeNo: order.outTradeNo,
-        outRefundNo: refund.outRefundNo,
-        totalFee: order.total,
-        refundFee: refund.refundFee,
-        refundDesc: '重复缴费，原路退回',
-      },
-      { envId: pc.envId, functionName: PAY_CALLBACK_FUNCTION },
-    );
-    if (res.kind === 'accepted') {
-      const at = pc.now();
-      refund = { ...refund, submittedAt: at };
-      await pc.orders.updateWhere({ _id: order._id, status: 'REFUNDING' }, { refund, updatedAt: at });
-      await pc.refunds.updateById(refund.outRefundNo, { status: 'SUBMITTED', refundId: res.refundId, updatedAt: at });
-    } else {
-      // Refused (already refunded earlier with a lost answer? a lasting refusal?) or unreachable:
-      // queryRefund below tells; otherwise this round counts as uncertain.
-      uncertain = true;
-      pc.log.warn('refund not accepted', { orderId: order._id, outRefundNo: refund.outRefundNo, result: res.kind, description: res.kind === 'rejected' ? res.description : res.error });
-    }
-  }
-  const state = await pc.pay.queryRefund(refund.outRefundNo);
-  const current: OrderDoc = { ...order, refund };
-  if (state.kind === 'found') return applyRefundStatus(pc, current, state.status, 'queryRefund', { uncertain: uncertain && state.status !== 'PROCESSING' });
-  // Empty lists, not found, failed, unreachable: nothing definite; ask again later (backing off).
-  return applyRefundStatus(pc, current, null, 'queryRefund', { uncertain: true });
 }

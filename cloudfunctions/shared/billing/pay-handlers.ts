@@ -1,22 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { payContract, PayStart } from './contract';
-import {
-  isExpired,
-  newOrder,
-  newOutTradeNo,
-  orderUsable,
-  sameBills,
-  selectBills,
-  billStatusChange,
-  nextCheck,
-} from './domain/billing';
+import { isExpired, newOrder, newOutTradeNo, orderUsable, sameBills, selectBills } from './domain/billing';
 import type { OrderDoc } from './domain/records';
 import { orderView } from './views';
 import { normalizeEmail } from '../kernel/email';
-import { rememberEmail } from '../students';
 import { paymentContextOf, type PaymentContext } from './context';
 import { LockBusyError, takeLock, type HeldLock } from './lock';
-import { closeLocally, ensurePayment, isPaidOutcome, markBillsPaid, releaseBills, retireOrder, syncWithWechat } from './orders';
+import { closeLocally, ensurePayment, isPaidOutcome, markBillsPaid, retireOrder, syncWithWechat } from './orders';
 import { AppError, commands, maskReference, type Handlers, type RequestContext, type StudentContext } from '../runtime';
 
 const randomSuffix = (): string =>
@@ -76,13 +66,13 @@ async function settleHolders(pc: PaymentContext, billIds: readonly string[], ord
   const holders = await pc.orders.find({ _id: _.in([...orderIds]) }, { limit: orderIds.length });
   for (const holder of holders) {
     if (holder.status === 'PAID') {
-      await markBillsPaid(pc, holder);
+      await markBillsPaid(pc, holder, true);
       throw new AppError('BILL_NOT_PAYABLE');
     }
     // WeChat's record of its payment disagrees with it: the bills stay with it until finance decides.
     if (holder.review && holder.status === 'PENDING') throw underReview(holder);
     if (holder.status !== 'PENDING') {
-      await releaseBills(pc, holder);
+      await pc.store.releaseBills(holder._id, pc.now());
       continue;
     }
     if (!orderUsable(holder, pc.now())) {
@@ -130,8 +120,7 @@ export const payHandlers: Handlers<typeof payContract> = {
       if (open) {
         order = open;
       } else {
-        // Remembered for next time and used for the receipt.
-        await rememberEmail(ctx.db, student.studentId, email, ctx.now());
+        // Kept on the order: used for the receipt, and offered on the page next time.
         const now = ctx.now();
         order = newOrder({
           id: newOutTradeNo(now, randomSuffix()),
@@ -144,13 +133,9 @@ export const payHandlers: Handlers<typeof payContract> = {
           nonceStr: randomBytes(16).toString('hex'),
           now,
         });
-        await pc.orders.insert(order);
-        // Take the bills: only those still unpaid and in no order. A bill is in at most one open order.
-        const take = billStatusChange('UNPAID', 'PAYING');
-        const taken = await pc.bills.updateWhere(
-          { _id: _.in(order.billIds), studentId: student.studentId, status: _.in([...take.froms]), orderId: null },
-          { ...take.set, orderId: order._id, updatedAt: now },
-        );
+        await pc.store.insertOrder(order);
+        // A bill is in at most one open order: only those still unpaid and in no order are taken.
+        const taken = await pc.store.takeBills(order, now);
         if (taken !== order.billIds.length) {
           // A bill changed under us (paid by a late payment, voided): give back what was taken.
           await closeLocally(pc, order, 'DUPLICATE', 'NONE');
@@ -201,7 +186,7 @@ export const payHandlers: Handlers<typeof payContract> = {
       const at = ctx.now();
       // Never offered for payment again; the sweep looks at it soon. Idempotent: the page sends it
       // on every check after its pay sheet said yes.
-      await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, { clientPaidAt: at, nextCheckAt: nextCheck.afterPaySheet(at) });
+      await pc.store.markPaySheetDone(order._id, at);
       order = { ...order, clientPaidAt: at };
     }
     const mayBePaid = !order.review && (order.status === 'PENDING' || (order.status === 'CLOSED' && order.wxClose !== 'DONE'));

@@ -1,22 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import type { paymentsSweepContract, ReconcileDayReport, ReconcileReport, SweepReport } from './contract';
-import { isExpired, nextCheck, shanghaiDay, shanghaiDayBefore, shanghaiDayRange } from './domain/billing';
+import { isExpired, shanghaiDay, shanghaiDayBefore, shanghaiDayRange } from './domain/billing';
 import type { OrderDoc, ReconcileDifference, RefundDoc } from './domain/records';
 import { parseStatement, StatementError, type StatementRow } from './domain/statement';
 import { paymentFromStatement } from './domain/wechat-payment';
 import { afterOrderPaid } from './after-paid';
 import { paymentContextOf, type PaymentContext } from './context';
-import {
-  applyRefundStatus,
-  closeLocally,
-  confirmPayment,
-  finishWechatClose,
-  isPaidOutcome,
-  progressRefund,
-  retireOrder,
-  syncWithWechat,
-} from './orders';
-import { collection, commands, writeAudit,  type Handlers } from '../runtime';
+import { closeLocally, confirmPayment, finishWechatClose, isPaidOutcome, retireOrder, syncWithWechat } from './orders';
+import { applyRefundStatus, progressRefund } from './refunding';
+import { collection, commands, writeAudit, type BaseDoc, type Handlers, type Query } from '../runtime';
+import type { Reader } from './store';
 
 /** Due orders read per page; pages are read until none is due or the time budget is spent. */
 const PAGE = 50;
@@ -28,8 +21,10 @@ const SWEEP_BUDGET_MS = 40_000;
 const SWEEP_BUDGET_WITH_RECONCILE_MS = 25_000;
 /** The minute of each hour at which the sweep run also reconciles. */
 const RECONCILE_MINUTE = 30;
-/** The statuses whose nextCheckAt the sweep follows. */
-const FOLLOWED = ['PENDING', 'CLOSED', 'REFUNDING', 'PAID'] as const;
+/** The order statuses whose nextCheckAt the sweep follows. */
+const FOLLOWED = ['PENDING', 'CLOSED', 'PAID'] as const;
+/** The refund statuses whose nextCheckAt it follows (each refund record on its own). */
+const FOLLOWED_REFUNDS = ['PENDING', 'SUBMITTED'] as const;
 
 /** Runs `run` over `items`, at most PARALLEL at a time, starting nothing once `stop()` says so. */
 async function pooled<T>(items: readonly T[], stop: () => boolean, run: (item: T) => Promise<void>): Promise<number> {
@@ -47,12 +42,33 @@ async function pooled<T>(items: readonly T[], stop: () => boolean, run: (item: T
   return started;
 }
 
+/**
+ * Oldest due first, page after page: what waited longest (an expired order, a payment whose callback
+ * was lost) is never starved by newer ones. Each handled document leaves the due set.
+ */
+async function followDue<T extends BaseDoc>(
+  source: Reader<T>,
+  due: Query,
+  outOfTime: () => boolean,
+  handle: (doc: T) => Promise<void>,
+): Promise<void> {
+  const seen = new Set<string>();
+  while (!outOfTime()) {
+    const page = await source.find(due, { orderBy: [['nextCheckAt', 'asc']], limit: PAGE });
+    const fresh = page.filter((doc) => !seen.has(doc._id));
+    if (fresh.length === 0) break;
+    for (const doc of fresh) seen.add(doc._id);
+    await pooled(fresh, outOfTime, handle);
+    if (page.length < PAGE) break;
+  }
+}
+
 /** An open order: paid at WeChat (a lost callback)? expired? or look again later (backing off). */
 async function checkOpenOrder(pc: PaymentContext, order: OrderDoc, report: SweepReport): Promise<void> {
   report.checked += 1;
   const now = pc.now();
   if (order.review) {
-    await pc.orders.updateWhere({ _id: order._id, status: 'PENDING' }, { nextCheckAt: nextCheck.never() });
+    await pc.store.stopFollowing(order);
     return;
   }
   if (!order.payment) {
@@ -66,7 +82,7 @@ async function checkOpenOrder(pc: PaymentContext, order: OrderDoc, report: Sweep
     }
     // Asked about once it is payable (ensurePayment sets nextCheckAt) or when it expires; not if it
     // got its parameters meanwhile (then ensurePayment's nextCheckAt stands).
-    await pc.orders.updateWhere({ _id: order._id, status: 'PENDING', prepayId: null }, { nextCheckAt: nextCheck.atExpiry(order) });
+    await pc.store.checkAtExpiry(order);
     report.deferred += 1;
     return;
   }
@@ -95,11 +111,7 @@ async function checkOpenOrder(pc: PaymentContext, order: OrderDoc, report: Sweep
     if (await closeLocally(pc, order, 'EXPIRED', 'DONE')) report.closed += 1;
     return;
   }
-  const attempts = (order.checkAttempts ?? 0) + 1;
-  await pc.orders.updateWhere(
-    { _id: order._id, status: 'PENDING' },
-    { nextCheckAt: nextCheck.pending(order, attempts, now, userPaying), checkAttempts: attempts },
-  );
+  await pc.store.checkOpenOrderLater(order, userPaying, now);
   report.deferred += 1;
 }
 
@@ -119,26 +131,37 @@ async function handleDue(pc: PaymentContext, order: OrderDoc, report: SweepRepor
         else report.deferred += 1;
         return;
       }
-      case 'REFUNDING': {
-        const result = await progressRefund(pc, order);
-        if (result === 'refunded') report.refunded += 1;
-        else if (result === 'manual') report.manualRefunds += 1;
-        else report.deferred += 1;
-        return;
-      }
       case 'PAID':
-        // The step that paid it stopped before the message / receipt: finish it (clears nextCheckAt).
+        // The step that paid it stopped before its 缴费成功 message: finish it (clears nextCheckAt).
         await afterOrderPaid(pc, order);
         report.followedUp += 1;
         return;
       default:
         break;
     }
-    await pc.orders.updateWhere({ _id: order._id, status: order.status }, { nextCheckAt: nextCheck.never() });
+    await pc.store.stopFollowing(order);
   } catch (error) {
     pc.log.error('sweep could not handle an order; trying again in a minute', { orderId: order._id, status: order.status, error });
     try {
-      await pc.orders.updateWhere({ _id: order._id, status: order.status }, { nextCheckAt: nextCheck.afterPaidRetry(pc.now()) });
+      await pc.store.retryAfterError(order, pc.now());
+    } catch {
+      // The next run reads it again anyway.
+    }
+    report.deferred += 1;
+  }
+}
+
+/** One due refund: submitted if it is not yet, asked about, or handed to finance. A failure puts it back a minute. */
+async function handleDueRefund(pc: PaymentContext, refund: RefundDoc, report: SweepReport): Promise<void> {
+  try {
+    const result = await progressRefund(pc, refund);
+    if (result === 'refunded') report.refunded += 1;
+    else if (result === 'manual') report.manualRefunds += 1;
+    else report.deferred += 1;
+  } catch (error) {
+    pc.log.error('sweep could not follow a refund; trying again in a minute', { orderId: refund.orderId, outRefundNo: refund.outRefundNo, error });
+    try {
+      await pc.store.retryRefundAfterError(refund, pc.now());
     } catch {
       // The next run reads it again anyway.
     }
@@ -264,12 +287,9 @@ async function reconcileDay(pc: PaymentContext, billDate: string): Promise<DayRe
         continue;
       }
       if (row.refundStatus === 'SUCCESS' && refund.status !== 'SUCCESS') {
-        const order = await pc.orders.findById(refund.orderId);
-        if (order && order.status === 'REFUNDING') {
-          if ((await applyRefundStatus(pc, order, 'SUCCESS', 'statement')) === 'refunded') {
-            report.repaired += 1;
-            continue;
-          }
+        if ((await applyRefundStatus(pc, refund, 'SUCCESS', 'statement')) === 'refunded') {
+          report.repaired += 1;
+          continue;
         }
         differences.push({ kind: 'REFUND_NOT_RECORDED', outTradeNo: row.outTradeNo, outRefundNo: row.outRefundNo, note: `statement says SUCCESS, recorded as ${refund.status}` });
       }
@@ -349,19 +369,11 @@ export const paymentsSweepHandlers: Handlers<typeof paymentsSweepContract> = {
     };
     const startedAt = performance.now();
     const outOfTime = (): boolean => performance.now() - startedAt >= budgetMs;
-    const due = { status: _.in([...FOLLOWED]), nextCheckAt: _.lte(now) };
-    const seen = new Set<string>();
-    // Oldest due first, page after page: what waited longest (an expired order, a payment whose
-    // callback was lost) is never starved by newer orders. Each handled order leaves the due set.
-    while (!outOfTime()) {
-      const page = await pc.orders.find(due, { orderBy: [['nextCheckAt', 'asc']], limit: PAGE });
-      const fresh = page.filter((order) => !seen.has(order._id));
-      if (fresh.length === 0) break;
-      for (const order of fresh) seen.add(order._id);
-      await pooled(fresh, outOfTime, (order) => handleDue(pc, order, report));
-      if (page.length < PAGE) break;
-    }
-    if (outOfTime()) report.leftOver = await pc.orders.count(due);
+    const dueOrders = { status: _.in([...FOLLOWED]), nextCheckAt: _.lte(now) };
+    const dueRefunds = { status: _.in([...FOLLOWED_REFUNDS]), nextCheckAt: _.lte(now) };
+    await followDue(pc.orders, dueOrders, outOfTime, (order) => handleDue(pc, order, report));
+    await followDue(pc.refunds, dueRefunds, outOfTime, (refund) => handleDueRefund(pc, refund, report));
+    if (outOfTime()) report.leftOver = (await pc.orders.count(dueOrders)) + (await pc.refunds.count(dueRefunds));
     const worked = report.checked + report.wechatClosed + report.refunded + report.manualRefunds + report.followedUp + report.deferred;
     if (worked > 0 || report.leftOver > 0) ctx.log.info('sweep', { ...report, ms: Math.round(performance.now() - startedAt) });
     if (report.leftOver > 0) ctx.log.warn('sweep ran out of time; the next run goes on oldest first', { leftOver: report.leftOver });

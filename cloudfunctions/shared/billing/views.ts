@@ -3,7 +3,7 @@
  * notices a student reads. Built here, beside the contract, so that the domain stays free of them.
  */
 import type { BillView, OrderLineView, OrderView } from './contract';
-import type { BillDoc, OrderDoc, OrderLine } from './domain/records';
+import type { BillDoc, OrderDoc, OrderLine, RefundReason } from './domain/records';
 import { RESUME_MIN_REMAINING_MS, termLabel } from './domain/billing';
 
 const ms = (value: Date | string | null | undefined): number => (value ? new Date(value).getTime() : Number.NaN);
@@ -37,8 +37,9 @@ export function lineView(line: OrderLine): OrderLineView {
   };
 }
 
-const REFUND_REASONS: Record<string, string> = {
+const REFUND_REASONS: Record<RefundReason, string> = {
   BILLS_ALREADY_PAID: '所缴账单已由另一笔订单支付，本次支付将原路退回',
+  ARRANGED_BY_FINANCE: '计划财务处办理的退款，将原路退回',
 };
 
 /** Shown on an order whose payment WeChat reports differently from the order (it is not applied). */
@@ -52,7 +53,8 @@ export function orderView(order: OrderDoc, now: Date, viewerOpenid: string, mask
   const pending = order.status === 'PENDING' && !underReview;
   const processing = pending && Boolean(order.clientPaidAt);
   const otherPayer = order.payerOpenid !== viewerOpenid;
-  const manualRefund = Boolean(order.refund?.manual) && order.status === 'REFUNDING';
+  const refunds = order.refundSummary;
+  const manualRefund = Boolean(refunds && refunds.manual > 0);
   return {
     id: order._id,
     outTradeNo: order.outTradeNo,
@@ -70,11 +72,12 @@ export function orderView(order: OrderDoc, now: Date, viewerOpenid: string, mask
     otherPayer,
     underReview,
     notice: underReview ? REVIEW_NOTICE : manualRefund ? MANUAL_REFUND_NOTICE : null,
-    refund: order.refund
+    refund: refunds
       ? {
-          amount: order.refund.refundFee,
-          reason: REFUND_REASONS[order.refund.reason] ?? '本次支付将原路退回',
-          refundedAt: iso(order.refund.refundedAt),
+          amount: refunds.requested,
+          reason: REFUND_REASONS[refunds.latestReason],
+          // Once all of it is back.
+          refundedAt: refunds.refunded >= refunds.requested ? iso(refunds.lastRefundedAt) : null,
           manual: manualRefund,
         }
       : null,

@@ -76,7 +76,11 @@ export function checkCodeOf(secret: string, fields: CheckCodeFields): string {
 /** 128 random bits for the document's cloud path. */
 const newStorageKey = (): string => randomBytes(16).toString('hex');
 
-/** Number + record (+ the order marked, + the email queued), all or nothing. */
+/**
+ * Number + record (+ the order marked, + the email queued), all or nothing. The order's mark tells
+ * whether its receipt may exist, so the receipt itself is read only then; one made before the mark
+ * existed makes the insert fail on its id, and is then read.
+ */
 async function allocate(ctx: RequestContext, orderId: string, settings: ReceiptsSettings): Promise<{ receipt: ReceiptDoc; created: boolean }> {
   const key = settings.checkKey;
   if (!key) {
@@ -88,10 +92,12 @@ async function allocate(ctx: RequestContext, orderId: string, settings: Receipts
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await transaction(ctx.db, async (tx) => {
-        const existing = await tx.get('receipts', id);
-        if (existing) return { receipt: existing, created: false };
         const order = await receiptMarks.getIn(tx, orderId);
         if (!order) throw new AppError('NOT_FOUND', '订单不存在');
+        if (order.receiptState) {
+          const existing = await tx.get('receipts', id);
+          if (existing) return { receipt: existing, created: false };
+        }
         // Voided before it was issued (a refund overtook the payment's follow-up): never issued.
         if (order.receiptState === 'VOIDED') throw new AppError('RECEIPT_ORDER_REFUNDED');
         if (order.status !== 'PAID') throw new AppError(order.status === 'REFUNDING' || order.status === 'REFUNDED' ? 'RECEIPT_ORDER_REFUNDED' : 'RECEIPT_ORDER_NOT_PAID');
@@ -178,10 +184,9 @@ export async function completePdf(ctx: RequestContext, start: ReceiptDoc, settin
 /** Issues the receipt of one paid order. Never a second number; the document follows if it can. */
 export async function issueReceipt(ctx: RequestContext, orderId: string): Promise<ReceiptIssued> {
   const settings = settingsOrFail(ctx);
-  let found = await receiptsOf(ctx).findById(receiptIdOf(orderId));
-  let created = false;
-  if (!found) ({ receipt: found, created } = await allocate(ctx, orderId, settings));
-  let receipt = found;
+  const allocated = await allocate(ctx, orderId, settings);
+  const { created } = allocated;
+  let receipt = allocated.receipt;
   if (needsPdf(receipt)) {
     try {
       receipt = await completePdf(ctx, receipt, settings);

@@ -95,9 +95,11 @@ test('cancel, pay the bills again, then the old order is paid too: the old payme
 
   const old = (await readOrder(w.tc.cloud, first.id))!;
   expect(old.status).toBe('REFUNDED');
-  expect(old.refund).toMatchObject({ outRefundNo: `RF${first.outTradeNo}`, refundFee: first.total, reason: 'BILLS_ALREADY_PAID' });
+  expect(old.refundSummary).toMatchObject({ count: 1, requested: first.total, refunded: first.total, manual: 0, latestReason: 'BILLS_ALREADY_PAID' });
   const refunds = (await dump<RefundDoc>(w.tc.cloud, 'refunds')).filter((r) => r.orderId === first.id);
-  expect(refunds).toMatchObject([{ outRefundNo: `RF${first.outTradeNo}`, status: 'SUCCESS', refundFee: first.total }]);
+  expect(refunds).toMatchObject([
+    { outRefundNo: `RF${first.outTradeNo}`, status: 'SUCCESS', refundFee: first.total, reason: 'BILLS_ALREADY_PAID', billIds: ids, totalFee: first.total },
+  ]);
   // The duplicate callback did not refund a second time.
   expect(w.sandbox.order(first.id)!.refunds).toHaveLength(1);
   expect((await readBills(w.tc.cloud, ids)).map((b) => b.paidOrderId)).toEqual([second.id, second.id]);

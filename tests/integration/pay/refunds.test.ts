@@ -26,6 +26,9 @@ async function secondPayment() {
   return { student, refunded: first, kept: second, outRefundNo: `RF${first.outTradeNo}` };
 }
 
+/** The refund's own record (refunds/{outRefundNo}). */
+const readRefund = async (outRefundNo: string): Promise<RefundDoc | undefined> => (await dump<RefundDoc>(w.tc.cloud, 'refunds')).find((r) => r._id === outRefundNo);
+
 const refundVerdicts = async (outRefundNo: string): Promise<string[]> =>
   (await dump<NotificationDoc>(w.tc.cloud, 'notifications')).filter((n) => n.kind === 'refund' && n.outRefundNo === outRefundNo).map((n) => n.verdict);
 
@@ -34,11 +37,11 @@ test('the refund names the callback function; PROCESSING and an empty queryRefun
   const atWechat = w.sandbox.order(refunded.id)!.refunds;
   expect(atWechat).toMatchObject([{ outRefundNo, status: 'PROCESSING', envId: w.tc.cloud.env, functionName: 'payNotify' }]);
   // queryRefund answered with empty lists: unknown, asked again later — neither failed nor given up.
-  const waiting = (await readOrder(w.tc.cloud, refunded.id))!;
-  expect(waiting).toMatchObject({ status: 'REFUNDING', refund: { attempts: 1 } });
-  expect(waiting.refund?.manual ?? null).toBeNull();
+  expect((await readOrder(w.tc.cloud, refunded.id))!).toMatchObject({ status: 'REFUNDING', refundSummary: { count: 1, requested: refunded.total, refunded: 0, manual: 0 } });
+  const waiting = (await readRefund(outRefundNo))!;
+  expect(waiting).toMatchObject({ status: 'SUBMITTED', attempts: 1, orderId: refunded.id, refundFee: refunded.total });
+  expect(waiting.manual ?? null).toBeNull();
   expect(new Date(waiting.nextCheckAt!).getTime()).toBeGreaterThan(w.tc.cloud.clock.nowMs());
-  expect((await dump<RefundDoc>(w.tc.cloud, 'refunds')).find((r) => r._id === outRefundNo)).toMatchObject({ status: 'SUBMITTED' });
   const view = (await w.overview(student)).done.find((o) => o.id === refunded.id)!;
   expect(view).toMatchObject({ status: 'REFUNDING', notice: null, refund: { amount: refunded.total, manual: false } });
 
@@ -46,8 +49,8 @@ test('the refund names the callback function; PROCESSING and an empty queryRefun
   const deliveries = w.sandbox.deliveries.filter((d) => d.kind === 'refund' && d.event.outRefundNo === outRefundNo);
   expect(deliveries.map((d) => [d.ok, d.answer])).toEqual([[true, { errcode: 0, errmsg: 'OK' }]]);
   expect(await refundVerdicts(outRefundNo)).toEqual(['REFUND_APPLIED']);
-  expect((await readOrder(w.tc.cloud, refunded.id))!).toMatchObject({ status: 'REFUNDED', nextCheckAt: null });
-  expect((await dump<RefundDoc>(w.tc.cloud, 'refunds')).find((r) => r._id === outRefundNo)).toMatchObject({ status: 'SUCCESS', wechatStatus: 'SUCCESS' });
+  expect((await readOrder(w.tc.cloud, refunded.id))!).toMatchObject({ status: 'REFUNDED', nextCheckAt: null, refundSummary: { refunded: refunded.total } });
+  expect(await readRefund(outRefundNo)).toMatchObject({ status: 'SUCCESS', wechatStatus: 'SUCCESS', nextCheckAt: null });
 
   // WeChat sends the result again: recorded, nothing changes.
   expect(await w.sandbox.sendCallback(w.sandbox.refundEventFor(outRefundNo))).toEqual({ errcode: 0, errmsg: 'OK' });
@@ -74,8 +77,8 @@ test('WeChat closes the refund (REFUNDCLOSE): handed to finance with an auditLog
   await w.settleRefunds();
   expect(await refundVerdicts(outRefundNo)).toEqual(['REFUND_MANUAL']);
   const order = (await readOrder(w.tc.cloud, refunded.id))!;
-  expect(order).toMatchObject({ status: 'REFUNDING', nextCheckAt: null, refund: { manual: { reason: expect.stringContaining('REFUNDCLOSE') } } });
-  expect((await dump<RefundDoc>(w.tc.cloud, 'refunds')).find((r) => r._id === outRefundNo)).toMatchObject({ status: 'MANUAL', wechatStatus: 'REFUNDCLOSE' });
+  expect(order).toMatchObject({ status: 'REFUNDING', nextCheckAt: null, refundSummary: { manual: 1 } });
+  expect(await readRefund(outRefundNo)).toMatchObject({ status: 'MANUAL', wechatStatus: 'REFUNDCLOSE', nextCheckAt: null, manual: { reason: expect.stringContaining('REFUNDCLOSE') } });
   const audit = (await dump<{ action: string; details: { outRefundNo: string } }>(w.tc.cloud, 'auditLog')).filter(
     (a) => a.action === 'pay.refund.manual' && a.details.outRefundNo === outRefundNo,
   );
@@ -96,20 +99,23 @@ test('queryRefund keeps answering with empty lists and no result arrives: asked 
   w.sandbox.emptyRefundListsNext(1000);
   const seen: number[] = [];
   for (let round = 0; round < 40; round += 1) {
-    const order = (await readOrder(w.tc.cloud, refunded.id))!;
-    if (order.refund?.manual || !order.nextCheckAt) break;
-    seen.push(order.refund?.attempts ?? 0);
-    w.tc.cloud.clock.advance(Math.max(new Date(order.nextCheckAt).getTime() - w.tc.cloud.clock.nowMs(), 0) + 1000);
+    const refund = (await readRefund(outRefundNo))!;
+    if (refund.manual || !refund.nextCheckAt) break;
+    seen.push(refund.attempts);
+    w.tc.cloud.clock.advance(Math.max(new Date(refund.nextCheckAt).getTime() - w.tc.cloud.clock.nowMs(), 0) + 1000);
     await w.sweep();
   }
   const order = (await readOrder(w.tc.cloud, refunded.id))! as OrderDoc;
   expect(order.status).toBe('REFUNDING');
-  expect(order.refund?.manual?.reason).toContain(`${REFUND_MAX_UNCERTAIN_ROUNDS} tries`);
+  const refund = (await readRefund(outRefundNo))!;
+  expect(refund.status).toBe('MANUAL');
+  expect(refund.manual?.reason).toContain(`${REFUND_MAX_UNCERTAIN_ROUNDS} tries`);
   // Each round counted once: 1, 2, … up to the limit.
   expect(seen).toEqual(Array.from({ length: REFUND_MAX_UNCERTAIN_ROUNDS - 1 }, (_, i) => i + 1));
   expect((await dump<{ action: string; details: { outRefundNo: string } }>(w.tc.cloud, 'auditLog')).filter((a) => a.action === 'pay.refund.manual' && a.details.outRefundNo === outRefundNo)).toHaveLength(1);
   // The result that finally arrives still completes it.
   w.sandbox.resetControls();
   await w.sandbox.releaseCallbacks();
-  expect((await readOrder(w.tc.cloud, refunded.id))!.status).toBe('REFUNDED');
+  expect((await readOrder(w.tc.cloud, refunded.id))!).toMatchObject({ status: 'REFUNDED', refundSummary: { refunded: refunded.total, manual: 0 } });
+  expect(await readRefund(outRefundNo)).toMatchObject({ status: 'SUCCESS' });
 });

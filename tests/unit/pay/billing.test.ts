@@ -5,8 +5,12 @@ import {
   checkPaymentAgainstOrder,
   decideLatePayment,
   formatWxTime,
+  MAX_REFUNDS_PER_ORDER,
+  mayHaveOrdersToList,
   newOrder,
   newOutTradeNo,
+  newRefund,
+  nextCheck,
   nextCheckDelayMs,
   orderUsable,
   outRefundNoFor,
@@ -14,12 +18,17 @@ import {
   payBody,
   parseShanghaiDateTime,
   previousShanghaiDay,
+  refundCompletesOrder,
+  refundRefusal,
   refundRetryDelayMs,
+  refundStatusChange,
   shanghaiDayBefore,
   shanghaiDayRange,
   priceBills,
   PricingError,
   selectBills,
+  summaryAfterManual,
+  summaryAfterRefunded,
   termLabel,
   wechatMayClose,
 } from '../../../cloudfunctions/shared/billing/domain/billing';
@@ -198,6 +207,84 @@ describe('a confirmed payment against its order', () => {
   });
 });
 
+describe('refunds of an order', () => {
+  const paid = order({ status: 'PAID', transactionId: '4200001234202611281234567890', paidAt: NOW });
+  const finance = (refundFee: number, billIds = ['b2']) => ({ refundFee: fen(refundFee), billIds, reason: 'ARRANGED_BY_FINANCE' as const });
+
+  it('each refund is a record of its own, numbered per order, due for submission at once', () => {
+    const first = newRefund(paid, finance(120000), NOW);
+    expect(first.refund).toMatchObject({
+      _id: 'RFZJ20261128100304ABCDEFGHIJKL',
+      outRefundNo: 'RFZJ20261128100304ABCDEFGHIJKL',
+      orderId: paid._id,
+      transactionId: paid.transactionId,
+      totalFee: 440000,
+      refundFee: 120000,
+      billIds: ['b2'],
+      sequence: 1,
+      status: 'PENDING',
+      attempts: 0,
+      nextCheckAt: NOW,
+    });
+    expect(first.summary).toEqual({ count: 1, requested: 120000, refunded: 0, manual: 0, latestReason: 'ARRANGED_BY_FINANCE', lastRefundedAt: null });
+    const second = newRefund({ ...paid, refundSummary: first.summary }, finance(1000, ['b1']), NOW);
+    expect(second.refund).toMatchObject({ outRefundNo: 'RFZJ20261128100304ABCDEFGHIJKL-2', sequence: 2 });
+    expect(second.summary).toMatchObject({ count: 2, requested: 121000 });
+    expect(outRefundNoFor('ZJ1', 3)).toBe('RFZJ1-3');
+  });
+
+  it('only a paid order, its own bills, never more than was paid together, at most 50', () => {
+    expect(refundRefusal(order(), finance(1))).toBe('NOT_PAID');
+    expect(refundRefusal(paid, finance(0))).toBe('BAD_AMOUNT');
+    expect(refundRefusal(paid, finance(-100))).toBe('BAD_AMOUNT');
+    expect(refundRefusal(paid, finance(1, ['another-order-bill']))).toBe('NOT_THE_ORDERS_BILLS');
+    expect(refundRefusal(paid, finance(1, []))).toBe('NOT_THE_ORDERS_BILLS');
+    expect(refundRefusal(paid, finance(440000, ['b1', 'b2']))).toBeNull();
+    expect(refundRefusal(paid, finance(440001, ['b1', 'b2']))).toBe('ABOVE_PAID');
+    const summary = { count: 2, requested: fen(400000), refunded: fen(0), manual: 0, latestReason: 'ARRANGED_BY_FINANCE' as const, lastRefundedAt: null };
+    expect(refundRefusal({ ...paid, refundSummary: summary }, finance(40000))).toBeNull();
+    expect(refundRefusal({ ...paid, refundSummary: summary }, finance(40001))).toBe('ABOVE_PAID');
+    expect(refundRefusal({ ...paid, refundSummary: { ...summary, count: MAX_REFUNDS_PER_ORDER - 1 } }, finance(1))).toBeNull();
+    expect(refundRefusal({ ...paid, refundSummary: { ...summary, count: MAX_REFUNDS_PER_ORDER } }, finance(1))).toBe('TOO_MANY');
+  });
+
+  it('a second payment is REFUNDED once all of it is confirmed; a refund handed to a person still counts when WeChat confirms it', () => {
+    const refunding = { ...paid, status: 'REFUNDING' as const };
+    const { refund, summary } = newRefund(refunding, { refundFee: fen(440000), billIds: ['b1', 'b2'], reason: 'BILLS_ALREADY_PAID' }, NOW);
+    expect(refundCompletesOrder(refunding, summary)).toBe(false);
+    const withPerson = summaryAfterManual(summary);
+    expect(withPerson.manual).toBe(1);
+    const confirmed = summaryAfterRefunded(withPerson, { ...refund, status: 'MANUAL' }, NOW);
+    expect(confirmed).toMatchObject({ refunded: 440000, manual: 0, lastRefundedAt: NOW });
+    expect(refundCompletesOrder(refunding, confirmed)).toBe(true);
+    // A paid order refunded in part stays paid.
+    expect(refundCompletesOrder(paid, confirmed)).toBe(false);
+  });
+
+  it('a refund moves only forward: confirmed is final', () => {
+    expect(refundStatusChange('PENDING', 'SUBMITTED').set).toEqual({ status: 'SUBMITTED' });
+    expect(refundStatusChange('MANUAL', 'SUCCESS').set).toEqual({ status: 'SUCCESS' });
+    expect(() => refundStatusChange('SUCCESS', 'MANUAL')).toThrow(StatusChangeError);
+    expect(() => refundStatusChange('SUBMITTED', 'PENDING')).toThrow(StatusChangeError);
+  });
+});
+
+describe('what follows a payment, and what the bills page reads', () => {
+  it('the payments timer looks at a paid order again only to send a 缴费成功 message the student asked for', () => {
+    expect(nextCheck.afterPayment({ notifyOnPaid: true }, NOW)).toEqual(new Date(NOW.getTime() + 2 * MIN));
+    expect(nextCheck.afterPayment({ notifyOnPaid: false }, NOW)).toBeNull();
+  });
+
+  it('orders are read only when a bill says there are some', () => {
+    expect(mayHaveOrdersToList([])).toBe(false);
+    expect(mayHaveOrdersToList([bill('b1'), bill('b2')])).toBe(false);
+    expect(mayHaveOrdersToList([bill('b1'), bill('b2', { status: 'PAYING', orderId: 'O1' })])).toBe(true);
+    expect(mayHaveOrdersToList([bill('b1', { status: 'PAID', paidOrderId: 'O1' })])).toBe(true);
+    // Released by an interrupted close, still naming its order.
+    expect(mayHaveOrdersToList([bill('b1', { orderId: 'O1' })])).toBe(true);
+  });
+});
+
 describe('a payment for a closed order', () => {
   const closed = { _id: 'A', billIds: ['b1', 'b2'] };
   it('is kept when its bills are unpaid (released or held by another open order)', () => {
@@ -234,12 +321,14 @@ describe('the order as the page sees it', () => {
     expect(orderView(order(), NOW, 'o1', maskReference)).toMatchObject({ underReview: false, notice: null });
   });
   it('a refund finance completes by hand is shown as such', () => {
-    const refund = { outRefundNo: 'RF1', refundFee: fen(440000), reason: 'BILLS_ALREADY_PAID' as const, submittedAt: NOW, refundedAt: null };
-    const waiting = orderView(order({ status: 'REFUNDING', refund }), NOW, 'o1', maskReference);
-    expect(waiting).toMatchObject({ notice: null, refund: { amount: 440000, manual: false } });
-    const manual = orderView(order({ status: 'REFUNDING', refund: { ...refund, manual: { reason: 'REFUNDCLOSE', at: NOW } } }), NOW, 'o1', maskReference);
+    const refundSummary = { count: 1, requested: fen(440000), refunded: fen(0), manual: 0, latestReason: 'BILLS_ALREADY_PAID' as const, lastRefundedAt: null };
+    const waiting = orderView(order({ status: 'REFUNDING', refundSummary }), NOW, 'o1', maskReference);
+    expect(waiting).toMatchObject({ notice: null, refund: { amount: 440000, manual: false, refundedAt: null } });
+    const manual = orderView(order({ status: 'REFUNDING', refundSummary: { ...refundSummary, manual: 1 } }), NOW, 'o1', maskReference);
     expect(manual).toMatchObject({ refund: { manual: true } });
     expect(manual.notice).toContain('人工退款');
+    const done = orderView(order({ status: 'REFUNDED', refundSummary: { ...refundSummary, refunded: fen(440000), lastRefundedAt: NOW } }), NOW, 'o1', maskReference);
+    expect(done).toMatchObject({ notice: null, refund: { amount: 440000, manual: false, refundedAt: NOW.toISOString() } });
   });
   it('masks the transaction id', () => {
     const paid = order({ status: 'PAID', transactionId: '4200001234202611281234567890', paidAt: NOW });

@@ -5,7 +5,7 @@
  */
 import { chinaWallClock, formatWxTime } from '../../kernel/china-time';
 import { fen, sumFen, type Fen } from '../../kernel/money';
-import type { BillDoc, BillStatus, OrderDoc, OrderLine, OrderStatus, PrepayRequest } from './records';
+import type { BillDoc, BillStatus, OrderDoc, OrderLine, OrderRefundSummary, OrderStatus, PrepayRequest, RefundDoc, RefundReason, RefundStatus } from './records';
 
 const MINUTE = 60_000;
 
@@ -175,17 +175,20 @@ export function newOutTradeNo(at: Date, randomSuffix: string): string {
   return `ZJ${formatWxTime(at)}${randomSuffix}`;
 }
 
-/** The refund number of an order's (only, full) refund: stable, so resubmitting cannot refund twice. */
-export function outRefundNoFor(outTradeNo: string): string {
-  return `RF${outTradeNo}`;
+/**
+ * The refund number of an order's `sequence`-th refund (RF + the order number, then -2, -3…):
+ * stable, so resubmitting a refund can never refund twice.
+ */
+export function outRefundNoFor(outTradeNo: string, sequence = 1): string {
+  return sequence === 1 ? `RF${outTradeNo}` : `RF${outTradeNo}-${sequence}`;
 }
 
 // ---- the order ----------------------------------------------------------------------------------
 
 /**
- * Which status changes are allowed, for orders and for bills; every status write goes through
- * `orderStatusChange` / `billStatusChange` (lint checks it), so a change not listed here cannot be
- * written, and a write is conditional on the status it starts from.
+ * Which status changes are allowed, for orders, bills and refunds; every status write goes through
+ * `orderStatusChange` / `billStatusChange` / `refundStatusChange` (lint checks it), so a change not
+ * listed here cannot be written, and a write is conditional on the status it starts from.
  */
 const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   PENDING: ['PAID', 'CLOSED'],
@@ -207,14 +210,23 @@ const BILL_TRANSITIONS: Record<BillStatus, readonly BillStatus[]> = {
   VOID: [],
 };
 
+const REFUND_TRANSITIONS: Record<RefundStatus, readonly RefundStatus[]> = {
+  // Confirmed even before its submission was recorded (WeChat accepted it, the answer was lost).
+  PENDING: ['SUBMITTED', 'SUCCESS', 'MANUAL'],
+  SUBMITTED: ['SUCCESS', 'MANUAL'],
+  // WeChat's confirmation still counts after a person was asked to step in.
+  MANUAL: ['SUCCESS'],
+  SUCCESS: [],
+};
+
 export class StatusChangeError extends Error {
-  constructor(kind: 'order' | 'bill', from: string, to: string) {
+  constructor(kind: 'order' | 'bill' | 'refund', from: string, to: string) {
     super(`${kind} status ${from} → ${to} is not an allowed change`);
     this.name = 'StatusChangeError';
   }
 }
 
-function change<S extends string>(table: Record<S, readonly S[]>, kind: 'order' | 'bill', from: S | readonly S[], to: S): { froms: readonly S[]; set: { status: S } } {
+function change<S extends string>(table: Record<S, readonly S[]>, kind: 'order' | 'bill' | 'refund', from: S | readonly S[], to: S): { froms: readonly S[]; set: { status: S } } {
   const froms: readonly S[] = typeof from === 'string' ? [from] : from;
   for (const one of froms) if (!table[one].includes(to)) throw new StatusChangeError(kind, one, to);
   return { froms, set: { status: to } };
@@ -232,6 +244,11 @@ export function orderStatusChange(from: OrderStatus, to: OrderStatus): { where: 
 /** The bill moves from `from` (one status, or any of several) → `to`; throws for a change the table does not allow. */
 export function billStatusChange(from: BillStatus | readonly BillStatus[], to: BillStatus): { froms: readonly BillStatus[]; set: { status: BillStatus } } {
   return change(BILL_TRANSITIONS, 'bill', from, to);
+}
+
+/** The refund record moves from `from` (one status, or any of several) → `to`; throws for a change the table does not allow. */
+export function refundStatusChange(from: RefundStatus | readonly RefundStatus[], to: RefundStatus): { froms: readonly RefundStatus[]; set: { status: RefundStatus } } {
+  return change(REFUND_TRANSITIONS, 'refund', from, to);
 }
 
 export interface NewOrderInput {
@@ -302,7 +319,7 @@ export function nextCheckDelayMs(attempts: number): number {
   return (steps[attempts] ?? 10) * MINUTE;
 }
 
-/** How long after a payment the sweep makes sure what follows it (message, receipt) was done. */
+/** How long after a payment the sweep makes sure its 缴费成功 message was sent. */
 export const AFTER_PAID_CHECK_MS = 2 * MINUTE;
 
 /** A refund is asked about again after 1, 2, 5, 10 and 30 minutes, then hourly. */
@@ -324,10 +341,14 @@ export const nextCheck = {
   afterPrepay: (now: Date): Date => new Date(now.getTime() + nextCheckDelayMs(0)),
   /** The pay sheet said it went through: confirm soon. */
   afterPaySheet: (now: Date): Date => new Date(now.getTime() + 30_000),
-  /** Paid: make sure what follows the payment (message, receipt) was done. */
-  afterPayment: (now: Date): Date => new Date(now.getTime() + AFTER_PAID_CHECK_MS),
-  /** What follows the payment failed this time: again in a minute. */
-  afterPaidRetry: (now: Date): Date => new Date(now.getTime() + MINUTE),
+  /**
+   * Paid: make sure the 缴费成功 message went out, if the student asked for one. Nothing else needs
+   * this timer: the receipts timer issues any receipt a paid order still lacks.
+   */
+  afterPayment: (order: Pick<OrderDoc, 'notifyOnPaid'>, now: Date): Date | null =>
+    order.notifyOnPaid ? new Date(now.getTime() + AFTER_PAID_CHECK_MS) : null,
+  /** The timer could not handle it this time: again in a minute. */
+  retryAfterError: (now: Date): Date => new Date(now.getTime() + MINUTE),
   /** Not yet asked for parameters: look at it when it expires. */
   atExpiry: (order: Pick<OrderDoc, 'expiresAt'>): Date => new Date(order.expiresAt),
   /**
@@ -349,6 +370,123 @@ export const nextCheck = {
   /** A refund not yet confirmed after `checks` looks. */
   refundRetry: (checks: number, now: Date): Date => new Date(now.getTime() + refundRetryDelayMs(checks - 1)),
 } as const;
+
+// ---- refunds ------------------------------------------------------------------------------------
+
+/** Most refunds one order may have. */
+export const MAX_REFUNDS_PER_ORDER = 50;
+
+export type RefundRefusal =
+  /** Only money WeChat took can go back: the order is not paid (or is closed without a payment). */
+  | 'NOT_PAID'
+  | 'TOO_MANY'
+  /** The refunds together would return more than was paid. */
+  | 'ABOVE_PAID'
+  | 'BAD_AMOUNT'
+  /** A bill it names is not one of the order's. */
+  | 'NOT_THE_ORDERS_BILLS';
+
+export interface NewRefundInput {
+  refundFee: Fen;
+  billIds: readonly string[];
+  reason: RefundReason;
+}
+
+/**
+ * Whether the order, as stored now, can have one more refund of this amount: at most
+ * MAX_REFUNDS_PER_ORDER, together never above what was paid, covering bills of its own. Decided on
+ * the order read in the transaction that writes the refund, so two refunds at once cannot both pass.
+ */
+export function refundRefusal(
+  order: Pick<OrderDoc, 'status' | 'total' | 'billIds' | 'transactionId' | 'refundSummary'>,
+  input: NewRefundInput,
+): RefundRefusal | null {
+  if (!order.transactionId || !(order.status === 'PAID' || order.status === 'REFUNDING' || order.status === 'REFUNDED')) return 'NOT_PAID';
+  if (!Number.isSafeInteger(input.refundFee) || input.refundFee <= 0) return 'BAD_AMOUNT';
+  const summary = order.refundSummary;
+  if ((summary?.count ?? 0) >= MAX_REFUNDS_PER_ORDER) return 'TOO_MANY';
+  if ((summary?.requested ?? 0) + input.refundFee > order.total) return 'ABOVE_PAID';
+  const own = new Set(order.billIds);
+  if (input.billIds.length === 0 || !input.billIds.every((id) => own.has(id))) return 'NOT_THE_ORDERS_BILLS';
+  return null;
+}
+
+/** The order's next refund record, to be submitted at once, and the order's summary with it. */
+export function newRefund(
+  order: Pick<OrderDoc, '_id' | 'outTradeNo' | 'transactionId' | 'studentId' | 'total' | 'refundSummary'>,
+  input: NewRefundInput,
+  now: Date,
+): { refund: RefundDoc; summary: OrderRefundSummary } {
+  const before = order.refundSummary;
+  const sequence = (before?.count ?? 0) + 1;
+  const outRefundNo = outRefundNoFor(order.outTradeNo, sequence);
+  const refund: RefundDoc = {
+    _id: outRefundNo,
+    outRefundNo,
+    orderId: order._id,
+    outTradeNo: order.outTradeNo,
+    transactionId: order.transactionId ?? null,
+    studentId: order.studentId,
+    totalFee: order.total,
+    refundFee: input.refundFee,
+    billIds: [...input.billIds],
+    reason: input.reason,
+    sequence,
+    status: 'PENDING',
+    refundId: null,
+    wechatStatus: null,
+    note: null,
+    attempts: 0,
+    nextCheckAt: nextCheck.now(now),
+    checkAttempts: 0,
+    createdAt: now,
+    submittedAt: null,
+    refundedAt: null,
+    updatedAt: now,
+  };
+  const summary: OrderRefundSummary = {
+    count: sequence,
+    requested: sumFen([before?.requested ?? fen(0), input.refundFee]),
+    refunded: before?.refunded ?? fen(0),
+    manual: before?.manual ?? 0,
+    latestReason: input.reason,
+    lastRefundedAt: before?.lastRefundedAt ?? null,
+  };
+  return { refund, summary };
+}
+
+/** The summary once WeChat confirmed `refund` (which may have been with a person until now). */
+export function summaryAfterRefunded(summary: OrderRefundSummary, refund: Pick<RefundDoc, 'refundFee' | 'status'>, now: Date): OrderRefundSummary {
+  return {
+    ...summary,
+    refunded: sumFen([summary.refunded, refund.refundFee]),
+    manual: refund.status === 'MANUAL' ? Math.max(summary.manual - 1, 0) : summary.manual,
+    lastRefundedAt: now,
+  };
+}
+
+/** The summary once `refund` was handed to a person. */
+export function summaryAfterManual(summary: OrderRefundSummary): OrderRefundSummary {
+  return { ...summary, manual: summary.manual + 1 };
+}
+
+/** A second payment being refunded in full is REFUNDED once WeChat confirmed all of it. */
+export function refundCompletesOrder(order: Pick<OrderDoc, 'status' | 'total'>, summary: OrderRefundSummary): boolean {
+  return order.status === 'REFUNDING' && summary.refunded >= order.total;
+}
+
+// ---- what the bills page must read --------------------------------------------------------------
+
+/**
+ * Whether the student may have orders to list (缴费中, 已完成). Every such order took bills when it
+ * was made and keeps them PAYING or PAID (a refunded second payment's bills were paid by another
+ * order), so a student whose bills are all unpaid and in no order has none: the page's orders need
+ * not be read. (An order whose creation stopped before it took its bills is left out: it was never
+ * payable, and the timer closes it.)
+ */
+export function mayHaveOrdersToList(bills: readonly Pick<BillDoc, 'status' | 'orderId'>[]): boolean {
+  return bills.some((bill) => bill.status !== 'UNPAID' || Boolean(bill.orderId));
+}
 
 /** Rounds without a definite answer (refused, unreachable, an empty queryRefund) before finance takes over. */
 export const REFUND_MAX_UNCERTAIN_ROUNDS = 8;

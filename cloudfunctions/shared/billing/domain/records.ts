@@ -87,20 +87,24 @@ export interface OrderDoc {
   wxClose?: WxCloseState;
   /**
    * When the sweep looks at it next, and how often it has. PENDING: ask WeChat; CLOSED: close it at
-   * WeChat; REFUNDING: follow the refund; PAID: finish what follows the payment (a message, the
-   * receipt) if the step that paid it stopped before it could.
+   * WeChat; PAID: send the 缴费成功 message if the step that paid it stopped before it could. (Its
+   * refunds are followed through their own records.)
    */
   nextCheckAt?: Date | null;
   checkAttempts?: number;
-  /** A second payment for bills another order had paid: refunded in full. */
-  refund?: OrderRefund | null;
+  /**
+   * The order's refunds summed up, for the pages and for the limits a new refund must keep. The
+   * records in `refunds` are the source; this is written in the same transaction as they are.
+   * Absent until the first refund.
+   */
+  refundSummary?: OrderRefundSummary;
   /**
    * WeChat's record of the payment disagrees with the order (amount, merchant, transaction): nothing
    * is applied, the sweep stops asking, and 计划财务处 looks at it (auditLog `pay.review`).
    */
   review?: OrderReview | null;
   updatedAt?: Date;
-  /** Written by receipts only: ISSUED with its receipt (same transaction), VOIDED once 冲红 or voided before issuing (then none is issued). */
+  /** Set for the receipts feature (receiptMarks): ISSUED with its receipt (same transaction), VOIDED once 冲红 or voided before issuing (then none is issued). */
   receiptState?: 'ISSUED' | 'VOIDED';
 }
 
@@ -151,24 +155,24 @@ export interface PaymentParams {
 
 export type PaymentParamsRecord = PaymentParams;
 
-export interface OrderRefund {
-  outRefundNo: string;
-  refundFee: Fen;
-  reason: RefundReason;
-  submittedAt: Date | null;
-  refundedAt: Date | null;
-  /** Rounds that ended without a definite answer (refused, unreachable, an empty queryRefund). */
-  attempts?: number;
-  /** WeChat closed the refund, reported it abnormal, or never confirmed it: finance refunds by hand. */
-  manual?: { reason: string; at: Date } | null;
-}
+/**
+ * Why money goes back. BILLS_ALREADY_PAID: a second payment for bills another order had paid
+ * (refunded in full, automatically); ARRANGED_BY_FINANCE: 计划财务处 refunds (part of) a payment.
+ */
+export type RefundReason = 'BILLS_ALREADY_PAID' | 'ARRANGED_BY_FINANCE';
 
-export type RefundReason = 'BILLS_ALREADY_PAID';
-
-/** MANUAL: WeChat will not complete it (REFUNDCLOSE, CHANGE, refused or unconfirmed for too long). */
+/**
+ * PENDING: to be submitted to WeChat; SUBMITTED: WeChat accepted it and is paying it back;
+ * SUCCESS: WeChat confirmed it; MANUAL: WeChat will not complete it (REFUNDCLOSE, CHANGE, refused
+ * or unconfirmed for too long) and a person refunds by hand.
+ */
 export type RefundStatus = 'PENDING' | 'SUBMITTED' | 'SUCCESS' | 'MANUAL';
 
-/** refunds/{outRefundNo}: one per refunded order; the stable outRefundNo makes a resubmission harmless. */
+/**
+ * refunds/{outRefundNo}: one refund of (part of) an order's payment, the source of truth about it.
+ * An order may have several (at most MAX_REFUNDS_PER_ORDER, together never more than it was paid);
+ * each has its own stable outRefundNo, so submitting one again can never refund twice.
+ */
 export interface RefundDoc {
   _id: string;
   outRefundNo: string;
@@ -176,16 +180,52 @@ export interface RefundDoc {
   outTradeNo: string;
   transactionId: string | null;
   studentId: string;
+  /** The order's payment (WeChat's total_fee), which this refund returns part or all of. */
   totalFee: Fen;
+  /** What this refund returns, in fen. */
   refundFee: Fen;
+  /** The bills it covers. */
+  billIds: string[];
   reason: RefundReason;
+  /** 1 for the order's first refund, then 2, 3… */
+  sequence: number;
   status: RefundStatus;
+  /** WeChat's refund id, once WeChat accepted it. */
   refundId: string | null;
   /** WeChat's 退款状态 as last learnt (SUCCESS, PROCESSING, REFUNDCLOSE, CHANGE). */
-  wechatStatus?: string | null;
-  note?: string | null;
+  wechatStatus: string | null;
+  /** How its status was last learnt, in a few words (for finance and logs). */
+  note: string | null;
+  /** Rounds that ended without a definite answer (refused, unreachable, an empty queryRefund). */
+  attempts: number;
+  /**
+   * Why and since when a person has to refund it by hand (absent until then, and kept once it is
+   * settled; the cloud database cannot set fields inside a null).
+   */
+  manual?: { reason: string; since: Date };
+  /** When the payments timer next looks at it (to submit it, or to ask WeChat), and how often it has. */
+  nextCheckAt: Date | null;
+  checkAttempts: number;
   createdAt: Date;
+  submittedAt: Date | null;
+  refundedAt: Date | null;
   updatedAt: Date;
+}
+
+/** An order's refunds, summed (OrderDoc.refundSummary). */
+export interface OrderRefundSummary {
+  /** Refund records made for the order. */
+  count: number;
+  /** Their amounts together: never above the order's total. */
+  requested: Fen;
+  /** Of that, what WeChat confirmed. */
+  refunded: Fen;
+  /** Records a person has to refund by hand. */
+  manual: number;
+  /** The latest refund's reason (what the student is told). */
+  latestReason: RefundReason;
+  /** When WeChat last confirmed one of them. */
+  lastRefundedAt: Date | null;
 }
 
 /**

@@ -1,11 +1,11 @@
 /**
  * The receipt mark on an order (`receiptState`), the one part of an order the receipts feature
  * needs to set: ISSUED in the transaction that numbers the receipt, VOIDED when a refund voids it
- * (before or after issuing). Billing owns the orders collection, so these are its writes, offered
- * to the receipts feature through the billing index.
+ * (before or after issuing). Billing's store owns the orders collection, so these are its writes,
+ * offered to the receipts feature through the billing index.
  */
-import { collection, commands, type Database, type Transaction } from '../runtime';
-import type { OrderDoc } from './domain/records';
+import { collection, commands, type Database, type Transaction } from '../../runtime';
+import type { OrderDoc } from '../domain/records';
 
 export type ReceiptMark = NonNullable<OrderDoc['receiptState']>;
 

@@ -1,0 +1,134 @@
+/**
+ * Following a refund to its end, one record at a time: submitted to WeChat (idempotent by its
+ * outRefundNo; WeChat sends the result to the callback function), asked about until WeChat confirms
+ * it, or handed to finance when WeChat will not complete it. The refund callback, the payments timer
+ * and reconciliation all end here.
+ */
+import { PAY_CALLBACK_FUNCTION, REFUND_MAX_UNCERTAIN_ROUNDS, type NewRefundInput } from './domain/billing';
+import type { RefundDoc, RefundReason } from './domain/records';
+import { writeAudit } from '../runtime/audit';
+import type { RefundState } from './cloudpay';
+import type { PaymentContext } from './context';
+
+export type RefundProgress = 'refunded' | 'submitted' | 'deferred' | 'manual';
+
+/** What a refund's status says to do; null: nothing definite was learnt. */
+export type RefundVerdict = RefundState | null;
+
+/** What the payer reads in WeChat's refund notice (退款原因). */
+const REFUND_DESCRIPTIONS: Record<RefundReason, string> = {
+  BILLS_ALREADY_PAID: '重复缴费，原路退回',
+  ARRANGED_BY_FINANCE: '计划财务处办理退款，原路退回',
+};
+
+async function markRefunded(pc: PaymentContext, refund: RefundDoc, source: string): Promise<'refunded'> {
+  const settled = await pc.store.markRefundSucceeded(refund.outRefundNo, `confirmed by ${source}`, pc.now());
+  if (!settled) throw new Error(`refund ${refund.outRefundNo} is not recorded`);
+  if (settled.changed) pc.log.info('refund confirmed', { orderId: refund.orderId, outRefundNo: refund.outRefundNo, source, orderStatus: settled.order.status });
+  return 'refunded';
+}
+
+/** WeChat will not finish this refund (or never confirmed it): finance refunds by hand, told once through auditLog. */
+async function markManual(pc: PaymentContext, refund: RefundDoc, reason: string, wechatStatus: string | null, attempts: number): Promise<'manual' | 'refunded'> {
+  const at = pc.now();
+  const settled = await pc.store.markRefundManual(refund.outRefundNo, { reason, wechatStatus, attempts }, at);
+  if (!settled) throw new Error(`refund ${refund.outRefundNo} is not recorded`);
+  // Settled meanwhile: confirmed by WeChat, or handed over by another call (which told finance).
+  if (!settled.changed) return settled.refund.status === 'SUCCESS' ? 'refunded' : 'manual';
+  const { order } = settled;
+  pc.log.error('refund needs finance: refund by hand', { orderId: refund.orderId, outRefundNo: refund.outRefundNo, reason });
+  try {
+    await writeAudit(pc.db, {
+      key: `pay.refund-manual:${refund.outRefundNo}`,
+      at,
+      actor: 'payments',
+      action: 'pay.refund.manual',
+      details: {
+        orderId: order._id,
+        outTradeNo: order.outTradeNo,
+        outRefundNo: refund.outRefundNo,
+        studentNo: order.studentNo,
+        refundFee: refund.refundFee,
+        transactionId: order.transactionId ?? null,
+        wechatStatus,
+        reason,
+      },
+    });
+  } catch (error) {
+    pc.log.error('manual refund not written to auditLog', { orderId: order._id, error });
+  }
+  return 'manual';
+}
+
+/**
+ * Applies a refund status learnt from WeChat (queryRefund, the refund callback, the statement).
+ * SUCCESS completes it (also after it went to finance); REFUNDCLOSE / CHANGE hand it to finance;
+ * PROCESSING waits. `uncertain`: nothing definite was learnt this round (counts towards handing it
+ * to finance).
+ */
+export async function applyRefundStatus(
+  pc: PaymentContext,
+  refund: RefundDoc,
+  status: RefundVerdict,
+  source: string,
+  options: { uncertain?: boolean } = {},
+): Promise<RefundProgress> {
+  if (refund.status === 'SUCCESS') return 'refunded';
+  if (status === 'SUCCESS') return markRefunded(pc, refund, source);
+  if (refund.status === 'MANUAL') return 'manual';
+  if (status === 'REFUNDCLOSE') return markManual(pc, refund, 'WeChat closed the refund (REFUNDCLOSE)', status, refund.attempts);
+  if (status === 'CHANGE') return markManual(pc, refund, 'WeChat reports the refund abnormal (CHANGE): the card or account may be closed', status, refund.attempts);
+  const checks = refund.checkAttempts + 1;
+  const attempts = refund.attempts + (options.uncertain ? 1 : 0);
+  if (attempts >= REFUND_MAX_UNCERTAIN_ROUNDS) {
+    return markManual(pc, refund, `WeChat did not confirm the refund after ${attempts} tries`, status, attempts);
+  }
+  await pc.store.noteRefundWaiting(refund, { attempts, checks, processing: status === 'PROCESSING' }, pc.now());
+  return refund.status === 'SUBMITTED' ? 'submitted' : 'deferred';
+}
+
+/** Submits the refund if WeChat has not accepted it yet, then asks WeChat how it stands. */
+export async function progressRefund(pc: PaymentContext, original: RefundDoc): Promise<RefundProgress> {
+  if (original.status === 'SUCCESS') return 'refunded';
+  if (original.status === 'MANUAL') return 'manual';
+  let refund = original;
+  let uncertain = false;
+  if (refund.status === 'PENDING') {
+    const res = await pc.pay.refund(
+      {
+        outTradeNo: refund.outTradeNo,
+        outRefundNo: refund.outRefundNo,
+        totalFee: refund.totalFee,
+        refundFee: refund.refundFee,
+        refundDesc: REFUND_DESCRIPTIONS[refund.reason],
+      },
+      { envId: pc.envId, functionName: PAY_CALLBACK_FUNCTION },
+    );
+    if (res.kind === 'accepted') {
+      const at = pc.now();
+      if (await pc.store.markRefundSubmitted(refund, res.refundId, at)) refund = { ...refund, status: 'SUBMITTED', refundId: res.refundId, submittedAt: at };
+    } else {
+      // Refused (already refunded earlier with a lost answer? a lasting refusal?) or unreachable:
+      // queryRefund below tells; otherwise this round counts as uncertain.
+      uncertain = true;
+      pc.log.warn('refund not accepted', { orderId: refund.orderId, outRefundNo: refund.outRefundNo, result: res.kind, description: res.kind === 'rejected' ? res.description : res.error });
+    }
+  }
+  const state = await pc.pay.queryRefund(refund.outRefundNo);
+  if (state.kind === 'found') return applyRefundStatus(pc, refund, state.status, 'queryRefund', { uncertain: uncertain && state.status !== 'PROCESSING' });
+  // Empty lists, not found, failed, unreachable: nothing definite; ask again later (backing off).
+  return applyRefundStatus(pc, refund, null, 'queryRefund', { uncertain: true });
+}
+
+/**
+ * A refund of (part of) a paid order, as finance decides one: recorded within the order's limits
+ * (at most MAX_REFUNDS_PER_ORDER, together never above what was paid; RefundRefusedError
+ * otherwise), submitted to WeChat at once, and followed by the payments timer until it is settled.
+ * Returns the record as it stands after submitting.
+ */
+export async function requestRefund(pc: PaymentContext, orderId: string, input: NewRefundInput): Promise<RefundDoc> {
+  const refund = await pc.store.requestRefund(orderId, input, pc.now());
+  pc.log.info('refund requested', { orderId, outRefundNo: refund.outRefundNo, refundFee: refund.refundFee });
+  await progressRefund(pc, refund);
+  return (await pc.refunds.findById(refund._id)) ?? refund;
+}

@@ -1,0 +1,28 @@
+/**
+ * What billing's application code reads through: its collections as handles that can only read.
+ * Writes go through the store's named operations; a handle from here cannot make one.
+ */
+import { collection, type BaseDoc, type Collection, type Database } from '../../runtime';
+import type { BillDoc, OrderDoc, PaymentDoc, RefundDoc } from '../domain/records';
+
+export type Reader<T extends BaseDoc> = Pick<Collection<T>, 'find' | 'findAll' | 'findOne' | 'findById' | 'count'>;
+
+function reader<T extends BaseDoc>(source: Collection<T>): Reader<T> {
+  return { find: source.find, findAll: source.findAll, findOne: source.findOne, findById: source.findById, count: source.count };
+}
+
+export interface BillingReads {
+  readonly orders: Reader<OrderDoc>;
+  readonly bills: Reader<BillDoc>;
+  readonly refunds: Reader<RefundDoc>;
+  readonly payments: Reader<PaymentDoc>;
+}
+
+export function billingReads(db: Database): BillingReads {
+  return {
+    orders: reader(collection(db, 'orders')),
+    bills: reader(collection(db, 'bills')),
+    refunds: reader(collection(db, 'refunds')),
+    payments: reader(collection(db, 'payments')),
+  };
+}
