@@ -32,8 +32,10 @@ const FEATURES = readdirSync(SHARED, { withFileTypes: true })
  */
 const COLLECTION_OWNERS = {
   students: ['students', 'sessions', 'pendingSignIns', 'loginAttempts', 'phoneCodes', 'firstSignInClaims'],
-  billing: ['bills', 'orders', 'payments', 'refunds', 'notifications', 'locks', 'subscribeMessages'],
+  billing: ['bills', 'feeItems', 'orders', 'payments', 'refunds', 'notifications', 'locks', 'subscribeMessages'],
   receipts: ['receipts', 'messages', 'counters', 'sweepCursors'],
+  staff: ['staff', 'consoleSignIns', 'staffInvitations'],
+  imports: ['importBatches'],
 };
 
 /** Writing (or holding a collection handle of) another feature's collections. */
@@ -108,6 +110,7 @@ export default tseslint.config(
       'coverage/**',
       '.local-cloud/**',
       'tests/pages/fixtures/**',
+      'admin/dist/**',
     ],
   },
   ...tseslint.configs.recommended,
@@ -122,6 +125,26 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The finance console: types only from the shared contract, and only its API layer talks to the back end.
+    files: ['admin/src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/cloudfunctions/**'], allowTypeImports: true, message: '财务管理后台只能从共享契约导入类型（import type）。' },
+            { group: ['**/local/**', 'wx-server-sdk'], message: '财务管理后台不能引用云端或本地云代码。' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['admin/src/**/*.ts'],
+    ignores: ['admin/src/api/**', 'admin/src/config/**'],
+    rules: { 'no-restricted-globals': ['error', { name: 'fetch', message: '只有 admin/src/api/ 可以访问后端。' }] },
   },
   {
     // Pages and components: no back-end calls, and only types from the shared contract.

@@ -19,5 +19,14 @@ module.exports = {
       setupFiles: ['<rootDir>/tests/setup-env.ts'],
     },
     require('./tests/pages/jest.project.js'),
+    {
+      // The finance console in a real Chromium, against the local cloud.
+      displayName: 'browser',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/tests/browser/**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+      moduleFileExtensions: ['ts', 'js', 'json'],
+      setupFiles: ['<rootDir>/tests/setup-env.ts'],
+    },
   ],
 };

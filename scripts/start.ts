@@ -1,6 +1,7 @@
 /**
  * `npm start`: builds, then runs the whole system locally — every cloud function (the built
- * bundles, as deployed) on the local cloud with demo data — and prints how to use it.
+ * bundles, as deployed) on the local cloud with demo data, and the finance console — and prints
+ * how to use it.
  *   npm start -- --reset    start from empty data (demo data is seeded again)
  *   PORT=3100 npm start     another port (the mini program's config/index.ts must match)
  */
@@ -10,7 +11,8 @@ import { PROJECT_ROOT } from '../local/functions';
 import { seedDemoData } from '../local/seed';
 import { startLocalCloud } from '../local/start';
 import { startTimers } from '../local/timers';
-import { buildFunctions } from './build';
+import { ROLE_LABELS } from '../cloudfunctions/shared/staff/contract';
+import { buildConsole, buildFunctions, describeConsoleBuild } from './build';
 import { buildMiniprogramNpm, isMiniprogramNpmFresh } from './build-miniprogram';
 
 async function main(): Promise<void> {
@@ -19,9 +21,10 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
     console.log(`已清空本地数据：${dataDir}`);
   }
-  console.log('构建云函数与 miniprogram_npm …');
+  console.log('构建云函数、miniprogram_npm 与财务管理后台 …');
   await buildFunctions();
   if (!isMiniprogramNpmFresh(PROJECT_ROOT)) await buildMiniprogramNpm(PROJECT_ROOT);
+  for (const line of describeConsoleBuild(await buildConsole())) console.log(line);
 
   const port = Number(process.env.PORT ?? 3000);
   const running = await startLocalCloud({ dataDir, port, functions: 'bundle' });
@@ -46,6 +49,11 @@ async function main(): Promise<void> {
     }
     console.log(`  账单：${seed.bills} 张`);
   }
+  console.log('');
+  console.log(`财务管理后台：${running.url}/admin/`);
+  console.log('  登录页显示小程序码；本地云没有真实的微信，用登录页下方的“模拟扫码”：选一个角色，点“模拟扫码”，即以该角色的演示财务人员扫码并确认。');
+  console.log('  演示财务人员：');
+  for (const member of seed.staff) console.log(`    ${member.name}  ${ROLE_LABELS[member.role]}`);
   console.log('');
   console.log('微信开发者工具：导入本项目，勾选“不校验合法域名”，把 miniprogram/config/index.ts 的 transport 设为 local。');
   console.log('按 Ctrl-C 停止。');

@@ -5,6 +5,7 @@ import { defineFunction, initCloud } from '../shared/runtime';
 import { adminHandlers, allowedOrigins } from '../shared/staff';
 import { importsHandlers } from '../shared/imports';
 import { studentsConsoleHandlers } from '../shared/students';
+import { billingConsoleHandlers } from '../shared/billing';
 
 requireDeclaredEnvironment('admin');
 initCloud(cloud);
@@ -12,6 +13,6 @@ initCloud(cloud);
 export const main = defineFunction(cloud, {
   name: 'admin',
   contract: CONTRACTS.admin,
-  handlers: { ...adminHandlers, ...importsHandlers, ...studentsConsoleHandlers },
+  handlers: { ...adminHandlers, ...importsHandlers, ...studentsConsoleHandlers, ...billingConsoleHandlers },
   http: () => ({ allowedOrigins: allowedOrigins() }),
 });

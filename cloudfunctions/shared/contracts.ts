@@ -8,7 +8,7 @@ import { authContract, AUTH_ERRORS, studentsConsoleContract } from './students/c
 import { billsContract, BILLS_ERRORS } from './billing/contract';
 import { payContract, PAY_ERRORS } from './billing/contract';
 import { receiptsContract, RECEIPTS_ERRORS } from './receipts/contract';
-import { paymentsSweepContract, PAYMENTS_SWEEP_ERRORS } from './billing/contract';
+import { billingConsoleContract, BILLING_CONSOLE_ERRORS, paymentsSweepContract, PAYMENTS_SWEEP_ERRORS } from './billing/contract';
 import { adminContract, ADMIN_ERRORS } from './staff/contract';
 import { importsContract, IMPORTS_ERRORS } from './imports/contract';
 
@@ -18,7 +18,7 @@ export const CONTRACTS = {
   pay: payContract,
   receipts: receiptsContract,
   paymentsSweep: paymentsSweepContract,
-  admin: { ...adminContract, ...importsContract, ...studentsConsoleContract },
+  admin: { ...adminContract, ...importsContract, ...studentsConsoleContract, ...billingConsoleContract },
 } as const satisfies Record<string, Contract>;
 
 export const ERROR_MESSAGES = {
@@ -30,6 +30,7 @@ export const ERROR_MESSAGES = {
   ...PAYMENTS_SWEEP_ERRORS,
   ...ADMIN_ERRORS,
   ...IMPORTS_ERRORS,
+  ...BILLING_CONSOLE_ERRORS,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

@@ -15,6 +15,7 @@ import type { ConsoleSignInDoc, StaffInvitationDoc } from './staff/store';
 import type { ImportBatchDoc } from './imports/store';
 import type { LockDoc } from './billing/lock';
 import type { BillDoc, NotificationDoc, OrderDoc, PaymentDoc, RefundDoc } from './billing/domain/records';
+import type { FeeItemDoc } from './billing/domain/bill-row';
 import type { SubscribeMessageDoc } from './billing/after-paid';
 import type { ReceiptDoc } from './receipts/domain/receipt';
 import type { ReceiptMailDoc } from './receipts/mailing';
@@ -31,6 +32,7 @@ export interface CollectionDocuments {
   firstSignInClaims: ClaimDoc;
   phoneCodes: UsedPhoneCodeDoc;
   bills: BillDoc;
+  feeItems: FeeItemDoc;
   orders: OrderDoc;
   payments: PaymentDoc;
   refunds: RefundDoc;
@@ -113,7 +115,15 @@ export const COLLECTIONS = {
       { fields: ['studentId', 'status'], why: '按状态列出学生账单' },
       { fields: ['importBatchId'], why: '按导入批次查询' },
       { fields: ['orderId'], why: '订单支付或关闭时，按订单一次改完它占用的账单' },
+      { fields: ['term', 'status'], why: '财务后台：按学年学期与状态查账单、统计' },
+      { fields: ['studentNo'], why: '财务后台：按学号查账单' },
+      { fields: ['term', 'college'], why: '财务后台：按学院统计与催缴' },
     ],
+  },
+  feeItems: {
+    name: 'feeItems',
+    purpose: '收费项目表：_id 为项目编码（如 XF 学费），名称、是否必缴、逾期后能否缴费、排序',
+    indexes: [],
   },
   orders: {
     name: 'orders',

@@ -1,5 +1,6 @@
 import { fromChinaWallClock } from '../../cloudfunctions/shared/kernel/china-time';
 import { academicYearOf, newBill } from '../../cloudfunctions/shared/billing/domain/billing';
+import type { FeeItemDoc } from '../../cloudfunctions/shared/billing/domain/bill-row';
 import { fen } from '../../cloudfunctions/shared/kernel/money';
 import { collection, isDuplicateKeyError, type Database } from '../../cloudfunctions/shared/runtime';
 import type { LocalCloud } from '../cloud';
@@ -7,6 +8,20 @@ import { HttpError, type LocalCloudServer } from '../server';
 
 /** Beijing midnight at the end of a day (the deadline shown is that day). */
 const endOfDay = (year: number, month: number, day: number): Date => fromChinaWallClock(year, month, day, 23, 59, 59);
+
+/** The fee item catalogue an office starts with (editable in the console's 收费项目). */
+export const DEMO_FEE_ITEMS: readonly Omit<FeeItemDoc, 'updatedAt'>[] = [
+  { _id: 'XF', name: '学费', mandatory: true, payableAfterDeadline: true, active: true, sortOrder: 10 },
+  { _id: 'ZSF', name: '住宿费', mandatory: false, payableAfterDeadline: true, active: true, sortOrder: 20 },
+  { _id: 'JCF', name: '教材费', mandatory: true, payableAfterDeadline: true, active: true, sortOrder: 30 },
+  { _id: 'KSF', name: '考试费', mandatory: false, payableAfterDeadline: false, active: true, sortOrder: 40 },
+];
+
+/** Idempotent: an item already there (perhaps edited in the console) stays as it is. */
+export async function seedFeeItems(db: Database, at: Date): Promise<void> {
+  const items = collection(db, 'feeItems');
+  for (const item of DEMO_FEE_ITEMS) if (!(await items.findById(item._id))) await items.insert({ ...item, updatedAt: at });
+}
 
 /** The items of each term, as the finance office would import them. */
 function demoItems(academicYear: string): { term: string; itemCode: string; itemName: string; amount: number; mandatory: boolean; deadline: Date }[] {
@@ -28,12 +43,13 @@ function demoItems(academicYear: string): { term: string; itemCode: string; item
  * students have after seeding.
  */
 export async function seedDemoBills(db: Database, at: Date): Promise<number> {
-  const students = await collection(db, 'students').find({}, { limit: 1000, fields: ['_id', 'studentNo'] });
+  await seedFeeItems(db, at);
+  const students = await collection(db, 'students').find({}, { limit: 1000, fields: ['_id', 'studentNo', 'name', 'college', 'major', 'grade', 'className'] });
   const bills = collection(db, 'bills');
   const items = demoItems(academicYearOf(at));
   for (const student of students) {
     for (const item of items) {
-      const bill = newBill({ studentId: student._id, studentNo: student.studentNo, ...item, amount: fen(item.amount), now: at });
+      const bill = newBill({ studentId: student._id, studentNo: student.studentNo, student, ...item, amount: fen(item.amount), now: at });
       try {
         await bills.insert(bill);
       } catch (error) {

@@ -103,6 +103,20 @@ const CASES: Record<string, { path: string; code: string }> = {
     code: "import { collection, type Database } from '../../runtime';\nimport { nextCheck } from '../domain/billing';\nexport const f = (db: Database, at: Date) => collection(db, 'orders').updateWhere({ _id: 'o1' }, { nextCheckAt: nextCheck.afterPaySheet(at) });\n",
   },
   handlerClock: { path: 'cloudfunctions/shared/billing/demo.ts', code: 'export const t = (): Date => new Date();\n' },
+  consoleValueImport: {
+    path: 'admin/src/pages/demo/index.ts',
+    code: "import { ROLE_LABELS } from '../../../../cloudfunctions/shared/staff/contract';\nexport const r = ROLE_LABELS;\n",
+  },
+  consoleTypeImport: {
+    path: 'admin/src/pages/demo/index.ts',
+    code: "import type { StaffRole } from '../../../../cloudfunctions/shared/contracts';\nexport type R = StaffRole;\n",
+  },
+  consolePageFetch: { path: 'admin/src/pages/demo/index.ts', code: "export const go = (): Promise<Response> => fetch('/admin/api/me');\n" },
+  consoleApiFetch: { path: 'admin/src/api/demo.ts', code: "export const go = (): Promise<Response> => fetch('/admin/api/me');\n" },
+  staffWrittenOutsideStaff: {
+    path: 'cloudfunctions/shared/imports/demo.ts',
+    code: "import { collection, type Database } from '../runtime';\nexport const f = (db: Database) => collection(db, 'staff').updateById('o1', { active: false });\n",
+  },
 };
 
 let results: Record<string, string[]>;
@@ -122,6 +136,17 @@ function violations(name: string): string[] {
 }
 
 describe('layer rules', () => {
+  it('the finance console imports only types from the shared code, and only its API layer calls the back end', () => {
+    expect(violations('consoleValueImport')).toContain('@typescript-eslint/no-restricted-imports');
+    expect(violations('consoleTypeImport')).toEqual([]);
+    expect(violations('consolePageFetch')).toContain('no-restricted-globals');
+    expect(violations('consoleApiFetch')).toEqual([]);
+  });
+
+  it('staff records are written only by the staff feature', () => {
+    expect(violations('staffWrittenOutsideStaff')).toContain('no-restricted-syntax');
+  });
+
   it('a page cannot call the cloud, the back end or the pay sheet directly', () => {
     for (const name of ['pageCloud', 'pagePay', 'pageRequest']) {
       expect(violations(name)).toContain('no-restricted-syntax');

@@ -3,7 +3,7 @@
  * function (立即支付, 取消订单, the check after the pay sheet) and the payments timer.
  */
 import { action, access } from '../kernel/contract';
-import { v, docId } from '../kernel/validate';
+import { v, docId, reasonText } from '../kernel/validate';
 import type { PaymentParams } from './domain/records';
 
 export type { PaymentParams };
@@ -17,7 +17,7 @@ export const BILLS_ERRORS = {
   ORDER_NOT_FOUND: '订单不存在',
 } as const;
 
-export type BillStatusView = 'UNPAID' | 'PAYING' | 'PAID' | 'REFUNDED' | 'VOID';
+export type BillStatusView = 'UNPAID' | 'PAYING' | 'PAID' | 'REFUNDED' | 'VOID' | 'WAIVED';
 
 /** A bill as the 账单缴费 page shows it. Amounts are integer fen; the page formats them. */
 export interface BillView {
@@ -234,4 +234,126 @@ export const paymentsSweepContract = {
    * orders. Run hourly by the sweep trigger; a timer event named `reconcile` runs it on its own.
    */
   reconcile: action<ReconcileReport>()({ request: timerEvent, access: access.timer }),
+};
+
+// ---- the finance console (admin function) -------------------------------------------------------
+
+export const BILLING_CONSOLE_ERRORS = {
+  BILL_IN_OPEN_ORDER: '该账单正在支付中（学生已下单），不能修改。请待订单支付完成或关闭后再操作',
+  BILL_NOT_CHANGEABLE: '该账单已缴费、已退费、已减免或已作废，不能再修改；已缴费的请办理退款',
+  BILL_CHANGED: '该账单刚刚被修改，请刷新后重试',
+  FEE_ITEM_NAME_TAKEN: '已有同名的收费项目',
+} as const;
+
+/** How the console names each bill status. */
+export const BILL_STATUS_TEXT: Readonly<Record<BillStatusView, string>> = {
+  UNPAID: '待缴费',
+  PAYING: '缴费中',
+  PAID: '已缴费',
+  REFUNDED: '已退费',
+  VOID: '已作废',
+  WAIVED: '已减免',
+};
+
+/** A bill as the console lists it. Amounts in fen, times ISO 8601. */
+export interface ConsoleBill {
+  billId: string;
+  studentNo: string;
+  studentName: string;
+  college: string;
+  major: string;
+  grade: string;
+  className: string;
+  term: string;
+  itemCode: string;
+  itemName: string;
+  amount: number;
+  /** The amount it was made with, when the office has since adjusted it. */
+  originalAmount: number | null;
+  deadline: string;
+  overdue: boolean;
+  mandatory: boolean;
+  status: BillStatusView;
+  statusText: string;
+  orderId: string | null;
+  paidOrderId: string | null;
+  importBatchId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface BillPage {
+  items: ConsoleBill[];
+  total: number;
+}
+
+export interface ConsoleBillOrder {
+  orderId: string;
+  outTradeNo: string;
+  status: OrderStatusView;
+  total: number;
+  createdAt: string;
+  paidAt: string | null;
+  /** WeChat's transaction id, masked. */
+  transactionId: string | null;
+  refunded: number;
+}
+
+export interface BillDetail {
+  bill: ConsoleBill;
+  orders: ConsoleBillOrder[];
+}
+
+export interface FeeItemView {
+  code: string;
+  name: string;
+  mandatory: boolean;
+  payableAfterDeadline: boolean;
+  active: boolean;
+  sortOrder: number;
+}
+
+export const billFilters = {
+  studentNo: v.optional(v.string({ max: 32 })),
+  studentName: v.optional(v.string({ max: 30 })),
+  college: v.optional(v.string({ max: 50 })),
+  major: v.optional(v.string({ max: 50 })),
+  grade: v.optional(v.string({ max: 50 })),
+  term: v.optional(v.string({ max: 20 })),
+  itemCode: v.optional(v.string({ max: 20 })),
+  status: v.optional(v.literal('UNPAID', 'PAYING', 'PAID', 'REFUNDED', 'VOID', 'WAIVED')),
+  /** YYYY-MM-DD, China time, inclusive. */
+  deadlineFrom: v.optional(v.string({ pattern: /^\d{4}-\d{2}-\d{2}$/ })),
+  deadlineTo: v.optional(v.string({ pattern: /^\d{4}-\d{2}-\d{2}$/ })),
+};
+
+const everyRole = access.console('admin', 'cashier', 'reviewer', 'viewer');
+const billId = () => v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
+
+export const billingConsoleContract = {
+  searchBills: action<BillPage>()({
+    request: v.object({ ...billFilters, page: v.integer({ min: 1, max: 10_000 }), pageSize: v.integer({ min: 1, max: 100 }) }),
+    access: everyRole,
+  }),
+  billDetail: action<BillDetail>()({ request: v.object({ billId: billId() }), access: everyRole }),
+  adjustBill: action<ConsoleBill>()({
+    request: v.object({ billId: billId(), amount: v.integer({ min: 1, max: 100_000_000 }), reason: reasonText() }),
+    access: access.console('cashier'),
+    audited: true,
+  }),
+  waiveBill: action<ConsoleBill>()({ request: v.object({ billId: billId(), reason: reasonText() }), access: access.console('cashier'), audited: true }),
+  voidBill: action<ConsoleBill>()({ request: v.object({ billId: billId(), reason: reasonText() }), access: access.console('cashier'), audited: true }),
+  listFeeItems: action<{ items: FeeItemView[] }>()({ request: v.object({}), access: everyRole }),
+  saveFeeItem: action<FeeItemView>()({
+    request: v.object({
+      code: v.string({ min: 1, max: 10, pattern: /^[A-Z0-9]+$/ }),
+      name: v.string({ min: 1, max: 20 }),
+      mandatory: v.boolean(),
+      payableAfterDeadline: v.boolean(),
+      active: v.boolean(),
+      sortOrder: v.integer({ min: 0, max: 999 }),
+    }),
+    access: access.console('admin'),
+    audited: true,
+  }),
 };

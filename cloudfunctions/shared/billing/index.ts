@@ -9,6 +9,8 @@ export { handlePaymentCallback, type CallbackAnswer } from './callbacks';
 export { paymentContext, type PaymentContext } from './context';
 export { PayConfigError } from './cloudpay';
 export { requestRefund } from './refunding';
+export { billingConsoleHandlers } from './office';
+export { checkBillRows, importBillRows, withdrawBillsOfBatch, type BillSheetRow } from './bill-import';
 export type { NewRefundInput, RefundRefusal } from './domain/billing';
 export type { OrderDoc, RefundDoc } from './domain/records';
 export { receiptMarks, RefundRefusedError, type ReceiptMark } from './store';

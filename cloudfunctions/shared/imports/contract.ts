@@ -6,7 +6,7 @@
  * reported again and skipped, never half-written. The same file twice creates nothing twice.
  */
 import { action, access } from '../kernel/contract';
-import { v } from '../kernel/validate';
+import { reasonText, v } from '../kernel/validate';
 
 export const IMPORTS_ERRORS = {
   IMPORT_BATCH_CLOSED: '这个导入批次已经结束，请重新导入文件',
@@ -125,7 +125,7 @@ const importRow = () =>
     }),
   });
 const rows = () => v.array(importRow(), { min: 1, max: IMPORT_CHUNK_ROWS });
-const kind = () => v.literal('students');
+const kind = () => v.literal('students', 'bills');
 const batchId = () => v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
 
 export const importsContract = {
@@ -142,6 +142,11 @@ export const importsContract = {
   }),
   importRows: action<{ rows: RowCheck[] }>()({ request: v.object({ batchId: batchId(), rows: rows() }), access: access.console('cashier') }),
   finishImport: action<ImportBatchView>()({ request: v.object({ batchId: batchId() }), access: access.console('cashier'), audited: true }),
+  withdrawImport: action<ImportBatchView>()({
+    request: v.object({ batchId: batchId(), reason: reasonText() }),
+    access: access.console('cashier'),
+    audited: true,
+  }),
   listImports: action<{ items: ImportBatchView[] }>()({
     request: v.object({ kind: v.optional(kind()) }),
     access: access.console('admin', 'cashier', 'reviewer', 'viewer'),

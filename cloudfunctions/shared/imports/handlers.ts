@@ -5,8 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AppError, type ConsoleContext, type Database } from '../runtime';
-import { checkRoster, importRoster, type RosterRow } from '../students';
-import type { ImportBatchView, ImportRow, RowCheck } from './contract';
+import { checkBillRows, importBillRows, withdrawBillsOfBatch, type BillSheetRow } from '../billing';
+import { checkRoster, importRoster, normalizeStudentNo, studentRefsByNo, type RosterRow } from '../students';
+import type { ImportBatchView, ImportKind, ImportRow, RowCheck } from './contract';
 import { closeBatch, countChunk, createBatch, loadBatch, recentBatches, type ImportBatchDoc, type OutcomeCounts } from './store';
 
 interface Sheet {
@@ -29,10 +30,36 @@ const rosterRows = (rows: readonly ImportRow[]): RosterRow[] =>
     },
   }));
 
-const SHEETS: Readonly<Record<'students', Sheet>> = {
+const billRows = (rows: readonly ImportRow[]): BillSheetRow[] =>
+  rows.map(({ rowNumber, cells }) => ({
+    rowNumber,
+    cells: {
+      studentNo: normalizeStudentNo(cells.studentNo ?? ''),
+      term: cells.term ?? '',
+      itemName: cells.itemName ?? '',
+      amount: cells.amount ?? '',
+      deadline: cells.deadline ?? '',
+      mandatory: cells.mandatory ?? '',
+    },
+  }));
+
+/** The students a chunk of bills names, read once for the chunk. */
+const studentsOf = (db: Database, rows: readonly BillSheetRow[]) => studentRefsByNo(db, rows.map((row) => row.cells.studentNo));
+
+const SHEETS: Readonly<Record<ImportKind, Sheet>> = {
   students: {
     check: (db, rows, now) => checkRoster(db, rosterRows(rows), now),
     import: (db, rows, batchId, now) => importRoster(db, rosterRows(rows), batchId, now),
+  },
+  bills: {
+    async check(db, rows, now) {
+      const sheet = billRows(rows);
+      return checkBillRows(db, sheet, await studentsOf(db, sheet), now);
+    },
+    async import(db, rows, batchId, now) {
+      const sheet = billRows(rows);
+      return importBillRows(db, sheet, await studentsOf(db, sheet), batchId, now);
+    },
   },
 };
 
@@ -64,12 +91,12 @@ function countOutcomes(rows: readonly RowCheck[]): OutcomeCounts {
   return counts;
 }
 
-export async function checkImport(request: { kind: 'students'; rows: ImportRow[] }, ctx: ConsoleContext): Promise<{ rows: RowCheck[] }> {
+export async function checkImport(request: { kind: ImportKind; rows: ImportRow[] }, ctx: ConsoleContext): Promise<{ rows: RowCheck[] }> {
   return { rows: await SHEETS[request.kind].check(ctx.db, request.rows, ctx.now()) };
 }
 
 export async function startImport(
-  request: { kind: 'students'; fileName: string; fileHash: string; rowCount: number },
+  request: { kind: ImportKind; fileName: string; fileHash: string; rowCount: number },
   ctx: ConsoleContext,
 ): Promise<ImportBatchView> {
   const doc: ImportBatchDoc = {
@@ -104,7 +131,7 @@ async function openBatchOf(ctx: ConsoleContext, batchId: string): Promise<Import
 
 export async function importRows(request: { batchId: string; rows: ImportRow[] }, ctx: ConsoleContext): Promise<{ rows: RowCheck[] }> {
   const batch = await openBatchOf(ctx, request.batchId);
-  const rows = await SHEETS[batch.kind as 'students'].import(ctx.db, request.rows, batch._id, ctx.now());
+  const rows = await SHEETS[batch.kind].import(ctx.db, request.rows, batch._id, ctx.now());
   await countChunk(ctx.db, batch._id, countOutcomes(rows));
   return { rows };
 }
@@ -121,6 +148,19 @@ export async function finishImport(request: { batchId: string }, ctx: ConsoleCon
   return batchView(done);
 }
 
-export async function listImports(request: { kind?: 'students' }, ctx: ConsoleContext): Promise<{ items: ImportBatchView[] }> {
+export async function listImports(request: { kind?: ImportKind }, ctx: ConsoleContext): Promise<{ items: ImportBatchView[] }> {
   return { items: (await recentBatches(ctx.db, request.kind, 100)).map(batchView) };
+}
+
+export async function withdrawImport(request: { batchId: string; reason: string }, ctx: ConsoleContext): Promise<ImportBatchView> {
+  const batch = await loadBatch(ctx.db, request.batchId);
+  if (!batch) throw new AppError('IMPORT_BATCH_NOT_FOUND');
+  if (batch.kind !== 'bills') throw new AppError('IMPORT_NOT_WITHDRAWABLE');
+  if (batch.status === 'WITHDRAWN') return batchView(batch);
+  const at = ctx.now();
+  // Before the batch is marked: a retry after a failure here voids what is left, and nothing twice.
+  const withdrawn = batch.withdrawn + (await withdrawBillsOfBatch(ctx.db, batch._id, at));
+  await closeBatch(ctx.db, batch._id, { status: 'WITHDRAWN', finishedAt: batch.finishedAt ?? at, withdrawn, withdrawReason: request.reason });
+  ctx.audit.record({ target: `importBatch:${batch._id}`, before: { status: batch.status }, after: { status: 'WITHDRAWN', withdrawnBills: withdrawn } });
+  return batchView({ ...batch, status: 'WITHDRAWN', withdrawn, withdrawReason: request.reason, finishedAt: batch.finishedAt ?? at });
 }

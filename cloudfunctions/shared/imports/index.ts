@@ -1,7 +1,7 @@
 /** Imports of the finance office's spreadsheets: the batches, and which feature checks each sheet. */
 import type { Handlers } from '../runtime';
 import type { importsContract } from './contract';
-import { checkImport, finishImport, importRows, listImports, startImport } from './handlers';
+import { checkImport, finishImport, importRows, listImports, startImport, withdrawImport } from './handlers';
 
 export { importsContract, IMPORTS_ERRORS, IMPORT_COLUMNS } from './contract';
 
@@ -11,4 +11,5 @@ export const importsHandlers: Handlers<typeof importsContract> = {
   importRows,
   finishImport,
   listImports,
+  withdrawImport,
 };

@@ -17,6 +17,19 @@ export function fromChinaWallClock(year: number, month: number, day: number, hou
   return new Date(Date.UTC(year, month - 1, day, hour, minute, second) - CHINA_OFFSET_MS);
 }
 
+/**
+ * A calendar date as a spreadsheet holds it ("2026-03-31", "2026/3/31", "2026年3月31日") → the
+ * last second of that day in China time; null when it is no real date.
+ */
+export function parseChinaDateEndOfDay(text: string): Date | null {
+  const match = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$/.exec(text.normalize('NFKC').trim());
+  if (!match) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const start = fromChinaWallClock(year, month, day);
+  if (shanghaiDate(start) !== `${match[1]}-${pad(month)}-${pad(day)}`) return null;
+  return new Date(start.getTime() + DAY_MS - 1000);
+}
+
 /** Beijing hour of day (0–23). */
 export function shanghaiHour(at: Date): number {
   return chinaWallClock(at).getUTCHours();

@@ -15,6 +15,18 @@ export function sumFen(values: readonly Fen[]): Fen {
   return fen(values.reduce((total, value) => total + value, 0));
 }
 
+/**
+ * An amount in 元 as people type it into a spreadsheet ("4800", "4,800.00", "¥4800.5", full-width
+ * digits) → fen; null when it is not a plain amount with at most two decimals. Decimal text is
+ * read digit by digit, never through a float.
+ */
+export function parseYuan(text: string): Fen | null {
+  const plain = text.normalize('NFKC').trim().replace(/^[¥￥]/, '').replace(/,/g, '').trim();
+  const match = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(plain);
+  if (!match) return null;
+  return fen(Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0')));
+}
+
 /** 320000 → "3,200.00" (no currency sign; the views add ¥). */
 export function formatFenPlain(value: Fen): string {
   const negative = value < 0;

@@ -6,7 +6,8 @@
 export { authHandlers } from './handlers';
 export { CLEANUP_TRIGGER } from './deps';
 export type { StudentDoc } from './domain/student';
-export { rememberedEmail, rememberEmail } from './store';
+export { rememberedEmail, studentRefsByNo } from './store';
+export { normalizeStudentNo } from './domain/student';
 export { checkRoster, importRoster, type RosterRow } from './roster';
 export { studentsConsoleContract } from './contract';
 export { studentsConsoleHandlers } from './console';

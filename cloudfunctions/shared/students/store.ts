@@ -22,6 +22,21 @@ export async function updateStudent(db: Database, id: string, patch: Partial<Omi
   await collection(db, 'students').updateById(id, patch);
 }
 
+/** What a bill records of its student, for the 学号 given (canonical); one read for up to 1,000. */
+export async function studentRefsByNo(
+  db: Database,
+  studentNos: readonly string[],
+): Promise<Map<string, { id: string; studentNo: string; name: string; college: string; major: string; grade: string; className: string }>> {
+  const unique = [...new Set(studentNos)].filter(Boolean);
+  if (unique.length === 0) return new Map();
+  const _ = commands(db);
+  const found = await collection(db, 'students').find(
+    { studentNo: _.in(unique) },
+    { limit: unique.length, fields: ['studentNo', 'name', 'college', 'major', 'grade', 'className'] },
+  );
+  return new Map(found.map((s) => [s.studentNo, { id: s._id, studentNo: s.studentNo, name: s.name, college: s.college, major: s.major, grade: s.grade, className: s.className }]));
+}
+
 /** New students of an import, in one request. */
 export async function insertStudents(db: Database, docs: readonly Omit<StudentDoc, '_id'>[]): Promise<void> {
   await collection(db, 'students').insertMany(docs);
@@ -247,12 +262,7 @@ export async function firstSignInClaims(db: Database, studentId: string, phoneHa
   return { phone, wechat };
 }
 
-/** One request: the address the student last paid with, offered again next time and used for receipts. */
-export async function rememberEmail(db: Database, studentId: string, email: string, at: Date): Promise<void> {
-  await collection(db, 'students').updateById(studentId, { email, updatedAt: at });
-}
-
-/** One request: the address the student last paid with, or null. */
+/** One request: the address on the student's record (from the roster), offered before their first order. */
 export async function rememberedEmail(db: Database, studentId: string): Promise<string | null> {
   const [student] = await collection(db, 'students').find({ _id: studentId }, { limit: 1, fields: ['email'] });
   return student?.email ?? null;

@@ -114,9 +114,19 @@ export function payBody(lines: readonly OrderLine[]): string {
   return Array.from(body).slice(0, 40).join('');
 }
 
+/** Who the bill is for, as the console finds and groups bills. */
+export interface BillStudent {
+  name: string;
+  college: string;
+  major: string;
+  grade: string;
+  className: string;
+}
+
 export interface NewBillInput {
   studentId: string;
   studentNo: string;
+  student?: BillStudent;
   term: string;
   itemCode: string;
   itemName: string;
@@ -150,6 +160,9 @@ export function newBill(input: NewBillInput): BillDoc {
     orderId: null,
     paidOrderId: null,
     ...(input.importBatchId ? { importBatchId: input.importBatchId } : {}),
+    ...(input.student
+      ? { studentName: input.student.name, college: input.student.college, major: input.student.major, grade: input.student.grade, className: input.student.className }
+      : {}),
     createdAt: input.now,
     updatedAt: input.now,
   };
@@ -201,13 +214,15 @@ const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
 };
 
 const BILL_TRANSITIONS: Record<BillStatus, readonly BillStatus[]> = {
-  // Taken into an order; or paid by a payment that arrived for a cancelled order.
-  UNPAID: ['PAYING', 'PAID'],
+  // Taken into an order; or paid by a payment that arrived for a cancelled order; or, by the
+  // finance office, waived (减免) or voided (作废) while in no order.
+  UNPAID: ['PAYING', 'PAID', 'WAIVED', 'VOID'],
   // Its order was paid, or closed (back to 待缴费).
   PAYING: ['PAID', 'UNPAID'],
   PAID: [],
   REFUNDED: [],
   VOID: [],
+  WAIVED: [],
 };
 
 const REFUND_TRANSITIONS: Record<RefundStatus, readonly RefundStatus[]> = {

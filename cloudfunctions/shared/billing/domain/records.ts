@@ -5,7 +5,8 @@ import type { Fen } from '../../kernel/money';
  * them uses these types; fields may be added, never renamed.
  */
 
-export type BillStatus = 'UNPAID' | 'PAYING' | 'PAID' | 'REFUNDED' | 'VOID';
+/** WAIVED: 减免 in full by the finance office; VOID: 作废 (a bill that should not exist, or a withdrawn import). */
+export type BillStatus = 'UNPAID' | 'PAYING' | 'PAID' | 'REFUNDED' | 'VOID' | 'WAIVED';
 
 export interface BillDoc {
   _id: string;
@@ -28,6 +29,17 @@ export interface BillDoc {
   /** The order that paid it. */
   paidOrderId: string | null;
   importBatchId?: string;
+  /**
+   * The student as the bill was made (姓名, 学院, 专业, 年级, 班级): the console searches and the
+   * dashboard groups bills by them without reading every student. Absent on bills made before.
+   */
+  studentName?: string;
+  college?: string;
+  major?: string;
+  grade?: string;
+  className?: string;
+  /** The amount the bill was made with, kept once the office adjusted or reduced it. */
+  originalAmount?: Fen;
   createdAt: Date;
   updatedAt: Date;
 }

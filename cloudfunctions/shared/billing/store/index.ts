@@ -6,6 +6,7 @@
 import type { Database } from '../../runtime';
 import { billWrites } from './bills';
 import { latePaymentWrites } from './late-payment';
+import { officeWrites } from './office';
 import { orderWrites } from './orders';
 import { paymentWrites } from './payments';
 import { refundWrites } from './refunds';
@@ -23,6 +24,7 @@ export function billingStore(db: Database) {
     ...paymentWrites(db),
     ...refundWrites(db),
     ...latePaymentWrites(db),
+    ...officeWrites(db),
   };
 }
 

@@ -3,6 +3,7 @@
  * Writes go through the store's named operations; a handle from here cannot make one.
  */
 import { collection, type BaseDoc, type Collection, type Database } from '../../runtime';
+import type { FeeItemDoc } from '../domain/bill-row';
 import type { BillDoc, OrderDoc, PaymentDoc, RefundDoc } from '../domain/records';
 
 export type Reader<T extends BaseDoc> = Pick<Collection<T>, 'find' | 'findAll' | 'findOne' | 'findById' | 'count'>;
@@ -16,6 +17,7 @@ export interface BillingReads {
   readonly bills: Reader<BillDoc>;
   readonly refunds: Reader<RefundDoc>;
   readonly payments: Reader<PaymentDoc>;
+  readonly feeItems: Reader<FeeItemDoc>;
 }
 
 export function billingReads(db: Database): BillingReads {
@@ -24,5 +26,6 @@ export function billingReads(db: Database): BillingReads {
     bills: reader(collection(db, 'bills')),
     refunds: reader(collection(db, 'refunds')),
     payments: reader(collection(db, 'payments')),
+    feeItems: reader(collection(db, 'feeItems')),
   };
 }

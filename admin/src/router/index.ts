@@ -1,0 +1,107 @@
+/**
+ * Hash routing: the console is static files (CloudBase static hosting in production), so every
+ * address must be index.html's; the part after # is the console's own.
+ *
+ * The console's pages are the layout's children. Each names the roles that may open it, and the
+ * side menu shows a page only to those roles; the server checks every action again.
+ */
+import type { Component } from 'vue';
+import { createRouter, createWebHashHistory, START_LOCATION, type RouteLocationRaw, type RouteRecordRaw, type Router } from 'vue-router';
+import { DashboardIcon, UsergroupIcon } from 'tdesign-icons-vue-next';
+import { MessagePlugin } from 'tdesign-vue-next';
+import { ApiError, messageOf, onSessionEnded, SESSION_ENDED_MESSAGE } from '../api/client';
+import type { StaffRole } from '../api/types';
+import { session } from '../store/session';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** The page's name: menu entry and document title. */
+    title?: string;
+    /** Open without signing in. */
+    public?: boolean;
+    /** Who may open the page; every signed-in role when absent. */
+    roles?: readonly StaffRole[];
+    /** Shown in the side menu, with this icon. */
+    menuIcon?: Component;
+  }
+}
+
+const PRODUCT_NAME = '智慧缴费财务管理后台';
+
+export const CONSOLE_PAGES: RouteRecordRaw[] = [
+  {
+    path: '/dashboard',
+    name: 'dashboard',
+    component: () => import('../pages/dashboard/index.vue'),
+    meta: { title: '概览', menuIcon: DashboardIcon },
+  },
+  {
+    path: '/staff',
+    name: 'staff',
+    component: () => import('../pages/staff/index.vue'),
+    meta: { title: '财务人员', roles: ['admin'], menuIcon: UsergroupIcon },
+  },
+];
+
+const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('../pages/login/index.vue'),
+    meta: { title: '登录', public: true },
+  },
+  {
+    path: '/',
+    component: () => import('../layouts/index.vue'),
+    redirect: '/dashboard',
+    children: CONSOLE_PAGES,
+  },
+  { path: '/:unknown(.*)*', redirect: '/dashboard' },
+];
+
+/** Where to go after signing in: a page of this console, never another site or the login page. */
+export function afterSignIn(redirect: unknown): string {
+  if (typeof redirect !== 'string' || !redirect.startsWith('/') || redirect.startsWith('//') || redirect.startsWith('/login')) return '/dashboard';
+  return redirect;
+}
+
+const toLogin = (redirect: string): RouteLocationRaw => ({ name: 'login', query: redirect === '/dashboard' ? {} : { redirect } });
+
+export function createConsoleRouter(): Router {
+  const router = createRouter({ history: createWebHashHistory(), routes });
+
+  router.beforeEach(async (to) => {
+    if (to.name === 'login' && session.identity.value) return afterSignIn(to.query.redirect);
+    if (to.meta.public) return true;
+    if (!session.hasToken()) return toLogin(to.fullPath);
+    if (!session.identity.value) {
+      try {
+        await session.restore();
+      } catch (error) {
+        if (error instanceof ApiError && error.sessionEnded) return toLogin(to.fullPath);
+        void MessagePlugin.error(messageOf(error));
+        return toLogin(to.fullPath);
+      }
+    }
+    if (!session.may(to.meta.roles)) {
+      void MessagePlugin.warning(`您的角色不能使用“${to.meta.title ?? '此页面'}”`);
+      return { name: 'dashboard' };
+    }
+    return true;
+  });
+
+  router.afterEach((to) => {
+    document.title = to.meta.title ? `${to.meta.title} · ${PRODUCT_NAME}` : PRODUCT_NAME;
+  });
+
+  onSessionEnded(() => {
+    session.forget();
+    void MessagePlugin.warning(SESSION_ENDED_MESSAGE);
+    const current = router.currentRoute.value;
+    // During the first navigation the guard sends the person to the login page itself.
+    if (current === START_LOCATION || current.meta.public) return;
+    void router.replace(toLogin(current.fullPath));
+  });
+
+  return router;
+}

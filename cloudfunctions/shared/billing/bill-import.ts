@@ -1,0 +1,127 @@
+/**
+ * The bills sheet: each row checked (the student exists, the term, the fee item, the amount, the
+ * deadline), compared with the bill of the same student, term and item if there is one, and
+ * written only when asked. A bill's id is its natural key (学号 + 学年学期 + 收费项目), so the same
+ * file twice, or two files that overlap, create nothing twice; a different amount for an existing
+ * bill is a conflict to settle in 账单 (adjust, with a reason), never a silent overwrite.
+ *
+ * Round trips per chunk (up to 1,000 rows): the fee items, the existing bills, one insert.
+ */
+import { commands, type Database } from '../runtime';
+import { formatFenPlain } from '../kernel/money';
+import { shanghaiDate } from '../kernel/china-time';
+import { BILL_STATUS_TEXT } from './contract';
+import { parseBillRow, type BillRowCells, type BillRowColumn } from './domain/bill-row';
+import { billIdFor, newBill, type BillStudent } from './domain/billing';
+import type { BillDoc } from './domain/records';
+import { billingReads, billingStore } from './store';
+
+export const BILL_SHEET_HEADERS: Readonly<Record<BillRowColumn, string>> = {
+  studentNo: '学号',
+  term: '学年学期',
+  itemName: '收费项目',
+  amount: '金额（元）',
+  deadline: '缴费截止日期',
+  mandatory: '是否必缴',
+};
+
+export interface BillSheetRow {
+  rowNumber: number;
+  /** studentNo as the students feature made it canonical. */
+  cells: BillRowCells;
+}
+
+export interface BillStudentRef extends BillStudent {
+  id: string;
+  studentNo: string;
+}
+
+export interface BillRowResult {
+  rowNumber: number;
+  outcome: 'create' | 'update' | 'unchanged' | 'invalid';
+  problems: { column: string; reason: string }[];
+  changes: { column: string; before: string; after: string }[];
+}
+
+const yuan = (amount: number): string => `${formatFenPlain(amount as BillDoc['amount'])} 元`;
+
+async function plan(
+  db: Database,
+  rows: readonly BillSheetRow[],
+  students: ReadonlyMap<string, BillStudentRef>,
+  batchId: string | null,
+  now: Date,
+): Promise<{ result: BillRowResult; create?: BillDoc }[]> {
+  const read = billingReads(db);
+  const _ = commands(db);
+  const items = await read.feeItems.find({}, { limit: 1000 });
+  const parsed = rows.map((row) => ({ row, parsed: parseBillRow(row.cells, items) }));
+  const ids = parsed.flatMap(({ row, parsed: p }) => (p.ok && students.has(row.cells.studentNo) ? [billIdFor(row.cells.studentNo, p.row.term, p.row.item._id)] : []));
+  const existing = new Map((ids.length ? await read.bills.find({ _id: _.in(ids) }, { limit: ids.length }) : []).map((bill) => [bill._id, bill]));
+  const firstRowOf = new Map<string, number>();
+
+  return parsed.map(({ row, parsed: p }) => {
+    const result: BillRowResult = { rowNumber: row.rowNumber, outcome: 'invalid', problems: [], changes: [] };
+    const student = students.get(row.cells.studentNo);
+    if (!student) result.problems.push({ column: '学号', reason: row.cells.studentNo ? `学号 ${row.cells.studentNo} 不存在，请先导入学生名单` : '学号不能为空' });
+    if (!p.ok) result.problems.push(...p.problems.map((problem) => ({ column: BILL_SHEET_HEADERS[problem.column], reason: problem.reason })));
+    if (!student || !p.ok) return { result };
+
+    const id = billIdFor(student.studentNo, p.row.term, p.row.item._id);
+    const same = firstRowOf.get(id);
+    if (same !== undefined) {
+      result.problems.push({ column: '收费项目', reason: `文件内重复：与第 ${same} 行是同一学生、同一学期的同一收费项目` });
+      return { result };
+    }
+    firstRowOf.set(id, row.rowNumber);
+    const known = existing.get(id);
+    if (known) {
+      if (batchId !== null && known.importBatchId === batchId) {
+        result.problems.push({ column: '收费项目', reason: '文件内重复：本文件前面的行已导入同一学生、同一学期的同一收费项目' });
+        return { result };
+      }
+      const sameBill = known.amount === p.row.amount && shanghaiDate(new Date(known.deadline)) === shanghaiDate(p.row.deadline) && known.mandatory === p.row.mandatory;
+      if (sameBill) return { result: { ...result, outcome: 'unchanged' } };
+      result.problems.push({
+        column: '金额（元）',
+        reason: `与已有账单冲突：已有 ${yuan(known.amount)}，截止 ${shanghaiDate(new Date(known.deadline))}（${BILL_STATUS_TEXT[known.status]}）。如需修改，请在“账单”中调整`,
+      });
+      return { result };
+    }
+    const create = newBill({
+      studentId: student.id,
+      studentNo: student.studentNo,
+      student,
+      term: p.row.term,
+      itemCode: p.row.item._id,
+      itemName: p.row.item.name,
+      amount: p.row.amount,
+      deadline: p.row.deadline,
+      mandatory: p.row.mandatory,
+      ...(batchId ? { importBatchId: batchId } : {}),
+      now,
+    });
+    return { result: { ...result, outcome: 'create' }, create };
+  });
+}
+
+/** What importing these rows would do, row by row; writes nothing. */
+export async function checkBillRows(db: Database, rows: readonly BillSheetRow[], students: ReadonlyMap<string, BillStudentRef>, now: Date): Promise<BillRowResult[]> {
+  return (await plan(db, rows, students, null, now)).map((planned) => planned.result);
+}
+
+/** Imports the rows that are right, under the batch; the others are reported again and skipped. */
+export async function importBillRows(
+  db: Database,
+  rows: readonly BillSheetRow[],
+  students: ReadonlyMap<string, BillStudentRef>,
+  batchId: string,
+  now: Date,
+): Promise<BillRowResult[]> {
+  const planned = await plan(db, rows, students, batchId, now);
+  await billingStore(db).insertBills(planned.flatMap((p) => (p.create ? [p.create] : [])));
+  return planned.map((p) => p.result);
+}
+
+/** An import withdrawn: its unpaid bills in no order are voided; paid ones and those being paid stay. */
+export const withdrawBillsOfBatch = (db: Database, batchId: string, at: Date): Promise<number> => billingStore(db).voidUnpaidBillsOfBatch(batchId, at);
