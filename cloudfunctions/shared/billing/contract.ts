@@ -327,10 +327,57 @@ export const billFilters = {
   deadlineTo: v.optional(v.string({ pattern: /^\d{4}-\d{2}-\d{2}$/ })),
 };
 
+/**
+ * The collection figures of a term, in fen. 应收 receivable = 待缴费 + 缴费中 + 已缴费; 实收 received =
+ * 已缴费; 未缴 unpaid = 待缴费 + 缴费中; 退款 refunded = 已退费; 减免 waived = 已减免. 缴费率 is
+ * received / receivable (by amount) and paidCount / billCount (by bill), in per mille.
+ */
+export interface CollectionFigures {
+  receivable: number;
+  received: number;
+  unpaid: number;
+  refunded: number;
+  waived: number;
+  billCount: number;
+  paidCount: number;
+  unpaidCount: number;
+  /** 缴费率 by amount, ‰ (e.g. 875 = 87.5%). */
+  rateByAmount: number;
+  /** 缴费率 by bill, ‰. */
+  rateByCount: number;
+}
+
+export interface FiguresBy extends CollectionFigures {
+  /** The 学院, 专业 or 年级 ('' for bills made before bills carried it). */
+  name: string;
+}
+
+export interface DailyIncome {
+  /** YYYY-MM-DD, China time. */
+  date: string;
+  /** What was paid that day for this term's bills, fen. */
+  amount: number;
+  orders: number;
+}
+
+export interface Dashboard {
+  term: string;
+  /** Every term that has bills, newest first. */
+  terms: string[];
+  totals: CollectionFigures;
+  byCollege: FiguresBy[];
+  byMajor: FiguresBy[];
+  byGrade: FiguresBy[];
+  dailyIncome: DailyIncome[];
+  /** Orders set aside for checking (待核实) and refunds that need a person. */
+  openReviewCases: number;
+}
+
 const everyRole = access.console('admin', 'cashier', 'reviewer', 'viewer');
 const billId = () => v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
 
 export const billingConsoleContract = {
+  dashboard: action<Dashboard>()({ request: v.object({ term: v.optional(v.string({ max: 20 })) }), access: everyRole }),
   searchBills: action<BillPage>()({
     request: v.object({ ...billFilters, page: v.integer({ min: 1, max: 10_000 }), pageSize: v.integer({ min: 1, max: 100 }) }),
     access: everyRole,

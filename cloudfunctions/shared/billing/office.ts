@@ -10,6 +10,7 @@ import { BILL_STATUS_TEXT, type billingConsoleContract, type BillDetail, type Bi
 import type { FeeItemDoc } from './domain/bill-row';
 import type { BillDoc, BillStatus } from './domain/records';
 import { billingReads, billingStore } from './store';
+import { dashboard } from './dashboard';
 
 export function consoleBillOf(bill: BillDoc, now: Date): ConsoleBill {
   const deadline = new Date(bill.deadline);
@@ -163,6 +164,7 @@ export async function saveFeeItem(request: FeeItemView, ctx: ConsoleContext): Pr
 }
 
 export const billingConsoleHandlers: Handlers<typeof billingConsoleContract> = {
+  dashboard,
   searchBills,
   billDetail,
   adjustBill,

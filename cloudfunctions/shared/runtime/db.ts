@@ -16,7 +16,12 @@ export type NewDocument<T> = T extends unknown ? Omit<T, '_id'> & { _id?: string
 /** A whole document written over an id. */
 export type DocumentBody<T> = T extends unknown ? Omit<T, '_id'> : never;
 
-export type Query = Record<string, unknown>;
+/** A whole query made of other queries (`_.or(...)`, `_.and(...)` at the top level). */
+export interface QueryCommand {
+  readonly __queryCommand: true;
+}
+
+export type Query = Record<string, unknown> | QueryCommand;
 export type Patch = Record<string, unknown>;
 export type SortOrder = readonly (readonly [field: string, direction: 'asc' | 'desc'])[];
 
@@ -30,6 +35,22 @@ export interface FindOptions {
 
 /** The most documents one read returns from the server SDK. */
 export const MAX_READ = 1000;
+
+/**
+ * One stage of an aggregation, as the cloud's `aggregate()` builder takes it (`{ match: {...} }` is
+ * `.match({...})`). Group and project expressions use the operators of `aggregateOperators`.
+ */
+export type AggregateStage =
+  | { match: Query }
+  | { group: Record<string, unknown> }
+  | { project: Record<string, unknown> }
+  | { addFields: Record<string, unknown> }
+  | { sort: Record<string, 1 | -1> }
+  | { lookup: { from: CollectionName; localField?: string; foreignField?: string; as: string; let?: Record<string, unknown>; pipeline?: unknown } }
+  | { unwind: string | Record<string, unknown> }
+  | { skip: number }
+  | { limit: number }
+  | { count: string };
 
 export interface Collection<T extends BaseDoc> {
   find(query: Query, options?: FindOptions): Promise<T[]>;
@@ -51,6 +72,11 @@ export interface Collection<T extends BaseDoc> {
   removeById(id: string): Promise<number>;
   removeWhere(query: Query): Promise<number>;
   count(query: Query): Promise<number>;
+  /**
+   * One aggregation, one request. The cloud returns 20 results unless the pipeline ends in a
+   * `limit`, so give one whenever more could come back.
+   */
+  aggregate<R>(pipeline: readonly AggregateStage[]): Promise<R[]>;
 }
 
 interface RawQuery {
@@ -72,8 +98,11 @@ interface RawDoc {
   remove(): Promise<{ stats: { removed: number } }>;
 }
 
+type RawAggregate = { [stage: string]: (value: unknown) => RawAggregate } & { end(): Promise<{ list: unknown[] }> };
+
 interface RawCollection extends RawQuery {
   doc(id: string): RawDoc;
+  aggregate(): RawAggregate;
   add(options: { data: unknown }): Promise<{ _id: string; _ids?: string[] }>;
 }
 
@@ -122,7 +151,20 @@ function collectionOf<T extends BaseDoc>(db: Database, name: CollectionName): Co
     removeById: async (id) => (await coll().where({ _id: id }).remove()).stats.removed,
     removeWhere: async (query) => (await coll().where(query).remove()).stats.removed,
     count: async (query) => (await coll().where(query).count()).total,
+    aggregate: async <R>(pipeline: readonly AggregateStage[]) => {
+      let builder = coll().aggregate();
+      for (const stage of pipeline) {
+        const [name, value] = Object.entries(stage)[0] as [string, unknown];
+        builder = builder[name]!(value);
+      }
+      return (await builder.end()).list as R[];
+    },
   };
+}
+
+/** The aggregation operators (`$.sum`, `$.cond`, `$.eq` …) of the cloud's `db.command.aggregate`. */
+export function aggregateOperators(db: Database): Record<string, (...args: unknown[]) => unknown> {
+  return (db as unknown as { command: { aggregate: Record<string, (...args: unknown[]) => unknown> } }).command.aggregate;
 }
 
 interface RawTransaction {
@@ -206,8 +248,8 @@ export function commands(db: Database) {
     remove: () => _.remove!(),
     /** Replaces a field whole (an object written over null or over another object is not merged into it). */
     set: (value: unknown) => _.set!(value),
-    and: (...conditions: unknown[]) => _.and!(...conditions),
-    or: (...conditions: unknown[]) => _.or!(...conditions),
+    and: (...conditions: unknown[]) => _.and!(...conditions) as QueryCommand,
+    or: (...conditions: unknown[]) => _.or!(...conditions) as QueryCommand,
   };
 }
 

@@ -6,10 +6,10 @@ import { collection, type BaseDoc, type Collection, type Database } from '../../
 import type { FeeItemDoc } from '../domain/bill-row';
 import type { BillDoc, OrderDoc, PaymentDoc, RefundDoc } from '../domain/records';
 
-export type Reader<T extends BaseDoc> = Pick<Collection<T>, 'find' | 'findAll' | 'findOne' | 'findById' | 'count'>;
+export type Reader<T extends BaseDoc> = Pick<Collection<T>, 'find' | 'findAll' | 'findOne' | 'findById' | 'count' | 'aggregate'>;
 
 function reader<T extends BaseDoc>(source: Collection<T>): Reader<T> {
-  return { find: source.find, findAll: source.findAll, findOne: source.findOne, findById: source.findById, count: source.count };
+  return { find: source.find, findAll: source.findAll, findOne: source.findOne, findById: source.findById, count: source.count, aggregate: source.aggregate };
 }
 
 export interface BillingReads {
