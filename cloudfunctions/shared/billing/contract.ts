@@ -373,7 +373,78 @@ export interface Dashboard {
   openReviewCases: number;
 }
 
+/** What the console exports (.xlsx, written in the browser page by page, with progress). */
+export type ExportKind = 'unpaid' | 'payments' | 'bills';
+
+export const EXPORT_LABELS: Readonly<Record<ExportKind, string>> = {
+  unpaid: '未缴学生名单（催缴）',
+  payments: '缴费记录',
+  bills: '账单明细',
+};
+
+/**
+ * The columns of each export, in order: the header and the row field. Amounts (fen in the rows)
+ * become numbers in 元 with two decimals; times are China time.
+ */
+export const EXPORT_COLUMNS = {
+  unpaid: [
+    { header: '学号', field: 'studentNo' },
+    { header: '姓名', field: 'studentName' },
+    { header: '学院', field: 'college' },
+    { header: '专业', field: 'major' },
+    { header: '年级', field: 'grade' },
+    { header: '班级', field: 'className' },
+    { header: '未缴项目', field: 'items' },
+    { header: '未缴金额（元）', field: 'amount', money: true },
+    { header: '最早截止日期', field: 'earliestDeadline' },
+  ],
+  payments: [
+    { header: '支付时间', field: 'paidAt' },
+    { header: '商户订单号', field: 'outTradeNo' },
+    { header: '微信支付单号', field: 'transactionId' },
+    { header: '学号', field: 'studentNo' },
+    { header: '收费项目', field: 'items' },
+    { header: '金额（元）', field: 'amount', money: true },
+    { header: '已退款（元）', field: 'refunded', money: true },
+    { header: '订单状态', field: 'statusText' },
+  ],
+  bills: [
+    { header: '学号', field: 'studentNo' },
+    { header: '姓名', field: 'studentName' },
+    { header: '学院', field: 'college' },
+    { header: '专业', field: 'major' },
+    { header: '年级', field: 'grade' },
+    { header: '班级', field: 'className' },
+    { header: '学年学期', field: 'term' },
+    { header: '收费项目', field: 'itemName' },
+    { header: '金额（元）', field: 'amount', money: true },
+    { header: '缴费截止日期', field: 'deadline' },
+    { header: '是否必缴', field: 'mandatory' },
+    { header: '状态', field: 'statusText' },
+  ],
+} as const satisfies Record<ExportKind, readonly { header: string; field: string; money?: true }[]>;
+
+/** One exported row: text, or fen for the money columns. */
+export type ExportRow = Record<string, string | number>;
+
+export interface ExportPage {
+  rows: ExportRow[];
+  /** Pass back to get the next page; null on the last. */
+  next: string | null;
+  /** Rows in the whole export, for the progress bar. */
+  total: number;
+}
+
+/** Rows per export page. */
+export const EXPORT_PAGE_ROWS = 1000;
+
 const everyRole = access.console('admin', 'cashier', 'reviewer', 'viewer');
+/** unpaid: the term (required); payments: paidFrom/paidTo (YYYY-MM-DD, China time); bills: the bill filters. */
+const exportFilters = {
+  ...billFilters,
+  paidFrom: v.optional(v.string({ pattern: /^\d{4}-\d{2}-\d{2}$/ })),
+  paidTo: v.optional(v.string({ pattern: /^\d{4}-\d{2}-\d{2}$/ })),
+};
 const billId = () => v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
 
 export const billingConsoleContract = {
@@ -391,6 +462,12 @@ export const billingConsoleContract = {
   waiveBill: action<ConsoleBill>()({ request: v.object({ billId: billId(), reason: reasonText() }), access: access.console('cashier'), audited: true }),
   voidBill: action<ConsoleBill>()({ request: v.object({ billId: billId(), reason: reasonText() }), access: access.console('cashier'), audited: true }),
   listFeeItems: action<{ items: FeeItemView[] }>()({ request: v.object({}), access: everyRole }),
+  /** Recorded once per export, with what was asked for (personal data leaves the system). */
+  startExport: action<{ total: number }>()({ request: v.object({ kind: v.literal('unpaid', 'payments', 'bills'), ...exportFilters }), access: everyRole, audited: true }),
+  exportRows: action<ExportPage>()({
+    request: v.object({ kind: v.literal('unpaid', 'payments', 'bills'), ...exportFilters, page: v.integer({ min: 1, max: 1000 }) }),
+    access: everyRole,
+  }),
   saveFeeItem: action<FeeItemView>()({
     request: v.object({
       code: v.string({ min: 1, max: 10, pattern: /^[A-Z0-9]+$/ }),
