@@ -109,6 +109,47 @@ export interface StaffInvitationView {
   firstAdmin: boolean;
 }
 
+/** What each audited action is called in the audit log view; others show their own name. */
+export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
+  'admin.confirmSignIn': '扫码登录后台',
+  'admin.signOut': '退出后台',
+  'admin.inviteStaff': '邀请财务人员',
+  'admin.acceptInvitation': '接受邀请加入',
+  'admin.updateStaff': '修改财务人员',
+  'admin.startImport': '开始导入',
+  'admin.finishImport': '完成导入',
+  'admin.withdrawImport': '撤回导入批次',
+  'admin.adjustBill': '调整账单金额',
+  'admin.waiveBill': '减免账单',
+  'admin.voidBill': '作废账单',
+  'admin.saveFeeItem': '修改收费项目',
+  'admin.startExport': '导出',
+  'admin.resetStudentPassword': '重置学生密码',
+  'admin.issueStudentActivationCode': '发放激活码',
+  'students.account.reset': '重置学生账号',
+  'students.activationCode.issued': '发放激活码',
+  'students.password.reset': '重置学生密码',
+};
+
+export interface AuditEntryView {
+  at: string;
+  /** staff:<id>, openid:…, or a process (pay, paymentsSweep …). */
+  actor: string;
+  /** The staff member's name and role label when a staff member acted. */
+  staffName: string | null;
+  roleLabel: string | null;
+  action: string;
+  actionLabel: string;
+  reason: string | null;
+  /** The rest of what was recorded (before → after of each change), as JSON text. */
+  details: string;
+}
+
+export interface AuditPage {
+  items: AuditEntryView[];
+  total: number;
+}
+
 const ticket = () => v.string({ min: 16, max: 32, pattern: /^[A-Za-z0-9_-]+$/ });
 const staffName = () => v.string({ min: 1, max: 20 });
 const role = () => v.literal(...STAFF_ROLES);
@@ -143,6 +184,19 @@ export const adminContract = {
     request: v.object({ staffId: v.string({ min: 1, max: 64 }), role: v.optional(role()), active: v.optional(v.boolean()), reason: reasonText() }),
     access: access.console('admin'),
     audited: true,
+  }),
+  listAudit: action<AuditPage>()({
+    request: v.object({
+      /** YYYY-MM-DD, China time, inclusive. */
+      from: v.optional(v.string({ pattern: /^\d{4}-\d{2}-\d{2}$/ })),
+      to: v.optional(v.string({ pattern: /^\d{4}-\d{2}-\d{2}$/ })),
+      /** A staff member (their id) or a process name. */
+      actor: v.optional(v.string({ max: 80 })),
+      action: v.optional(v.string({ max: 80 })),
+      page: v.integer({ min: 1, max: 10_000 }),
+      pageSize: v.integer({ min: 1, max: 1000 }),
+    }),
+    access: access.console('admin', 'reviewer'),
   }),
   describeInvitation: action<StaffInvitationView>()({ request: v.object({ invitationId: ticket() }), access: access.public }),
   acceptInvitation: action<StaffView>()({ request: v.object({ invitationId: ticket() }), access: access.public, audited: true }),

@@ -2,6 +2,7 @@ import type { Handlers } from '../runtime';
 import type { adminContract } from './contract';
 import { acceptInvitation, describeInvitation, inviteStaff, listStaff, startFirstAdmin, updateStaff } from './members';
 import { cancelSignIn, confirmSignIn, describeSignIn, me, pollSignIn, signOut, startSignIn } from './sign-in';
+import { listAudit } from './audit-log';
 
 export { adminContract, ADMIN_ERRORS, ROLE_LABELS } from './contract';
 export { STAFF_PAGES } from './mini-program-code';
@@ -27,6 +28,7 @@ export const adminHandlers: Handlers<typeof adminContract> = {
   listStaff,
   inviteStaff,
   updateStaff,
+  listAudit,
   describeInvitation,
   acceptInvitation,
 };
