@@ -13,6 +13,7 @@ import type * as MingoQueryOperators from 'mingo/types/operators/query';
 import type { Options as MingoOptions } from 'mingo/types/types';
 import { checkPipeline, type KnownOperators } from './aggregate-rules';
 import { requestFailed } from './errors';
+import { compileQuery } from './query';
 import { deepClone, isPlainObject, type Document } from './ejson';
 
 /** An operator as mingo calls it (mingo's own operator types are too intricate for TypeScript to compare). */
@@ -171,10 +172,12 @@ export function compileAggregation(pipeline: readonly Document[]): Aggregation {
   const matches = firstOther === -1 ? [...pipeline] : pipeline.slice(0, firstOther);
   const rest = firstOther === -1 ? [] : pipeline.slice(firstOther);
   const limited = pipeline.some((stage) => Object.hasOwn(stage, '$limit')) ? rest : [...rest, { $limit: DEFAULT_AGGREGATE_LIMIT }];
+  const predicates = matches.map((stage) => compileQuery(stage.$match as Document));
   return (docs, collection) => {
     const options = { context: CONTEXT, scriptEnabled: false, collectionResolver: (name: string) => copyOf(collection(name)) };
     try {
-      const matched = matches.length > 0 ? new Aggregator(matches, options).run<Document>([...docs]) : docs;
+      // The same query engine as find(): a leading $match is a query on the stored documents.
+      const matched = matches.length > 0 ? docs.filter((doc) => predicates.every((predicate) => predicate(doc))) : docs;
       return new Aggregator(limited, options).run<Document>(copyOf(matched));
     } catch (error) {
       throw requestFailed(messageOf(error));

@@ -5,13 +5,14 @@
  * file twice, or two files that overlap, create nothing twice; a different amount for an existing
  * bill is a conflict to settle in 账单 (adjust, with a reason), never a silent overwrite.
  *
- * Round trips per chunk (up to 1,000 rows): the fee items, the existing bills, one insert.
+ * Round trips per chunk: the existing bills, one insert (the fee item catalogue is read once a
+ * minute per function instance: an import reads it once, not once per chunk).
  */
 import { commands, type Database } from '../runtime';
 import { formatFenPlain } from '../kernel/money';
 import { shanghaiDate } from '../kernel/china-time';
 import { BILL_STATUS_TEXT } from './contract';
-import { parseBillRow, type BillRowCells, type BillRowColumn } from './domain/bill-row';
+import { parseBillRow, type BillRowCells, type BillRowColumn, type FeeItemDoc } from './domain/bill-row';
 import { billIdFor, newBill, type BillStudent } from './domain/billing';
 import type { BillDoc } from './domain/records';
 import { billingReads, billingStore } from './store';
@@ -43,6 +44,22 @@ export interface BillRowResult {
   changes: { column: string; before: string; after: string }[];
 }
 
+/** How long an instance trusts the catalogue it read: a new item is importable a minute later at most. */
+const CATALOGUE_TTL_MS = 60_000;
+let catalogue: { readAt: number; items: FeeItemDoc[] } | null = null;
+
+async function feeItemCatalogue(db: Database, now: Date): Promise<FeeItemDoc[]> {
+  if (catalogue && now.getTime() - catalogue.readAt < CATALOGUE_TTL_MS && now.getTime() >= catalogue.readAt) return catalogue.items;
+  const items = await billingReads(db).feeItems.find({}, { limit: 1000 });
+  catalogue = { readAt: now.getTime(), items };
+  return items;
+}
+
+/** A fee item saved in this instance is seen at once. */
+export function forgetFeeItemCatalogue(): void {
+  catalogue = null;
+}
+
 const yuan = (amount: number): string => `${formatFenPlain(amount as BillDoc['amount'])} 元`;
 
 async function plan(
@@ -54,10 +71,10 @@ async function plan(
 ): Promise<{ result: BillRowResult; create?: BillDoc }[]> {
   const read = billingReads(db);
   const _ = commands(db);
-  const items = await read.feeItems.find({}, { limit: 1000 });
+  const items = await feeItemCatalogue(db, now);
   const parsed = rows.map((row) => ({ row, parsed: parseBillRow(row.cells, items) }));
   const ids = parsed.flatMap(({ row, parsed: p }) => (p.ok && students.has(row.cells.studentNo) ? [billIdFor(row.cells.studentNo, p.row.term, p.row.item._id)] : []));
-  const existing = new Map((ids.length ? await read.bills.find({ _id: _.in(ids) }, { limit: ids.length }) : []).map((bill) => [bill._id, bill]));
+  const existing = new Map((ids.length ? await read.bills.aggregate<BillDoc>([{ match: { _id: _.in(ids) } }, { limit: ids.length }]) : []).map((bill) => [bill._id, bill]));
   const firstRowOf = new Map<string, number>();
 
   return parsed.map(({ row, parsed: p }) => {

@@ -11,6 +11,7 @@ import type { FeeItemDoc } from './domain/bill-row';
 import type { BillDoc } from './domain/records';
 import { billingReads, billingStore } from './store';
 import { dashboard } from './dashboard';
+import { forgetFeeItemCatalogue } from './bill-import';
 import { exportPage, startExport } from './exports';
 
 export async function searchBills(request: BillFilterInput & { page: number; pageSize: number }, ctx: ConsoleContext): Promise<BillPage> {
@@ -104,6 +105,7 @@ export async function saveFeeItem(request: FeeItemView, ctx: ConsoleContext): Pr
   const before = await read.feeItems.findById(request.code);
   const item: FeeItemDoc = { _id: request.code, name, mandatory: request.mandatory, payableAfterDeadline: request.payableAfterDeadline, active: request.active, sortOrder: request.sortOrder, updatedAt: ctx.now() };
   await billingStore(ctx.db).saveFeeItem(item);
+  forgetFeeItemCatalogue();
   ctx.audit.record({ target: `feeItem:${item._id}`, before: before ? feeItemView(before) : null, after: feeItemView(item) });
   return feeItemView(item);
 }

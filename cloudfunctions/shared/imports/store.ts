@@ -33,11 +33,11 @@ export async function createBatch(db: Database, doc: ImportBatchDoc): Promise<vo
 
 export const loadBatch = (db: Database, id: string): Promise<ImportBatchDoc | null> => batches(db).findById(id);
 
-/** Adds a chunk's outcomes while the batch is still importing; false when it is not. */
-export async function countChunk(db: Database, id: string, counts: OutcomeCounts): Promise<boolean> {
+/** Adds a chunk's outcomes while the batch is still importing rows of this kind; false when it is not. */
+export async function countChunk(db: Database, id: string, kind: ImportKind, counts: OutcomeCounts): Promise<boolean> {
   const _ = commands(db);
   const updated = await batches(db).updateWhere(
-    { _id: id, status: 'IMPORTING' },
+    { _id: id, kind, status: 'IMPORTING' },
     { created: _.inc(counts.created), updated: _.inc(counts.updated), unchanged: _.inc(counts.unchanged), invalid: _.inc(counts.invalid) },
   );
   return updated === 1;

@@ -22,7 +22,7 @@ export async function updateStudent(db: Database, id: string, patch: Partial<Omi
   await collection(db, 'students').updateById(id, patch);
 }
 
-/** What a bill records of its student, for the 学号 given (canonical); one read for up to 1,000. */
+/** What a bill records of its student, for the 学号 given (canonical); one request. */
 export async function studentRefsByNo(
   db: Database,
   studentNos: readonly string[],
@@ -30,10 +30,12 @@ export async function studentRefsByNo(
   const unique = [...new Set(studentNos)].filter(Boolean);
   if (unique.length === 0) return new Map();
   const _ = commands(db);
-  const found = await collection(db, 'students').find(
-    { studentNo: _.in(unique) },
-    { limit: unique.length, fields: ['studentNo', 'name', 'college', 'major', 'grade', 'className'] },
-  );
+  // An aggregation: one request for a whole import chunk (a plain read stops at 1,000).
+  const found = await collection(db, 'students').aggregate<StudentDoc>([
+    { match: { studentNo: _.in(unique) } },
+    { project: { studentNo: 1, name: 1, college: 1, major: 1, grade: 1, className: 1 } },
+    { limit: unique.length },
+  ]);
   return new Map(found.map((s) => [s.studentNo, { id: s._id, studentNo: s.studentNo, name: s.name, college: s.college, major: s.major, grade: s.grade, className: s.className }]));
 }
 

@@ -39,7 +39,7 @@ async function importFile(rows: ImportRow[], fileName = '2026-2027-1 账单.xlsx
   const started = await c.api<ImportBatchView>('startImport', { kind: 'bills', fileName, fileHash: 'c'.repeat(64), rowCount: rows.length }, { token: cashier });
   if (!started.result.ok) throw new Error(started.result.message);
   const { batchId } = started.result.data;
-  await c.api('importRows', { batchId, rows }, { token: cashier });
+  await c.api('importRows', { batchId, kind: 'bills', rows }, { token: cashier });
   const finished = await c.api<ImportBatchView>('finishImport', { batchId }, { token: cashier });
   return (finished.result as { data: ImportBatchView }).data;
 }

@@ -41,7 +41,7 @@ beforeAll(async () => {
   ]);
   const started = await c.api<{ batchId: string }>('startImport', { kind: 'bills', fileName: '账单.xlsx', fileHash: 'd'.repeat(64), rowCount: rows.length }, { token: cashier });
   const batchId = (started.result as { data: { batchId: string } }).data.batchId;
-  await c.api('importRows', { batchId, rows }, { token: cashier });
+  await c.api('importRows', { batchId, kind: 'bills', rows }, { token: cashier });
   await c.api('finishImport', { batchId }, { token: cashier });
 
   const bills = collection(db, 'bills');

@@ -30,7 +30,7 @@ beforeAll(async () => {
   ]);
   const started = await c.api<{ batchId: string }>('startImport', { kind: 'bills', fileName: '账单.xlsx', fileHash: 'e'.repeat(64), rowCount: rows.length }, { token: cashier });
   const batchId = (started.result as { data: { batchId: string } }).data.batchId;
-  await c.api('importRows', { batchId, rows }, { token: cashier });
+  await c.api('importRows', { batchId, kind: 'bills', rows }, { token: cashier });
   await c.api('finishImport', { batchId }, { token: cashier });
   // The first student pays everything.
   const billIds = (await collection(db, 'bills').find({ studentNo: students[0]!.studentNo })).map((bill) => bill._id);

@@ -53,7 +53,7 @@ async function importFile(rows: ImportRow[], fileName = '2025级名单.xlsx'): P
   const started = await c.api<ImportBatchView>('startImport', { kind: 'students', fileName, fileHash: hashOf(rows), rowCount: rows.length }, { token });
   if (!started.result.ok) throw new Error(started.result.message);
   const { batchId } = started.result.data;
-  const imported = await c.api<{ rows: RowCheck[] }>('importRows', { batchId, rows }, { token });
+  const imported = await c.api<{ rows: RowCheck[] }>('importRows', { batchId, kind: 'students', rows }, { token });
   if (!imported.result.ok) throw new Error(imported.result.message);
   const finished = await c.api<ImportBatchView>('finishImport', { batchId }, { token });
   if (!finished.result.ok) throw new Error(finished.result.message);
@@ -144,8 +144,8 @@ describe('a known student', () => {
     const started = await c.api<ImportBatchView>('startImport', { kind: 'students', fileName: '分两次.xlsx', fileHash: 'a'.repeat(64), rowCount: 2 }, { token });
     const batchId = (started.result as { data: ImportBatchView }).data.batchId;
     const newcomer = { studentNo: '2025200002', name: '郑洁', idNumber: makeIdNumber('19870707') };
-    await c.api('importRows', { batchId, rows: [row(2, newcomer)] }, { token });
-    const second = await c.api<{ rows: RowCheck[] }>('importRows', { batchId, rows: [row(1002, { ...newcomer, className: '别的班' })] }, { token });
+    await c.api('importRows', { batchId, kind: 'students', rows: [row(2, newcomer)] }, { token });
+    const second = await c.api<{ rows: RowCheck[] }>('importRows', { batchId, kind: 'students', rows: [row(1002, { ...newcomer, className: '别的班' })] }, { token });
     expect(second.result).toMatchObject({ ok: true, data: { rows: [{ rowNumber: 1002, outcome: 'invalid', problems: [{ column: '学号', reason: expect.stringContaining('文件内重复') }] }] } });
     expect(await students().findOne({ studentNo: newcomer.studentNo })).toMatchObject({ className: '会计2501班' });
   });

@@ -22,7 +22,7 @@ beforeAll(async () => {
   }));
   const started = await c.api<{ batchId: string }>('startImport', { kind: 'students', fileName: '名单.xlsx', fileHash: 'b'.repeat(64), rowCount: 2 }, { token: cashier });
   const batchId = (started.result as { data: { batchId: string } }).data.batchId;
-  await c.api('importRows', { batchId, rows }, { token: cashier });
+  await c.api('importRows', { batchId, kind: 'students', rows }, { token: cashier });
   await c.api('finishImport', { batchId }, { token: cashier });
 });
 afterAll(async () => c.stop());
