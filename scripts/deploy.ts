@@ -122,7 +122,7 @@ export async function runDeploy(argv: readonly string[], io: DeployIo): Promise<
   const projectRoot = io.projectRoot ?? PROJECT_ROOT;
   const settings = loadDeploySettings({ projectRoot, env: io.env, ...(values.settings ? { file: values.settings } : {}) });
   const redact = redactor(settings);
-  let plan = planDeployment({ envId, values: settings.variables, projectRoot });
+  let plan = planDeployment({ envId, values: settings.variables, projectRoot, consoleApiBase: settings.consoleApiBase });
 
   if (values['dry-run'] && !values.check) {
     for (const line of renderPlan(plan, settings.sources)) io.out(line);
@@ -167,7 +167,7 @@ export async function runDeploy(argv: readonly string[], io: DeployIo): Promise<
       // What uploads is the bundle: build it now so the code matches this checkout.
       const { buildFunctions } = await import('./build');
       await buildFunctions();
-      plan = planDeployment({ envId, values: settings.variables, projectRoot });
+      plan = planDeployment({ envId, values: settings.variables, projectRoot, consoleApiBase: settings.consoleApiBase });
     }
     return await deploy(plan, environment, io, redact);
   } catch (error) {

@@ -114,6 +114,8 @@ export interface DesiredFunction {
 export interface HostingPlan {
   readonly localDir: string;
   readonly cloudPath: string;
+  /** The console's config.json, written beside index.html before the upload; null while ADMIN_API_BASE is not set. */
+  readonly config: { readonly apiBase: string; readonly developmentTools: false } | null;
 }
 
 export interface DeploymentPlan {
@@ -183,10 +185,11 @@ function desiredFunction(functionsRoot: string, name: string, values: ReadonlyMa
   };
 }
 
-function consoleHosting(projectRoot: string): HostingPlan | null {
+function consoleHosting(projectRoot: string, apiBase: string | null): HostingPlan | null {
   const dir = path.join(projectRoot, CONSOLE_BUILD.dir);
   const entry = path.join(dir, CONSOLE_BUILD.entry);
-  return existsSync(entry) && statSync(entry).isFile() ? { localDir: dir, cloudPath: CONSOLE_BUILD.cloudPath } : null;
+  if (!existsSync(entry) || !statSync(entry).isFile()) return null;
+  return { localDir: dir, cloudPath: CONSOLE_BUILD.cloudPath, config: apiBase ? { apiBase: apiBase.replace(/\/+$/, ''), developmentTools: false } : null };
 }
 
 export interface PlanInput {
@@ -195,16 +198,18 @@ export interface PlanInput {
   readonly values: ReadonlyMap<string, SecretValue>;
   /** Where admin/dist is looked for; the repository by default. */
   readonly projectRoot?: string;
+  /** ADMIN_API_BASE: where the console calls the admin function. */
+  readonly consoleApiBase?: string | null;
 }
 
-export function planDeployment({ envId, values, projectRoot = PROJECT_ROOT }: PlanInput): DeploymentPlan {
+export function planDeployment({ envId, values, projectRoot = PROJECT_ROOT, consoleApiBase = null }: PlanInput): DeploymentPlan {
   return {
     envId,
     functionsRoot: FUNCTIONS_ROOT,
     collections: ALL_COLLECTIONS.map(desiredCollection),
     functions: listFunctionNames().map((name) => desiredFunction(FUNCTIONS_ROOT, name, values)),
     storageAcl: ACCESS_RULES.storage,
-    hosting: consoleHosting(projectRoot),
+    hosting: consoleHosting(projectRoot, consoleApiBase),
   };
 }
 

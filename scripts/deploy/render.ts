@@ -53,9 +53,11 @@ export function renderPlan(plan: DeploymentPlan, sources: readonly string[]): st
   lines.push('');
   lines.push(`云存储权限：${plan.storageAcl}（仅创建者及管理员可读写；票据只经 receipts 函数给出的临时链接下载）`);
   lines.push(
-    plan.hosting
-      ? `静态托管：财务后台 ${plan.hosting.localDir} → /${plan.hosting.cloudPath}`
-      : '静态托管：无（财务后台 admin/dist 尚不存在；构建后自动加入计划）',
+    !plan.hosting
+      ? '静态托管：无（财务后台 admin/dist 尚不存在；构建后自动加入计划）'
+      : plan.hosting.config
+        ? `静态托管：财务后台 ${plan.hosting.localDir} → /${plan.hosting.cloudPath}，接口 ${plan.hosting.config.apiBase}`
+        : `静态托管：财务后台暂不上传——未设置 ADMIN_API_BASE（admin 函数的 HTTP 访问地址，如 https://<已备案域名>/admin-api）`,
   );
   return lines;
 }

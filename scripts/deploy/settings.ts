@@ -22,6 +22,13 @@ export const CREDENTIAL_VARIABLES = {
 /** The mini program's code upload key (公众平台 → 开发管理 → 小程序代码上传密钥), as a file path. */
 export const UPLOAD_KEY_VARIABLE = 'MINIPROGRAM_PRIVATE_KEY_PATH';
 
+/**
+ * Where the finance console calls the admin function: the HTTP access service's domain (an
+ * ICP-filed custom domain, or the environment's default one) + the admin path, e.g.
+ * https://pay-api.example.edu.cn/admin-api. Written into the console's config.json at deploy.
+ */
+export const CONSOLE_API_BASE_VARIABLE = 'ADMIN_API_BASE';
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 export interface DeploySettings {
@@ -36,6 +43,7 @@ export interface DeploySettings {
   /** Declared function variables that have a value. */
   readonly variables: ReadonlyMap<string, SecretValue>;
   readonly uploadKeyPath: string | null;
+  readonly consoleApiBase: string | null;
 }
 
 /** `KEY=value` lines; `#` comments and blank lines skipped; one pair of surrounding quotes removed. */
@@ -83,5 +91,6 @@ export function loadDeploySettings(options: { projectRoot: string; env: Env; fil
     },
     variables,
     uploadKeyPath: read(UPLOAD_KEY_VARIABLE),
+    consoleApiBase: read(CONSOLE_API_BASE_VARIABLE),
   };
 }

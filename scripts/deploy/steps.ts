@@ -3,6 +3,8 @@
  * collections, then their indexes, then functions (code every time; settings, timers and variables
  * where they differ), then HTTP access and static hosting. Only 'deploy' drift becomes a step.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { CloudEnvironment } from './cloud-environment';
 import { resolutionOf, type Drift } from './drift';
 import type { DeploymentPlan, DesiredFunction, DesiredVariable, TimerTrigger } from './plan';
@@ -118,8 +120,16 @@ export function deploySteps(plan: DeploymentPlan, drift: readonly Drift[]): Depl
     }
   }
   const { hosting } = plan;
-  if (hosting) {
-    steps.push({ description: `上传财务后台 ${hosting.localDir} 到静态托管 /${hosting.cloudPath}`, run: (environment) => environment.uploadHosting(hosting) });
+  // Without the admin function's address the console could not sign anyone in: not uploaded.
+  if (hosting?.config) {
+    const { config } = hosting;
+    steps.push({
+      description: `上传财务后台 ${hosting.localDir} 到静态托管 /${hosting.cloudPath}（接口 ${config.apiBase}）`,
+      run: (environment) => {
+        writeFileSync(path.join(hosting.localDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+        return environment.uploadHosting(hosting);
+      },
+    });
   }
   return steps;
 }

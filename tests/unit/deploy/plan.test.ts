@@ -2,14 +2,16 @@
  * The deploy plan is derived from the repository: what an IT person deploys is exactly what the
  * schema, the function folders and the declared variables say, with nothing listed twice.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ENVIRONMENT_VARIABLES, variablesOf } from '../../../cloudfunctions/shared/runtime/environment';
 import { ALL_COLLECTIONS, type CollectionSpec } from '../../../cloudfunctions/shared/schema';
 import { listFunctionNames, readFunctionConfig } from '../../../local/functions';
 import type * as Planner from '../../../scripts/deploy/plan';
 import { FUNCTION_DEFAULTS, planDeployment, variableProblemsByFunction, type DeploymentPlan } from '../../../scripts/deploy/plan';
-import { asSecrets, ENV_ID, requiredValues, scratchRoot } from './support';
+import { RecordedEnvironment } from '../../../scripts/deploy/recorded';
+import { deploySteps } from '../../../scripts/deploy/steps';
+import { asSecrets, EMPTY_ENVIRONMENT, ENV_ID, requiredValues, scratchRoot } from './support';
 
 const plan = planDeployment({ envId: ENV_ID, values: new Map() });
 
@@ -92,15 +94,26 @@ describe('the deploy plan', () => {
     ]);
   });
 
-  it('has no static hosting until the finance console is built, then publishes it under /admin/', () => {
+  it('has no static hosting until the finance console is built, then publishes it under /admin/ with its config.json', async () => {
     const root = scratchRoot();
     try {
       // A project without a built console (this checkout may have built one).
       expect(planDeployment({ envId: ENV_ID, values: new Map(), projectRoot: root.dir }).hosting).toBeNull();
       mkdirSync(path.join(root.dir, 'admin', 'dist'), { recursive: true });
       writeFileSync(path.join(root.dir, 'admin', 'dist', 'index.html'), '<!doctype html>');
-      const withConsole = planDeployment({ envId: ENV_ID, values: new Map(), projectRoot: root.dir });
-      expect(withConsole.hosting).toEqual({ localDir: path.join(root.dir, 'admin', 'dist'), cloudPath: 'admin/' });
+      const withConsole = planDeployment({ envId: ENV_ID, values: new Map(), projectRoot: root.dir, consoleApiBase: 'https://pay-api.example.edu.cn/admin-api/' });
+      expect(withConsole.hosting).toEqual({
+        localDir: path.join(root.dir, 'admin', 'dist'),
+        cloudPath: 'admin/',
+        config: { apiBase: 'https://pay-api.example.edu.cn/admin-api', developmentTools: false },
+      });
+      // Without the admin function's address the console is planned but not uploaded.
+      expect(planDeployment({ envId: ENV_ID, values: new Map(), projectRoot: root.dir }).hosting).toMatchObject({ config: null });
+      const upload = deploySteps(withConsole, []).find((step) => step.description.startsWith('上传财务后台'));
+      expect(upload?.description).toContain('接口 https://pay-api.example.edu.cn/admin-api');
+      const environment = new RecordedEnvironment(EMPTY_ENVIRONMENT);
+      await upload!.run(environment);
+      expect(JSON.parse(readFileSync(path.join(root.dir, 'admin', 'dist', 'config.json'), 'utf8'))).toEqual({ apiBase: 'https://pay-api.example.edu.cn/admin-api', developmentTools: false });
     } finally {
       root.remove();
     }
