@@ -4,7 +4,6 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { formatShanghai, shanghaiDate, shanghaiWallClock, toEpochMs } from '../../miniprogram/utils/date';
-import { maskIdNumber, maskName, maskPhone } from '../../miniprogram/utils/mask';
 import { formatFen } from '../../miniprogram/utils/money';
 import { dialString } from '../../miniprogram/utils/phone';
 import { PROJECT_ROOT } from './paths';
@@ -81,26 +80,6 @@ describe('dates in Asia/Shanghai', () => {
   test('nonsense is refused rather than shown as "Invalid Date"', () => {
     expect(() => formatShanghai('not a date')).toThrow(RangeError);
     expect(() => formatShanghai('2024/09/01')).toThrow(RangeError);
-  });
-});
-
-describe('masking', () => {
-  test('phone numbers keep the first 3 and last 4 digits', () => {
-    expect(maskPhone('13812341234')).toBe('138****1234');
-    expect(maskPhone('138 1234 1234')).toBe('138****1234');
-    expect(maskPhone('12345')).toBe('*****');
-  });
-
-  test('ID numbers keep the first 4 and last 4 characters, as the server masks them', () => {
-    expect(maskIdNumber('37060219900101123X')).toBe('3706**********123X');
-    expect(maskIdNumber('370602900101123')).toBe('3706*******1123');
-    expect(maskIdNumber('1234')).toBe('****');
-  });
-
-  test('names keep the first and (from three characters) the last character', () => {
-    expect(maskName('张三')).toBe('张*');
-    expect(maskName('张三丰')).toBe('张*丰');
-    expect(maskName('欧阳娜娜')).toBe('欧**娜');
   });
 });
 

@@ -6,7 +6,7 @@
 import { AppError, transaction, type RequestContext } from '../runtime';
 import { maskName } from '../kernel/mask';
 import { passwordChange, passwordContextOf } from './domain/student';
-import { PASSWORD_RULES_TEXT } from './domain/password-policy';
+import { PASSWORD_RULES_TEXT } from './views';
 import { hashPassword } from './credentials';
 import type { ForgotVerified } from './contract';
 import { identityHash, RESET_TTL_MS } from './deps';

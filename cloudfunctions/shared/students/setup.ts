@@ -7,7 +7,7 @@ import { AppError, transaction, writeAudit, type RequestContext, type Transactio
 import { normalizeActivationCode, passwordChange, passwordContextOf, type StudentDoc } from './domain/student';
 import type { MaskedIdentity, PhoneProof } from './contract';
 import { maskedIdentityOf, setupIdentityOf } from './views';
-import { PASSWORD_RULES_TEXT } from './domain/password-policy';
+import { PASSWORD_RULES_TEXT } from './views';
 import { hashPassword } from './credentials';
 import type { SetupState } from './contract';
 import { FIRST_SIGN_IN_LIMITS, identityHash, SESSION_TTL_MS } from './deps';

@@ -79,10 +79,3 @@ export function passwordContextFromIdNumber(id18: string, studentNo: string): Pa
   };
 }
 
-export const PASSWORD_RULES_TEXT = [
-  `至少 ${PASSWORD_MIN_LENGTH} 位`,
-  '不能是初始密码（证件号后 8 位）',
-  '不能包含证件号或学号中连续 6 位',
-  '不能是常见密码（如 12345678、生日、键盘连续字母）',
-] as const;
-
