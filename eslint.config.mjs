@@ -32,7 +32,7 @@ const FEATURES = readdirSync(SHARED, { withFileTypes: true })
  */
 const COLLECTION_OWNERS = {
   students: ['students', 'sessions', 'pendingSignIns', 'loginAttempts', 'phoneCodes', 'firstSignInClaims'],
-  billing: ['bills', 'feeItems', 'orders', 'payments', 'refunds', 'notifications', 'locks', 'subscribeMessages'],
+  billing: ['bills', 'feeItems', 'orders', 'payments', 'refunds', 'notifications', 'subscribeMessages'],
   receipts: ['receipts', 'messages', 'counters', 'sweepCursors'],
   staff: ['staff', 'consoleSignIns', 'staffInvitations'],
   imports: ['importBatches'],

@@ -13,7 +13,6 @@ import type { SessionDoc } from './runtime/sessions';
 import type { StaffDoc, StaffSessionDoc } from './runtime/staff-sessions';
 import type { ConsoleSignInDoc, StaffInvitationDoc } from './staff/store';
 import type { ImportBatchDoc } from './imports/store';
-import type { LockDoc } from './billing/lock';
 import type { BillDoc, NotificationDoc, OrderDoc, PaymentDoc, RefundDoc } from './billing/domain/records';
 import type { FeeItemDoc } from './billing/domain/bill-row';
 import type { SubscribeMessageDoc } from './billing/after-paid';
@@ -36,7 +35,6 @@ export interface CollectionDocuments {
   orders: OrderDoc;
   payments: PaymentDoc;
   refunds: RefundDoc;
-  locks: LockDoc;
   receipts: ReceiptDoc;
   counters: SequenceCounterDoc;
   sweepCursors: ReceiptSweepCursorDoc;
@@ -153,24 +151,19 @@ export const COLLECTIONS = {
       { fields: ['status', 'nextCheckAt'], why: '定时任务按到期时间提交与跟进退款' },
     ],
   },
-  locks: {
-    name: 'locks',
-    purpose: '短时锁：_id 为锁名（如一个学生的下单），带过期时间，防止两台设备同时占用同一批账单',
-    indexes: [],
-  },
   receipts: {
     name: 'receipts',
     purpose: '电子票据：每个已支付订单一张',
     indexes: [
       { fields: ['orderId'], unique: true, why: '一个订单只开一张票据' },
-      { fields: ['receiptCode', 'receiptNo'], unique: true, why: '票据号码不重复' },
+      { fields: ['receiptCode', 'receiptNo'], unique: true, why: '票据号码不重复：写入票据即占用它的号码；倒序读取得到最后一个号码' },
       { fields: ['studentId', 'issuedAt'], why: '我的发票按时间列出' },
       { fields: ['status', 'issuedAt'], why: '定时任务补做未生成或未标冲红的票据文件' },
     ],
   },
   counters: {
     name: 'counters',
-    purpose: '序号计数器（票据号码等，在事务中递增）',
+    purpose: '序号计数器：每个票据代码最后开出的票据号码（只增不减）',
     indexes: [],
   },
   sweepCursors: {

@@ -63,9 +63,13 @@ export async function signIn(cloud: LocalCloud, student: Pick<TestStudent, 'stud
   } as never);
 }
 
+/**
+ * All mandatory: these bills exercise orders, not the fee rules (a term's mandatory bills before its
+ * optional ones), which have their own tests; any subset of them may go into an order.
+ */
 const ITEMS = [
   { itemCode: 'XF', itemName: '学费', amount: 320000, mandatory: true },
-  { itemCode: 'ZSF', itemName: '住宿费', amount: 120000, mandatory: false },
+  { itemCode: 'ZSF', itemName: '住宿费', amount: 120000, mandatory: true },
   { itemCode: 'JCF', itemName: '教材费', amount: 45050, mandatory: true },
 ];
 
@@ -74,7 +78,7 @@ export async function addBills(cloud: LocalCloud, student: TestStudent, count = 
   const now = cloud.clock.now();
   const bills: BillDoc[] = [];
   for (let i = 0; i < count; i += 1) {
-    const item = ITEMS[i] ?? { itemCode: `QT${i}`, itemName: `其他费用${i}`, amount: 1000 + i, mandatory: false };
+    const item = ITEMS[i] ?? { itemCode: `QT${i}`, itemName: `其他费用${i}`, amount: 1000 + i, mandatory: true };
     bills.push({
       _id: `bill-${student.studentNo}-${term}-${item.itemCode}`,
       studentId: student.studentId,

@@ -48,7 +48,7 @@ export interface BillRowResult {
 const CATALOGUE_TTL_MS = 60_000;
 let catalogue: { readAt: number; items: FeeItemDoc[] } | null = null;
 
-async function feeItemCatalogue(db: Database, now: Date): Promise<FeeItemDoc[]> {
+export async function feeItemCatalogue(db: Database, now: Date): Promise<FeeItemDoc[]> {
   if (catalogue && now.getTime() - catalogue.readAt < CATALOGUE_TTL_MS && now.getTime() >= catalogue.readAt) return catalogue.items;
   const items = await billingReads(db).feeItems.find({}, { limit: 1000 });
   catalogue = { readAt: now.getTime(), items };

@@ -1,13 +1,16 @@
 import type { billsContract, BillView, OrderView } from './contract';
 import { billView, orderView } from './views';
-import { mayHaveOrdersToList } from './domain/billing';
-import type { OrderDoc } from './domain/records';
-import { billingReads } from './store';
+import type { OrderDoc, OrderStatus } from './domain/records';
+import { billingReads, studentBillingView } from './store';
 import { rememberedEmail } from '../students';
-import { AppError, commands, maskReference, type Handlers } from '../runtime';
+import { AppError, maskReference, type Handlers } from '../runtime';
 
 /** Orders shown (newest first); every bill is shown, however many. */
 const MAX_ORDERS = 100;
+/** 缴费中 and 已完成: a closed order is not shown. */
+const LISTED_STATUSES: readonly OrderStatus[] = ['PENDING', 'PAID', 'REFUNDING', 'REFUNDED'];
+
+const newestFirst = (a: OrderDoc, b: OrderDoc): number => new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
 
 const byTermThenDeadline = (a: BillView, b: BillView): number =>
   a.term.localeCompare(b.term) || Number(b.mandatory) - Number(a.mandatory) || a.deadline.localeCompare(b.deadline) || b.amount - a.amount || a.itemCode.localeCompare(b.itemCode);
@@ -15,23 +18,18 @@ const byTermThenDeadline = (a: BillView, b: BillView): number =>
 export const billsHandlers: Handlers<typeof billsContract> = {
   async overview(_request, ctx) {
     const { student } = ctx;
-    const _ = commands(ctx.db);
     const now = ctx.now();
     const viewer = ctx.caller.openid ?? '';
-    const read = billingReads(ctx.db);
-    // Two reads whatever the number of bills, up to a thousand of them (then one more per thousand):
-    // the bills, then the orders if any bill says there are some, or else the address on record.
-    const bills = await read.bills.findAll({ studentId: student.studentId });
-    const orders: OrderDoc[] = mayHaveOrdersToList(bills)
-      ? await read.orders.find(
-          { studentId: student.studentId, status: _.in(['PENDING', 'PAID', 'REFUNDING', 'REFUNDED']) },
-          { orderBy: [['createdAt', 'desc']], limit: MAX_ORDERS },
-        )
-      : [];
+    // One read whatever the number of bills: the bills, their orders and the address on record.
+    // A student without any bill has no order either; only the address is read then.
+    const view = await studentBillingView(ctx.db, student.studentId, LISTED_STATUSES);
+    const bills = view?.bills ?? [];
+    const all = [...(view?.orders ?? [])].sort(newestFirst);
+    const orders = all.slice(0, MAX_ORDERS);
     // The address the student last paid with is on their newest order; before any, the one on record.
-    const email = orders.find((order) => order.email)?.email ?? (await rememberedEmail(ctx.db, student.studentId));
-    const open = new Set(orders.filter((order) => order.status === 'PENDING').map((order) => order._id));
-    const paidBy = new Set(orders.filter((order) => order.status === 'PAID').map((order) => order._id));
+    const email = orders.find((order) => order.email)?.email ?? (view ? view.emailOnRecord : await rememberedEmail(ctx.db, student.studentId));
+    const open = new Set(all.filter((order) => order.status === 'PENDING').map((order) => order._id));
+    const paidBy = new Set(all.filter((order) => order.status === 'PAID').map((order) => order._id));
     // A bill still marked as being paid by an order that is no longer open (an interrupted close)
     // is payable again; pay.create finishes the release.
     const unpaid = bills

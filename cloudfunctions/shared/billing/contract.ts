@@ -116,6 +116,8 @@ export const PAY_ERRORS = {
   BILLS_IN_OPEN_ORDER: '所选账单已在“缴费中”的订单里，请继续支付或取消该订单后重新选择',
   BILLS_CHANGED: '账单状态刚刚发生变化，请刷新后重试',
   PAY_BUSY: '正在处理您上一次的支付操作，请稍候在“缴费中”查看',
+  PAY_MANDATORY_FIRST: '请先缴纳本学期的必缴项目，或与选缴项目一并勾选',
+  PAY_ITEM_CLOSED: '该项目已过缴费截止日期，不能再在线缴费，请联系计划财务处收费管理科',
   ORDER_NOT_PENDING: '该订单已关闭或已支付，请刷新后查看',
   ORDER_EXPIRED: '订单已超时关闭，请在“待缴费”中重新选择账单支付',
   ORDER_PROCESSING: '该订单的支付结果正在确认中，请勿重复支付',

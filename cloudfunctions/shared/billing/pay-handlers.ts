@@ -1,16 +1,41 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { payContract, PayStart } from './contract';
-import { isExpired, newOrder, newOutTradeNo, orderUsable, sameBills, selectBills } from './domain/billing';
-import type { OrderDoc } from './domain/records';
+import { isExpired, newOrder, newOutTradeNo, orderUsable, sameBills, selectBills, selectionState, termLabel } from './domain/billing';
+import { payabilityProblems } from './domain/payable';
+import { feeItemCatalogue } from './bill-import';
+import type { BillDoc, OrderDoc } from './domain/records';
 import { orderView } from './views';
 import { normalizeEmail } from '../kernel/email';
 import { paymentContextOf, type PaymentContext } from './context';
-import { LockBusyError, takeLock, type HeldLock } from './lock';
 import { closeLocally, ensurePayment, isPaidOutcome, markBillsPaid, retireOrder, syncWithWechat } from './orders';
-import { AppError, commands, maskReference, type Handlers, type RequestContext, type StudentContext } from '../runtime';
+import { AppError, commands, isDuplicateKeyError, maskReference, MAX_READ, type Handlers, type RequestContext, type StudentContext } from '../runtime';
 
-const randomSuffix = (): string =>
-  Array.from(randomBytes(12), (byte) => '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'[byte % 36]).join('');
+/** How long a tap waits for an earlier tap of the same bills to finish taking them, before it says 正在处理. */
+const JOIN_WAIT_MS = 3_000;
+const JOIN_POLL_MS = 100;
+/**
+ * An order still without all its bills this long after it was made has lost the call that made it
+ * (a function runs for at most 20 s): a later tap of the same bills finishes taking them.
+ */
+const ABANDONED_AFTER_MS = 30_000;
+/** Orders of one selection in one unchanged state tried in turn before a random number is drawn. */
+const SAME_STATE_ORDERS = 20;
+
+const BASE36 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const base36Suffix = (bytes: Uint8Array): string => Array.from(bytes.subarray(0, 16), (byte) => BASE36[byte % 36]).join('');
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The number of the order that these bills, as read, make: the same for every tap that read them
+ * alike (selectionState). Past SAME_STATE_ORDERS earlier ones, a random one.
+ */
+function orderNumberFor(studentId: string, bills: readonly BillDoc[], earlierOrders: number, now: Date): string {
+  if (earlierOrders >= SAME_STATE_ORDERS) return newOutTradeNo(now, base36Suffix(randomBytes(16)));
+  const state = selectionState(studentId, bills, earlierOrders);
+  return newOutTradeNo(state.changedAt, base36Suffix(createHash('sha256').update(state.text).digest()));
+}
 
 /** The signed-in student's order, or ORDER_NOT_FOUND (another student's order is not revealed). */
 async function ownOrder(pc: PaymentContext, ctx: StudentContext, orderId: string): Promise<OrderDoc> {
@@ -82,71 +107,137 @@ async function settleHolders(pc: PaymentContext, billIds: readonly string[], ord
       if (retired.kind === 'busy') throw new AppError('ORDER_PROCESSING', undefined, { orderId: holder._id });
       continue;
     }
-    if (holder._id === sameOrderId && sameBills(holder, billIds)) return holder;
+    if (sameBills(holder, billIds)) {
+      if (holder._id === sameOrderId) return holder;
+      // Exactly these bills, some not taken yet: an earlier tap is taking them right now.
+      return joinOrder(pc, holder);
+    }
     throw new AppError('BILLS_IN_OPEN_ORDER', undefined, { orderId: holder._id });
   }
   return null;
+}
+
+const billsOf = (pc: PaymentContext, order: Pick<OrderDoc, 'billIds' | 'studentId'>): Promise<BillDoc[]> =>
+  pc.bills.find({ _id: commands(pc.db).in(order.billIds), studentId: order.studentId }, { limit: order.billIds.length });
+
+/**
+ * An open order of exactly the requested bills that another tap has just made (a double tap, a
+ * second device): it is the answer once it holds its bills. While the tap that made it is still
+ * taking them, this one waits for a moment, then says 正在处理 (PAY_BUSY); an order whose maker has
+ * been gone for long has its bills taken here.
+ */
+async function joinOrder(pc: PaymentContext, order: OrderDoc): Promise<OrderDoc> {
+  const giveUpAt = performance.now() + JOIN_WAIT_MS;
+  for (;;) {
+    const bills = await billsOf(pc, order);
+    if (bills.length === order.billIds.length && bills.every((bill) => bill.orderId === order._id)) return order;
+    // Some went elsewhere meanwhile (another selection, a payment, the office): that tap lost them.
+    if (bills.length < order.billIds.length || bills.some((bill) => bill.status !== 'UNPAID' && bill.orderId !== order._id)) {
+      throw new AppError('PAY_BUSY');
+    }
+    if (pc.now().getTime() - new Date(order.createdAt).getTime() >= ABANDONED_AFTER_MS) {
+      await pc.store.takeBills(order, pc.now());
+      continue;
+    }
+    if (performance.now() >= giveUpAt) throw new AppError('PAY_BUSY');
+    await sleep(JOIN_POLL_MS);
+  }
+}
+
+/**
+ * The new order took fewer than all its bills: something else holds or changed some of them.
+ * Returns when the order holds them all after all; otherwise gives back what it took, closes it,
+ * and says why: a bill no longer payable as it was read (BILLS_CHANGED), or another tap at work on
+ * some of them (PAY_BUSY, never the false "your bills changed").
+ */
+async function settlePartialTake(pc: PaymentContext, order: OrderDoc, read: readonly BillDoc[]): Promise<void> {
+  const bills = await billsOf(pc, order);
+  if (bills.length === order.billIds.length && bills.every((bill) => bill.orderId === order._id)) return;
+  await closeLocally(pc, order, 'DUPLICATE', 'NONE');
+  const asRead = new Map(read.map((bill) => [bill._id, bill]));
+  const changed = order.billIds.some((id) => {
+    const now = bills.find((bill) => bill._id === id);
+    return !now || (now.status !== 'UNPAID' && now.status !== 'PAYING') || now.amount !== asRead.get(id)?.amount;
+  });
+  throw new AppError(changed ? 'BILLS_CHANGED' : 'PAY_BUSY');
+}
+
+/**
+ * A new order for these bills, which it takes: inserted under the number that the bills as read
+ * make, so a double tap or a second device inserts the same order and, finding it there, joins it
+ * (no lock, nothing to release). An earlier order of the same state that has ended moves on to the next number.
+ */
+async function placeOrder(pc: PaymentContext, ctx: StudentContext, bills: readonly BillDoc[], email: string, subscribed: boolean): Promise<OrderDoc> {
+  const { student } = ctx;
+  const now = ctx.now();
+  for (let earlier = 0; ; earlier += 1) {
+    const order = newOrder({
+      id: orderNumberFor(student.studentId, bills, earlier, now),
+      studentId: student.studentId,
+      studentNo: bills[0]?.studentNo ?? '',
+      payerOpenid: student.openid,
+      bills,
+      // Kept on the order: used for the receipt, and offered on the page next time.
+      email,
+      notifyOnPaid: subscribed,
+      nonceStr: randomBytes(16).toString('hex'),
+      now,
+    });
+    try {
+      await pc.store.insertOrder(order);
+    } catch (error) {
+      if (!isDuplicateKeyError(error) || earlier >= SAME_STATE_ORDERS) throw error;
+      const existing = await pc.orders.findById(order._id);
+      if (existing && existing.status === 'PENDING' && sameBills(existing, order.billIds)) return joinOrder(pc, existing);
+      continue;
+    }
+    // A bill is in at most one open order: only those still unpaid and in no order are taken.
+    const taken = await pc.store.takeBills(order, now);
+    if (taken !== order.billIds.length) await settlePartialTake(pc, order, bills);
+    ctx.log.info('order created', { orderId: order._id, bills: order.billIds.length, total: order.total });
+    return order;
+  }
+}
+
+/** The school's fee rules for one order (payabilityProblems), in the words the student reads. */
+async function assertFeeRules(ctx: StudentContext, chosen: readonly BillDoc[], found: readonly BillDoc[]): Promise<void> {
+  const now = ctx.now();
+  // Named in the order 待缴费 lists them: by deadline, the larger amount first.
+  const unpaid = found
+    .filter((bill) => bill.status === 'UNPAID')
+    .sort((a, b) => new Date(a.deadline).getTime() - new Date(b.deadline).getTime() || b.amount - a.amount);
+  // The catalogue matters only for an overdue bill (whether its item still takes payments).
+  const catalogue = chosen.some((bill) => new Date(bill.deadline).getTime() < now.getTime()) ? await feeItemCatalogue(ctx.db, now) : [];
+  const [problem] = payabilityProblems(chosen, unpaid, catalogue, now);
+  if (!problem) return;
+  if (problem.kind === 'MANDATORY_FIRST') {
+    throw new AppError('PAY_MANDATORY_FIRST', `请先缴纳 ${termLabel(problem.term)} 的必缴项目（${problem.mandatoryItems.join('、')}），或与选缴项目一并勾选`);
+  }
+  throw new AppError('PAY_ITEM_CLOSED', `${problem.itemName}已过缴费截止日期，不能再在线缴费，请联系计划财务处收费管理科`);
 }
 
 export const payHandlers: Handlers<typeof payContract> = {
   async create(request, ctx) {
     const { student } = ctx;
     const pc = paymentContextOf(ctx);
-    const _ = commands(ctx.db);
     const email = normalizeEmail(request.email);
     if (!email) throw new AppError('EMAIL_INVALID');
-
-    // One creation per student at a time: the database updates each bill on its own, so two devices
-    // taking the same bills at once could each take some. Whoever waits for the lock then finds the
-    // bills in the winner's open order and gets that order back.
-    let lock: HeldLock;
-    try {
-      lock = await takeLock(ctx.db, ctx.now, `pay.create:${student.studentId}`);
-    } catch (error) {
-      if (!(error instanceof LockBusyError)) throw error;
-      // Still busy with an earlier tap: its order, if it is already there, is the answer.
-      const pending = await pc.orders.find({ studentId: student.studentId, status: 'PENDING' }, { limit: 20 });
-      const open = pending.find((order) => sameBills(order, request.billIds));
+    const _ = commands(ctx.db);
+    // The chosen bills and, in the same read, the student's unpaid mandatory ones (the fee rules).
+    const found = await pc.bills.find(
+      _.and({ studentId: student.studentId }, _.or({ _id: _.in(request.billIds) }, { status: 'UNPAID', mandatory: true })),
+      { limit: MAX_READ },
+    );
+    const selection = selectBills(request.billIds, found, student.studentId);
+    if (selection.kind === 'missing') throw new AppError('BILL_NOT_FOUND');
+    if (selection.kind === 'not-payable') throw new AppError('BILL_NOT_PAYABLE');
+    if (selection.kind === 'in-open-order') {
+      const open = await settleHolders(pc, request.billIds, selection.orderIds, selection.sameOrderId);
       if (open) return startPayment(pc, ctx, open);
-      throw new AppError('PAY_BUSY');
     }
-    let order: OrderDoc;
-    try {
-      const found = await pc.bills.find({ _id: _.in(request.billIds), studentId: student.studentId }, { limit: request.billIds.length });
-      const selection = selectBills(request.billIds, found, student.studentId);
-      if (selection.kind === 'missing') throw new AppError('BILL_NOT_FOUND');
-      if (selection.kind === 'not-payable') throw new AppError('BILL_NOT_PAYABLE');
-      const open = selection.kind === 'in-open-order' ? await settleHolders(pc, request.billIds, selection.orderIds, selection.sameOrderId) : null;
-      if (open) {
-        order = open;
-      } else {
-        // Kept on the order: used for the receipt, and offered on the page next time.
-        const now = ctx.now();
-        order = newOrder({
-          id: newOutTradeNo(now, randomSuffix()),
-          studentId: student.studentId,
-          studentNo: found[0]?.studentNo ?? '',
-          payerOpenid: student.openid,
-          bills: request.billIds.map((id) => found.find((bill) => bill._id === id)!),
-          email,
-          notifyOnPaid: request.subscribed === true,
-          nonceStr: randomBytes(16).toString('hex'),
-          now,
-        });
-        await pc.store.insertOrder(order);
-        // A bill is in at most one open order: only those still unpaid and in no order are taken.
-        const taken = await pc.store.takeBills(order, now);
-        if (taken !== order.billIds.length) {
-          // A bill changed under us (paid by a late payment, voided): give back what was taken.
-          await closeLocally(pc, order, 'DUPLICATE', 'NONE');
-          throw new AppError('BILLS_CHANGED');
-        }
-        ctx.log.info('order created', { orderId: order._id, bills: order.billIds.length, total: order.total });
-      }
-    } finally {
-      await lock.release();
-    }
-    return startPayment(pc, ctx, order);
+    const bills = request.billIds.map((id) => found.find((bill) => bill._id === id)!);
+    await assertFeeRules(ctx, bills, found);
+    return startPayment(pc, ctx, await placeOrder(pc, ctx, bills, email, request.subscribed === true));
   },
 
   async resume(request, ctx) {

@@ -1,10 +1,13 @@
 /**
- * Issuing: a number and the record in one transaction (which also marks the order
- * `receiptState: 'ISSUED'` and queues the automatic email), then the document. A failed render or
- * upload leaves the record in PENDING_PDF with its number (no number is burnt, none is reused);
- * the next call, the sweep or a download completes it. Nothing here sends email: `issue` runs
- * while a payment callback waits, so the email goes to the outbox that the timer sends.
+ * Issuing: the record with its number, then the order marked, then the document. A number is taken
+ * by inserting the receipt that carries it (票据代码 + 票据号码 is unique), so a number exists only
+ * on a receipt: none is burnt, none is used twice, and since each is the one after the highest
+ * issued (or, after a clash, after one just taken) there is no gap. A failed render or upload
+ * leaves the record in PENDING_PDF with its number; the next call, the sweep or a download
+ * completes it. Nothing here sends email: `issue` runs while a payment callback waits, so the
+ * email goes to the outbox that the timer sends.
  */
+import { performance } from 'node:perf_hooks';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { ReceiptIssued, ReceiptState, ReceiptSweepReport, ReceiptVoided } from './contract';
 import { maskReference } from '../kernel/mask';
@@ -14,10 +17,11 @@ import {
   commands,
   isDuplicateKeyError,
   transaction,
+  type AggregateStage,
   type BaseDoc,
   type RequestContext,
 } from '../runtime';
-import { receiptMarks } from '../billing';
+import { receiptMarks, type OrderDoc } from '../billing';
 import {
   deriveCheckCode,
   needsPdf,
@@ -33,9 +37,9 @@ import {
 } from './domain/receipt';
 import { renderReceiptPdf } from './pdf';
 import { readReceiptsSettings, type ReceiptsSettings } from './settings';
-import { issuedEmailMessage, sendDueReceiptEmails } from './mailing';
+import { issuedEmailMessage, queueIssuedEmail, sendDueReceiptEmails } from './mailing';
 
-/** counters/{name}: a sequence (receipt numbers), increased in a transaction. */
+/** counters/{name}: the last receipt number issued under a 票据代码 (never lower than any issued). */
 export interface SequenceCounterDoc extends BaseDoc {
   value: number;
   updatedAt: Date;
@@ -51,7 +55,15 @@ export interface ReceiptSweepCursorDoc extends BaseDoc {
 }
 
 export const SWEEP_STATE_ID = 'receipt-sweep';
-const ALLOCATION_ATTEMPTS = 3;
+/**
+ * How long one call keeps trying for a number while other receipts take the ones it tried (many
+ * payments at the same moment); past it the call fails and the sweep issues the receipt.
+ */
+const NUMBERING_BUDGET_MS = 20_000;
+/** The longest first pause after a clash over a number (doubled after each further clash, up to 32 times). */
+const CLASH_PAUSE_MS = 2;
+/** The reason recorded when the sweep voids the receipt of a refunded order. */
+export const REFUNDED_VOID_REASON = '订单已退款';
 
 export const receiptsOf = (ctx: Pick<RequestContext, 'db'>) => collection(ctx.db, 'receipts');
 
@@ -76,10 +88,58 @@ export function checkCodeOf(secret: string, fields: CheckCodeFields): string {
 /** 128 random bits for the document's cloud path. */
 const newStorageKey = (): string => randomBytes(16).toString('hex');
 
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What issuing reads with the order, in the same request. */
+interface IssuingJoins {
+  /** The student record as printed on the receipt; empty when the record is missing. */
+  payer: ReceiptPayer[];
+  /** The highest number issued under the 票据代码, if any. */
+  lastIssued: Pick<ReceiptDoc, 'sequence'>[];
+  counter: Pick<SequenceCounterDoc, 'value'>[];
+}
+
 /**
- * Number + record (+ the order marked, + the email queued), all or nothing. The order's mark tells
- * whether its receipt may exist, so the receipt itself is read only then; one made before the mark
- * existed makes the insert fail on its id, and is then read.
+ * Lookups by equality on an index: the student by _id; the last number by 票据代码 + 票据号码 (the
+ * unique index, read backwards); the counter by _id. Only the printed fields of the student leave the database.
+ */
+function issuingJoins(receiptCode: string, counterId: string): AggregateStage[] {
+  return [
+    { lookup: { from: 'students', localField: 'studentId', foreignField: '_id', as: 'payer' } },
+    { lookup: { from: 'receipts', pipeline: [{ $match: { receiptCode } }, { $sort: { receiptNo: -1 } }, { $limit: 1 }, { $project: { _id: 0, sequence: 1 } }], as: 'lastIssued' } },
+    { lookup: { from: 'counters', pipeline: [{ $match: { _id: counterId } }, { $project: { _id: 0, value: 1 } }], as: 'counter' } },
+    { addFields: { payer: { $map: { input: '$payer', as: 'student', in: { name: '$$student.name', studentNo: '$$student.studentNo', idMasked: '$$student.idMasked' } } } } },
+  ];
+}
+
+/** The highest number issued under the 票据代码 (0 before the first). */
+async function lastSequence(ctx: RequestContext, receiptCode: string): Promise<number> {
+  const [last] = await receiptsOf(ctx).find({ receiptCode }, { orderBy: [['receiptNo', 'desc']], limit: 1, fields: ['sequence'] });
+  return last?.sequence ?? 0;
+}
+
+/** counters/{id} follows the highest number issued: only ever raised, whatever order the calls finish in. */
+async function recordLastNumber(ctx: RequestContext, counterId: string, known: boolean, sequence: number, at: Date): Promise<void> {
+  const counters = collection(ctx.db, 'counters');
+  const raise = () => counters.updateWhere({ _id: counterId, value: commands(ctx.db).lt(sequence) }, { value: sequence, updatedAt: at });
+  if (known) {
+    await raise();
+    return;
+  }
+  try {
+    await counters.insert({ _id: counterId, value: sequence, updatedAt: at });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    await raise();
+  }
+}
+
+/**
+ * Number + record (+ the email queued, + the order marked). The order, its payer and the last
+ * number come in one read; the receipt's insert is what takes the number. The order's mark tells
+ * whether its receipt may exist, so the receipt itself is read only then, or when the insert
+ * clashes with one another call made. A refund that voided the order between the read and the
+ * mark wins: the receipt just made is voided at once (its number stays taken, by a 冲红 receipt).
  */
 async function allocate(ctx: RequestContext, orderId: string, settings: ReceiptsSettings): Promise<{ receipt: ReceiptDoc; created: boolean }> {
   const key = settings.checkKey;
@@ -88,57 +148,87 @@ async function allocate(ctx: RequestContext, orderId: string, settings: Receipts
     throw new AppError('UNAVAILABLE', '票据服务未正确配置，请稍后再试');
   }
   const id = receiptIdOf(orderId);
-  const counterId = receiptCounterId(settings.issuer.receiptCode);
-  for (let attempt = 1; ; attempt += 1) {
+  const { receiptCode } = settings.issuer;
+  const counterId = receiptCounterId(receiptCode);
+  const found = await receiptMarks.findJoined<IssuingJoins>(ctx.db, orderId, issuingJoins(receiptCode, counterId));
+  if (!found) throw new AppError('NOT_FOUND', '订单不存在');
+  const { payer: payers, lastIssued, counter, ...order } = found;
+  if (order.receiptState) {
+    const existing = await receiptsOf(ctx).findById(id);
+    if (existing) return { receipt: existing, created: false };
+  }
+  // Voided before it was issued (a refund overtook the payment's follow-up): never issued.
+  if (order.receiptState === 'VOIDED') throw new AppError('RECEIPT_ORDER_REFUNDED');
+  if (order.status !== 'PAID') throw new AppError(order.status === 'REFUNDING' || order.status === 'REFUNDED' ? 'RECEIPT_ORDER_REFUNDED' : 'RECEIPT_ORDER_NOT_PAID');
+  const student = payers[0];
+  if (!student) throw new Error(`order ${orderId}: its student record is missing`);
+  const payer: ReceiptPayer = { name: student.name, studentNo: student.studentNo, idMasked: student.idMasked ?? '' };
+
+  const receipt = await insertNumbered(ctx, order, payer, settings, (lastIssued[0]?.sequence ?? 0) + 1);
+  if (!receipt.created) return receipt;
+  const at = receipt.receipt.issuedAt;
+  await recordLastNumber(ctx, counterId, counter.length > 0, receipt.receipt.sequence, at);
+  await queueIssuedEmail(ctx, issuedEmailMessage(receipt.receipt, at, settings));
+  // The sweep looks only at paid orders without this mark, so it never rereads issued ones.
+  if (!(await receiptMarks.setIfUnmarked(ctx.db, orderId, 'ISSUED'))) {
+    const mark = (await receiptMarks.find(ctx.db, orderId))?.receiptState;
+    if (mark === 'VOIDED') {
+      ctx.log.warn('order voided while its receipt was being issued: the receipt is voided', { orderId, receiptNo: receipt.receipt.receiptNo });
+      await voidReceipt(ctx, orderId, REFUNDED_VOID_REASON);
+      throw new AppError('RECEIPT_ORDER_REFUNDED');
+    }
+  }
+  return receipt;
+}
+
+/**
+ * Inserts the order's receipt with the first free number from `first` on. A clash is either this
+ * order's receipt made by another call (returned as it is) or the number taken by another receipt:
+ * every number up to the one taken is in use, so the one after it is still the lowest free one.
+ */
+async function insertNumbered(
+  ctx: RequestContext,
+  order: OrderDoc,
+  payer: ReceiptPayer,
+  settings: ReceiptsSettings,
+  first: number,
+): Promise<{ receipt: ReceiptDoc; created: boolean }> {
+  const key = settings.checkKey!;
+  const id = receiptIdOf(order._id);
+  const giveUpAt = performance.now() + NUMBERING_BUDGET_MS;
+  let sequence = first;
+  for (let clashes = 0; ; clashes += 1) {
+    const at = ctx.now();
+    const fields = newReceipt({
+      order,
+      payer,
+      settings: settings.issuer,
+      sequence,
+      checkCode: '',
+      checkKeyId: key.id,
+      storageKey: newStorageKey(),
+      transactionIdMasked: order.transactionId ? maskReference(order.transactionId) : '',
+      at,
+    });
+    fields.checkCode = checkCodeOf(key.secret, fields);
+    const receipt: ReceiptDoc = { _id: id, ...fields };
     try {
-      return await transaction(ctx.db, async (tx) => {
-        const order = await receiptMarks.getIn(tx, orderId);
-        if (!order) throw new AppError('NOT_FOUND', '订单不存在');
-        if (order.receiptState) {
-          const existing = await tx.get('receipts', id);
-          if (existing) return { receipt: existing, created: false };
-        }
-        // Voided before it was issued (a refund overtook the payment's follow-up): never issued.
-        if (order.receiptState === 'VOIDED') throw new AppError('RECEIPT_ORDER_REFUNDED');
-        if (order.status !== 'PAID') throw new AppError(order.status === 'REFUNDING' || order.status === 'REFUNDED' ? 'RECEIPT_ORDER_REFUNDED' : 'RECEIPT_ORDER_NOT_PAID');
-        const student = await tx.get('students', order.studentId);
-        if (!student) throw new Error(`order ${orderId}: its student record is missing`);
-        const payer: ReceiptPayer = { name: student.name, studentNo: student.studentNo, idMasked: student.idMasked ?? '' };
-        const counter = await tx.get('counters', counterId);
-        const sequence = (counter?.value ?? 0) + 1;
-        const at = ctx.now();
-        const fields = newReceipt({
-          order,
-          payer,
-          settings: settings.issuer,
-          sequence,
-          checkCode: '',
-          checkKeyId: key.id,
-          storageKey: newStorageKey(),
-          transactionIdMasked: order.transactionId ? maskReference(order.transactionId) : '',
-          at,
-        });
-        fields.checkCode = checkCodeOf(key.secret, fields);
-        const receipt: ReceiptDoc = { _id: id, ...fields };
-        await tx.set('counters', counterId, { value: sequence, updatedAt: at });
-        await tx.insert('receipts', receipt);
-        // The sweep looks only at paid orders without this mark, so it never rereads issued ones.
-        await receiptMarks.setIssuedIn(tx, orderId);
-        const message = issuedEmailMessage(receipt, at, settings);
-        if (message) {
-          const { _id: messageId, ...fields } = message;
-          await tx.set('messages', messageId, fields);
-        }
-        return { receipt, created: true };
-      });
+      await receiptsOf(ctx).insert(receipt);
+      return { receipt, created: true };
     } catch (error) {
-      if (error instanceof AppError) throw error;
-      // Another call made it first (unique orderId, or the cloud's write conflict): theirs stands.
+      if (!isDuplicateKeyError(error)) throw error;
+      if (performance.now() >= giveUpAt) throw error;
+    }
+    // Now and then (and at the first clash): whether another call made this order's receipt (then
+    // no insert of this one can succeed, receipts are never removed), and the last number, in case
+    // several were issued meanwhile.
+    if (clashes % 4 === 0) {
       const made = await receiptsOf(ctx).findById(id);
       if (made) return { receipt: made, created: false };
-      if (isDuplicateKeyError(error) || attempt >= ALLOCATION_ATTEMPTS) throw error;
-      ctx.log.warn('receipt allocation retried', { orderId, attempt, error });
     }
+    sequence = clashes % 4 === 3 ? (await lastSequence(ctx, settings.issuer.receiptCode)) + 1 : sequence + 1;
+    // Calls that clashed spread out, more the more they clash, so that each round has fewer of them.
+    await pause(Math.random() * CLASH_PAUSE_MS * 2 ** Math.min(clashes, 5));
   }
 }
 
@@ -199,8 +289,8 @@ export async function issueReceipt(ctx: RequestContext, orderId: string): Promis
 
 /**
  * 冲红. Idempotent; the stored document is re-made with the 已冲红 mark. Before the receipt exists
- * the void is remembered on the order (`receiptState: 'VOIDED'`), which issuing refuses; if issuing
- * marked the order first, the receipt it made is voided instead.
+ * the void is remembered on the order (`receiptState: 'VOIDED'`), which issuing refuses; a receipt
+ * that exists (made just before, or made meanwhile by an issue that read the order first) is voided.
  */
 export async function voidReceipt(ctx: RequestContext, orderId: string, reason: string): Promise<ReceiptVoided> {
   const id = receiptIdOf(orderId);
@@ -211,17 +301,20 @@ export async function voidReceipt(ctx: RequestContext, orderId: string, reason: 
     const order = await receiptMarks.find(ctx.db, orderId);
     if (!order) throw new AppError('RECEIPT_NOT_FOUND');
     let mark = order.receiptState;
+    let markedNow = false;
     if (!mark) {
-      // Conditional on the order having no mark: issuing sets ISSUED in the transaction that makes
-      // the receipt, so exactly one of the two wins, and the other sees the winner's mark.
-      if (await receiptMarks.setIfUnmarked(ctx.db, orderId, 'VOIDED')) {
+      // Conditional on the order having no mark: issuing sets ISSUED once its receipt exists, so
+      // exactly one of the two wins, and the other sees the winner's mark.
+      markedNow = await receiptMarks.setIfUnmarked(ctx.db, orderId, 'VOIDED');
+      mark = markedNow ? 'VOIDED' : (await receiptMarks.find(ctx.db, orderId))?.receiptState;
+    }
+    // An issue that read the order before this mark may have made its receipt meanwhile.
+    receipt = await receipts.findById(id);
+    if (!receipt) {
+      if (markedNow) {
         ctx.log.info('receipt voided before it was issued: none will be', { orderId });
         return { receiptId: id, receiptNo: null, state: 'VOIDED', changed: true };
       }
-      mark = (await receiptMarks.find(ctx.db, orderId))?.receiptState;
-    }
-    receipt = await receipts.findById(id);
-    if (!receipt) {
       if (mark === 'VOIDED') return { receiptId: id, receiptNo: null, state: 'VOIDED', changed: false };
       throw new Error(`order ${orderId} is marked ${String(mark)} but has no receipt`);
     }
@@ -250,9 +343,8 @@ const SCAN_PAGE = 100;
 /** Paid orders without a receipt looked at in one run, at most. */
 const MAX_SCAN = 2000;
 const DEFAULT_SWEEP_LIMIT = 50;
-/** The reason recorded when the sweep voids the receipt of a refunded order. */
-export const REFUNDED_VOID_REASON = '订单已退款';
-
+/** A receipt found without its order's mark this soon after it was made may still lack its queued email. */
+const UNMARKED_EMAIL_WINDOW_MS = 24 * 3600_000;
 /**
  * What the timer (and paymentsSweep) runs: receipts for paid orders that have none, 冲红 for receipts whose
  * order was refunded, documents that are missing or stale, then the queued emails. `limit` bounds
@@ -280,9 +372,15 @@ export async function sweepReceipts(ctx: RequestContext, limit = DEFAULT_SWEEP_L
       reachedEnd = true;
       break;
     }
-    // Orders receipted before the mark existed: mark them, nothing else.
-    const have = await receiptsOf(ctx).find({ _id: _.in(page.map((order) => receiptIdOf(order._id))) }, { limit: SCAN_PAGE, fields: ['_id', 'status'] });
+    // Orders with a receipt but no mark: their issue stopped between the two (or the receipt
+    // predates the mark). They are marked; a recent one also gets the automatic email its issue
+    // may not have queued (queued at most once: the message's key).
+    const have = await receiptsOf(ctx).find({ _id: _.in(page.map((order) => receiptIdOf(order._id))) }, { limit: SCAN_PAGE });
     for (const receipt of have) {
+      const at = ctx.now();
+      if (receipt.status !== 'VOIDED' && at.getTime() - new Date(receipt.issuedAt).getTime() < UNMARKED_EMAIL_WINDOW_MS) {
+        await queueIssuedEmail(ctx, issuedEmailMessage(receipt, at, settings));
+      }
       await receiptMarks.setIfUnmarked(ctx.db, receipt._id, receipt.status === 'VOIDED' ? 'VOIDED' : 'ISSUED');
     }
     const receipted = new Set(have.map((receipt) => receipt._id));
@@ -330,15 +428,22 @@ export async function sweepReceipts(ctx: RequestContext, limit = DEFAULT_SWEEP_L
   }
 
   // 3. Documents: never made (a failure after the number), or not yet marked 已冲红.
-  const stale = [
-    ...(await receiptsOf(ctx).find({ status: 'PENDING_PDF' }, { orderBy: [['issuedAt', 'asc']], limit: Math.max(budget, 1) })),
-    ...(await receiptsOf(ctx).find({ status: 'VOIDED', pdfVersion: _.neq('VOIDED') }, { orderBy: [['issuedAt', 'asc']], limit: Math.max(budget, 1) })),
-  ];
+  const pending = await receiptsOf(ctx).find({ status: 'PENDING_PDF' }, { orderBy: [['issuedAt', 'asc']], limit: Math.max(budget, 1) });
+  const stale = [...pending, ...(await receiptsOf(ctx).find({ status: 'VOIDED', pdfVersion: _.neq('VOIDED') }, { orderBy: [['issuedAt', 'asc']], limit: Math.max(budget, 1) }))];
+  // A pending receipt of an order voided meanwhile (its issue stopped before voiding it) is voided, not completed.
+  const voidedOrders = new Set(
+    pending.length === 0 ? [] : (await receiptMarks.marksOf(ctx.db, pending.map((receipt) => receipt.orderId))).filter((order) => order.receiptState === 'VOIDED').map((order) => order._id),
+  );
   for (const receipt of stale) {
     if (budget <= 0) break;
     if (!needsPdf(receipt) || attempted.has(receipt._id)) continue;
     budget -= 1;
     try {
+      if (receipt.status === 'PENDING_PDF' && voidedOrders.has(receipt.orderId)) {
+        const result = await voidReceipt(ctx, receipt.orderId, REFUNDED_VOID_REASON);
+        if (result.changed) report.voided += 1;
+        continue;
+      }
       const done = await completePdf(ctx, receipt, settings);
       if (needsPdf(done)) report.failed += 1;
       else report.completed += 1;

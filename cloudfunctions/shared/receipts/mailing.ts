@@ -1,9 +1,9 @@
 /**
  * Receipts by email.
  *
- * - Automatically, once, to the order's address: issuing queues a message in `messages` (in the
- *   transaction that makes the receipt; `_id` = key = receipt-mail:<receipt>:issued, so there is
- *   never a second one) and the receipts timer sends it. A failure, or a run killed while sending
+ * - Automatically, once, to the order's address: issuing queues a message in `messages` once the
+ *   receipt exists (`_id` = key = receipt-mail:<receipt>:issued, so there is never a second one)
+ *   and the receipts timer sends it. A failure, or a run killed while sending
  *   (SENDING for longer than a run can last), is retried with growing pauses, at most
  *   MAX_EMAIL_ATTEMPTS times; a recipient the mail server refuses for good (5xx) is not retried.
  *   Nothing is sent while a payment waits. Stored error texts are scrubbed of addresses.
@@ -129,10 +129,10 @@ export function composeReceiptMail(receipt: ReceiptDoc, to: string, pdf: Buffer,
 }
 
 /**
- * The automatic email of a receipt being issued, to be written in the issuing transaction; null
- * when there is none to send (turned off, no valid address, or no SMTP configured).
+ * The automatic email of a receipt being issued, queued once its receipt exists; null when there
+ * is none to send (turned off, no valid address, or no SMTP configured).
  */
-export function issuedEmailMessage(receipt: ReceiptDoc, at: Date, settings: ReceiptsSettings): ReceiptMessageDoc | null {
+export function issuedEmailMessage(receipt: Pick<ReceiptDoc, '_id' | 'email' | 'studentId'>, at: Date, settings: ReceiptsSettings): ReceiptMessageDoc | null {
   if (!settings.autoEmail || !receipt.email) return null;
   const to = normalizeEmail(receipt.email);
   if (!to || !readSmtpSettings()) return null;
@@ -155,6 +155,16 @@ export function issuedEmailMessage(receipt: ReceiptDoc, at: Date, settings: Rece
     createdAt: at,
     updatedAt: at,
   };
+}
+
+/** Queues the automatic email unless it was queued before (its key is the message's id): never a second one. */
+export async function queueIssuedEmail(ctx: Pick<RequestContext, 'db'>, message: ReceiptMessageDoc | null): Promise<void> {
+  if (!message) return;
+  try {
+    await messages(ctx).insert(message);
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
 }
 
 /**

@@ -119,3 +119,37 @@ export function perDocumentWrites(collections: readonly string[]): () => void {
   Object.defineProperty(Db, 'reqClass', { configurable: true, get: () => PerDocument, set: () => undefined });
   return () => Object.defineProperty(Db, 'reqClass', descriptor);
 }
+
+/**
+ * Holds the next write that takes this student's bills into an order (a tap stopped halfway, after
+ * its order exists and before its bills are taken) until `release`. `reached` resolves when a tap
+ * gets there; `undo` restores the database's transport.
+ */
+export function holdBillTake(studentId: string): { reached: Promise<void>; release(): void; undo(): void } {
+  const descriptor = Object.getOwnPropertyDescriptor(Db, 'reqClass')!;
+  const Local = (Db as unknown as { reqClass: RequestClass }).reqClass;
+  const local = new Local();
+  let arrive!: () => void;
+  let go!: () => void;
+  const reached = new Promise<void>((resolve) => (arrive = resolve));
+  const released = new Promise<void>((resolve) => (go = resolve));
+  let armed = true;
+  class Holding {
+    async send(action: string, params: Params = {}): Promise<unknown> {
+      const takesBills =
+        armed &&
+        action === 'database.modifyDocument' &&
+        params.collectionName === 'bills' &&
+        String(params.data).includes('"PAYING"') &&
+        (JSON.parse(String(params.query)) as Params).studentId === studentId;
+      if (takesBills) {
+        armed = false;
+        arrive();
+        await released;
+      }
+      return local.send(action, params);
+    }
+  }
+  Object.defineProperty(Db, 'reqClass', { configurable: true, get: () => Holding, set: () => undefined });
+  return { reached, release: () => go(), undo: () => Object.defineProperty(Db, 'reqClass', descriptor) };
+}

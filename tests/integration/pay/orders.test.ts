@@ -163,6 +163,26 @@ test('taps on two phones at once, several bills, on a database that updates each
   expect((await readBills(w.tc.cloud, ids)).map((b) => [b.status, b.orderId])).toEqual(ids.map(() => ['PAYING', open[0]!._id]));
 });
 
+test('two devices choosing overlapping bills at the same moment: one order; the other is told why, never that the bills changed', async () => {
+  for (let round = 0; round < 5; round += 1) {
+    const { student, bills } = await w.student(3);
+    await signIn(w.tc.cloud, student, `o-tablet-${round}-${student.studentNo}`);
+    const phone = [bills[0]!._id, bills[1]!._id];
+    const tablet = [bills[1]!._id, bills[2]!._id];
+    const results = await Promise.all([w.create(student, phone), w.create(student, tablet, {}, `o-tablet-${round}-${student.studentNo}`)]);
+    const won = results.filter((result) => result.ok);
+    expect(won).toHaveLength(1);
+    const lost = results.find((result) => !result.ok)!;
+    expect(['PAY_BUSY', 'BILLS_IN_OPEN_ORDER']).toContain(lost.ok ? '' : lost.code);
+    const open = (await readOrders(w.tc.cloud, student.studentId)).filter((o) => o.status === 'PENDING');
+    expect(open.map((o) => o._id)).toEqual([ok(won[0]!).order.id]);
+    const held = new Set(open[0]!.billIds);
+    expect((await readBills(w.tc.cloud, bills.map((b) => b._id))).map((b) => [b.status, b.orderId])).toEqual(
+      bills.map((b) => (held.has(b._id) ? ['PAYING', open[0]!._id] : ['UNPAID', null])),
+    );
+  }
+});
+
 test('取消订单 while WeChat is preparing the payment: its parameters are never handed out, and WeChat’s copy is closed later', async () => {
   const { student, bills } = await w.student(2);
   const ids = bills.map((b) => b._id);

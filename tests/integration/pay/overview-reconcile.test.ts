@@ -10,9 +10,10 @@ test('the overview: 待缴费 bills, 缴费中 and 已完成 orders, the remembe
   const { student, bills } = await w.student(3);
   const empty = await w.overview(student);
   expect(empty.unpaid.map((b) => [b.itemName, b.amount, b.termLabel, b.mandatory])).toEqual([
+    // Same term, all mandatory (the fixture's), same deadline: the larger amount first.
     ['学费', 320000, '2026-2027学年第一学期', true],
+    ['住宿费', 120000, '2026-2027学年第一学期', true],
     ['教材费', 45050, '2026-2027学年第一学期', true],
-    ['住宿费', 120000, '2026-2027学年第一学期', false],
   ]);
   expect(empty.email).toBeNull();
   expect(empty.serverTime).toBe(new Date(empty.serverTime).toISOString());

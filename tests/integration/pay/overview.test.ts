@@ -4,7 +4,8 @@
  */
 import type { BillDoc } from '../../../cloudfunctions/shared/billing/domain/records';
 import { fen, sumFen } from '../../../cloudfunctions/shared/kernel/money';
-import { ok, usePayWorld, type PayWorld } from './helpers';
+import { addBills, createSignedInStudent } from '../../support/billing-fixtures';
+import { holdBillTake, ok, usePayWorld, type PayWorld } from './helpers';
 
 let w: PayWorld;
 usePayWorld((world) => (w = world));
@@ -44,16 +45,35 @@ test('a tap that waits out an earlier one is answered with the open order, or to
   const withOrder = await w.student(2);
   const { order } = ok(await w.create(withOrder.student, withOrder.bills.map((b) => b._id)));
   const withoutOrder = await w.student(2);
-  // An earlier call of each student is still holding the ordering lock (say, a slow instance).
-  const locks = w.tc.cloud.sdkDatabase() as unknown as { collection(name: string): { add(o: { data: unknown }): Promise<unknown> } };
-  const until = new Date(w.tc.cloud.clock.now().getTime() + 60_000);
-  for (const { student } of [withOrder, withoutOrder]) {
-    await locks.collection('locks').add({ data: { _id: `pay.create:${student.studentId}`, owner: 'an-earlier-call', expiresAt: until, takenAt: w.tc.cloud.clock.now() } });
+  // An earlier tap of the second student is still running (say, a slow instance): its order is
+  // made, and it is stopped while taking the bills.
+  const held = holdBillTake(withoutOrder.student.studentId);
+  try {
+    const earlier = w.create(withoutOrder.student, withoutOrder.bills.map((b) => b._id));
+    await held.reached;
+    const [again, busy] = await Promise.all([
+      w.create(withOrder.student, withOrder.bills.map((b) => b._id)),
+      w.create(withoutOrder.student, withoutOrder.bills.map((b) => b._id)),
+    ]);
+    expect(again).toMatchObject({ ok: true, data: { order: { id: order.id } } });
+    expect(busy).toMatchObject({ ok: false, code: 'PAY_BUSY', message: '正在处理您上一次的支付操作，请稍候在“缴费中”查看' });
+    // The earlier tap goes on once it can, and its order is the one the student pays.
+    held.release();
+    const first = ok(await earlier);
+    expect(ok(await w.create(withoutOrder.student, withoutOrder.bills.map((b) => b._id))).order.id).toBe(first.order.id);
+  } finally {
+    held.release();
+    held.undo();
   }
-  const [again, busy] = await Promise.all([
-    w.create(withOrder.student, withOrder.bills.map((b) => b._id)),
-    w.create(withoutOrder.student, withoutOrder.bills.map((b) => b._id)),
-  ]);
-  expect(again).toMatchObject({ ok: true, data: { order: { id: order.id } } });
-  expect(busy).toMatchObject({ ok: false, code: 'PAY_BUSY', message: '正在处理您上一次的支付操作，请稍候在“缴费中”查看' });
 }, 30_000);
+
+test('the address on the student’s record is offered until they pay with one of their own, with or without bills', async () => {
+  const student = await createSignedInStudent(w.tc.cloud, { email: 'roster@example.edu.cn' });
+  const bills = await addBills(w.tc.cloud, student, 2);
+  expect((await w.overview(student)).email).toBe('roster@example.edu.cn');
+  ok(await w.create(student, [bills[0]!._id], { email: 'mine@example.com' }));
+  expect((await w.overview(student)).email).toBe('mine@example.com');
+
+  const withoutBills = await createSignedInStudent(w.tc.cloud, { email: 'roster2@example.edu.cn' });
+  expect(await w.overview(withoutBills)).toMatchObject({ unpaid: [], paying: [], done: [], email: 'roster2@example.edu.cn' });
+});

@@ -385,6 +385,22 @@ describe('receipts: issuing', () => {
       expect(await counterValue()).toBe(before);
     });
 
+    it('a void racing the issue: whichever comes first, no issued receipt is left and the numbers stay without gaps', async () => {
+      const at = t.cloud.clock.now();
+      const made = [];
+      for (let i = 0; i < 12; i += 1) made.push(await insertPaidOrderDirectly(db(), student, at));
+      const before = await counterValue();
+      await Promise.all(made.map((order) => Promise.all([issueAsPaymentCode(t.cloud, order._id), voidAsRefundCode(t.cloud, order._id, '退款')])));
+      const left = await receipts().find({ orderId: collectionIn(made.map((order) => order._id)) });
+      expect(left.every((receipt) => receipt.status === 'VOIDED')).toBe(true);
+      expect((await orders().find({ _id: collectionIn(made.map((order) => order._id)) })).map((order) => order.receiptState)).toEqual(made.map(() => 'VOIDED'));
+      // Numbers a voided receipt took stay taken; nothing is skipped.
+      expect(await counterValue()).toBe(before + left.length);
+      expect(left.map((receipt) => receipt.sequence).sort((a, b) => a - b)).toEqual(Array.from({ length: left.length }, (_, i) => before + 1 + i));
+      await timer();
+      expect((await receipts().find({ orderId: collectionIn(made.map((order) => order._id)) })).every((receipt) => receipt.status === 'VOIDED')).toBe(true);
+    });
+
     it('a refund that lands without a void (or races the issue) still ends with the receipt 已冲红, by the timer', async () => {
       const order = await payThroughFlow(t.cloud, student);
       expect((await receipts().findById(order._id))!.status).toBe('ISSUED');

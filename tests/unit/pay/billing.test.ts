@@ -27,6 +27,7 @@ import {
   priceBills,
   PricingError,
   selectBills,
+  selectionState,
   summaryAfterManual,
   summaryAfterRefunded,
   termLabel,
@@ -147,6 +148,20 @@ describe('a new order', () => {
     expect('transactionId' in o).toBe(false); // absent, not null: the unique sparse index
     expect('payment' in o).toBe(false);
   });
+  it('makes the same order of the same bills as they stood, and another once a bill changed or an order of that state came before', () => {
+    const a = bill('b1');
+    const b = bill('b2', { itemCode: 'ZSF', amount: fen(120000), updatedAt: new Date(NOW.getTime() - 5 * MIN) });
+    const state = selectionState('s1', [a, b], 0);
+    // Two taps, the bills in either order: one order.
+    expect(selectionState('s1', [b, a], 0)).toEqual(state);
+    expect(state.changedAt).toEqual(NOW);
+    expect(selectionState('s2', [a, b], 0).text).not.toBe(state.text);
+    expect(selectionState('s1', [a, { ...b, updatedAt: NOW }], 0).text).not.toBe(state.text);
+    expect(selectionState('s1', [a, { ...b, amount: fen(100000) }], 0).text).not.toBe(state.text);
+    expect(selectionState('s1', [a], 0).text).not.toBe(state.text);
+    expect(selectionState('s1', [a, b], 1).text).not.toBe(state.text);
+  });
+
   it('gets an outTradeNo WeChat accepts', () => {
     const no = newOutTradeNo(NOW, 'ABCDEFGHIJKL');
     expect(no).toBe('ZJ20261128100304ABCDEFGHIJKL');

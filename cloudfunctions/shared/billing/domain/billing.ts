@@ -180,12 +180,26 @@ export function academicYearOf(at: Date): string {
 const SUFFIX_PATTERN = /^[0-9A-Z]{10,16}$/;
 
 /**
- * A merchant order number (≤ 32 characters, digits and letters): "ZJ" + Beijing time to the second
- * + a random suffix the caller draws. New for every payment attempt.
+ * A merchant order number (≤ 32 characters, digits and letters): "ZJ" + a Beijing time to the
+ * second + a suffix of 10–16 [0-9A-Z] the caller makes. New for every payment attempt.
  */
 export function newOutTradeNo(at: Date, randomSuffix: string): string {
   if (!SUFFIX_PATTERN.test(randomSuffix)) throw new Error('outTradeNo suffix must be 10–16 characters [0-9A-Z]');
   return `ZJ${formatWxTime(at)}${randomSuffix}`;
+}
+
+/**
+ * What makes a new order for these bills the same order for every tap that saw them alike: the
+ * student, the bills as they stood when read (every change of a bill moves its updatedAt) and how
+ * many orders of that same state came before (one that ended without changing the bills). Its
+ * digest, with the time of the latest change, is the order's number: two taps of one selection
+ * insert the same order, and the second finds the first's.
+ */
+export function selectionState(studentId: string, bills: readonly Pick<BillDoc, '_id' | 'updatedAt' | 'amount' | 'status'>[], earlierOrders: number): { text: string; changedAt: Date } {
+  const sorted = [...bills].sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+  const changedAt = Math.max(...sorted.map((bill) => new Date(bill.updatedAt).getTime()));
+  const text = JSON.stringify([studentId, earlierOrders, sorted.map((bill) => [bill._id, new Date(bill.updatedAt).getTime(), bill.amount, bill.status])]);
+  return { text, changedAt: new Date(changedAt) };
 }
 
 /**

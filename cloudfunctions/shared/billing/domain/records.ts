@@ -116,7 +116,7 @@ export interface OrderDoc {
    */
   review?: OrderReview | null;
   updatedAt?: Date;
-  /** Set for the receipts feature (receiptMarks): ISSUED with its receipt (same transaction), VOIDED once 冲红 or voided before issuing (then none is issued). */
+  /** Set for the receipts feature (receiptMarks): ISSUED once its receipt exists, VOIDED once 冲红 or voided before issuing (then none is issued). */
   receiptState?: 'ISSUED' | 'VOIDED';
 }
 
@@ -135,7 +135,7 @@ export type OrderCloseReason =
   | 'EXPIRED'
   /** Another order of the same bills was paid (or took them over) first. */
   | 'SUPERSEDED'
-  /** A double tap lost the race for the bills before any payment was requested. */
+  /** Another tap (another selection, or the office) took or changed some of its bills before any payment was requested. */
   | 'DUPLICATE'
   /** WeChat refused the prepay for good (e.g. merchant order number already used). */
   | 'REJECTED';

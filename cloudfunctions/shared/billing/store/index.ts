@@ -13,6 +13,7 @@ import { refundWrites } from './refunds';
 
 export { billingReads, type BillingReads, type Reader } from './reads';
 export { receiptMarks, type ReceiptMark } from './receipt-marks';
+export { studentBillingView, type StudentBillingView } from './student-view';
 export { RefundRefusedError, type SettledRefund } from './refunds';
 export type { LatePaymentResult } from './late-payment';
 export type { PaidVia } from './orders';

@@ -33,8 +33,9 @@ export function orderWrites(db: Database) {
     },
 
     /**
-     * The payment parameters WeChat returned, stored only while the order is still open: returns
-     * the fields written, or null when it was cancelled, closed or paid meanwhile.
+     * The payment parameters WeChat returned, stored only while the order is still open and has
+     * none yet (of two taps asking at once, the first stored is the one both hand out): returns the
+     * fields written, or null when it was cancelled, closed or paid meanwhile, or another call stored its own.
      */
     async storePrepay(order: Pick<OrderDoc, '_id' | 'prepayAt'>, prepay: { payment: PaymentParamsRecord; prepayId: string }, at: Date): Promise<Partial<OrderDoc> | null> {
       const fields = {
@@ -45,7 +46,7 @@ export function orderWrites(db: Database) {
         nextCheckAt: nextCheck.afterPrepay(at),
         updatedAt: at,
       };
-      return (await orders.updateWhere({ _id: order._id, status: 'PENDING' }, fields)) === 1 ? fields : null;
+      return (await orders.updateWhere({ _id: order._id, status: 'PENDING', prepayId: null }, fields)) === 1 ? fields : null;
     },
 
     /** The pay sheet said it went through: shown as 处理中, never offered again, confirmed soon. */

@@ -1,10 +1,10 @@
 /**
  * The receipt mark on an order (`receiptState`), the one part of an order the receipts feature
- * needs to set: ISSUED in the transaction that numbers the receipt, VOIDED when a refund voids it
- * (before or after issuing). Billing's store owns the orders collection, so these are its writes,
- * offered to the receipts feature through the billing index.
+ * needs to set: ISSUED once its receipt exists, VOIDED when a refund voids it (before or after
+ * issuing). Billing's store owns the orders collection, so these are its writes, offered to the
+ * receipts feature through the billing index.
  */
-import { collection, commands, type Database, type Transaction } from '../../runtime';
+import { collection, commands, type AggregateStage, type Database } from '../../runtime';
 import type { OrderDoc } from '../domain/records';
 
 export type ReceiptMark = NonNullable<OrderDoc['receiptState']>;
@@ -12,19 +12,26 @@ export type ReceiptMark = NonNullable<OrderDoc['receiptState']>;
 const orders = (db: Database) => collection(db, 'orders');
 
 export const receiptMarks = {
-  /** The order as the receipts feature reads it (inside its numbering transaction). */
-  getIn: (tx: Transaction, orderId: string): Promise<OrderDoc | null> => tx.get('orders', orderId),
-
-  /** Inside the transaction that makes the receipt. */
-  async setIssuedIn(tx: Transaction, orderId: string): Promise<void> {
-    await tx.update('orders', orderId, { receiptState: 'ISSUED' });
+  /**
+   * The order with what the receipts feature joins to it (`joins`: lookups and the fields they
+   * add, such as its payer or the last number issued), in one request; null when there is no such order.
+   */
+  async findJoined<J extends object>(db: Database, orderId: string, joins: readonly AggregateStage[]): Promise<(OrderDoc & J) | null> {
+    const [order] = await orders(db).aggregate<OrderDoc & J>([{ match: { _id: orderId } }, ...joins, { limit: 1 }]);
+    return order ?? null;
   },
 
   find: (db: Database, orderId: string): Promise<OrderDoc | null> => orders(db).findById(orderId),
 
+  /** The marks of these orders (ids and marks only). */
+  marksOf(db: Database, orderIds: readonly string[]): Promise<Pick<OrderDoc, '_id' | 'receiptState'>[]> {
+    const _ = commands(db);
+    return orders(db).find({ _id: _.in(orderIds) }, { limit: orderIds.length, fields: ['_id', 'receiptState'] });
+  },
+
   /**
-   * Sets `mark` only where the order has none yet; true when this call set it. Issuing sets ISSUED
-   * in its transaction, so of a void and an issue racing, exactly one mark wins.
+   * Sets `mark` only where the order has none yet; true when this call set it: of a void and an
+   * issue racing, exactly one mark wins (the loser then reads the winner's).
    */
   async setIfUnmarked(db: Database, orderId: string, mark: ReceiptMark): Promise<boolean> {
     const _ = commands(db);
