@@ -1,19 +1,27 @@
 /**
  * The finance console in a real Chromium (the one @sparticuz/chromium ships), served by the local
  * cloud as `npm start` serves it: sign in by scanning, the dashboard, the staff page, inviting,
- * signing out, and what a read-only member sees. Screenshots at 1366×768 go to a temp folder.
+ * signing out, and what a read-only member sees; then a 收费员's fee season: a roster and a bills
+ * file imported through the page (the bills first with mistakes, then fixed), a bill found and
+ * adjusted. Screenshots at 1366×768 go to a temp folder.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import chromium from '@sparticuz/chromium';
-import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
+import ExcelJS from 'exceljs';
+import puppeteer, { type Browser, type ElementHandle, type HTTPRequest, type Page } from 'puppeteer-core';
+import { BILL_STATUS_TEXT } from '../../cloudfunctions/shared/billing/contract';
+import { IMPORT_CHUNK_ROWS, IMPORT_COLUMNS, IMPORT_KIND_LABELS } from '../../cloudfunctions/shared/imports/contract';
 import { STAFF_ROLES } from '../../cloudfunctions/shared/kernel/contract';
 import { REASON_MIN_LENGTH } from '../../cloudfunctions/shared/kernel/validate';
+import { collection } from '../../cloudfunctions/shared/runtime';
 import { DEVELOPMENT_DEFAULTS } from '../../cloudfunctions/shared/runtime/environment';
 import { ADMIN_ERRORS, ROLE_DUTIES, ROLE_LABELS, type StaffInvitationView } from '../../cloudfunctions/shared/staff/contract';
+import { idCheckDigit } from '../../cloudfunctions/shared/students/domain/id-number';
+import { DEMO_FEE_ITEMS, seedFeeItems } from '../../local/seed/bills';
 import { readWxacodeText } from '../../local/wechat-openapi/wxacode';
 import { DEMO_STAFF } from '../../local/seed/staff';
 import { startConsoleCloud, type ConsoleCloud } from '../integration/admin/support';
@@ -46,6 +54,7 @@ declare const document: {
   readonly head: PageElement;
   readonly cookie: string;
   readonly fonts: { readonly ready: Promise<unknown> };
+  querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
   createElement(tag: 'style'): PageElement;
   addEventListener(type: 'DOMContentLoaded', listener: () => void): void;
@@ -57,6 +66,10 @@ declare const localStorage: PageStorage;
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SHOTS = mkdtempSync(path.join(os.tmpdir(), 'zhjf-console-shots-'));
+/** What the console hands the person as downloads (templates, error reports). */
+const DOWNLOADS = mkdtempSync(path.join(os.tmpdir(), 'zhjf-console-downloads-'));
+/** Files the person picks to import. */
+const UPLOADS = mkdtempSync(path.join(os.tmpdir(), 'zhjf-console-uploads-'));
 /** Chromium has no CJK font: the receipts' Noto Sans SC is handed to the page, for the screenshots only. */
 const FONT_FILE = path.join(path.dirname(require.resolve('@embedpdf/fonts-sc')), '..', 'fonts', 'NotoSansHans-Regular.otf');
 const FONT_PATH = '/__test-fonts/noto-sans-sc.otf';
@@ -73,6 +86,14 @@ let consoleUrl: string;
 /** Page errors and console errors: any is a failure. */
 const browserErrors: string[] = [];
 let shotNumber = 0;
+/** While set, the server's row check is answered by the test: every row new (see the test that uses it). */
+let answerChecksHere = false;
+
+async function answerCheckAsNew(request: HTTPRequest): Promise<void> {
+  const { rows } = JSON.parse((await request.fetchPostData()) ?? '{}') as { rows: { rowNumber: number }[] };
+  const checks = rows.map((row) => ({ rowNumber: row.rowNumber, outcome: 'create', problems: [], changes: [] }));
+  await request.respond({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: true, data: { rows: checks } }) });
+}
 
 beforeAll(async () => {
   // The console's build (Vite's JS API, in its own Node: Vite is ES modules only, which Jest's
@@ -84,12 +105,20 @@ beforeAll(async () => {
   ]);
   if (started.status === 'fulfilled') cloud = started.value;
   for (const step of [built, started, unpacked]) if (step.status === 'rejected') throw step.reason;
+  // The fee item catalogue the office starts with (学费, 教材费 …), which bills are imported against.
+  await seedFeeItems(cloud.running.cloud.sdkDatabase(), cloud.running.cloud.clock.now());
   const executablePath = (unpacked as PromiseFulfilledResult<string>).value;
   consoleUrl = `${cloud.origin}/admin/`;
   // Its Lambda defaults turn web security off, which also drops the Origin header a real browser
   // sends with every POST; the admin function (rightly) refuses a request without one.
   const args = chromium.args.filter((arg) => arg !== '--disable-web-security');
-  browser = await puppeteer.launch({ executablePath, args, headless: true, defaultViewport: { width: 1366, height: 768 } });
+  browser = await puppeteer.launch({
+    executablePath,
+    args,
+    headless: true,
+    defaultViewport: { width: 1366, height: 768 },
+    downloadBehavior: { policy: 'allow', downloadPath: DOWNLOADS },
+  });
   page = await browser.newPage();
   page.setDefaultTimeout(8_000);
   page.on('pageerror', (error) => browserErrors.push(`pageerror: ${error instanceof Error ? error.message : String(error)}`));
@@ -99,7 +128,9 @@ beforeAll(async () => {
   const font = readFileSync(FONT_FILE);
   await page.setRequestInterception(true);
   page.on('request', (request) => {
-    if (new URL(request.url()).pathname === FONT_PATH) void request.respond({ status: 200, contentType: 'font/otf', body: font });
+    const { pathname } = new URL(request.url());
+    if (pathname === FONT_PATH) void request.respond({ status: 200, contentType: 'font/otf', body: font });
+    else if (answerChecksHere && pathname === '/admin/api/checkImport') void answerCheckAsNew(request);
     else void request.continue();
   });
   await page.evaluateOnNewDocument((css: string) => {
@@ -115,6 +146,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await cloud?.stop();
+  for (const folder of [DOWNLOADS, UPLOADS]) rmSync(folder, { recursive: true, force: true });
 });
 
 afterEach(() => {
@@ -202,7 +234,7 @@ test('模拟扫码 as 管理员 lands on 概览 with the name and role in the he
   expect(await texts('[data-testid="staff-name"]')).toEqual(['陈静']);
   expect(await texts('[data-testid="staff-role"]')).toEqual(['管理员']);
   await waitForText('您好，陈静');
-  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '财务人员']);
+  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '学生', '导入', '收费项目', '财务人员']);
   // The token is in this tab's sessionStorage only: no cookie, nothing in localStorage.
   const storage = await page.evaluate(() => ({ session: sessionStorage.length, local: localStorage.length, cookie: document.cookie }));
   expect(storage).toEqual({ session: 1, local: 0, cookie: '' });
@@ -296,18 +328,26 @@ test('首次使用 opens the first-administrator form, which says when there is 
   await page.waitForSelector('#first-admin-code', { hidden: true });
 });
 
-test('a 只读 member does not see 财务人员, nor reach it by address', async () => {
+test('a 只读 member does not see 财务人员, nor reach it by address, and sees only the import records', async () => {
   await simulateScanAs('只读');
   await page.waitForSelector('[data-testid="staff-name"]');
   expect(await texts('[data-testid="staff-name"]')).toEqual(['孙悦']);
   expect(await texts('[data-testid="staff-role"]')).toEqual(['只读']);
-  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览']);
+  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '学生', '导入', '收费项目']);
   await page.evaluate(() => {
     location.hash = '#/staff';
   });
   await waitForText('您的角色不能使用“财务人员”');
   expect(await hash()).toBe('#/dashboard');
   await screenshot('dashboard-viewer');
+  // 导入: the batches only; importing is 收费员's.
+  await clickText('nav[aria-label="主菜单"] a', '导入');
+  await waitForText('导入由收费员办理');
+  await page.waitForSelector('[aria-label="导入记录"]');
+  expect(await page.$('.import-panel')).toBeNull();
+  // Back to 概览: the next sign-in, after this session ends, lands there.
+  await clickText('nav[aria-label="主菜单"] a', '概览');
+  await waitForHash('#/dashboard');
 });
 
 test('a session the server has ended takes the person back to the login page', async () => {
@@ -341,3 +381,297 @@ test('an expired code is replaced by itself five times, then waits for 刷新二
   await page.waitForFunction((previous: string) => [...document.querySelectorAll('img[alt="登录小程序码"]')].some((image) => image.src !== previous), {}, stale);
   await waitForText('请使用微信扫码登录');
 }, 40_000);
+
+// ---- a 收费员's fee season: import the roster and the bills, then adjust a bill ------------------
+
+const idNumber = (birth: string, serial: number): string => {
+  const first17 = `370602${birth}${String(serial).padStart(3, '0')}`;
+  return first17 + idCheckDigit(first17);
+};
+
+const ROSTER = [
+  { studentNo: '2025300001', name: '王晓明', idNumber: idNumber('19900315', 11) },
+  { studentNo: '2025300002', name: '李雪', idNumber: idNumber('19920708', 22) },
+  // A leading zero that a number cell would lose: a CSV cell stays the text it is.
+  { studentNo: '0025300003', name: '赵一鸣', idNumber: idNumber('19950101', 33) },
+];
+
+/** Text in GBK, as Excel on a Chinese Windows saves a CSV; the code table is read off Node's own GB18030 decoder. */
+function gbk(text: string): Buffer {
+  const decoder = new TextDecoder('gb18030');
+  const codes = new Map<string, number[]>();
+  for (let lead = 0x81; lead <= 0xfe; lead += 1) {
+    for (let trail = 0x40; trail <= 0xfe; trail += 1) {
+      const char = decoder.decode(Uint8Array.of(lead, trail));
+      if (trail !== 0x7f && !codes.has(char)) codes.set(char, [lead, trail]);
+    }
+  }
+  return Buffer.from(
+    [...text].flatMap((char) => {
+      if (char.charCodeAt(0) < 0x80) return [char.charCodeAt(0)];
+      const code = codes.get(char);
+      if (!code) throw new Error(`not in GBK: ${char}`);
+      return code;
+    }),
+  );
+}
+
+type BillCells = [studentNo: string, term: string, itemName: string, amount: ExcelJS.CellValue, deadline: ExcelJS.CellValue, mandatory: string];
+
+/** A bills sheet as the office fills it in: amounts as numbers or text, deadlines as date cells or text. */
+async function writeBillsFile(name: string, rows: BillCells[]): Promise<string> {
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet('账单');
+  sheet.addRow(IMPORT_COLUMNS.bills.map((column) => column.header));
+  for (const row of rows) sheet.addRow(row);
+  const file = path.join(UPLOADS, name);
+  writeFileSync(file, Buffer.from(await workbook.xlsx.writeBuffer()));
+  return file;
+}
+
+const TERM = '2026-2027-1';
+/** 31 March next year, so the bills are not yet overdue whenever the test runs. */
+const DEADLINE_YEAR = new Date().getUTCFullYear() + 1;
+const DEADLINE_TEXT = `${DEADLINE_YEAR}-03-31`;
+/** The deadline as a date cell: Excel keeps the wall clock, which exceljs writes from the UTC fields. */
+const MARCH_31 = new Date(Date.UTC(DEADLINE_YEAR, 2, 31));
+
+/** A file the console handed over, once Chromium has finished writing it. */
+async function downloaded(name: string): Promise<ExcelJS.Workbook> {
+  const file = path.join(DOWNLOADS, name);
+  for (let waited = 0; waited < 8_000; waited += 100) {
+    if (existsSync(file) && !readdirSync(DOWNLOADS).some((entry) => entry.endsWith('.crdownload'))) {
+      const bytes = readFileSync(file);
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+      return workbook;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the download ${name} did not arrive`);
+}
+
+/** Picks a file through the page's button, as a person does. */
+async function pickFile(buttonText: string, file: string): Promise<void> {
+  const [chooser] = await Promise.all([page.waitForFileChooser(), clickText('button', buttonText)]);
+  await chooser.accept([file]);
+}
+
+/** 新增 / 更新 / 无变化 / 有错误 as the page shows them. */
+const outcomeCounts = async (): Promise<Record<string, string>> =>
+  Object.fromEntries(
+    await page.$$eval('.import-panel [data-outcome]', (tiles) =>
+      tiles.map((tile) => [(tile as unknown as { dataset: Record<string, string> }).dataset.outcome!, (tile as unknown as PageElement).innerText.split('\n')[0]!.trim()]),
+    ),
+  );
+
+const tableRows = (selector: string): Promise<string[][]> =>
+  page.$$eval(`${selector} tbody tr`, (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td as unknown as PageElement).innerText.trim())));
+
+test('a 收费员 signs in and finds 导入 with a template for each kind', async () => {
+  await simulateScanAs('收费员');
+  expect(await texts('[data-testid="staff-role"]')).toEqual(['收费员']);
+  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '学生', '导入', '收费项目']);
+  await clickText('nav[aria-label="主菜单"] a', '导入');
+  await waitForHash('#/imports');
+  // The kinds and their columns in the server's words.
+  expect(await texts('.import-panel__kind label')).toEqual([IMPORT_KIND_LABELS.students, IMPORT_KIND_LABELS.bills]);
+  const columnsText = (kind: 'students' | 'bills') =>
+    `列：${IMPORT_COLUMNS[kind].map((column) => (column.required ? column.header : `${column.header}（选填）`)).join('、')}`;
+  expect(await texts('.import-panel__columns')).toEqual([columnsText('students')]);
+  await clickText('.import-panel__kind label', '账单');
+  await waitForText(columnsText('bills'));
+
+  await clickText('button', '下载账单模板');
+  const template = await downloaded('账单导入模板.xlsx');
+  const sheet = template.getWorksheet('账单')!;
+  const headers = IMPORT_COLUMNS.bills.map((_, index) => sheet.getRow(1).getCell(index + 1));
+  expect(headers.map((cell) => cell.value)).toEqual(IMPORT_COLUMNS.bills.map((column) => column.header));
+  // Each header's note says what goes there.
+  expect(headers.map((cell) => JSON.stringify(cell.note ?? ''))).toEqual(IMPORT_COLUMNS.bills.map((column) => expect.stringContaining(column.hint)));
+  expect(sheet.rowCount).toBe(1);
+  expect(template.getWorksheet('填写说明')).toBeDefined();
+  await screenshot('imports-cashier');
+});
+
+test('a roster saved as a GBK-encoded CSV is previewed, then imported on 确认导入', async () => {
+  await clickText('.import-panel__kind label', '学生名单');
+  const csv = [
+    '学号,姓名,证件号,学院,专业,年级,班级,手机号',
+    ...ROSTER.map((student) => [student.studentNo, student.name, student.idNumber, '继续教育学院', '会计学', '2025级', '会计2501班', ''].join(',')),
+  ].join('\r\n');
+  const file = path.join(UPLOADS, '2025级会计学名单.csv');
+  writeFileSync(file, gbk(csv));
+  await pickFile('选择文件', file);
+  await findByText('.import-panel button', '确认导入');
+  expect(await outcomeCounts()).toEqual({ create: '3', update: '0', unchanged: '0', invalid: '0' });
+  // Read as GBK, and 0025300003 kept as typed.
+  await clickText('.t-tabs__nav-item', '样例');
+  expect((await tableRows('.import-preview [aria-label^="前"]')).map((row) => row.slice(2, 4))).toEqual(ROSTER.map((student) => [student.studentNo, student.name]));
+  expect(await texts('[data-testid="import-summary"]')).toEqual(['确认后写入 3 行（新增 3、更新 0）。']);
+  // Nothing is written before the click.
+  expect(await collection(cloud.running.cloud.sdkDatabase(), 'students').count({ studentNo: '0025300003' })).toBe(0);
+  await clickText('.import-panel button', '确认导入');
+  await waitForText('导入完成');
+  expect(await texts('[data-testid="import-result"]')).toEqual(['已新增 3 名学生，更新 0，无变化 0。']);
+  await page.waitForFunction(() => [...document.querySelectorAll('[aria-label="导入记录"] tbody tr')].some((tr) => tr.innerText.includes('2025级会计学名单.csv')));
+  await clickText('.import-panel button', '导入另一个文件');
+});
+
+test('a 学号 repeated in a later chunk of the file is reported as 文件内重复 with both rows', async () => {
+  // The server checks one chunk at a time, so only the page can see a repeat across chunks. To
+  // reach a second chunk without thousands of students, the server's check answers every row as
+  // new here; the repeat (full-width digits, as the server reads them the same) is the page's own finding.
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet('名单');
+  sheet.addRow(IMPORT_COLUMNS.students.map((column) => column.header));
+  for (let i = 1; i <= IMPORT_CHUNK_ROWS; i += 1) sheet.addRow([`2025${String(400000 + i)}`, '学生', idNumber('19990101', i % 1000), '继续教育学院', '会计学', '2025级', '会计2501班']);
+  sheet.addRow(['２０２５４００００１', '学生', idNumber('19990102', 1), '继续教育学院', '会计学', '2025级', '会计2501班']);
+  const file = path.join(UPLOADS, '重复学号名单.xlsx');
+  writeFileSync(file, Buffer.from(await workbook.xlsx.writeBuffer()));
+  answerChecksHere = true;
+  try {
+    await pickFile('选择文件', file);
+    await findByText('.import-panel button', '确认导入');
+  } finally {
+    answerChecksHere = false;
+  }
+  expect(await outcomeCounts()).toEqual({ create: IMPORT_CHUNK_ROWS.toLocaleString('zh-CN'), update: '0', unchanged: '0', invalid: '1' });
+  expect(await tableRows('.import-preview [aria-label="错误明细"]')).toEqual([[String(IMPORT_CHUNK_ROWS + 2), '学号', '文件内重复：与第 2 行学号相同']]);
+});
+
+test('a bills file with mistakes shows each with its row and column, and the error report', async () => {
+  await clickText('.import-panel__kind label', '账单');
+  const file = await writeBillsFile('2026-2027-1 账单.xlsx', [
+    ['2025300001', TERM, '学费', 4800, MARCH_31, '是'],
+    ['2025300002', '2026-2027学年第一学期', '学费', '4,800.00', `${DEADLINE_YEAR}/3/31`, ''],
+    ['2099999999', TERM, '学费', 4800, MARCH_31, ''],
+    ['0025300003', TERM, '学费', '48OO', MARCH_31, ''],
+    ['2025300001', TERM, '学费', 4800, MARCH_31, ''],
+    ['0025300003', TERM, '教材费', { formula: '400+50.5', result: 450.5 }, MARCH_31, ''],
+  ]);
+  await pickFile('选择文件', file);
+  await findByText('.import-panel button', '确认导入');
+  expect(await outcomeCounts()).toEqual({ create: '3', update: '0', unchanged: '0', invalid: '3' });
+  expect((await tableRows('.import-preview [aria-label="错误明细"]')).map((row) => row.slice(0, 3))).toEqual([
+    ['4', '学号', '学号 2099999999 不存在，请先导入学生名单'],
+    ['5', '金额（元）', '金额格式不正确：应为元，最多两位小数，如 4800.00'],
+    ['6', '收费项目', '文件内重复：与第 2 行是同一学生、同一学期的同一收费项目'],
+  ]);
+  expect(await texts('[data-testid="import-summary"]')).toEqual(['确认后写入 3 行（新增 3、更新 0）；有错误的 3 行将跳过。']);
+  await screenshot('imports-bills-preview-errors');
+
+  await clickText('.import-panel button', '下载错误报告');
+  const report = (await downloaded('2026-2027-1 账单-错误报告.xlsx')).getWorksheet('账单')!;
+  const reasonColumn = IMPORT_COLUMNS.bills.length + 1;
+  expect(report.getRow(1).getCell(reasonColumn).value).toBe('错误原因');
+  expect([2, 3, 4, 5, 6, 7].map((row) => String(report.getRow(row).getCell(reasonColumn).value ?? ''))).toEqual([
+    '',
+    '',
+    '学号：学号 2099999999 不存在，请先导入学生名单',
+    '金额（元）：金额格式不正确：应为元，最多两位小数，如 4800.00',
+    '收费项目：文件内重复：与第 2 行是同一学生、同一学期的同一收费项目',
+    '',
+  ]);
+  // Still nothing written: the preview only checks.
+  expect(await collection(cloud.running.cloud.sdkDatabase(), 'bills').count({})).toBe(0);
+});
+
+test('the fixed file is imported, and the batch is listed', async () => {
+  const file = await writeBillsFile('2026-2027-1 账单.xlsx', [
+    ['2025300001', TERM, '学费', 4800, MARCH_31, '是'],
+    ['2025300002', '2026-2027学年第一学期', '学费', '4,800.00', `${DEADLINE_YEAR}/3/31`, ''],
+    ['2025300002', TERM, '教材费', '450.50', MARCH_31, ''],
+    ['0025300003', TERM, '学费', '4800', MARCH_31, ''],
+    ['0025300003', TERM, '教材费', { formula: '400+50.5', result: 450.5 }, MARCH_31, ''],
+  ]);
+  await pickFile('重新选择文件', file);
+  await page.waitForFunction(() => [...document.querySelectorAll('.import-panel [data-outcome="invalid"]')].some((tile) => tile.innerText.startsWith('0')));
+  expect(await outcomeCounts()).toEqual({ create: '5', update: '0', unchanged: '0', invalid: '0' });
+  await clickText('.import-panel button', '确认导入');
+  await waitForText('导入完成');
+  expect(await texts('[data-testid="import-result"]')).toEqual(['已新增 5 张账单，更新 0，无变化 0。']);
+  await page.waitForFunction(() => [...document.querySelectorAll('[aria-label="导入记录"] tbody tr')].some((tr) => tr.innerText.includes('2026-2027-1 账单.xlsx')));
+  const batch = (await tableRows('[aria-label="导入记录"]')).find((row) => row.includes('2026-2027-1 账单.xlsx'))!;
+  expect(batch.slice(1)).toEqual(['账单', '2026-2027-1 账单.xlsx', '李敏', '5', '0', '0', '0', '已完成', '撤回']);
+  await screenshot('imports-bills-imported');
+});
+
+test('账单: a student’s bill is found and its amount adjusted with a reason', async () => {
+  await clickText('nav[aria-label="主菜单"] a', '账单');
+  await waitForHash('#/bills');
+  // The status filter names statuses as the server does.
+  await page.click('#bill-filter-status');
+  await page.waitForSelector('.t-select-option', { visible: true });
+  expect(await texts('.t-select-option')).toEqual(Object.values(BILL_STATUS_TEXT));
+  await clickText('h1', '账单');
+  await page.waitForSelector('.t-select-option', { hidden: true });
+  await page.type('#bill-filter-no', '2025300001');
+  await clickText('.bill-filters button', '查询');
+  await waitForText('共 1 张账单');
+  expect((await tableRows('[aria-label="账单列表"]'))[0]!.slice(0, 8)).toEqual(['2025300001', '王晓明', '会计学 2025级', TERM, '学费', '4,800.00', DEADLINE_TEXT, '待缴费']);
+  await clickText('[aria-label="账单列表"] button', '详情');
+  await page.waitForSelector('[data-testid="bill-amount"]', { visible: true });
+  expect(await texts('[data-testid="bill-amount"]')).toEqual(['¥4,800.00']);
+  await screenshot('bill-detail');
+
+  await clickText('.bill-drawer__actions button', '调整金额');
+  await page.waitForFunction(() => document.activeElement?.id === 'bill-change-amount');
+  await page.type('#bill-change-amount', '4,500.5');
+  await waitForText('将从 ¥4,800.00 调整为 ¥4,500.50');
+  await page.type('#bill-change-reason', '更正');
+  await clickText('[role="dialog"] button', '确认调整');
+  await waitForText(`原因至少 ${REASON_MIN_LENGTH} 个字`);
+  await page.type('#bill-change-reason', '：学院核定学费');
+  await screenshot('bill-adjust');
+  await clickText('[role="dialog"] button', '确认调整');
+  await page.waitForSelector('#bill-change-amount', { hidden: true });
+  await page.waitForFunction(() => document.querySelector('[data-testid="bill-amount"]')?.innerText === '¥4,500.50');
+  await waitForText('原金额 ¥4,800.00');
+  await screenshot('bill-adjusted');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid="bill-amount"]', { hidden: true });
+  // The list shows it too, and so does the server when asked again.
+  await clickText('.bill-filters button', '查询');
+  await page.waitForFunction(() => [...document.querySelectorAll('[aria-label="账单列表"] tbody td')].some((td) => td.innerText.startsWith('4,500.50')));
+});
+
+test('学生: an imported student is found with the ID number masked, and gets an activation code once', async () => {
+  await clickText('nav[aria-label="主菜单"] a', '学生');
+  await waitForHash('#/students');
+  const zhao = ROSTER[2]!;
+  await page.type('#student-query', zhao.studentNo);
+  await clickText('.students__actions button', '查询');
+  await waitForText('共 1 名学生');
+  const [row] = await tableRows('[aria-label="学生列表"]');
+  expect(row!.slice(0, 3)).toEqual([zhao.studentNo, zhao.name, `${zhao.idNumber.slice(0, 4)}${'*'.repeat(10)}${zhao.idNumber.slice(-4)}`]);
+  await clickText('[aria-label="学生列表"] button', '详情');
+  await waitForText('学校未登记（首次登录需要激活码）');
+  await clickText('.student-drawer__actions button', '发放激活码');
+  await page.waitForFunction(() => document.activeElement?.id === 'student-action-reason');
+  await page.type('#student-action-reason', '学生来电，本人无手机号');
+  await clickText('[role="dialog"][aria-modal="true"] button', '发放激活码');
+  const code = await page.waitForSelector('[data-testid="activation-code"]', { visible: true });
+  expect(await code!.evaluate((element) => (element as unknown as PageElement).innerText)).toMatch(/^[A-Z0-9]{5}-[A-Z0-9]{5}$/);
+  await waitForText('激活码只显示这一次');
+  await screenshot('student-activation-code');
+  await clickText('[role="dialog"][aria-modal="true"] button', '完成');
+  await page.waitForSelector('[data-testid="activation-code"]', { hidden: true });
+  await page.keyboard.press('Escape');
+});
+
+test('收费项目 are listed for a 收费员 to read, not to edit', async () => {
+  await clickText('nav[aria-label="主菜单"] a', '收费项目');
+  await waitForHash('#/fee-items');
+  await page.waitForFunction((count: number) => document.querySelectorAll('[aria-label="收费项目列表"] tbody tr').length === count, {}, DEMO_FEE_ITEMS.length);
+  expect((await tableRows('[aria-label="收费项目列表"]')).map((row) => row.slice(0, 2))).toEqual(DEMO_FEE_ITEMS.map((item) => [item._id, item.name]));
+  expect(await page.$$eval('[aria-label="收费项目列表"] button', (buttons) => buttons.length)).toBe(0);
+  await screenshot('fee-items-cashier');
+});
+
+test('the 收费员 signs out', async () => {
+  await clickText('header button', '退出');
+  await waitForHash('#/login');
+  await page.waitForSelector('img[alt="登录小程序码"]', { visible: true });
+  expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+});

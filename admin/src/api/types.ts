@@ -6,4 +6,23 @@ export type {
   StaffInvitationCreated,
   StaffView,
 } from '../../../cloudfunctions/shared/staff/contract';
-export type { StaffRole } from '../../../cloudfunctions/shared/contracts';
+export type { ErrorCode, StaffRole } from '../../../cloudfunctions/shared/contracts';
+export type {
+  ImportBatchStatus,
+  ImportBatchView,
+  ImportKind,
+  RowChange,
+  RowCheck,
+  RowOutcome,
+  RowProblem,
+} from '../../../cloudfunctions/shared/imports/contract';
+export type {
+  BillDetail,
+  BillPage,
+  BillStatusView,
+  ConsoleBill,
+  ConsoleBillOrder,
+  FeeItemView,
+  OrderStatusView,
+} from '../../../cloudfunctions/shared/billing/contract';
+export type { StudentActivationCode, StudentPage, StudentSummary } from '../../../cloudfunctions/shared/students/contract';

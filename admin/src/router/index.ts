@@ -7,7 +7,7 @@
  */
 import type { Component } from 'vue';
 import { createRouter, createWebHashHistory, START_LOCATION, type RouteLocationRaw, type RouteRecordRaw, type Router } from 'vue-router';
-import { DashboardIcon, UsergroupIcon } from 'tdesign-icons-vue-next';
+import { BillIcon, DashboardIcon, EducationIcon, FileImportIcon, UsergroupIcon, ViewListIcon } from 'tdesign-icons-vue-next';
 import { MessagePlugin } from 'tdesign-vue-next';
 import { ApiError, messageOf, onSessionEnded, SESSION_ENDED_MESSAGE } from '../api/client';
 import type { StaffRole } from '../api/types';
@@ -34,6 +34,32 @@ export const CONSOLE_PAGES: RouteRecordRaw[] = [
     name: 'dashboard',
     component: () => import('../pages/dashboard/index.vue'),
     meta: { title: '概览', menuIcon: DashboardIcon },
+  },
+  {
+    path: '/bills',
+    name: 'bills',
+    component: () => import('../pages/bills/index.vue'),
+    meta: { title: '账单', menuIcon: BillIcon },
+  },
+  {
+    path: '/students',
+    name: 'students',
+    component: () => import('../pages/students/index.vue'),
+    meta: { title: '学生', menuIcon: EducationIcon },
+  },
+  {
+    // Every role sees the batches; only 收费员 imports and withdraws.
+    path: '/imports',
+    name: 'imports',
+    component: () => import('../pages/imports/index.vue'),
+    meta: { title: '导入', menuIcon: FileImportIcon },
+  },
+  {
+    // Every role reads the catalogue; only 管理员 edits it.
+    path: '/fee-items',
+    name: 'fee-items',
+    component: () => import('../pages/fee-items/index.vue'),
+    meta: { title: '收费项目', menuIcon: ViewListIcon },
   },
   {
     path: '/staff',
