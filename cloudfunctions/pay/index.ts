@@ -2,9 +2,9 @@ import cloud from 'wx-server-sdk';
 import { requireDeclaredEnvironment } from '../shared/runtime/environment';
 import { CONTRACTS } from '../shared/contracts';
 import { defineFunction, initCloud } from '../shared/runtime';
-import { payHandlers } from '../shared/billing';
+import { payHandlers, payStudentJoins } from '../shared/billing';
 
 requireDeclaredEnvironment('pay');
 initCloud(cloud);
 
-export const main = defineFunction(cloud, { name: 'pay', contract: CONTRACTS.pay, handlers: payHandlers });
+export const main = defineFunction(cloud, { name: 'pay', contract: CONTRACTS.pay, handlers: payHandlers, studentJoins: payStudentJoins });

@@ -101,7 +101,7 @@ export function installBillingTestRoutes(cloud: LocalCloud, server: LocalCloudSe
       createdAt: at,
       updatedAt: at,
     });
-    await collection(db, 'sessions').insert({ _id: openid, studentId, createdAt: at, expiresAt: new Date(at.getTime() + 7 * 24 * 3600_000) });
+    await collection(db, 'sessions').insert({ _id: openid, studentId, createdAt: at, expiresAt: new Date(at.getTime() + 7 * 24 * 3600_000), passwordVersion: 0 });
     const items = demoItems(academicYearOf(at)).slice(0, count);
     const bills = collection(db, 'bills');
     const billIds: string[] = [];

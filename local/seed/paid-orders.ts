@@ -72,7 +72,7 @@ export async function insertStudentWithSession(
     updatedAt: at,
   };
   await collection(db, 'students').insert(doc);
-  const session: SessionDoc = { _id: student.openid, studentId, createdAt: at, expiresAt: new Date(at.getTime() + 24 * 3_600_000) };
+  const session: SessionDoc = { _id: student.openid, studentId, createdAt: at, expiresAt: new Date(at.getTime() + 24 * 3_600_000), passwordVersion: 0 };
   await collection(db, 'sessions').insert(session);
   return student;
 }

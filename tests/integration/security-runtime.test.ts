@@ -91,6 +91,22 @@ describe('sessions', () => {
     });
     expectError(await listAs(openid), 'UNAUTHENTICATED');
   });
+
+  it('立即支付, which reads the bills with the session, still tells a stranger only that they are not signed in', async () => {
+    // Malformed and well formed alike: the answer does not depend on the request before access is granted.
+    expectError(await c.t.call('pay', { action: 'create', billIds: 'not-a-list', email: 'x' }, { openid: 'o-stranger' }), 'UNAUTHENTICATED');
+    expectError(await c.t.call('pay', { action: 'create', billIds: ['b1'], email: 'a@example.com' }, { openid: 'o-stranger' }), 'UNAUTHENTICATED');
+    // The signed-in student's malformed request is named as such.
+    expectError(await c.t.call('pay', { action: 'create', billIds: 'not-a-list', email: 'x' }, { openid: student.openid }), 'BAD_REQUEST');
+  });
+
+  it('a session ends when the password changes, and 立即支付 says so before reading any bill', async () => {
+    const other = await insertStudentWithSession(db(), c.t.cloud.clock.now());
+    expectError(await c.t.call('pay', { action: 'create', billIds: ['no-such-bill'], email: 'a@example.com' }, { openid: other.openid }), 'BILL_NOT_FOUND');
+    await collection(db(), 'students').updateById(other.studentId, { passwordVersion: 1 });
+    expectError(await c.t.call('pay', { action: 'create', billIds: ['no-such-bill'], email: 'a@example.com' }, { openid: other.openid }), 'UNAUTHENTICATED');
+    expectError(await c.t.call('receipts', { action: 'list' }, { openid: other.openid }), 'UNAUTHENTICATED');
+  });
 });
 
 describe('internal actions (receipts.issue)', () => {

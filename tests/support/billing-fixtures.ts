@@ -60,7 +60,8 @@ export async function signIn(cloud: LocalCloud, student: Pick<TestStudent, 'stud
     studentId: student.studentId,
     createdAt: now,
     expiresAt: new Date(now.getTime() + 7 * 24 * 3600_000),
-  } as never);
+    passwordVersion: 0,
+  });
 }
 
 /**

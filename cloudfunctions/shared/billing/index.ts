@@ -3,7 +3,7 @@
  * and reconciliation. Other features and the function entries use it only through this file.
  */
 export { billsHandlers } from './bills-handlers';
-export { payHandlers } from './pay-handlers';
+export { payHandlers, payStudentJoins } from './pay-handlers';
 export { paymentsSweepHandlers } from './sweep';
 export { handlePaymentCallback, type CallbackAnswer } from './callbacks';
 export { paymentContext, type PaymentContext } from './context';

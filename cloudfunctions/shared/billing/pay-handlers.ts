@@ -9,7 +9,7 @@ import { orderView } from './views';
 import { normalizeEmail } from '../kernel/email';
 import { paymentContextOf, type PaymentContext } from './context';
 import { closeLocally, ensurePayment, isPaidOutcome, markBillsPaid, retireOrder, syncWithWechat } from './orders';
-import { AppError, commands, isDuplicateKeyError, maskReference, MAX_READ, type Handlers, type RequestContext, type StudentContext } from '../runtime';
+import { AppError, commands, isDuplicateKeyError, maskReference, type Handlers, type RequestContext, type StudentContext, type StudentJoins } from '../runtime';
 
 /** How long a tap waits for an earlier tap of the same bills to finish taking them, before it says 正在处理. */
 const JOIN_WAIT_MS = 3_000;
@@ -216,18 +216,29 @@ async function assertFeeRules(ctx: StudentContext, chosen: readonly BillDoc[], f
   throw new AppError('PAY_ITEM_CLOSED', `${problem.itemName}已过缴费截止日期，不能再在线缴费，请联系计划财务处收费管理科`);
 }
 
+/**
+ * 立即支付 reads the chosen bills and, for the fee rules, the student's unpaid mandatory ones in the
+ * same request as the session.
+ */
+export const payStudentJoins: StudentJoins<typeof payContract> = {
+  create: (request) => [
+    {
+      from: 'bills',
+      foreignField: 'studentId',
+      keep: { $or: [{ $in: ['$$doc._id', [...request.billIds]] }, { $and: [{ $eq: ['$$doc.status', 'UNPAID'] }, { $eq: ['$$doc.mandatory', true] }] }] },
+    },
+  ],
+};
+
 export const payHandlers: Handlers<typeof payContract> = {
   async create(request, ctx) {
     const { student } = ctx;
     const pc = paymentContextOf(ctx);
     const email = normalizeEmail(request.email);
     if (!email) throw new AppError('EMAIL_INVALID');
-    const _ = commands(ctx.db);
-    // The chosen bills and, in the same read, the student's unpaid mandatory ones (the fee rules).
-    const found = await pc.bills.find(
-      _.and({ studentId: student.studentId }, _.or({ _id: _.in(request.billIds) }, { status: 'UNPAID', mandatory: true })),
-      { limit: MAX_READ },
-    );
+    // Read with the session (payStudentJoins): the chosen bills and the student's unpaid mandatory ones.
+    const found = student.joined.bills;
+    if (!found) throw new Error('pay.create runs with its bills joined to the session');
     const selection = selectBills(request.billIds, found, student.studentId);
     if (selection.kind === 'missing') throw new AppError('BILL_NOT_FOUND');
     if (selection.kind === 'not-payable') throw new AppError('BILL_NOT_PAYABLE');

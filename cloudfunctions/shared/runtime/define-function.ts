@@ -8,7 +8,7 @@ import { INTERNAL_CALL_FIELD, internalCallSecret, verifyInternalCall } from './i
 import { createLogger, type Logger } from './log';
 import { readCaller, type Caller, type Database, type WxCloud } from './platform';
 import { consumeRateLimit, type RateLimit } from './rate-limit';
-import { loadStudentSession, type StudentSession } from './sessions';
+import { loadStudentSession, type StudentJoin, type StudentSession } from './sessions';
 import { loadConsoleSession, loadStaffMember, type StaffMember } from './staff-sessions';
 import {
   httpResponse,
@@ -101,7 +101,14 @@ export interface FunctionDefinition<C extends Contract> {
   routeEvent?: (event: Record<string, unknown>) => RoutedEvent | null;
   /** Accepts the HTTP access service's requests under this policy (read at each request). */
   http?: () => Omit<HttpPolicy, 'maxBodyBytes'>;
+  /**
+   * What an action with `access: student` reads together with the session, decided by its request:
+   * the handler finds it in `ctx.student.joined`, one request fewer at the busiest moments.
+   */
+  studentJoins?: StudentJoins<C>;
 }
+
+export type StudentJoins<C extends Contract> = { [A in keyof C]?: (request: RequestOf<C, A>) => readonly StudentJoin[] };
 
 export type FunctionMain = (event: unknown, context?: unknown) => Promise<ApiResult<unknown> | HttpResponse>;
 
@@ -141,6 +148,8 @@ interface AccessCheck {
   db: Database;
   log: Logger;
   at: Date;
+  /** Read with a student's session (FunctionDefinition.studentJoins). */
+  joins: readonly StudentJoin[];
 }
 
 /**
@@ -185,7 +194,7 @@ async function checkAccess(accessRule: Access, check: AccessCheck): Promise<Gran
       return caller.openid ? NOBODY : new AppError('UNAUTHENTICATED');
     case 'student': {
       if (!caller.openid) return new AppError('UNAUTHENTICATED');
-      const student = await loadStudentSession(db, caller.openid, at);
+      const student = await loadStudentSession(db, caller.openid, at, check.joins);
       return student ? { student, staff: null } : new AppError('UNAUTHENTICATED', '登录已失效，请重新登录');
     }
     case 'staff': {
@@ -242,12 +251,17 @@ export function defineFunction<C extends Contract>(cloud: WxCloud, definition: F
     try {
       const db = cloud.database();
       const at = now();
-      const granted = await checkAccess(spec.access, { functionName: name, action, caller, event, payload, http, db, log, at });
+      // An action that reads with the session needs its request first; a bad one is still refused
+      // for want of access before it is refused as bad, as every other action's is.
+      const joinsFor = spec.access.kind === 'student' ? definition.studentJoins?.[action] : undefined;
+      const early = joinsFor ? spec.request.parse(payload) : null;
+      const joins = joinsFor && early?.ok ? joinsFor(early.value as RequestOf<C, typeof action>) : [];
+      const granted = await checkAccess(spec.access, { functionName: name, action, caller, event, payload, http, db, log, at, joins });
       if (granted instanceof AppError) {
         log.warn('access refused', { action, errorCode: granted.code });
         return failure(granted.code, granted.message);
       }
-      const parsed = spec.request.parse(payload);
+      const parsed = early ?? spec.request.parse(payload);
       if (!parsed.ok) {
         // The path names a key the client chose: never echoed longer than MAX_ECHOED_LENGTH.
         const path = echoed(parsed.issue.path);

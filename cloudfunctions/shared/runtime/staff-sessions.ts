@@ -49,10 +49,11 @@ const tokenHash = (token: string): string => createHash('sha256').update(token, 
 /** A token is 43 characters of base64url (256 random bits); anything else is not looked up. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
+const memberOf = (doc: StaffDoc): StaffMember => ({ id: doc._id, name: doc.name, role: doc.role });
+
 export async function loadStaffMember(db: Database, openid: string): Promise<StaffMember | null> {
   const doc = await collection(db, 'staff').findById(openid);
-  if (!doc || !doc.active) return null;
-  return { id: doc._id, name: doc.name, role: doc.role };
+  return doc?.active ? memberOf(doc) : null;
 }
 
 /** Starts a console session for the staff member inside the caller's transaction; returns the token (never stored). */
@@ -71,20 +72,25 @@ export async function loadConsoleSession(db: Database, token: string, at: Date):
   if (!TOKEN_SHAPE.test(token)) return null;
   const sessions = collection(db, 'staffSessions');
   const id = tokenHash(token);
-  const session = await sessions.findById(id);
+  // The session and its staff member in one request: every console call starts here.
+  const [session] = await sessions.aggregate<StaffSessionDoc & { staff: StaffDoc[] }>([
+    { match: { _id: id } },
+    { lookup: { from: 'staff', localField: 'staffId', foreignField: '_id', as: 'staff' } },
+    { limit: 1 },
+  ]);
   if (!session) return null;
   const nowMs = at.getTime();
   if (nowMs >= new Date(session.expiresAt).getTime() || nowMs - new Date(session.lastSeenAt).getTime() > CONSOLE_SESSION_IDLE_MS) {
     await sessions.removeById(id);
     return null;
   }
-  const staff = await loadStaffMember(db, session.staffId);
-  if (!staff) {
+  const [staff] = session.staff;
+  if (!staff || !staff.active) {
     await sessions.removeWhere({ staffId: session.staffId });
     return null;
   }
   if (nowMs - new Date(session.lastSeenAt).getTime() >= TOUCH_EVERY_MS) await sessions.updateById(id, { lastSeenAt: at });
-  return staff;
+  return memberOf(staff);
 }
 
 /** 退出: the session of this token ends. */
