@@ -31,11 +31,12 @@ const FEATURES = readdirSync(SHARED, { withFileTypes: true })
  * the runtime.
  */
 const COLLECTION_OWNERS = {
-  students: ['students', 'sessions', 'pendingSignIns', 'loginAttempts', 'phoneCodes', 'firstSignInClaims'],
+  students: ['students', 'sessions', 'pendingSignIns', 'loginAttempts', 'phoneCodes', 'firstSignInClaims', 'desktopLinkNonces'],
   billing: ['bills', 'feeItems', 'orders', 'payments', 'refunds', 'notifications', 'subscribeMessages'],
   receipts: ['receipts', 'messages', 'counters', 'sweepCursors'],
   staff: ['staff', 'consoleSignIns', 'staffInvitations'],
   imports: ['importBatches'],
+  reminders: ['reminderConsents', 'deadlineReminders'],
 };
 
 /** Writing (or holding a collection handle of) another feature's collections. */

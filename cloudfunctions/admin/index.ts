@@ -6,6 +6,7 @@ import { adminHandlers, allowedOrigins } from '../shared/staff';
 import { importsHandlers } from '../shared/imports';
 import { studentsConsoleHandlers } from '../shared/students';
 import { billingConsoleHandlers } from '../shared/billing';
+import { remindersConsoleHandlers } from '../shared/reminders';
 
 requireDeclaredEnvironment('admin');
 initCloud(cloud);
@@ -13,6 +14,6 @@ initCloud(cloud);
 export const main = defineFunction(cloud, {
   name: 'admin',
   contract: CONTRACTS.admin,
-  handlers: { ...adminHandlers, ...importsHandlers, ...studentsConsoleHandlers, ...billingConsoleHandlers },
+  handlers: { ...adminHandlers, ...importsHandlers, ...studentsConsoleHandlers, ...billingConsoleHandlers, ...remindersConsoleHandlers },
   http: () => ({ allowedOrigins: allowedOrigins() }),
 });

@@ -11,14 +11,15 @@ import { receiptsContract, RECEIPTS_ERRORS } from './receipts/contract';
 import { billingConsoleContract, BILLING_CONSOLE_ERRORS, paymentsSweepContract, PAYMENTS_SWEEP_ERRORS } from './billing/contract';
 import { adminContract, ADMIN_ERRORS } from './staff/contract';
 import { importsContract, IMPORTS_ERRORS } from './imports/contract';
+import { remindersConsoleContract, remindersStudentContract, REMINDERS_ERRORS } from './reminders/contract';
 
 export const CONTRACTS = {
   auth: authContract,
-  bills: billsContract,
+  bills: { ...billsContract, ...remindersStudentContract },
   pay: payContract,
   receipts: receiptsContract,
   paymentsSweep: paymentsSweepContract,
-  admin: { ...adminContract, ...importsContract, ...studentsConsoleContract, ...billingConsoleContract },
+  admin: { ...adminContract, ...importsContract, ...studentsConsoleContract, ...billingConsoleContract, ...remindersConsoleContract },
 } as const satisfies Record<string, Contract>;
 
 export const ERROR_MESSAGES = {
@@ -31,6 +32,7 @@ export const ERROR_MESSAGES = {
   ...ADMIN_ERRORS,
   ...IMPORTS_ERRORS,
   ...BILLING_CONSOLE_ERRORS,
+  ...REMINDERS_ERRORS,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

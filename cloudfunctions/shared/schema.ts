@@ -22,6 +22,8 @@ import type { ReceiptSweepCursorDoc, SequenceCounterDoc } from './receipts/issui
 import type { StudentDoc } from './students/domain/student';
 import type { AttemptDoc, PendingDoc, UsedPhoneCodeDoc } from './students/store';
 import type { ClaimDoc } from './students/setup';
+import type { RedeemedNonceDoc } from './students/desktop-link';
+import type { DeadlineReminderDoc, ReminderConsentDoc } from './reminders/store';
 
 export interface CollectionDocuments {
   students: StudentDoc;
@@ -30,6 +32,7 @@ export interface CollectionDocuments {
   loginAttempts: AttemptDoc;
   firstSignInClaims: ClaimDoc;
   phoneCodes: UsedPhoneCodeDoc;
+  desktopLinkNonces: RedeemedNonceDoc;
   bills: BillDoc;
   feeItems: FeeItemDoc;
   orders: OrderDoc;
@@ -48,6 +51,8 @@ export interface CollectionDocuments {
   notifications: NotificationDoc;
   messages: ReceiptMailDoc;
   subscribeMessages: SubscribeMessageDoc;
+  reminderConsents: ReminderConsentDoc;
+  deadlineReminders: DeadlineReminderDoc;
 }
 
 export interface IndexSpec {
@@ -104,6 +109,14 @@ export const COLLECTIONS = {
     name: 'phoneCodes',
     purpose: '已使用的手机号验证凭证，防止重放',
     indexes: [],
+  },
+  desktopLinkNonces: {
+    name: 'desktopLinkNonces',
+    purpose: '已使用的学习平台登录二维码（一次性签名链接）的随机数，保留到链接过期一天后，由 auth 定时任务清理',
+    indexes: [
+      { fields: ['nonce'], unique: true, why: '同一个二维码只能使用一次：并发扫码也只有一次成功' },
+      { fields: ['expiresAt'], why: '定时清理已过期链接的记录' },
+    ],
   },
   bills: {
     name: 'bills',
@@ -225,6 +238,19 @@ export const COLLECTIONS = {
     name: 'subscribeMessages',
     purpose: '缴费成功的订阅消息：_id 为事件键，保证同一事件只通知一次',
     indexes: [],
+  },
+  reminderConsents: {
+    name: 'reminderConsents',
+    purpose: '缴费提醒：每个微信账号接受订阅的次数（一次性订阅，一次一条）与当时欠费的学期',
+    indexes: [
+      { fields: ['credits'], why: '定时任务只看还能发提醒的账号' },
+      { fields: ['terms'], why: '后台按学期统计申请提醒的学生' },
+    ],
+  },
+  deadlineReminders: {
+    name: 'deadlineReminders',
+    purpose: '缴费提醒：_id 为 学生:截止日期，同一截止日期只提醒一次；记录发送结果',
+    indexes: [{ fields: ['terms', 'status'], why: '后台按学期统计已提醒、发送失败的学生' }],
   },
 } as const satisfies { [N in keyof CollectionDocuments]: CollectionSpec & { name: N } };
 

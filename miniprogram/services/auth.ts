@@ -8,6 +8,7 @@ export type SignInResult = ApiResponse<'auth', 'signIn'>;
 export type SetupState = ApiResponse<'auth', 'setupState'>;
 export type Profile = ApiResponse<'auth', 'profile'>;
 export type ForgotVerified = ApiResponse<'auth', 'forgotVerify'>;
+export type DesktopLinkRedeemed = ApiResponse<'auth', 'redeemDesktopLink'>;
 export type SetupIdentity = SetupState['identity'];
 export type AccountKind = 'studentNo' | 'idNumber';
 
@@ -23,6 +24,14 @@ export function checkIdNumber(idNumber: string): Promise<ApiResponse<'auth', 'ch
 
 export function signIn(by: AccountKind, account: string, password: string): Promise<SignInResult> {
   return callFunction('auth', 'signIn', { by, account, password });
+}
+
+/**
+ * The learning platform's QR link the login page was opened with: whose account to fill in, once
+ * the server has checked the link (signature, expiry, first use). Signs nobody in.
+ */
+export function redeemDesktopLink(link: string): Promise<DesktopLinkRedeemed> {
+  return callFunction('auth', 'redeemDesktopLink', { link });
 }
 
 export function getSetupState(): Promise<SetupState> {

@@ -10,6 +10,7 @@ export { paymentContext, type PaymentContext } from './context';
 export { PayConfigError } from './cloudpay';
 export { requestRefund } from './refunding';
 export { billingConsoleHandlers } from './office';
+export { owedBills, type OwedBillRead } from './owed-bills';
 export { checkBillRows, importBillRows, withdrawBillsOfBatch, type BillSheetRow } from './bill-import';
 export type { NewRefundInput, RefundRefusal } from './domain/billing';
 export type { OrderDoc, RefundDoc } from './domain/records';

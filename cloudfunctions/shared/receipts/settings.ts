@@ -3,7 +3,8 @@
  * → 云函数 → receipts → 配置 → 环境变量; the local cloud sets its own defaults). Nothing here is a
  * code constant that differs between environments.
  */
-import { CHECK_KEY_ID_PATTERN, RECEIPT_CODE_PATTERN, type ReceiptIssuerSettings } from './domain/receipt';
+import { RECEIPT_CODE_PATTERN, type ReceiptIssuerSettings } from './domain/receipt';
+import { KeyRingConfigError, readKeyRing } from '../runtime/key-ring';
 import { variableSpec, type VariableName } from '../runtime/environment';
 
 /** A key of the 校验码 HMAC and the id printed nowhere but stored on each receipt it made. */
@@ -68,28 +69,18 @@ export class ReceiptsConfigError extends Error {}
  * RECEIPT_CHECK_SECRET_PREVIOUS: keys retired by a rotation, as `id:secret` separated by commas
  * (e.g. `k1:old-secret-…`). Receipts made with them still verify; no new receipt uses them.
  */
-function readCheckKeys(env: Env): { checkKey: CheckKey | null; checkKeys: Map<string, string> } {
-  const keys = new Map<string, string>();
-  const previous = text(env, RECEIPT_ENV.previousSecrets);
-  for (const entry of previous ? previous.split(',') : []) {
-    const at = entry.indexOf(':');
-    const id = entry.slice(0, Math.max(at, 0)).trim();
-    const secret = entry.slice(at + 1).trim();
-    if (at <= 0 || !CHECK_KEY_ID_PATTERN.test(id) || secret.length < MIN_SECRET_LENGTH) {
-      throw new ReceiptsConfigError(`${RECEIPT_ENV.previousSecrets}: each entry is id:secret (id 1–16 of A-Z a-z 0-9 _ -, secret ≥ ${MIN_SECRET_LENGTH} characters)`);
-    }
-    if (keys.has(id) && keys.get(id) !== secret) throw new ReceiptsConfigError(`${RECEIPT_ENV.previousSecrets}: key id ${id} is listed twice`);
-    keys.set(id, secret);
+function readCheckKeys(env: Env): { checkKey: CheckKey | null; checkKeys: ReadonlyMap<string, string> } {
+  try {
+    const ring = readKeyRing(
+      env,
+      { secret: RECEIPT_ENV.checkSecret, keyId: RECEIPT_ENV.checkKeyId, previous: RECEIPT_ENV.previousSecrets },
+      { minSecretLength: MIN_SECRET_LENGTH, defaultKeyId: DEFAULTS.checkKeyId },
+    );
+    return { checkKey: ring.current, checkKeys: ring.byId };
+  } catch (error) {
+    if (error instanceof KeyRingConfigError) throw new ReceiptsConfigError(error.message);
+    throw error;
   }
-  const secret = text(env, RECEIPT_ENV.checkSecret);
-  const id = text(env, RECEIPT_ENV.checkKeyId, DEFAULTS.checkKeyId) || DEFAULTS.checkKeyId;
-  if (!CHECK_KEY_ID_PATTERN.test(id)) throw new ReceiptsConfigError(`${RECEIPT_ENV.checkKeyId} must be 1–16 of A-Z a-z 0-9 _ -`);
-  if (secret.length < MIN_SECRET_LENGTH) return { checkKey: null, checkKeys: keys };
-  if (keys.has(id) && keys.get(id) !== secret) {
-    throw new ReceiptsConfigError(`${RECEIPT_ENV.checkKeyId} ${id} is also a previous key with another secret: give the new key a new id`);
-  }
-  keys.set(id, secret);
-  return { checkKey: { id, secret }, checkKeys: keys };
 }
 
 export function readReceiptsSettings(env: Env = process.env): ReceiptsSettings {

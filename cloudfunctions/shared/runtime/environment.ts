@@ -42,9 +42,14 @@ const PAY_FUNCTIONS = ['pay', 'payNotify', 'paymentsSweep'];
 
 export const ENVIRONMENT_VARIABLES = [
   { name: 'IDENTITY_HMAC_KEY', functions: ['auth'], required: true, secret: true, minLength: 32, developmentDefault: 'local-cloud-identity-hmac-key--for-development-only--not-for-production', description: '证件号、手机号查找用的 HMAC 密钥；各函数必须相同，丢失或更换后已存的哈希全部失效，请离线备份' },
+  { name: 'DESKTOP_LINK_SECRET', functions: ['auth'], required: false, secret: true, minLength: 32, developmentDefault: 'local-cloud-desktop-link-secret--for-development-only--not-for-production', description: '学习平台人脸核验后登录二维码（一次性签名链接）的 HMAC-SHA256 密钥，与学习平台共用，至少 32 个随机字符；不设则不接受这种二维码' },
+  { name: 'DESKTOP_LINK_KEY_ID', functions: ['auth'], required: false, secret: false, description: '当前学习平台链接密钥的编号（默认 k1，即链接中的 k），轮换时换一个' },
+  { name: 'DESKTOP_LINK_SECRET_PREVIOUS', functions: ['auth'], required: false, secret: true, description: '轮换下来仍接受的学习平台链接旧密钥，`旧编号:旧密钥`，多个用逗号分隔；从这里删除即停用' },
   { name: 'PASSWORD_SCRYPT_LOG_N', functions: ['auth'], required: false, secret: false, developmentOnly: true, description: '仅供测试降低 scrypt 成本；生产环境不要设置（默认 17）' },
   { name: 'PAY_SUB_MCH_ID', functions: PAY_FUNCTIONS, required: true, secret: false, description: '云支付绑定的微信支付子商户号' },
   { name: 'PAY_SUCCESS_TEMPLATE_ID', functions: PAY_FUNCTIONS, required: false, secret: false, description: '“缴费成功”订阅消息模板 ID，须与 miniprogram/config/index.ts 的 paySuccessTemplateId 一致；不设则不发' },
+  { name: 'DEADLINE_REMINDER_TEMPLATE_ID', functions: ['bills', 'admin'], required: false, secret: false, description: '“缴费提醒”订阅消息模板 ID（字段 thing1 缴费项目、amount2 缴费金额、date3 截止日期、thing4 温馨提示），须与 miniprogram/config/index.ts 的 deadlineReminderTemplateId 一致；不设则不发提醒' },
+  { name: 'DEADLINE_REMINDER_DAYS', functions: ['bills', 'admin'], required: false, secret: false, description: '截止日期前几天发缴费提醒（默认 3，1–14）' },
   { name: 'PAY_RECEIPT_WAIT_MS', functions: PAY_FUNCTIONS, required: false, secret: false, description: '支付完成后等待开票的毫秒数（默认 3000），超时由 receipts 定时任务补开' },
   { name: 'INTERNAL_CALL_SECRET', functions: [...PAY_FUNCTIONS, 'receipts'], required: true, secret: true, minLength: 32, developmentDefault: 'local-cloud-internal-call-secret--for-development-only--not-for-production', description: '云函数之间调用（pay、payNotify、paymentsSweep → receipts）的签名密钥；各函数必须相同，至少 32 个随机字符' },
   { name: 'RECEIPT_CHECK_SECRET', functions: ['receipts'], required: true, secret: true, minLength: 16, developmentDefault: 'local-cloud-receipt-check-secret-not-for-production', description: '票据校验码的密钥' },

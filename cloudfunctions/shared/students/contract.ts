@@ -42,6 +42,10 @@ export const AUTH_ERRORS = {
   PHONE_MISMATCH: '当前微信绑定的手机号与该账号登记的手机号不一致。请使用登记手机号所在的微信，或联系计划财务处',
   RESET_NOT_VERIFIED: '无法通过手机号验证该账号（账号不存在、未登记手机号或手机号不一致）。请联系计划财务处',
   RESET_EXPIRED: '手机号验证已失效，请重新验证',
+  DESKTOP_LINK_INVALID: '无法识别这个二维码，请在学习平台重新生成，或直接用学号和密码登录',
+  DESKTOP_LINK_EXPIRED: '二维码已过期（10 分钟内有效），请在学习平台重新生成，或直接用学号和密码登录',
+  DESKTOP_LINK_USED: '这个二维码已经用过，每个二维码只能使用一次。请在学习平台重新生成，或直接用学号和密码登录',
+  DESKTOP_LINK_UNKNOWN_STUDENT: '暂时查不到这个二维码对应的缴费账号，请直接用学号或证件号登录；仍有问题请联系计划财务处',
 } as const;
 
 export type AuthErrorCode = keyof typeof AUTH_ERRORS;
@@ -184,6 +188,18 @@ export interface AuthCleanupReport {
   phoneCodesRemoved: number;
   /** Failure counters whose failures no longer count. */
   loginAttemptsRemoved: number;
+  /** Nonces of the learning platform's links that expired more than a day ago. */
+  desktopLinkNoncesRemoved: number;
+}
+
+/**
+ * The learning platform's QR link, redeemed: the account to fill in on the login page. Nothing
+ * else about the student, and no sign-in: the password is still asked for.
+ */
+export interface DesktopLinkRedeemed {
+  studentNo: string;
+  /** The platform verified the student's face before it made the link. */
+  faceVerified: true;
 }
 
 const timerEvent = v.object({ Type: v.literal('Timer'), TriggerName: v.string(), Time: v.optional(v.string()) });
@@ -259,10 +275,20 @@ export const authContract = {
     access: access.student,
   }),
 
+  /**
+   * The learning platform's one-time QR link, as WeChat opened the login page with it (`q`,
+   * decoded): signature, expiry, never redeemed before, a known 学号. Refusals count against the
+   * WeChat account like wrong passwords.
+   */
+  redeemDesktopLink: action<DesktopLinkRedeemed>()({
+    request: v.object({ link: v.string({ min: 1, max: 1024 }) }),
+    access: access.public,
+  }),
+
   /** 退出登录 (also abandons an unfinished first sign-in or reset). */
   signOut: action<{ signedOut: true }>()({ request: v.object({}), access: access.public }),
 
-  /** Timer trigger (config.json): purges used phone codes and stale failure counters. */
+  /** Timer trigger (config.json): purges used phone codes, stale failure counters and expired link nonces. */
   cleanup: action<AuthCleanupReport>()({ request: timerEvent, access: access.timer }),
 };
 

@@ -6,6 +6,7 @@ import { setupActivate, setupConfirmIdentity, setupPassword, setupPhone, setupSt
 import { forgotReset, forgotVerify } from './forgot';
 import { changePassword, profile, signOut } from './account';
 import { cleanup } from './cleanup';
+import { redeemDesktopLink } from './desktop-link';
 
 export const authHandlers: Handlers<typeof authContract> = {
   async status(_request, ctx) {
@@ -26,6 +27,7 @@ export const authHandlers: Handlers<typeof authContract> = {
   forgotReset,
   profile,
   changePassword,
+  redeemDesktopLink,
   signOut,
   cleanup,
 };

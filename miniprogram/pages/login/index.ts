@@ -1,6 +1,7 @@
-import { errorMessage, isServiceError } from '../../services/index';
-import { checkIdNumber, signIn, type AccountKind, type SignInResult } from '../../services/auth';
+import { errorMessage, getSessionStatus, isServiceError } from '../../services/index';
+import { checkIdNumber, redeemDesktopLink, signIn, type AccountKind, type SignInResult } from '../../services/auth';
 import { decodeQueryValue, submitForm, textFields } from '../../utils/form';
+import { desktopLinkFromOptions, MENU_ENTRY } from './desktop-link';
 
 const BILLS_URL = '/pages/bills/index';
 const SETUP_URL = '/package-account/pages/setup/index';
@@ -12,7 +13,12 @@ const fields = textFields(['studentNo', 'idNumber', 'password']);
 
 /**
  * 登录: 学号 + 密码, or 证件号 → 下一步 → 密码 (the university's guide). Opens with the account
- * filled in when the query carries one (`?by=studentNo&account=…`).
+ * filled in when the query carries one (`?by=studentNo&account=…`), or when it carries the
+ * learning platform's QR link (`q`), once the server has accepted the link: then it also says that
+ * the platform verified the student's face. The password is asked for either way.
+ *
+ * The official account's menu opens it with `entry=menu`: a student already signed in goes on to
+ * 账单缴费, anyone else signs in here and gets there after.
  */
 Component({
   data: {
@@ -22,15 +28,53 @@ Component({
     idMasked: '',
     errorText: '',
     busy: false,
+    /** The learning platform's link is being checked. */
+    checkingLink: false,
+    /** The 学号 the platform's link was made for, after its face check; '' without a link. */
+    faceVerifiedNo: '',
+    /** Opened from the official account's menu: finding out whether this WeChat is signed in. */
+    checkingSession: false,
   },
 
   methods: {
     ...fields.handlers,
 
-    onLoad(query: Record<string, string | undefined>) {
+    onLoad(options: Record<string, string | undefined> | undefined) {
+      const query = options ?? {};
+      const link = desktopLinkFromOptions(query);
+      if (link) {
+        void this.redeemLink(link);
+        return;
+      }
       const account = decodeQueryValue(query.account);
       if (query.by === 'idNumber') this.setData({ mode: 'idNumber', idNumber: account });
       else if (account) this.setData({ mode: 'studentNo', studentNo: account });
+      if (query.entry === MENU_ENTRY) void this.goToBillsIfSignedIn();
+    },
+
+    /** The platform's QR: its account filled in, or the reason it cannot be used over an ordinary login. */
+    async redeemLink(link: string) {
+      this.setData({ checkingLink: true });
+      await submitForm(this, async () => {
+        const redeemed = await redeemDesktopLink(link);
+        this.setData({ mode: 'studentNo', idStep: 'enter', studentNo: redeemed.studentNo, faceVerifiedNo: redeemed.studentNo, password: '' });
+      });
+      this.setData({ checkingLink: false });
+    },
+
+    /** 公众号菜单: 账单缴费 at once for a student signed in on this WeChat; the form for anyone else. */
+    async goToBillsIfSignedIn() {
+      this.setData({ checkingSession: true });
+      try {
+        const status = await getSessionStatus();
+        if (status.signedIn) {
+          wx.switchTab({ url: BILLS_URL });
+          return;
+        }
+      } catch {
+        // Not known: the form is shown, and signing in reports a network problem itself.
+      }
+      this.setData({ checkingSession: false });
     },
 
     onModeTap(event: WechatMiniprogram.TouchEvent) {

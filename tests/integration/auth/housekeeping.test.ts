@@ -18,6 +18,7 @@ const ids = async (name: 'loginAttempts' | 'phoneCodes') =>
 interface CleanupReport {
   phoneCodesRemoved: number;
   loginAttemptsRemoved: number;
+  desktopLinkNoncesRemoved: number;
 }
 
 describe('the auth timer trigger', () => {
@@ -50,7 +51,7 @@ describe('the auth timer trigger', () => {
     expect(touchedToday).toHaveLength(3);
 
     const report = expectOk((await c.t.cloud.fireTimer('auth', 'authCleanup')) as ApiResult<CleanupReport>);
-    expect(report).toEqual({ phoneCodesRemoved: 1, loginAttemptsRemoved: counters.length - 3 });
+    expect(report).toEqual({ phoneCodesRemoved: 1, loginAttemptsRemoved: counters.length - 3, desktopLinkNoncesRemoved: 0 });
     expect(await ids('loginAttempts')).toEqual(touchedToday);
     const codesLeft = await ids('phoneCodes');
     expect(codesLeft).toHaveLength(1);

@@ -52,7 +52,7 @@ describe('a function starting in production', () => {
 
   it('refuses every development default the local cloud uses, by value, without printing it', () => {
     expect(LOCAL_SECRET_DEFAULTS).toEqual(DEVELOPMENT_DEFAULTS);
-    expect(Object.keys(LOCAL_SECRET_DEFAULTS).sort()).toEqual(['ADMIN_BOOTSTRAP_CODE', 'IDENTITY_HMAC_KEY', 'INTERNAL_CALL_SECRET', 'RECEIPT_CHECK_SECRET']);
+    expect(Object.keys(LOCAL_SECRET_DEFAULTS).sort()).toEqual(['ADMIN_BOOTSTRAP_CODE', 'DESKTOP_LINK_SECRET', 'IDENTITY_HMAC_KEY', 'INTERNAL_CALL_SECRET', 'RECEIPT_CHECK_SECRET']);
     for (const [variable, value] of Object.entries(LOCAL_SECRET_DEFAULTS)) {
       const fn = ENVIRONMENT_VARIABLES.find((spec) => spec.name === variable)!.functions[0]!;
       const error = refusal(fn, { ...PRODUCTION, ...good, [variable]: value });

@@ -1,0 +1,29 @@
+/**
+ * The 缴费提醒 subscribe message as the student reads it in WeChat. The template (chosen in the mini
+ * program's console, 订阅消息 → 公共模板库) has these keys: thing1 缴费项目, amount2 缴费金额,
+ * date3 截止日期, thing4 温馨提示.
+ */
+import { shanghaiDate } from '../kernel/china-time';
+import { formatFenPlain } from '../kernel/money';
+import type { DueReminder } from './domain/reminders';
+
+/** WeChat refuses a `thing` value longer than 20 characters. */
+const THING_MAX = 20;
+
+const thing = (text: string): string => {
+  const chars = Array.from(text);
+  return chars.length <= THING_MAX ? text : `${chars.slice(0, THING_MAX - 1).join('')}…`;
+};
+
+export function reminderMessageData(reminder: DueReminder): Record<string, { value: string }> {
+  const [year, month, day] = shanghaiDate(reminder.deadline).split('-').map(Number);
+  return {
+    thing1: { value: thing(reminder.itemNames.join('、')) },
+    amount2: { value: `${formatFenPlain(reminder.total)}元` },
+    date3: { value: `${year}年${month}月${day}日` },
+    thing4: { value: '请在截止日期前完成缴费，以免逾期' },
+  };
+}
+
+/** The page the message opens: 账单缴费. */
+export const REMINDER_PAGE = 'pages/bills/index';
