@@ -32,7 +32,7 @@ const FEATURES = readdirSync(SHARED, { withFileTypes: true })
  */
 const COLLECTION_OWNERS = {
   students: ['students', 'sessions', 'pendingSignIns', 'loginAttempts', 'phoneCodes', 'firstSignInClaims', 'desktopLinkNonces'],
-  billing: ['bills', 'feeItems', 'orders', 'payments', 'refunds', 'notifications', 'subscribeMessages'],
+  billing: ['bills', 'feeItems', 'orders', 'payments', 'refunds', 'notifications', 'subscribeMessages', 'reviewCases', 'reconciliations'],
   receipts: ['receipts', 'messages', 'counters', 'sweepCursors'],
   staff: ['staff', 'consoleSignIns', 'staffInvitations'],
   imports: ['importBatches'],
@@ -57,12 +57,12 @@ function foreignWrites(feature) {
 const STATUS_WRITES = [
   {
     selector:
-      "CallExpression[callee.property.name=/^(updateWhere|updateById)$/]:matches([callee.object.property.name=/^(orders|bills|refunds)$/], [callee.object.name=/^(orders|bills|refunds)$/]) > ObjectExpression:nth-child(2) > Property[key.name='status']",
-    message: '订单、账单与退款的状态只经 orderStatusChange / billStatusChange / refundStatusChange（状态变更表）写入。',
+      "CallExpression[callee.property.name=/^(updateWhere|updateById)$/]:matches([callee.object.property.name=/^(orders|bills|refunds|reviewCases)$/], [callee.object.name=/^(orders|bills|refunds|reviewCases)$/]) > ObjectExpression:nth-child(2) > Property[key.name='status']",
+    message: '订单、账单、退款与待核实事项的状态只经 orderStatusChange / billStatusChange / refundStatusChange / reviewCaseStatusChange（状态变更表）写入。',
   },
   {
-    selector: "CallExpression[callee.property.name=/^(update|set|insert)$/][arguments.0.value=/^(orders|bills|refunds)$/] > ObjectExpression > Property[key.name='status']",
-    message: '订单、账单与退款的状态只经 orderStatusChange / billStatusChange / refundStatusChange（状态变更表）写入。',
+    selector: "CallExpression[callee.property.name=/^(update|set|insert)$/][arguments.0.value=/^(orders|bills|refunds|reviewCases)$/] > ObjectExpression > Property[key.name='status']",
+    message: '订单、账单、退款与待核实事项的状态只经 orderStatusChange / billStatusChange / refundStatusChange / reviewCaseStatusChange（状态变更表）写入。',
   },
 ];
 
@@ -71,10 +71,10 @@ const STATUS_WRITES = [
  * billing calls the store's named operations (markPaid, releaseBills, recordCallback…) and reads
  * through the read-only handles the store hands out, so it holds no handle that could write.
  */
-const BILLING_STORE_COLLECTIONS = ['bills', 'orders', 'payments', 'refunds', 'notifications'];
+const BILLING_STORE_COLLECTIONS = ['bills', 'orders', 'payments', 'refunds', 'notifications', 'reviewCases', 'reconciliations'];
 const STORE_ONLY_WRITES = (() => {
   const names = `/^(${BILLING_STORE_COLLECTIONS.join('|')})$/`;
-  const message = '账单、订单、支付、退款与回调记录只由 billing/store/ 写入：调用 store 的操作，读取用 billingReads 的只读句柄。';
+  const message = '账单、订单、支付、退款、回调记录、待核实事项与对账记录只由 billing/store/ 写入：调用 store 的操作，读取用 billingReads 的只读句柄。';
   return [
     { selector: `CallExpression[callee.name='collection'][arguments.1.value=${names}]`, message },
     { selector: `CallExpression[callee.property.name='collection'][arguments.0.value=${names}]`, message },

@@ -13,7 +13,7 @@ import type { SessionDoc } from './runtime/sessions';
 import type { StaffDoc, StaffSessionDoc } from './runtime/staff-sessions';
 import type { ConsoleSignInDoc, StaffInvitationDoc } from './staff/store';
 import type { ImportBatchDoc } from './imports/store';
-import type { BillDoc, NotificationDoc, OrderDoc, PaymentDoc, RefundDoc } from './billing/domain/records';
+import type { BillDoc, NotificationDoc, OrderDoc, PaymentDoc, ReconciliationDoc, RefundDoc, ReviewCaseDoc } from './billing/domain/records';
 import type { FeeItemDoc } from './billing/domain/bill-row';
 import type { SubscribeMessageDoc } from './billing/after-paid';
 import type { ReceiptDoc } from './receipts/domain/receipt';
@@ -38,6 +38,8 @@ export interface CollectionDocuments {
   orders: OrderDoc;
   payments: PaymentDoc;
   refunds: RefundDoc;
+  reviewCases: ReviewCaseDoc;
+  reconciliations: ReconciliationDoc;
   receipts: ReceiptDoc;
   counters: SequenceCounterDoc;
   sweepCursors: ReceiptSweepCursorDoc;
@@ -162,13 +164,30 @@ export const COLLECTIONS = {
       { fields: ['orderId'], why: '按订单查询退款' },
       { fields: ['status'], why: '计划财务处查看需人工退款的记录' },
       { fields: ['status', 'nextCheckAt'], why: '定时任务按到期时间提交与跟进退款' },
+      { fields: ['submittedAt'], why: '对账：按提交微信的时间统计当日退款' },
     ],
+  },
+  reviewCases: {
+    name: 'reviewCases',
+    purpose:
+      '待核实事项：支付与订单不符而搁置的订单、微信未能完成的退款、对账差异，各一条（_id 为 order:<订单号>:<原因>、refund:<商户退款单号>、recon:<账单日>:<单号>）；待核实 → 已办结，记录谁以何种方式办结',
+    indexes: [
+      { fields: ['status', 'openedAt'], why: '财务后台按状态列出待核实事项、概览统计待核实件数' },
+      { fields: ['kind', 'status', 'openedAt'], why: '按类别（支付、退款、对账）列出' },
+      { fields: ['orderId'], why: '订单详情里列出它的待核实事项' },
+    ],
+  },
+  reconciliations: {
+    name: 'reconciliations',
+    purpose: '对账：每个账单日一条（_id 为 yyyyMMdd），微信对账单与本系统的笔数和金额、差异及其待核实事项，或尚未对账的原因',
+    indexes: [],
   },
   receipts: {
     name: 'receipts',
     purpose: '电子票据：每个已支付订单一张',
     indexes: [
-      { fields: ['orderId'], unique: true, why: '一个订单只开一张票据' },
+      // One receipt per edition of an order is kept by the _id (the order's id, then -2, -3… after a partial refund).
+      { fields: ['orderId'], why: '按订单查票据：部分退款后作废原票据，为仍已缴的部分重开一张' },
       { fields: ['receiptCode', 'receiptNo'], unique: true, why: '票据号码不重复：写入票据即占用它的号码；倒序读取得到最后一个号码' },
       { fields: ['studentId', 'issuedAt'], why: '我的发票按时间列出' },
       { fields: ['status', 'issuedAt'], why: '定时任务补做未生成或未标冲红的票据文件' },

@@ -137,11 +137,19 @@ const KNOWN: KnownOperators = {
 /** The documents of a collection by name ($lookup's from); none for a collection that does not exist. */
 export type CollectionReader = (name: string) => readonly Document[];
 
-/**
- * Runs over a collection's stored documents without modifying them. The result may share objects
- * with them: serialize it, do not modify it.
- */
-export type Aggregation = (docs: readonly Document[], collection: CollectionReader) => Document[];
+/** A pipeline checked and ready to run. */
+export interface Aggregation {
+  /**
+   * The pipeline's first stage when it is a $match: the caller may pass only the documents that
+   * query can match (through an index), in natural order, instead of the whole collection.
+   */
+  readonly leadingMatch: Document | undefined;
+  /**
+   * Runs over a collection's stored documents without modifying them. The result may share
+   * objects with them: serialize it, do not modify it.
+   */
+  run(docs: readonly Document[], collection: CollectionReader): Document[];
+}
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -161,26 +169,69 @@ function writesIntoInputs(pipeline: readonly unknown[]): boolean {
   );
 }
 
+type Projector = (doc: Document) => Document;
+
+/**
+ * A $project that only keeps top-level fields (`{ name: 1, college: true }`, `_id` kept unless
+ * `_id: 0`), done here the way mingo does it (the fields in sorted order, a missing one left out,
+ * `_id` last unless named) without copying the documents first: the import looks up thousands of
+ * students per request this way.
+ */
+function fieldPicker(stage: Document): Projector | undefined {
+  const spec = stage.$project;
+  if (!isPlainObject(spec)) return undefined;
+  let keepId = true;
+  const fields: string[] = [];
+  for (const [field, value] of Object.entries(spec)) {
+    if (!/^[A-Za-z0-9_]+$/.test(field)) return undefined;
+    if (field === '_id' && (value === 0 || value === false)) keepId = false;
+    else if (value === 1 || value === true) fields.push(field);
+    else return undefined;
+  }
+  if (fields.length === 0) return undefined;
+  fields.sort();
+  const idNamed = fields.includes('_id');
+  return (doc) => {
+    const picked: Document = {};
+    for (const field of fields) {
+      const value = Object.hasOwn(doc, field) ? doc[field] : undefined;
+      if (value !== undefined) picked[field] = value;
+    }
+    if (keepId && !idNamed && Object.hasOwn(doc, '_id')) picked._id = doc._id;
+    return picked;
+  };
+}
+
+const copier = (pipeline: readonly unknown[]) =>
+  writesIntoInputs(pipeline)
+    ? (docs: readonly Document[]): Document[] => docs.map((doc) => deepClone(doc))
+    : (docs: readonly Document[]): Document[] => [...docs];
+
 /** Checks a pipeline the way the cloud does (throwing its error) and prepares it to run. */
 export function compileAggregation(pipeline: readonly Document[]): Aggregation {
   checkPipeline(pipeline, KNOWN);
-  const copyOf = writesIntoInputs(pipeline)
-    ? (docs: readonly Document[]): Document[] => docs.map((doc) => deepClone(doc))
-    : (docs: readonly Document[]): Document[] => [...docs];
+  const copyOf = copier(pipeline);
   // Leading $match stages run on the stored documents: only their matches need copying.
   const firstOther = pipeline.findIndex((stage) => !Object.hasOwn(stage, '$match'));
   const matches = firstOther === -1 ? [...pipeline] : pipeline.slice(0, firstOther);
-  const rest = firstOther === -1 ? [] : pipeline.slice(firstOther);
+  const following = firstOther === -1 ? [] : pipeline.slice(firstOther);
+  // A field-picking $project right after them makes new documents, so what follows it needs copies only if it writes.
+  const picker = following.length > 0 ? fieldPicker(following[0]!) : undefined;
+  const rest = picker ? following.slice(1) : following;
+  const copyRest = picker ? copier(rest) : copyOf;
   const limited = pipeline.some((stage) => Object.hasOwn(stage, '$limit')) ? rest : [...rest, { $limit: DEFAULT_AGGREGATE_LIMIT }];
   const predicates = matches.map((stage) => compileQuery(stage.$match as Document));
-  return (docs, collection) => {
-    const options = { context: CONTEXT, scriptEnabled: false, collectionResolver: (name: string) => copyOf(collection(name)) };
-    try {
-      // The same query engine as find(): a leading $match is a query on the stored documents.
-      const matched = matches.length > 0 ? docs.filter((doc) => predicates.every((predicate) => predicate(doc))) : docs;
-      return new Aggregator(limited, options).run<Document>(copyOf(matched));
-    } catch (error) {
-      throw requestFailed(messageOf(error));
-    }
+  return {
+    leadingMatch: matches.length > 0 && isPlainObject(matches[0]!.$match) ? matches[0]!.$match : undefined,
+    run(docs, collection) {
+      const options = { context: CONTEXT, scriptEnabled: false, collectionResolver: (name: string) => copyOf(collection(name)) };
+      try {
+        // The same query engine as find(): a leading $match is a query on the stored documents.
+        const matched = matches.length > 0 ? docs.filter((doc) => predicates.every((predicate) => predicate(doc))) : docs;
+        return new Aggregator(limited, options).run<Document>(copyRest(picker ? matched.map(picker) : matched));
+      } catch (error) {
+        throw requestFailed(messageOf(error));
+      }
+    },
   };
 }

@@ -15,6 +15,7 @@
  * released, which also frees a write issued from inside its own callback.
  */
 import { mkdir, readdir } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import { Db } from '@cloudbase/database';
 import { compileAggregation } from './aggregate';
@@ -55,6 +56,12 @@ export interface LocalDatabase {
   install(): void;
   /** Adds a listener for round trips; returns its removal. */
   onRoundTrip(listener: RoundTripListener): () => void;
+  /**
+   * Milliseconds spent answering requests since the database opened, each request from its
+   * arrival to its answer (requests answered at the same time each count): what a run spent in
+   * the database itself rather than in the SDK or the functions.
+   */
+  answeringTime(): number;
   collectionNames(): string[];
   /** Creates an empty collection without indexes (the console's "新建集合"). */
   createCollection(name: string): Promise<void>;
@@ -106,6 +113,7 @@ class LocalDatabaseEngine implements LocalDatabase {
   private readonly transactionTimeoutMs: number;
   private readonly lockWaitTimeoutMs: number;
   private closed = false;
+  private answeringMs = 0;
 
   constructor(
     private readonly options: OpenLocalDatabaseOptions,
@@ -132,6 +140,10 @@ class LocalDatabaseEngine implements LocalDatabase {
   onRoundTrip(listener: RoundTripListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  answeringTime(): number {
+    return this.answeringMs;
   }
 
   collectionNames(): string[] {
@@ -173,7 +185,20 @@ class LocalDatabaseEngine implements LocalDatabase {
         // Counting is best effort; a failing listener must not fail the request it observes.
       }
     }
-    return this.dispatch(action, params ?? {}).then((payload) => ({ ...payload, requestId: nextRequestId() }));
+    const arrived = performance.now();
+    const answered = (): void => {
+      this.answeringMs += performance.now() - arrived;
+    };
+    return this.dispatch(action, params ?? {}).then(
+      (payload) => {
+        answered();
+        return { ...payload, requestId: nextRequestId() };
+      },
+      (error: unknown) => {
+        answered();
+        throw error;
+      },
+    );
   }
 
   private async dispatch(action: string, params: Params): Promise<Payload> {
@@ -242,7 +267,7 @@ class LocalDatabaseEngine implements LocalDatabase {
     if (params.transactionId !== undefined) throw unsupportedOperator('aggregate() cannot be used inside a transaction');
     const aggregation = compileAggregation(this.pipelineParam(params.stages));
     return this.gate.run(() => {
-      const list = aggregation(store.all(), (name) => this.stores.get(name)?.all() ?? []).map(stringifyEjson);
+      const list = aggregation.run(candidates(store, aggregation.leadingMatch), (name) => this.stores.get(name)?.all() ?? []).map(stringifyEjson);
       return { data: { list } };
     });
   }
@@ -454,6 +479,14 @@ class LocalDatabaseEngine implements LocalDatabase {
     // Removals first, then replacements, then insertions, so a key freed in the same batch can be reused.
     const rank = (change: DocumentChange): number => (!change.after ? 0 : change.before ? 1 : 2);
     const ordered = [...changes].sort((a, b) => rank(a) - rank(b));
+    // New documents go in one write per collection (all or none of them).
+    const insertions = new Map<CollectionStore, DocumentChange[]>();
+    for (const change of ordered) {
+      if (change.before || !change.after) continue;
+      const inserted = insertions.get(change.store);
+      if (inserted) inserted.push(change);
+      else insertions.set(change.store, [change]);
+    }
     const undo: (() => Promise<void>)[] = [];
     try {
       for (const { store, id, before, after } of ordered) {
@@ -463,10 +496,13 @@ class LocalDatabaseEngine implements LocalDatabase {
         } else if (before && after) {
           await store.replace(after);
           undo.push(() => store.replace(before));
-        } else if (after) {
-          await store.insert([after]);
-          undo.push(() => store.remove(id));
         }
+      }
+      for (const [store, inserted] of insertions) {
+        await store.insert(inserted.map((change) => change.after!));
+        undo.push(async () => {
+          for (const change of inserted) await store.remove(change.id);
+        });
       }
     } catch (error) {
       for (const revert of undo.reverse()) {
@@ -517,7 +553,7 @@ class LocalDatabaseEngine implements LocalDatabase {
       return doc && matches(doc) ? [doc] : [];
     }
     if (byDocument) throw invalidParam('a document operation needs { _id }');
-    return store.all().filter(matches);
+    return candidates(store, query).filter(matches);
   }
 }
 
@@ -549,7 +585,35 @@ function withId(doc: Document): Document {
   const id = doc._id ?? newDocumentId();
   if (typeof id !== 'string' && typeof id !== 'number') throw invalidParam('_id must be a string or a number');
   if (id === '') throw invalidParam('_id must not be empty');
-  const fields = { ...doc };
-  delete fields._id;
-  return { _id: id, ...fields };
+  let firstField: string | undefined;
+  for (const field in doc) {
+    firstField = field;
+    break;
+  }
+  if (firstField === '_id' && doc._id === id) return doc;
+  // Copied field by field: deleting `_id` from a copy would make every later access to it slow.
+  const ordered: Document = { _id: id };
+  for (const field of Object.keys(doc)) if (field !== '_id') ordered[field] = doc[field];
+  return ordered;
+}
+
+type Primitive = string | number | boolean;
+const isPrimitive = (value: unknown): value is Primitive => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+
+/**
+ * The documents a query can match, in natural order: through `_id` or a unique index when the
+ * query names one with an equality or an `$in` of plain values, otherwise all of them. The query
+ * itself is still applied to what this returns.
+ */
+function candidates(store: CollectionStore, query: Document | undefined): readonly Document[] {
+  for (const [field, condition] of Object.entries(query ?? {})) {
+    if (field.startsWith('$')) continue;
+    let values: readonly unknown[] | undefined;
+    if (isPrimitive(condition)) values = [condition];
+    else if (isPlainObject(condition) && Object.keys(condition).length === 1 && Array.isArray(condition.$in)) values = condition.$in;
+    if (!values || !values.every(isPrimitive)) continue;
+    const found = store.lookup(field, values);
+    if (found) return found;
+  }
+  return store.all();
 }

@@ -62,9 +62,13 @@ export class Transaction {
   /** Buffers a new version (null removes); refuses it at once if it breaks a unique index, as the cloud does. */
   write(store: CollectionStore, id: DocumentId, next: Document | null): void {
     const entry = this.entry(store, id);
-    // `_id` itself cannot collide here (insert checks it), so only secondary unique indexes need the scan.
+    // `_id` itself cannot collide here (insert checks it), so only secondary unique indexes are checked.
     if (next && store.uniqueIndexes.length > 1) {
-      const duplicate = store.findDuplicate(next, this.otherDocuments(store, id));
+      const duplicate = store.duplicateFor(next, {
+        id,
+        replaced: (other) => this.entries.has(documentKey(store.name, other)),
+        written: this.writtenDocuments(store),
+      });
       if (duplicate) throw store.duplicateKeyError(duplicate);
     }
     entry.after = next;
@@ -96,18 +100,8 @@ export class Transaction {
     return entry;
   }
 
-  /** Every document of the collection as this transaction sees it, except the one with `excludedId`. */
-  private *otherDocuments(store: CollectionStore, excludedId: DocumentId): Generator<Document> {
-    const excludedKey = documentKey(store.name, excludedId);
-    for (const doc of store.all()) {
-      const key = documentKey(store.name, doc._id as DocumentId);
-      if (key === excludedKey) continue;
-      const entry = this.entries.get(key);
-      if (!entry) yield doc;
-      else if (entry.after) yield entry.after;
-    }
-    for (const [key, entry] of this.entries) {
-      if (entry.store === store && key !== excludedKey && entry.before === null && entry.after) yield entry.after;
-    }
+  /** The documents of the collection as this transaction will leave them, where it has written or read them. */
+  private *writtenDocuments(store: CollectionStore): Generator<Document> {
+    for (const entry of this.entries.values()) if (entry.store === store && entry.after) yield entry.after;
   }
 }

@@ -7,8 +7,9 @@
  *   under <data dir>/mail. `POST /sandbox/mail/messages` on the local cloud lists what arrived.
  * - Receipts: local defaults for the RECEIPT_* variables (a fixed check-code key, the 样张
  *   watermark, sample signatories), each only when not already set; and, while the receipts
- *   function has no font beside its code (`npm run build` puts it there for deployment),
- *   RECEIPT_FONT_FILE pointing at the font in the @embedpdf/fonts-sc package (a dev dependency).
+ *   function has no fonts beside its code (`npm run build` puts them there for deployment),
+ *   RECEIPT_FONT_FILE naming the fonts in the @embedpdf/fonts-sc, -jp and -tc packages (dev
+ *   dependencies), in fallback order.
  *
  * - The receipts sandbox: `POST /sandbox/receipts/paid-order`, a test route (see paid-order-route.ts).
  *
@@ -32,18 +33,37 @@ export const LOCAL_RECEIPT_ENV: Readonly<Record<string, string>> = {
   RECEIPT_PAYEE: '收款员（样）',
 };
 
-const FONT_FILE = 'NotoSansHans-Regular.otf';
+/** The receipt fonts in fallback order, each with the package it comes from (all dev dependencies). */
+const FONTS = [
+  { file: 'NotoSansHans-Regular.otf', packageName: '@embedpdf/fonts-sc' },
+  { file: 'NotoSansJP-Regular.otf', packageName: '@embedpdf/fonts-jp' },
+  { file: 'NotoSansHant-Regular.otf', packageName: '@embedpdf/fonts-tc' },
+] as const;
 
 /**
- * The receipts font for development: the copy `npm run build` puts beside the function when there
- * is one (what is deployed), else the one in the @embedpdf/fonts-sc package. The deployed function
- * itself never looks in a package.
+ * A receipt font for development: the copy `npm run build` puts beside the function when there is
+ * one (what is deployed), else the one in its package. The deployed function never looks in a package.
  */
-export function developmentFontFile(): string {
-  const built = path.join(FUNCTIONS_ROOT, 'receipts', 'fonts', FONT_FILE);
+function developmentFont({ file, packageName }: (typeof FONTS)[number]): string {
+  const built = path.join(FUNCTIONS_ROOT, 'receipts', 'fonts', file);
   if (existsSync(built)) return built;
-  // The package's exports map names only its entry (dist/index.cjs); the fonts sit in ../fonts.
-  return path.join(path.dirname(require.resolve('@embedpdf/fonts-sc')), '..', 'fonts', FONT_FILE);
+  // The packages' exports maps name only their entry (dist/index.cjs); the fonts sit in ../fonts.
+  return path.join(path.dirname(require.resolve(packageName)), '..', 'fonts', file);
+}
+
+/** The receipts' first font (Noto Sans SC), the one most text is drawn in. */
+export function developmentFontFile(): string {
+  return developmentFont(FONTS[0]);
+}
+
+/** All the receipt fonts, in fallback order (SC, JP, TC). */
+export function developmentFontFiles(): string[] {
+  return FONTS.map(developmentFont);
+}
+
+/** RECEIPT_FONT_FILE naming the whole fallback chain, as the local cloud sets it. */
+export function developmentFontSetting(): string {
+  return developmentFontFiles().join(path.delimiter);
 }
 
 export const LOCAL_MAIL_FROM = '智慧缴费（本地） <noreply@zhjf.local>';
@@ -83,8 +103,8 @@ export function installLocalMail(cloud: LocalCloud, http: LocalCloudServer | nul
   };
   for (const [name, value] of Object.entries(LOCAL_RECEIPT_ENV)) setDefault(name, value);
   // Always named: the receipts code run from source sits in cloudfunctions/shared, not beside the
-  // deployed function's fonts/ folder (the bundle finds it there by itself).
-  setDefault('RECEIPT_FONT_FILE', developmentFontFile());
+  // deployed function's fonts/ folder (the bundle finds them there by itself).
+  setDefault('RECEIPT_FONT_FILE', developmentFontSetting());
 
   const external = Boolean(process.env.SMTP_HOST);
   const dataDir = cloud.dataDir;

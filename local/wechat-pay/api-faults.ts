@@ -11,9 +11,14 @@ export type CloudPayApiName = (typeof CLOUD_PAY_APIS)[number];
 
 /**
  * timeout: the call fails before WeChat does anything; timeout-after: WeChat does it, the answer
- * is lost; system-error: WeChat answers result_code FAIL / SYSTEMERROR.
+ * is lost; system-error: WeChat answers result_code FAIL / SYSTEMERROR; request-refused: WeChat
+ * refuses the request itself (return_code FAIL, e.g. refunds never authorised for cloud
+ * development) and does nothing — the SDK still reports errCode 0.
  */
-export type CloudPayFault = 'timeout' | 'timeout-after' | 'system-error';
+export type CloudPayFault = 'timeout' | 'timeout-after' | 'system-error' | 'request-refused';
+
+/** What WeChat answers when cloud development was never granted the sub-merchant's refund permission. */
+export const REQUEST_REFUSED_MESSAGE = '子商户未授权云开发退款权限';
 
 /** A test's hold on the next call of an API: it waits (before WeChat does anything) until released. */
 export interface HeldCall {
@@ -71,6 +76,7 @@ export class ApiCalls {
     arrive();
     const fault = this.takeFault(api);
     if (fault === 'timeout') throw transportTimeout(api);
+    if (fault === 'request-refused') return { return_code: 'FAIL', return_msg: REQUEST_REFUSED_MESSAGE };
     if (fault === 'system-error') {
       return { return_code: 'SUCCESS', return_msg: 'OK', result_code: 'FAIL', err_code: 'SYSTEMERROR', err_code_des: '系统超时，请稍后再试' };
     }

@@ -22,7 +22,7 @@ import { CloudPay, type CloudPaySandbox } from './sandbox';
 import { SANDBOX_PAY_SUCCESS_TEMPLATE_ID } from './subscribe-message';
 import { SANDBOX_SUB_MCH_ID } from './wire';
 
-export type { CloudPayApiName, CloudPayFault, HeldCall } from './api-faults';
+export { REQUEST_REFUSED_MESSAGE, type CloudPayApiName, type CloudPayFault, type HeldCall } from './api-faults';
 export { CALLBACK_RETRY_SCHEDULE_MS, type CallbackEvent, type DeliveryRecord } from './callbacks';
 export {
   REFUND_PROCESSING_MS,

@@ -9,8 +9,8 @@
  *   pay sheet, total_fee as the order's amount and cash_fee as what was charged; refunds need
  *   env_id / function_name, are at most the order's amount, idempotent per out_refund_no, PROCESSING
  *   first and settled a minute later (SUCCESS, or REFUNDCLOSE / CHANGE when a test says so), with a
- *   refund result callback; queryRefund answers a refund's first query with empty lists, as cloudPay
- *   has been seen to do.
+ *   refund result callback, at most 50 per order and none of a payment older than a year;
+ *   queryRefund answers a refund's first query with empty lists, as cloudPay has been seen to do.
  * - Paying: `pay()` pays an order as its payer would in the pay sheet; `startPaying()` leaves it
  *   USERPAYING until the student finishes or gives up.
  * - State is durable: a journal file in the local cloud's data folder (each order's latest state
@@ -44,6 +44,10 @@ const DEFAULT_EXPIRE_MS = 2 * 60 * MINUTE;
 export const REFUND_PROCESSING_MS = MINUTE;
 const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*@]{1,32}$/;
 const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
+/** WeChat takes at most this many refunds of one order… */
+export const MAX_REFUNDS_PER_ORDER = 50;
+/** …and none of a payment older than a year. */
+const REFUND_MAX_AGE_MS = 365 * 24 * 60 * MINUTE;
 
 export type SandboxTradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND' | 'USERPAYING';
 
@@ -164,11 +168,47 @@ export class Merchant {
 
   // ---- test controls ----
 
-  alterOrder(outTradeNo: string, patch: Partial<Pick<SandboxOrder, 'totalFee' | 'subMchId'>>): void {
+  alterOrder(outTradeNo: string, patch: Partial<Pick<SandboxOrder, 'totalFee' | 'subMchId' | 'transactionId'>>): void {
     const order = this.byTradeNo.get(outTradeNo);
     if (!order) throw new Error(`no sandbox order ${outTradeNo}`);
     Object.assign(order, patch);
     this.save(order);
+  }
+
+  /**
+   * A payment WeChat holds for the sub-merchant that the functions never ordered (another system
+   * sharing the merchant, a payment made by hand): it is in queryOrder and the statement only.
+   */
+  recordOutsidePayment(input: { outTradeNo: string; totalFee: number; openid?: string }): SandboxOrder {
+    if (this.byTradeNo.has(input.outTradeNo)) throw new Error(`sandbox order ${input.outTradeNo} exists`);
+    const nowMs = this.now();
+    const order: SandboxOrder = {
+      outTradeNo: input.outTradeNo,
+      subMchId: this.subMchId,
+      body: '其他系统的收款',
+      totalFee: input.totalFee,
+      nonceStr: hex(16),
+      timeExpire: null,
+      openid: input.openid ?? null,
+      attach: '',
+      envId: '',
+      functionName: '',
+      tradeType: 'JSAPI',
+      prepayId: `wx${wxTime(nowMs)}${hex(11)}`,
+      createdAtMs: nowMs,
+      expiresAtMs: nowMs + DEFAULT_EXPIRE_MS,
+      state: 'SUCCESS',
+      transactionId: `4200${digits(24)}`,
+      paidAtMs: nowMs,
+      paidFee: input.totalFee,
+      payerOpenid: input.openid ?? null,
+      closedAtMs: null,
+      refunds: [],
+    };
+    this.byTradeNo.set(order.outTradeNo, order);
+    this.byPrepayId.set(order.prepayId, order.outTradeNo);
+    this.save(order);
+    return JSON.parse(JSON.stringify(order)) as SandboxOrder;
   }
 
   settleNextRefundsAs(outcome: 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE', times = 1): void {
@@ -356,9 +396,11 @@ export class Merchant {
       if (existing.refundFee !== refundFee) return this.business('INVALID_REQUEST', '订单金额或退款金额与之前请求不一致，请核实后再试');
       return this.refundAnswer(order, existing);
     }
+    const nowMs = this.now();
+    if (order.refunds.length >= MAX_REFUNDS_PER_ORDER) return this.business('ERROR', '订单已经超过可退款的最大限制次数(50次)');
+    if (nowMs - (order.paidAtMs ?? nowMs) > REFUND_MAX_AGE_MS) return this.business('ERROR', '订单已经超过退款期限');
     const refunded = order.refunds.reduce((sum, refund) => sum + refund.refundFee, 0);
     if (refunded + refundFee > paid) return this.business('ERROR', '申请退款金额超过订单可退金额');
-    const nowMs = this.now();
     const refund: SandboxRefund = {
       outRefundNo,
       refundId: `50${digits(26)}`,

@@ -28,7 +28,13 @@ export interface CloudPaySandbox {
    * WeChat's record of an order changes (another system on the same merchant reusing the order
    * number, a data error): its queries then disagree with the order here.
    */
-  alterOrder(outTradeNo: string, patch: Partial<Pick<SandboxOrder, 'totalFee' | 'subMchId'>>): void;
+  alterOrder(outTradeNo: string, patch: Partial<Pick<SandboxOrder, 'totalFee' | 'subMchId' | 'transactionId'>>): void;
+  /**
+   * A payment WeChat holds for the sub-merchant that the functions never ordered (another system on
+   * the same merchant, a payment made by hand): paid now, no callback; queryOrder and the statement
+   * show it.
+   */
+  recordOutsidePayment(input: { outTradeNo: string; totalFee: number; openid?: string }): SandboxOrder;
   /** The next refunds settle this way instead of SUCCESS (REFUNDCLOSE: 退款关闭; CHANGE: 退款异常). */
   settleNextRefundsAs(outcome: 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE', times?: number): void;
   /** The next `n` queryRefund answers come with empty lists (besides each refund's first). */
@@ -138,8 +144,12 @@ export class CloudPay implements CloudPaySandbox {
     return this.apiCalls.holdNext(api);
   }
 
-  alterOrder(outTradeNo: string, patch: Partial<Pick<SandboxOrder, 'totalFee' | 'subMchId'>>): void {
+  alterOrder(outTradeNo: string, patch: Partial<Pick<SandboxOrder, 'totalFee' | 'subMchId' | 'transactionId'>>): void {
     this.merchant.alterOrder(outTradeNo, patch);
+  }
+
+  recordOutsidePayment(input: { outTradeNo: string; totalFee: number; openid?: string }): SandboxOrder {
+    return this.merchant.recordOutsidePayment(input);
   }
 
   settleNextRefundsAs(outcome: 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE', times?: number): void {

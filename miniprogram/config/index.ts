@@ -14,6 +14,8 @@ export interface HelpLine {
   readonly label: string;
   /** The number as printed, e.g. 0535-6916496. */
   readonly phone: string;
+  /** What to call it for, as the guide says (a number alone does not tell a student whom to call). */
+  readonly purpose: string;
 }
 
 export interface AppConfig {
@@ -39,9 +41,9 @@ export const config: AppConfig = {
   localCloudBaseUrl: 'http://127.0.0.1:3000',
   requestTimeoutMs: 15000,
   helpLines: [
-    { label: '客服', phone: '400-651-1512' },
-    { label: '计划财务处收费管理科', phone: '0535-6916496' },
-    { label: '继续教育学院综合管理科', phone: '0535-6913139' },
+    { label: '客服', phone: '400-651-1512', purpose: '缴费时遇到问题（如无法支付、支付后状态未更新）' },
+    { label: '计划财务处收费管理科', phone: '0535-6916496', purpose: '缴费时遇到问题；领取激活码、重置账号' },
+    { label: '继续教育学院综合管理科', phone: '0535-6913139', purpose: '对收费项目或金额有疑问' },
   ],
   paySuccessTemplateId: 'local-pay-success-template',
 };

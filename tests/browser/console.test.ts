@@ -1,9 +1,11 @@
 /**
  * The finance console in a real Chromium (the one @sparticuz/chromium ships), served by the local
- * cloud as `npm start` serves it: sign in by scanning, the dashboard, the staff page, inviting,
- * signing out, and what a read-only member sees; then a 收费员's fee season: a roster and a bills
- * file imported through the page (the bills first with mistakes, then fixed), a bill found and
- * adjusted. Screenshots at 1366×768 go to a temp folder.
+ * cloud as `npm start` serves it: sign in by scanning, the 概览 of last term's bills, the staff
+ * page, inviting, signing out, and what a read-only member sees; then a 收费员's fee season: a
+ * roster and a bills file imported through the page (the bills first with mistakes, then fixed), a
+ * bill found and adjusted, the bills and the 未缴学生名单 exported and read back from the downloaded
+ * files; then a 审核 finds the adjustment and its reason in the audit log. Screenshots at
+ * 1366×768 go to a temp folder.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,18 +15,24 @@ import { promisify } from 'node:util';
 import chromium from '@sparticuz/chromium';
 import ExcelJS from 'exceljs';
 import puppeteer, { type Browser, type ElementHandle, type HTTPRequest, type Page } from 'puppeteer-core';
-import { BILL_STATUS_TEXT } from '../../cloudfunctions/shared/billing/contract';
+import type { ApiResult } from '../../cloudfunctions/shared/contracts';
+import { BILL_STATUS_TEXT, EXPORT_COLUMNS, EXPORT_LABELS } from '../../cloudfunctions/shared/billing/contract';
+import { newBill } from '../../cloudfunctions/shared/billing/domain/billing';
+import { shanghaiDate } from '../../cloudfunctions/shared/kernel/china-time';
+import { fen } from '../../cloudfunctions/shared/kernel/money';
 import { IMPORT_CHUNK_ROWS, IMPORT_COLUMNS, IMPORT_KIND_LABELS } from '../../cloudfunctions/shared/imports/contract';
 import { STAFF_ROLES } from '../../cloudfunctions/shared/kernel/contract';
 import { REASON_MIN_LENGTH } from '../../cloudfunctions/shared/kernel/validate';
 import { collection } from '../../cloudfunctions/shared/runtime';
 import { DEVELOPMENT_DEFAULTS } from '../../cloudfunctions/shared/runtime/environment';
-import { ADMIN_ERRORS, ROLE_DUTIES, ROLE_LABELS, type StaffInvitationView } from '../../cloudfunctions/shared/staff/contract';
+import { ADMIN_ERRORS, AUDIT_ACTION_LABELS, ROLE_DUTIES, ROLE_LABELS, type StaffInvitationView } from '../../cloudfunctions/shared/staff/contract';
 import { idCheckDigit } from '../../cloudfunctions/shared/students/domain/id-number';
 import { DEMO_FEE_ITEMS, seedFeeItems } from '../../local/seed/bills';
 import { readWxacodeText } from '../../local/wechat-openapi/wxacode';
 import { DEMO_STAFF } from '../../local/seed/staff';
+import { cloudPaySandboxOf } from '../../local/wechat-pay';
 import { startConsoleCloud, type ConsoleCloud } from '../integration/admin/support';
+import { createSignedInStudent } from '../support/billing-fixtures';
 import { readQrPng } from '../support/qr';
 
 jest.setTimeout(20_000);
@@ -88,6 +96,8 @@ const browserErrors: string[] = [];
 let shotNumber = 0;
 /** While set, the server's row check is answered by the test: every row new (see the test that uses it). */
 let answerChecksHere = false;
+/** While set, the next export page is refused as a busy server would, once. */
+let refuseNextExportPage = false;
 
 async function answerCheckAsNew(request: HTTPRequest): Promise<void> {
   const { rows } = JSON.parse((await request.fetchPostData()) ?? '{}') as { rows: { rowNumber: number }[] };
@@ -107,6 +117,7 @@ beforeAll(async () => {
   for (const step of [built, started, unpacked]) if (step.status === 'rejected') throw step.reason;
   // The fee item catalogue the office starts with (学费, 教材费 …), which bills are imported against.
   await seedFeeItems(cloud.running.cloud.sdkDatabase(), cloud.running.cloud.clock.now());
+  await seedLastTerm();
   const executablePath = (unpacked as PromiseFulfilledResult<string>).value;
   consoleUrl = `${cloud.origin}/admin/`;
   // Its Lambda defaults turn web security off, which also drops the Origin header a real browser
@@ -131,6 +142,10 @@ beforeAll(async () => {
     const { pathname } = new URL(request.url());
     if (pathname === FONT_PATH) void request.respond({ status: 200, contentType: 'font/otf', body: font });
     else if (answerChecksHere && pathname === '/admin/api/checkImport') void answerCheckAsNew(request);
+    else if (refuseNextExportPage && pathname === '/admin/api/exportRows') {
+      refuseNextExportPage = false;
+      void request.respond({ status: 503, contentType: 'application/json', body: JSON.stringify({ ok: false, code: 'UNAVAILABLE', message: '服务繁忙，请稍后重试' }) });
+    }
     else void request.continue();
   });
   await page.evaluateOnNewDocument((css: string) => {
@@ -142,6 +157,37 @@ beforeAll(async () => {
   }, FONT_STYLE);
   console.log(`console screenshots: ${SHOTS}`);
 }, 60_000);
+
+/** Last term, for 概览 at the first sign-in: two students' bills, one student's paid. */
+const LAST_TERM = '2025-2026-2';
+const LAST_TERM_STUDENTS = [
+  { studentNo: '2024100001', college: '经济管理学院', major: '会计学', grade: '2024级', pays: true },
+  { studentNo: '2024100002', college: '法学院', major: '法学', grade: '2024级', pays: false },
+];
+const LAST_TERM_ITEMS = [
+  { itemCode: 'XF', itemName: '学费', amount: 320000 },
+  { itemCode: 'JCF', itemName: '教材费', amount: 38000 },
+];
+
+async function seedLastTerm(): Promise<void> {
+  const db = cloud.running.cloud.sdkDatabase();
+  const now = cloud.running.cloud.clock.now();
+  const deadline = new Date(now.getTime() + 90 * 24 * 3600_000);
+  for (const seeded of LAST_TERM_STUDENTS) {
+    const student = await createSignedInStudent(cloud.running.cloud, { studentNo: seeded.studentNo });
+    const org = { name: '测试学生', college: seeded.college, major: seeded.major, grade: seeded.grade, className: `${seeded.major}2401班` };
+    await collection(db, 'students').updateById(student.studentId, org);
+    const bills = LAST_TERM_ITEMS.map((item) =>
+      newBill({ studentId: student.studentId, studentNo: student.studentNo, student: org, term: LAST_TERM, ...item, amount: fen(item.amount), mandatory: true, deadline, now }),
+    );
+    for (const bill of bills) await collection(db, 'bills').insert(bill);
+    if (!seeded.pays) continue;
+    const created = (await cloud.running.cloud.invoke('pay', { action: 'create', billIds: bills.map((bill) => bill._id), email: 'student@example.edu.cn' }, { openid: student.openid })) as ApiResult<{ order: { id: string } }>;
+    if (!created.ok) throw new Error(created.message);
+    await cloudPaySandboxOf(cloud.running.cloud).pay(created.data.order.id, { openid: student.openid });
+    await cloudPaySandboxOf(cloud.running.cloud).settle();
+  }
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -160,10 +206,11 @@ function takeRefusals(status: number): string[] {
   return refusals;
 }
 
-async function screenshot(name: string): Promise<void> {
+/** The window at 1366×768; `fullPage` for a page taller than the window. */
+async function screenshot(name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
   shotNumber += 1;
-  await page.screenshot({ path: path.join(SHOTS, `${String(shotNumber).padStart(2, '0')}-${name}.png`) });
+  await page.screenshot({ path: path.join(SHOTS, `${String(shotNumber).padStart(2, '0')}-${name}.png`), fullPage: options.fullPage ?? false });
 }
 
 const hash = (): Promise<string> => page.evaluate(() => location.hash);
@@ -234,11 +281,36 @@ test('模拟扫码 as 管理员 lands on 概览 with the name and role in the he
   expect(await texts('[data-testid="staff-name"]')).toEqual(['陈静']);
   expect(await texts('[data-testid="staff-role"]')).toEqual(['管理员']);
   await waitForText('您好，陈静');
-  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '学生', '导入', '收费项目', '财务人员']);
+  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '学生', '导入', '导出', '收费项目', '审计日志', '财务人员']);
   // The token is in this tab's sessionStorage only: no cookie, nothing in localStorage.
   const storage = await page.evaluate(() => ({ session: sessionStorage.length, local: localStorage.length, cookie: document.cookie }));
   expect(storage).toEqual({ session: 1, local: 0, cookie: '' });
-  await screenshot('dashboard-admin');
+});
+
+/** 应收, 实收 … as the 概览 cards show them. */
+const figures = async (): Promise<Record<string, string>> =>
+  Object.fromEntries(
+    await page.$$eval('[data-figure]', (cards) =>
+      cards.map((card) => [(card as unknown as { dataset: Record<string, string> }).dataset.figure!, (card as unknown as PageElement).querySelectorAll('strong')[0]!.innerText.trim()]),
+    ),
+  );
+
+test('概览 shows last term: 应收 is the sum of its bills in 元, with 学院 rows and the day’s income', async () => {
+  await waitForText('2025-2026学年第二学期');
+  // 2 students × (学费 3,200.00 + 教材费 380.00); one of them has paid.
+  expect(await figures()).toEqual({ receivable: '¥7,160.00', received: '¥3,580.00', unpaid: '¥3,580.00', refunded: '¥0.00', rate: '50.0%' });
+  const byCollege = await tableRows('[data-testid="breakdown-table"]');
+  expect(byCollege.map((row) => row.slice(0, 4))).toEqual([
+    ['法学院', '3,580.00', '0.00', '3,580.00'],
+    ['经济管理学院', '3,580.00', '3,580.00', '0.00'],
+  ]);
+  await clickText('.breakdown .t-radio-button', '年级');
+  await page.waitForFunction(() => document.querySelector('[data-testid="breakdown-table"] tbody td')?.innerText.trim() === '2024级');
+  expect(await texts('[data-testid="income-summary"]')).toEqual([`${shanghaiDate(cloud.running.cloud.clock.now())} 共 ¥3,580.00，1 笔订单`]);
+  expect(await texts('[data-testid="review-cases"]')).toEqual(['没有待核实的订单或需要人工完成的退款。']);
+  // Both charts drawn (ECharts arrives after the figures, in its own chunk).
+  await page.waitForFunction(() => document.querySelectorAll('.chart-box canvas').length === 2);
+  await screenshot('dashboard-admin', { fullPage: true });
 });
 
 test('财务人员 lists the four demo staff members', async () => {
@@ -333,7 +405,7 @@ test('a 只读 member does not see 财务人员, nor reach it by address, and se
   await page.waitForSelector('[data-testid="staff-name"]');
   expect(await texts('[data-testid="staff-name"]')).toEqual(['孙悦']);
   expect(await texts('[data-testid="staff-role"]')).toEqual(['只读']);
-  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '学生', '导入', '收费项目']);
+  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '学生', '导入', '导出', '收费项目']);
   await page.evaluate(() => {
     location.hash = '#/staff';
   });
@@ -348,14 +420,17 @@ test('a 只读 member does not see 财务人员, nor reach it by address, and se
   // Back to 概览: the next sign-in, after this session ends, lands there.
   await clickText('nav[aria-label="主菜单"] a', '概览');
   await waitForHash('#/dashboard');
+  await page.waitForSelector('[data-figure="receivable"]', { visible: true });
 });
 
 test('a session the server has ended takes the person back to the login page', async () => {
   const ended = await cloud.api('signOut', {}, { token: (await sessionToken()) ?? '' });
   expect(ended.result.ok).toBe(true);
-  await page.reload();
-  await waitForHash('#/login');
+  // Not waiting for the load event: the test's large font can hold it back past the warning's three seconds.
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  // The warning comes at once; the login page follows once its code has loaded.
   await waitForText('登录已失效');
+  await waitForHash('#/login');
   expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
   expect(takeRefusals(401)).toHaveLength(1);
 });
@@ -471,7 +546,7 @@ const tableRows = (selector: string): Promise<string[][]> =>
 test('a 收费员 signs in and finds 导入 with a template for each kind', async () => {
   await simulateScanAs('收费员');
   expect(await texts('[data-testid="staff-role"]')).toEqual(['收费员']);
-  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '学生', '导入', '收费项目']);
+  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '学生', '导入', '导出', '收费项目']);
   await clickText('nav[aria-label="主菜单"] a', '导入');
   await waitForHash('#/imports');
   // The kinds and their columns in the server's words.
@@ -574,7 +649,7 @@ test('a bills file with mistakes shows each with its row and column, and the err
     '',
   ]);
   // Still nothing written: the preview only checks.
-  expect(await collection(cloud.running.cloud.sdkDatabase(), 'bills').count({})).toBe(0);
+  expect(await collection(cloud.running.cloud.sdkDatabase(), 'bills').count({ term: TERM })).toBe(0);
 });
 
 test('the fixed file is imported, and the batch is listed', async () => {
@@ -636,6 +711,31 @@ test('账单: a student’s bill is found and its amount adjusted with a reason'
   await page.waitForFunction(() => [...document.querySelectorAll('[aria-label="账单列表"] tbody td')].some((td) => td.innerText.startsWith('4,500.50')));
 });
 
+/** Today in Beijing, as the console writes it into a file's name. */
+const fileDate = (): string => shanghaiDate(new Date()).replace(/-/g, '');
+
+/** The first `count` cells of a sheet's row, as exceljs reads them back. */
+const sheetRow = (sheet: ExcelJS.Worksheet, rowNumber: number, count: number): ExcelJS.CellValue[] =>
+  Array.from({ length: count }, (_, index) => sheet.getRow(rowNumber).getCell(index + 1).value);
+
+test('账单: 导出当前结果 writes the bills of the search into a sheet, amounts as numbers in 元', async () => {
+  await waitForText('共 1 张账单');
+  await clickText('.bills__toolbar button:not([disabled])', '导出当前结果');
+  await waitForText('按当前筛选条件（学号 2025300001）导出 1 张账单');
+  await page.waitForSelector('[data-testid="download-done"]', { visible: true });
+  const name = `账单明细_全部学期_${fileDate()}.xlsx`;
+  expect(await texts('[data-testid="download-done"]')).toEqual([`已导出 1 行，文件“${name}”已开始下载。`]);
+  const sheet = (await downloaded(name)).getWorksheet('账单明细')!;
+  const width = EXPORT_COLUMNS.bills.length;
+  expect(sheetRow(sheet, 1, width)).toEqual(EXPORT_COLUMNS.bills.map((column) => column.header));
+  expect(sheetRow(sheet, 2, width)).toEqual(['2025300001', '王晓明', '继续教育学院', '会计学', '2025级', '会计2501班', TERM, '学费', 4500.5, DEADLINE_TEXT, '是', '待缴费']);
+  expect(sheet.getRow(2).getCell(9).numFmt).toBe('0.00');
+  expect(sheet.rowCount).toBe(2);
+  await screenshot('bills-export');
+  await clickText('[role="dialog"] button', '完成');
+  await page.waitForSelector('[data-testid="download-done"]', { hidden: true });
+});
+
 test('学生: an imported student is found with the ID number masked, and gets an activation code once', async () => {
   await clickText('nav[aria-label="主菜单"] a', '学生');
   await waitForHash('#/students');
@@ -669,7 +769,80 @@ test('收费项目 are listed for a 收费员 to read, not to edit', async () =>
   await screenshot('fee-items-cashier');
 });
 
+test('导出: the 未缴学生名单 of the newest term downloads with the server’s columns, one row per student', async () => {
+  await clickText('nav[aria-label="主菜单"] a', '导出');
+  await waitForHash('#/exports');
+  expect(await texts('.exports__kind label')).toEqual(Object.values(EXPORT_LABELS));
+  // The newest term with bills is chosen already.
+  await page.waitForFunction((label: string) => (document.querySelector('#export-term') as unknown as { value: string } | null)?.value === label, {}, '2026-2027学年第一学期');
+  // The first page fails: the page says so and 重试 goes on from that page.
+  refuseNextExportPage = true;
+  await clickText('.exports__actions button', '导出');
+  await waitForText('读取第 1 页失败：服务繁忙，请稍后重试');
+  await waitForText('已取得 0 / 3 行');
+  expect(takeRefusals(503)).toHaveLength(1);
+  await screenshot('exports-page-failed');
+  await clickText('[data-testid="download-progress"] button', '重试');
+  await page.waitForSelector('[data-testid="download-done"]', { visible: true });
+  // Counted and recorded once, however many tries the pages took (the bills export before it, and this one).
+  expect(await collection(cloud.running.cloud.sdkDatabase(), 'auditLog').count({ action: 'admin.startExport' })).toBe(2);
+  const name = `未缴学生_${TERM}_${fileDate()}.xlsx`;
+  expect(await texts('[data-testid="download-done"]')).toEqual([`已导出 3 行，文件“${name}”已开始下载。`]);
+  const sheet = (await downloaded(name)).getWorksheet('未缴学生')!;
+  const width = EXPORT_COLUMNS.unpaid.length;
+  expect(sheetRow(sheet, 1, width)).toEqual(EXPORT_COLUMNS.unpaid.map((column) => column.header));
+  expect(sheet.rowCount).toBe(4);
+  const rows = [2, 3, 4].map((rowNumber) => sheetRow(sheet, rowNumber, width));
+  // The adjusted 学费 of 王晓明, and 李雪's two bills summed.
+  expect(rows.find((row) => row[0] === '2025300001')).toEqual(['2025300001', '王晓明', '继续教育学院', '会计学', '2025级', '会计2501班', '学费', 4500.5, DEADLINE_TEXT]);
+  expect(rows.find((row) => row[0] === '2025300002')).toEqual(['2025300002', '李雪', '继续教育学院', '会计学', '2025级', '会计2501班', '教材费、学费', 5250.5, DEADLINE_TEXT]);
+  await screenshot('exports-unpaid');
+});
+
 test('the 收费员 signs out', async () => {
+  await clickText('header button', '退出');
+  await waitForHash('#/login');
+  await page.waitForSelector('img[alt="登录小程序码"]', { visible: true });
+  expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+});
+
+test('a 审核 finds the adjustment in 审计日志 with who, before → after and the reason, and exports it', async () => {
+  await simulateScanAs('审核');
+  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '学生', '导入', '导出', '收费项目', '审计日志']);
+  await clickText('nav[aria-label="主菜单"] a', '审计日志');
+  await waitForHash('#/audit');
+  await page.waitForFunction(() => document.querySelectorAll('[aria-label="审计日志"] tbody tr').length > 1);
+  // The actions to filter by, named as the server names them.
+  await page.click('#audit-action');
+  await page.waitForSelector('.t-select-option', { visible: true });
+  expect(await texts('.t-select-option')).toEqual(Object.entries(AUDIT_ACTION_LABELS).map(([action, label]) => `${label}（${action}）`));
+  await clickText('.t-select-option', '调整账单金额（admin.adjustBill）');
+  await page.waitForSelector('.t-select-option', { hidden: true });
+  await clickText('.audit__actions button', '查询');
+  await waitForText('共 1 条记录');
+  const [row] = await tableRows('[aria-label="审计日志"]');
+  const [at, ...rest] = row!.filter((cell) => cell !== '');
+  expect(at).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+  expect(rest).toEqual(['李敏', '收费员', '调整账单金额', `账单 bill-2025300001-${TERM}-XF`, '金额：¥4,800.00 → ¥4,500.50', '更正：学院核定学费']);
+  // The whole record on expand: each field before and after.
+  await clickText('[aria-label="审计日志"] tbody td', '调整账单金额');
+  await page.waitForSelector('[data-testid="audit-detail"]', { visible: true });
+  expect(await tableRows('[data-testid="audit-detail"] .audit__change-table')).toEqual([
+    ['¥4,800.00', '¥4,500.50'],
+    ['待缴费', '待缴费'],
+  ]);
+  expect(await texts('[data-testid="audit-detail"] .audit__change-table tbody th')).toEqual(['金额', '状态']);
+  await screenshot('audit', { fullPage: true });
+
+  await clickText('.audit__actions button', '导出');
+  await page.waitForSelector('[data-testid="download-done"]', { visible: true });
+  const sheet = (await downloaded(`审计日志_全部_${fileDate()}.xlsx`)).getWorksheet('审计日志')!;
+  expect(sheetRow(sheet, 1, 8)).toEqual(['时间', '人员', '角色', '操作', '对象', '变更', '原因', '其他记录']);
+  expect(sheetRow(sheet, 2, 8)).toEqual([at, '李敏', '收费员', '调整账单金额', `账单 bill-2025300001-${TERM}-XF`, '金额：¥4,800.00 → ¥4,500.50', '更正：学院核定学费', '']);
+  expect(sheet.rowCount).toBe(2);
+});
+
+test('the 审核 signs out', async () => {
   await clickText('header button', '退出');
   await waitForHash('#/login');
   await page.waitForSelector('img[alt="登录小程序码"]', { visible: true });

@@ -205,6 +205,24 @@ test('when the state cannot be loaded the page says why and offers 重试, inste
   await page.waitForText('如果不是本人，请勿继续操作');
 });
 
+test('a failed 是本人，下一步 shows why, and the student can try again', async () => {
+  await signedInForSetup({ phoneOnFile: '13905350208' });
+  page = await openPage('package-account/pages/setup/index');
+  await page.waitForText('如果不是本人，请勿继续操作');
+  const reachable = config.localCloudBaseUrl;
+  config.localCloudBaseUrl = 'http://127.0.0.1:9';
+  try {
+    await page.tap('#confirm-identity');
+    await page.waitForText('网络异常，请检查网络后重试');
+    expect(page.text()).toContain('是本人，下一步');
+  } finally {
+    config.localCloudBaseUrl = reachable;
+  }
+  await page.tap('#confirm-identity');
+  await page.waitForText('新密码要求');
+  expect(page.text()).not.toContain('网络异常');
+});
+
 test('without a first sign-in in progress the page says so and offers 重新登录', async () => {
   page = await openPage('package-account/pages/setup/index');
   await page.waitForText('首次登录验证已失效，请重新登录');

@@ -26,3 +26,13 @@ export type {
   OrderStatusView,
 } from '../../../cloudfunctions/shared/billing/contract';
 export type { StudentActivationCode, StudentPage, StudentSummary } from '../../../cloudfunctions/shared/students/contract';
+export type {
+  CollectionFigures,
+  DailyIncome,
+  Dashboard,
+  ExportKind,
+  ExportPage,
+  ExportRow,
+  FiguresBy,
+} from '../../../cloudfunctions/shared/billing/contract';
+export type { AuditEntryView, AuditPage } from '../../../cloudfunctions/shared/staff/contract';

@@ -7,7 +7,7 @@
  */
 import type { Component } from 'vue';
 import { createRouter, createWebHashHistory, START_LOCATION, type RouteLocationRaw, type RouteRecordRaw, type Router } from 'vue-router';
-import { BillIcon, DashboardIcon, EducationIcon, FileImportIcon, UsergroupIcon, ViewListIcon } from 'tdesign-icons-vue-next';
+import { BillIcon, DashboardIcon, EducationIcon, FileExportIcon, FileImportIcon, HistoryIcon, UsergroupIcon, ViewListIcon } from 'tdesign-icons-vue-next';
 import { MessagePlugin } from 'tdesign-vue-next';
 import { ApiError, messageOf, onSessionEnded, SESSION_ENDED_MESSAGE } from '../api/client';
 import type { StaffRole } from '../api/types';
@@ -55,11 +55,24 @@ export const CONSOLE_PAGES: RouteRecordRaw[] = [
     meta: { title: '导入', menuIcon: FileImportIcon },
   },
   {
+    // Every role exports; each export is recorded in the audit log.
+    path: '/exports',
+    name: 'exports',
+    component: () => import('../pages/exports/index.vue'),
+    meta: { title: '导出', menuIcon: FileExportIcon },
+  },
+  {
     // Every role reads the catalogue; only 管理员 edits it.
     path: '/fee-items',
     name: 'fee-items',
     component: () => import('../pages/fee-items/index.vue'),
     meta: { title: '收费项目', menuIcon: ViewListIcon },
+  },
+  {
+    path: '/audit',
+    name: 'audit',
+    component: () => import('../pages/audit/index.vue'),
+    meta: { title: '审计日志', roles: ['admin', 'reviewer'], menuIcon: HistoryIcon },
   },
   {
     path: '/staff',

@@ -31,3 +31,25 @@ export function parseYuanToFen(text: string): number | null {
 
 /** The largest single bill the server accepts (1,000,000 元), as adjustBill's schema says. */
 export const MAX_BILL_FEN = 100_000_000;
+
+/**
+ * 450050 → 4500.5, for a spreadsheet's number cell (shown with '0.00'). The division is rounded
+ * once, to the double nearest the exact 元, which is the same number Excel reads from "4500.50".
+ */
+export const fenToYuanNumber = (fen: number): number => fen / 100;
+
+/** 875 (‰) → "87.5%" */
+export function formatPerMille(perMille: number): string {
+  return `${Math.floor(perMille / 10)}.${perMille % 10}%`;
+}
+
+/** For chart axes, in whole 元: 320000 → "3,200", 125000000 → "125.0万". */
+export function formatFenShort(fen: number): string {
+  const sign = fen < 0 ? '-' : '';
+  const abs = Math.abs(fen);
+  if (abs >= 1_000_000) {
+    const tenths = Math.round(abs / 100_000);
+    return `${sign}${Math.floor(tenths / 10).toLocaleString('zh-CN')}.${tenths % 10}万`;
+  }
+  return `${sign}${Math.round(abs / 100).toLocaleString('zh-CN')}`;
+}

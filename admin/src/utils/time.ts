@@ -25,3 +25,18 @@ export function formatBeijingDate(iso: string): string {
   const clock = beijingClock(iso);
   return clock ? day(clock) : '—';
 }
+
+/** Today in Beijing, `2026-12-05`: for a file's name and a form's default dates. */
+export function beijingToday(): string {
+  return day(new Date(Date.now() + BEIJING_OFFSET_MS));
+}
+
+/** The whole days from one `YYYY-MM-DD` to another (negative when the second is earlier). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** The `YYYY-MM-DD` this many days after a `YYYY-MM-DD`. */
+export function addDays(date: string, days: number): string {
+  return day(new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000));
+}

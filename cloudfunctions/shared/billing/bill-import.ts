@@ -72,19 +72,21 @@ async function plan(
   const read = billingReads(db);
   const _ = commands(db);
   const items = await feeItemCatalogue(db, now);
-  const parsed = rows.map((row) => ({ row, parsed: parseBillRow(row.cells, items) }));
-  const ids = parsed.flatMap(({ row, parsed: p }) => (p.ok && students.has(row.cells.studentNo) ? [billIdFor(row.cells.studentNo, p.row.term, p.row.item._id)] : []));
+  const parsed = rows.map((row) => {
+    const p = parseBillRow(row.cells, items);
+    const student = students.get(row.cells.studentNo);
+    return { row, parsed: p, student, id: p.ok && student ? billIdFor(student.studentNo, p.row.term, p.row.item._id) : null };
+  });
+  const ids = parsed.flatMap(({ id }) => (id === null ? [] : [id]));
   const existing = new Map((ids.length ? await read.bills.aggregate<BillDoc>([{ match: { _id: _.in(ids) } }, { limit: ids.length }]) : []).map((bill) => [bill._id, bill]));
   const firstRowOf = new Map<string, number>();
 
-  return parsed.map(({ row, parsed: p }) => {
+  return parsed.map(({ row, parsed: p, student, id }) => {
     const result: BillRowResult = { rowNumber: row.rowNumber, outcome: 'invalid', problems: [], changes: [] };
-    const student = students.get(row.cells.studentNo);
     if (!student) result.problems.push({ column: '学号', reason: row.cells.studentNo ? `学号 ${row.cells.studentNo} 不存在，请先导入学生名单` : '学号不能为空' });
     if (!p.ok) result.problems.push(...p.problems.map((problem) => ({ column: BILL_SHEET_HEADERS[problem.column], reason: problem.reason })));
-    if (!student || !p.ok) return { result };
+    if (!student || !p.ok || id === null) return { result };
 
-    const id = billIdFor(student.studentNo, p.row.term, p.row.item._id);
     const same = firstRowOf.get(id);
     if (same !== undefined) {
       result.problems.push({ column: '收费项目', reason: `文件内重复：与第 ${same} 行是同一学生、同一学期的同一收费项目` });

@@ -61,7 +61,11 @@ export type QueryOrderResult = QueriedOrder | { kind: 'not-found'; description: 
 
 export type CloseOrderResult = { kind: 'closed' } | ({ kind: 'refused' } & Failure) | Unavailable;
 
-export type RefundResult = { kind: 'accepted'; refundId: string | null } | ({ kind: 'rejected' } & Failure) | Unavailable;
+/**
+ * `requestRefused`: returnCode FAIL — WeChat refused the request itself (parameters, or refunds
+ * never authorised for cloud development), which the SDK still reports with errCode 0.
+ */
+export type RefundResult = { kind: 'accepted'; refundId: string | null } | ({ kind: 'rejected'; requestRefused: boolean } & Failure) | Unavailable;
 
 export type RefundState = 'SUCCESS' | 'PROCESSING' | 'REFUNDCLOSE' | 'CHANGE';
 export type QueryRefundResult =
@@ -206,7 +210,7 @@ export function cloudPayOf(cloud: WxCloud, subMchId: string = subMchIdFromEnv())
       });
       if (isUnavailable(res)) return res;
       if (success(res.returnCode) && success(res.resultCode)) return { kind: 'accepted', refundId: text(res.refundId) || null };
-      return { kind: 'rejected', ...failureOf(res) };
+      return { kind: 'rejected', requestRefused: !success(res.returnCode), ...failureOf(res) };
     },
 
     async queryRefund(outRefundNo) {

@@ -4,7 +4,7 @@
  */
 import { action, access } from '../kernel/contract';
 import { v, docId, reasonText } from '../kernel/validate';
-import type { PaymentParams } from './domain/records';
+import type { PaymentParams, ReconcileDifferenceKind, ReviewCaseKind, ReviewCaseReason, ReviewCaseResolution, ReviewCaseStatus } from './domain/records';
 
 export type { PaymentParams };
 
@@ -84,8 +84,13 @@ export interface OrderView {
   underReview: boolean;
   /** Something the student must be told about this order (review, a refund finance completes by hand). */
   notice: string | null;
-  /** For an order with refunds: why and how much goes back (all its refunds together; `refundedAt` once all of it is back); `manual`: finance refunds by hand. */
-  refund: { amount: number; reason: string; refundedAt: string | null; manual: boolean } | null;
+  /**
+   * For an order with refunds under way or done: why and how much goes back (all its refunds
+   * together; `refundedAt` once all of it is back); `manual`: finance refunds by hand. `state`:
+   * 退款中 (REFUNDING), 已退款 (REFUNDED), 退款失败 (FAILED: WeChat did not complete it; finance
+   * takes it over). Requests still waiting for a 审核 are not shown.
+   */
+  refund: { amount: number; reason: string; refundedAt: string | null; manual: boolean; state: 'REFUNDING' | 'REFUNDED' | 'FAILED' } | null;
 }
 
 export interface BillsOverview {
@@ -245,7 +250,39 @@ export const BILLING_CONSOLE_ERRORS = {
   BILL_NOT_CHANGEABLE: '该账单已缴费、已退费、已减免或已作废，不能再修改；已缴费的请办理退款',
   BILL_CHANGED: '该账单刚刚被修改，请刷新后重试',
   FEE_ITEM_NAME_TAKEN: '已有同名的收费项目',
+  REFUND_ORDER_NOT_FOUND: '订单不存在',
+  REFUND_ORDER_NOT_PAID: '该订单未支付、正在原路退回或已全额退款，不能再申请退款',
+  REFUND_NOT_ORDERS_BILLS: '所选账单不属于该订单',
+  REFUND_BILL_TAKEN: '所选账单已在另一笔退款申请中或已退款',
+  REFUND_ABOVE_PAID: '退款金额超过该订单尚可退的金额',
+  REFUND_TOO_MANY: '该订单的退款已达微信支付上限（50 笔），请线下办理',
+  REFUND_TOO_OLD: '该订单支付已超过一年，微信支付不再受理退款，请线下办理',
+  REFUND_NOT_FOUND: '退款申请不存在',
+  REFUND_SELF_APPROVAL: '不能审批自己提出的退款申请，请由另一位审核人员审批',
+  REFUND_ALREADY_DECIDED: '该退款申请已审批，请刷新后查看',
+  CASE_NOT_FOUND: '待核实事项不存在',
+  CASE_ALREADY_RESOLVED: '该事项已办结，不能再次处理，请刷新后查看',
+  CASE_REFUND_AWAITING: '该事项已申请退款，正等待审核人员审批；如不退款，请先驳回该退款申请',
+  CASE_ACTION_NOT_FITTING: '该事项现在不适用这种处理方式，请刷新后查看可用的处理方式',
+  CASE_WECHAT_UNAVAILABLE: '暂时无法向微信支付核实该订单，未做任何更改，请稍后再试',
+  CASE_NOT_PAID_AT_WECHAT: '微信支付显示该订单没有支付成功，不能确认为已缴费',
+  CASE_WECHAT_AMOUNT_DIFFERS: '微信支付记录的金额与订单金额不一致，不能确认为已缴费',
+  CASE_WECHAT_MERCHANT_DIFFERS: '微信支付记录的商户号不是本校的商户号，不能确认为已缴费',
+  CASE_WECHAT_ORDER_DIFFERS: '微信支付记录的商户订单号与该订单不一致，不能确认为已缴费',
+  CASE_TRANSACTION_ELSEWHERE: '该笔微信支付交易已记在另一个订单上，不能确认为已缴费；订单仍待核实',
+  RECON_DAY_NOT_READY: '该日的微信对账单尚未生成（次日 10:00 后可以对账）',
+  RECON_DAY_TOO_OLD: '微信支付只提供最近三个月的对账单，该日不能再对账',
+  RECON_RANGE_TOO_LONG: '一次最多查看 92 天的对账结果，请缩短日期范围',
 } as const;
+
+/** How the console names each order status. */
+export const ORDER_STATUS_TEXT: Readonly<Record<OrderStatusView, string>> = {
+  PENDING: '待支付',
+  PAID: '已支付',
+  CLOSED: '已关闭',
+  REFUNDING: '退款中',
+  REFUNDED: '已退款',
+};
 
 /** How the console names each bill status. */
 export const BILL_STATUS_TEXT: Readonly<Record<BillStatusView, string>> = {
@@ -371,7 +408,10 @@ export interface Dashboard {
   byMajor: FiguresBy[];
   byGrade: FiguresBy[];
   dailyIncome: DailyIncome[];
-  /** Orders set aside for checking (待核实) and refunds that need a person. */
+  /**
+   * Open review cases (待核实): orders whose payment WeChat reports differently, refunds WeChat will
+   * not complete, differences in the daily statement — the same count listCases gives for OPEN.
+   */
   openReviewCases: number;
 }
 
@@ -440,6 +480,273 @@ export interface ExportPage {
 /** Rows per export page. */
 export const EXPORT_PAGE_ROWS = 1000;
 
+// ---- refunds in the console (four eyes: a 收费员 requests, another person, a 审核, decides) ----------
+
+/**
+ * How the console (and the student) see a refund: 待审核, 已驳回, 退款中 (approved, with WeChat),
+ * 已退款, 退款失败 (WeChat will not complete it: a review case).
+ */
+export type RefundStateView = 'REQUESTED' | 'REJECTED' | 'REFUNDING' | 'REFUNDED' | 'FAILED';
+
+export const REFUND_STATE_TEXT: Readonly<Record<RefundStateView, string>> = {
+  REQUESTED: '待审核',
+  REJECTED: '已驳回',
+  REFUNDING: '退款中',
+  REFUNDED: '已退款',
+  FAILED: '退款失败',
+};
+
+/** What the refunded bills become once the money is back: 已退费, or 待缴费 again. */
+export type RefundedBillsView = 'REFUNDED' | 'UNPAID';
+
+export interface ConsoleRefundLine {
+  billId: string;
+  term: string;
+  itemName: string;
+  amount: number;
+}
+
+/** A refund as the console lists it. Amounts in fen, times ISO 8601. */
+export interface ConsoleRefund {
+  /** The merchant refund number (商户退款单号): the id of the request, stable from the request on. */
+  refundId: string;
+  orderId: string;
+  outTradeNo: string;
+  studentNo: string;
+  amount: number;
+  /** What the order was paid. */
+  orderTotal: number;
+  lines: ConsoleRefundLine[];
+  /** Null for a refund the payments made by themselves (a second payment of paid bills). */
+  billsBecome: RefundedBillsView | null;
+  state: RefundStateView;
+  stateText: string;
+  /** The requester's reason, or why the payments refunded it by themselves. */
+  reason: string;
+  requestedBy: string | null;
+  requestedByStaffId: string | null;
+  requestedAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  /** The 审核's note (why it was rejected). */
+  decisionNote: string | null;
+  refundedAt: string | null;
+  /** Why WeChat did not complete it (退款失败). */
+  failure: string | null;
+  /** The review case it was asked for from (approving it resolves the case). */
+  caseId: string | null;
+}
+
+export interface RefundPage {
+  items: ConsoleRefund[];
+  total: number;
+}
+
+// ---- review cases (待核实) and reconciliation in the console -------------------------------------
+
+export type CaseKindView = ReviewCaseKind;
+export type CaseStateView = ReviewCaseStatus;
+
+export const CASE_KIND_TEXT: Readonly<Record<CaseKindView, string>> = {
+  PAYMENT: '支付待核实',
+  REFUND: '退款失败',
+  RECONCILIATION: '对账差异',
+};
+
+export const CASE_STATE_TEXT: Readonly<Record<CaseStateView, string>> = {
+  OPEN: '待核实',
+  RESOLVED: '已办结',
+};
+
+/** Why the payments set it aside, in the office's words. */
+export const CASE_REASON_TEXT: Readonly<Record<ReviewCaseReason, string>> = {
+  WRONG_ORDER: '微信支付记录的商户订单号与订单不符',
+  WRONG_MERCHANT: '微信支付记录的商户号不是本校的',
+  AMOUNT_MISMATCH: '微信支付记录的金额与订单金额不符',
+  TRANSACTION_CONFLICT: '同一笔微信支付交易对应了两个订单，或一个订单有两笔交易',
+  REFUND_FAILED: '微信支付未能完成退款（退款失败），需人工处理',
+  UNKNOWN_PAYMENT: '对账单中有一笔本系统没有的支付',
+  PAYMENT_MISMATCH: '对账单中的支付与订单的交易号或金额不符',
+  MISSING_AT_WECHAT: '本系统已支付的订单不在微信对账单中',
+  UNKNOWN_REFUND: '对账单中有一笔本系统没有的退款',
+  REFUND_MISMATCH: '对账单中的退款与本系统记录的金额或订单不符',
+  REFUND_NOT_RECORDED: '对账单显示已退款，本系统未记为已退款',
+};
+
+export const CASE_RESOLUTION_TEXT: Readonly<Record<ReviewCaseResolution, string>> = {
+  CONFIRM_PAID: '核实后确认已缴费',
+  REFUND: '退款（已审批）',
+  CLOSE: '关闭',
+};
+
+/** What can be done with a case now: confirmPaid and close by a 审核, refund requested by a 收费员. */
+export type CaseActionView = 'confirmPaid' | 'refund' | 'close';
+
+export interface CaseResolutionView {
+  action: ReviewCaseResolution;
+  actionText: string;
+  /** Who decided (for a refund: the 审核 who approved it). */
+  by: string;
+  /** For a refund: the 收费员 who asked for it. */
+  requestedBy: string | null;
+  reason: string;
+  refundId: string | null;
+  at: string;
+}
+
+/** A review case as the console lists it. Amounts in fen, times ISO 8601. */
+export interface ConsoleCase {
+  caseId: string;
+  kind: CaseKindView;
+  kindText: string;
+  reason: ReviewCaseReason;
+  reasonText: string;
+  /** What the payment code found, in its own (technical) words. */
+  detail: string;
+  state: CaseStateView;
+  stateText: string;
+  orderId: string | null;
+  outTradeNo: string | null;
+  outRefundNo: string | null;
+  studentNo: string | null;
+  amount: number | null;
+  /** The statement day (YYYY-MM-DD) of a reconciliation difference. */
+  billDate: string | null;
+  openedAt: string;
+  /** A refund asked for from the case, waiting for a 审核: the case is resolved when it is approved. */
+  awaitingRefundId: string | null;
+  resolution: CaseResolutionView | null;
+}
+
+export interface CasePage {
+  items: ConsoleCase[];
+  total: number;
+}
+
+/** Our record of the order, beside WeChat's. */
+export interface CaseOrderView {
+  orderId: string;
+  outTradeNo: string;
+  status: OrderStatusView;
+  statusText: string;
+  total: number;
+  /** Our merchant (子商户号) the order was placed with. */
+  subMchId: string | null;
+  /** Masked. */
+  transactionId: string | null;
+  createdAt: string;
+  paidAt: string | null;
+  lines: ConsoleRefundLine[];
+  /** Why it is set aside, while it is. */
+  reviewText: string | null;
+}
+
+/** A WeChat transaction recorded here for the order. */
+export interface CasePaymentView {
+  /** Masked. */
+  transactionId: string;
+  orderId: string;
+  totalFee: number;
+  subMchId: string;
+  paidAt: string;
+  /** How it was learnt: 支付回调, 查询, 对账. */
+  viaText: string;
+}
+
+/** WeChat's side, asked live when the case is opened in the console. */
+export interface CaseWechatView {
+  /** False when WeChat could not be asked; `message` says why, and only our record is shown. */
+  asked: boolean;
+  message: string | null;
+  order: {
+    found: boolean;
+    tradeState: string | null;
+    tradeStateText: string | null;
+    totalFee: number | null;
+    subMchId: string | null;
+    /** The merchant is ours. */
+    ourMerchant: boolean | null;
+    /** Masked. */
+    transactionId: string | null;
+    paidAt: string | null;
+  } | null;
+  refund: {
+    /** FOUND; NOT_FOUND: WeChat holds no such refund; UNKNOWN: WeChat answered without the refund's details. */
+    state: 'FOUND' | 'NOT_FOUND' | 'UNKNOWN';
+    status: string | null;
+    statusText: string | null;
+  } | null;
+}
+
+export interface CaseDetail {
+  case: ConsoleCase;
+  /** What fits the case now (the console shows each to the role that may do it). */
+  actions: CaseActionView[];
+  ours: {
+    order: CaseOrderView | null;
+    payments: CasePaymentView[];
+    refunds: ConsoleRefund[];
+    bills: ConsoleBill[];
+  };
+  wechat: CaseWechatView;
+  /** Where our record and WeChat's disagree: 金额, 商户号, 微信支付单号, 支付状态, 退款状态. */
+  differences: string[];
+}
+
+export type ReconciliationStateView = 'BALANCED' | 'DIFFERENCES' | 'NOT_RECONCILED';
+
+export const RECONCILIATION_STATE_TEXT: Readonly<Record<ReconciliationStateView, string>> = {
+  BALANCED: '已对平',
+  DIFFERENCES: '有差异',
+  NOT_RECONCILED: '未对账',
+};
+
+export const RECONCILE_DIFFERENCE_TEXT: Readonly<Record<ReconcileDifferenceKind, string>> = {
+  UNKNOWN_PAYMENT: '微信有此支付，本系统无此订单',
+  PAYMENT_MISMATCH: '支付与订单不符',
+  MISSING_AT_WECHAT: '本系统已支付，微信对账单中没有',
+  UNKNOWN_REFUND: '微信有此退款，本系统没有',
+  REFUND_MISMATCH: '退款金额或订单不符',
+  REFUND_NOT_RECORDED: '微信已退款，本系统未记为已退款',
+};
+
+/** Counted and summed (fen). */
+export interface ReconciliationTotals {
+  payments: { count: number; amount: number };
+  refunds: { count: number; amount: number };
+}
+
+export interface ReconciliationDifferenceView {
+  kind: ReconcileDifferenceKind;
+  kindText: string;
+  outTradeNo: string;
+  outRefundNo: string | null;
+  amount: number | null;
+  /** What was found, in the payment code's (technical) words. */
+  note: string;
+  /** The review case that holds it (null for a day reconciled before cases were kept). */
+  caseId: string | null;
+}
+
+export interface ReconciliationDay {
+  /** YYYY-MM-DD (Beijing), the statement's day. */
+  date: string;
+  state: ReconciliationStateView;
+  stateText: string;
+  /** Why it is not reconciled (yet), in the office's words. */
+  waitingText: string | null;
+  /** WeChat's statement; null until one was read (or for a day reconciled before totals were kept). */
+  wechat: ReconciliationTotals | null;
+  /** Orders paid that day here and refunds WeChat accepted that day; null as above. */
+  ours: ReconciliationTotals | null;
+  /** Payments WeChat had that were recorded here only by this reconciliation. */
+  repaired: number;
+  /** The differences shown (at most 200) and how many there were. */
+  differences: ReconciliationDifferenceView[];
+  differenceCount: number;
+  reconciledAt: string | null;
+}
+
 const everyRole = access.console('admin', 'cashier', 'reviewer', 'viewer');
 /** unpaid: the term (required); payments: paidFrom/paidTo (YYYY-MM-DD, China time); bills: the bill filters. */
 const exportFilters = {
@@ -448,6 +755,10 @@ const exportFilters = {
   paidTo: v.optional(v.string({ pattern: /^\d{4}-\d{2}-\d{2}$/ })),
 };
 const billId = () => v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
+/** order:<orderId>:<reason>, refund:<outRefundNo>, recon:<yyyyMMdd>:<outTradeNo | outRefundNo>. */
+const caseId = () => v.string({ min: 1, max: 120, pattern: /^(order|refund|recon):[A-Za-z0-9_|*@:-]+$/ });
+/** YYYY-MM-DD, Beijing. */
+const day = () => v.string({ pattern: /^\d{4}-\d{2}-\d{2}$/ });
 
 export const billingConsoleContract = {
   dashboard: action<Dashboard>()({ request: v.object({ term: v.optional(v.string({ max: 20 })) }), access: everyRole }),
@@ -469,6 +780,84 @@ export const billingConsoleContract = {
   exportRows: action<ExportPage>()({
     request: v.object({ kind: v.literal('unpaid', 'payments', 'bills'), ...exportFilters, page: v.integer({ min: 1, max: 1000 }) }),
     access: everyRole,
+  }),
+  /**
+   * 收费员: a refund of a paid order, whole (no billIds) or some of its bills, with a reason and
+   * what the bills become. Nothing goes to WeChat before a 审核 approves it.
+   */
+  requestRefund: action<ConsoleRefund>()({
+    request: v.object({
+      orderId: docId(),
+      billIds: v.optional(v.array(billId(), { min: 1, max: 50, unique: true })),
+      billsBecome: v.literal('REFUNDED', 'UNPAID'),
+      reason: reasonText(),
+    }),
+    access: access.console('cashier'),
+    audited: true,
+  }),
+  /** 审核 (not the requester): the refund goes to WeChat at once and is followed to its end. */
+  approveRefund: action<ConsoleRefund>()({
+    request: v.object({ refundId: docId(), reason: v.optional(v.string({ max: 200 })) }),
+    access: access.console('reviewer'),
+    audited: true,
+  }),
+  /** 审核 (not the requester): nothing moves; the bills can be requested again. */
+  rejectRefund: action<ConsoleRefund>()({ request: v.object({ refundId: docId(), reason: reasonText() }), access: access.console('reviewer'), audited: true }),
+  listRefunds: action<RefundPage>()({
+    request: v.object({
+      state: v.optional(v.literal('REQUESTED', 'REJECTED', 'REFUNDING', 'REFUNDED', 'FAILED')),
+      studentNo: v.optional(v.string({ max: 32 })),
+      orderId: v.optional(docId()),
+      page: v.integer({ min: 1, max: 10_000 }),
+      pageSize: v.integer({ min: 1, max: 100 }),
+    }),
+    access: everyRole,
+  }),
+  /** 待核实 (OPEN) or 已办结 (RESOLVED), of one kind or all, newest first. */
+  listCases: action<CasePage>()({
+    request: v.object({
+      state: v.optional(v.literal('OPEN', 'RESOLVED')),
+      kind: v.optional(v.literal('PAYMENT', 'REFUND', 'RECONCILIATION')),
+      page: v.integer({ min: 1, max: 10_000 }),
+      pageSize: v.integer({ min: 1, max: 100 }),
+    }),
+    access: everyRole,
+  }),
+  /** Our record (order, payments, refunds, bills) beside WeChat's, asked live; and what fits the case now. */
+  caseDetail: action<CaseDetail>()({ request: v.object({ caseId: caseId() }), access: everyRole }),
+  /**
+   * 审核: confirmPaid (WeChat is asked first: SUCCESS, this order's amount, our merchant; the payment
+   * is then applied once, as a callback would) or close with a reason. A case is resolved once.
+   */
+  resolveCase: action<ConsoleCase>()({
+    request: v.object({ caseId: caseId(), resolution: v.literal('confirmPaid', 'close'), reason: reasonText() }),
+    access: access.console('reviewer'),
+    audited: true,
+  }),
+  /**
+   * 收费员: a refund of the case's order (whole, or some of its bills), asked for as any refund is;
+   * the case waits for it and is resolved when a 审核 who is not the requester approves it.
+   */
+  requestCaseRefund: action<{ case: ConsoleCase; refund: ConsoleRefund }>()({
+    request: v.object({
+      caseId: caseId(),
+      billIds: v.optional(v.array(billId(), { min: 1, max: 50, unique: true })),
+      billsBecome: v.literal('REFUNDED', 'UNPAID'),
+      reason: reasonText(),
+    }),
+    access: access.console('cashier'),
+    audited: true,
+  }),
+  /** Per statement day, newest first (default: the last 30 days to yesterday; at most 92). */
+  reconciliationDays: action<{ days: ReconciliationDay[] }>()({
+    request: v.object({ from: v.optional(day()), to: v.optional(day()) }),
+    access: everyRole,
+  }),
+  /** Reconciles one day again with WeChat's statement (a difference already held opens no second case). */
+  rerunReconciliation: action<ReconciliationDay>()({
+    request: v.object({ date: day() }),
+    access: access.console('cashier', 'reviewer'),
+    audited: true,
   }),
   saveFeeItem: action<FeeItemView>()({
     request: v.object({

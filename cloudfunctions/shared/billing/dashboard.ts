@@ -83,8 +83,8 @@ export async function dashboard(request: { term?: string }, ctx: ConsoleContext)
       { sort: { _id: 1 } },
       { limit: 1000 },
     ]),
-    // 5. Orders set aside for checking, and orders with a refund a person must finish.
-    read.orders.count(_.or({ review: _.neq(null), status: _.in(['PENDING', 'CLOSED']) }, { 'refundSummary.manual': _.gt(0) })),
+    // 5. Open review cases (待核实): the same count as the case list's.
+    read.reviewCases.count({ status: 'OPEN' }),
   ]);
   const dailyIncome: DailyIncome[] = daily.map((row) => ({ date: row._id, amount: row.amount, orders: row.orders }));
   return {

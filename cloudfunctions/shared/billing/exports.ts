@@ -5,7 +5,7 @@
  */
 import { AppError, aggregateOperators, commands, maskReference, type ConsoleContext } from '../runtime';
 import { parseChinaDateEndOfDay, shanghaiDate, shanghaiDateTime } from '../kernel/china-time';
-import { EXPORT_PAGE_ROWS, type ExportKind, type ExportPage, type ExportRow, type OrderStatusView } from './contract';
+import { EXPORT_PAGE_ROWS, ORDER_STATUS_TEXT, type ExportKind, type ExportPage, type ExportRow } from './contract';
 import type { BillDoc } from './domain/records';
 import { billQuery, consoleBillOf, type BillFilterInput } from './console-views';
 import { billingReads } from './store';
@@ -15,14 +15,6 @@ export interface ExportRequest extends BillFilterInput {
   paidFrom?: string;
   paidTo?: string;
 }
-
-const ORDER_STATUS_TEXT: Readonly<Record<OrderStatusView, string>> = {
-  PENDING: '待支付',
-  PAID: '已支付',
-  CLOSED: '已关闭',
-  REFUNDING: '退款中',
-  REFUNDED: '已退款',
-};
 
 const DAY_MS = 24 * 3600_000;
 

@@ -13,5 +13,6 @@ export { billingConsoleHandlers } from './office';
 export { owedBills, type OwedBillRead } from './owed-bills';
 export { checkBillRows, importBillRows, withdrawBillsOfBatch, type BillSheetRow } from './bill-import';
 export type { NewRefundInput, RefundRefusal } from './domain/billing';
+export { linesStillPaid } from './domain/billing';
 export type { OrderDoc, RefundDoc } from './domain/records';
 export { receiptMarks, RefundRefusedError, type ReceiptMark } from './store';

@@ -13,6 +13,9 @@ import { billingReads, billingStore } from './store';
 import { dashboard } from './dashboard';
 import { forgetFeeItemCatalogue } from './bill-import';
 import { exportPage, startExport } from './exports';
+import { approveRefund, listRefunds, rejectRefund, requestRefund } from './refund-requests';
+import { caseDetail, listCases, requestCaseRefund, resolveCase } from './review-cases';
+import { reconciliationDays, rerunReconciliation } from './reconciliation-console';
 
 export async function searchBills(request: BillFilterInput & { page: number; pageSize: number }, ctx: ConsoleContext): Promise<BillPage> {
   const read = billingReads(ctx.db);
@@ -121,4 +124,14 @@ export const billingConsoleHandlers: Handlers<typeof billingConsoleContract> = {
   saveFeeItem,
   startExport,
   exportRows: exportPage,
+  requestRefund,
+  approveRefund,
+  rejectRefund,
+  listRefunds,
+  listCases,
+  caseDetail,
+  resolveCase,
+  requestCaseRefund,
+  reconciliationDays,
+  rerunReconciliation,
 };

@@ -27,6 +27,7 @@ import {
   type ConfirmedPayment,
 } from './domain/billing';
 import { paymentFromQuery } from './domain/wechat-payment';
+import { orderCase } from './domain/review-cases';
 import type { OrderCloseReason, OrderDoc, OrderReview, PaymentParamsRecord, ReviewReason, WxCloseState } from './domain/records';
 import { writeAudit } from '../runtime/audit';
 import { commands } from '../runtime/db';
@@ -76,7 +77,8 @@ export async function markBillsPaid(pc: PaymentContext, order: OrderDoc, paidBef
 
 /**
  * WeChat's payment and the order disagree: nothing is applied, the timer stops asking (an open or
- * closed order keeps `review` and loses its nextCheckAt), and finance gets one auditLog entry.
+ * closed order keeps `review` and loses its nextCheckAt), finance gets a review case (待核实, once
+ * per order and reason) and one auditLog entry.
  */
 export async function flagForReview(pc: PaymentContext, order: OrderDoc, reason: ReviewReason, note: string): Promise<OrderDoc> {
   const at = pc.now();
@@ -86,6 +88,12 @@ export async function flagForReview(pc: PaymentContext, order: OrderDoc, reason:
     if (await pc.store.setAsideForReview(order._id, review, at)) flagged = { ...order, review, nextCheckAt: nextCheck.never() };
   }
   pc.log.error('payment does not match its order: set aside for finance', { orderId: order._id, reason, note });
+  try {
+    await pc.store.openCase(orderCase(order, reason, note, at));
+  } catch (error) {
+    // The hourly reconciliation run opens a case for every order set aside without one.
+    pc.log.error('review case not opened yet', { orderId: order._id, reason, error });
+  }
   try {
     await writeAudit(pc.db, {
       key: `pay.review:${order._id}`,

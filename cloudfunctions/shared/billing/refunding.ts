@@ -5,8 +5,10 @@
  * and reconciliation all end here.
  */
 import { PAY_CALLBACK_FUNCTION, REFUND_MAX_UNCERTAIN_ROUNDS, type NewRefundInput } from './domain/billing';
-import type { RefundDoc, RefundReason } from './domain/records';
+import type { RefundDecision, RefundDoc, RefundReason } from './domain/records';
+import type { SettledRefund } from './store';
 import { writeAudit } from '../runtime/audit';
+import { callInternal } from '../runtime/internal-calls';
 import type { RefundState } from './cloudpay';
 import type { PaymentContext } from './context';
 
@@ -24,11 +26,31 @@ const REFUND_DESCRIPTIONS: Record<RefundReason, string> = {
 async function markRefunded(pc: PaymentContext, refund: RefundDoc, source: string): Promise<'refunded'> {
   const settled = await pc.store.markRefundSucceeded(refund.outRefundNo, `confirmed by ${source}`, pc.now());
   if (!settled) throw new Error(`refund ${refund.outRefundNo} is not recorded`);
-  if (settled.changed) pc.log.info('refund confirmed', { orderId: refund.orderId, outRefundNo: refund.outRefundNo, source, orderStatus: settled.order.status });
+  if (settled.changed) {
+    pc.log.info('refund confirmed', { orderId: refund.orderId, outRefundNo: refund.outRefundNo, source, orderStatus: settled.order.status });
+    if (settled.refund.request) await refreshReceipt(pc, settled.order._id);
+  }
   return 'refunded';
 }
 
-/** WeChat will not finish this refund (or never confirmed it): finance refunds by hand, told once through auditLog. */
+/**
+ * The money is back: the order's receipt is voided (冲红) and, when part of it stays paid, issued
+ * anew for that part. A failure here is logged and never undoes the refund: the receipts timer
+ * refreshes every receipt a refund left behind.
+ */
+async function refreshReceipt(pc: PaymentContext, orderId: string): Promise<void> {
+  try {
+    const result = await callInternal(pc, 'receipts', 'refresh', { orderId });
+    if (!result.ok) pc.log.warn('receipt not refreshed after the refund; the receipts timer does it', { orderId, code: result.code });
+  } catch (error) {
+    pc.log.error('receipt not refreshed after the refund; the receipts timer does it', { orderId, error });
+  }
+}
+
+/**
+ * WeChat will not finish this refund (or never confirmed it): finance refunds by hand, told once
+ * through a review case (退款失败, opened with the record's change) and auditLog.
+ */
 async function markManual(pc: PaymentContext, refund: RefundDoc, reason: string, wechatStatus: string | null, attempts: number): Promise<'manual' | 'refunded'> {
   const at = pc.now();
   const settled = await pc.store.markRefundManual(refund.outRefundNo, { reason, wechatStatus, attempts }, at);
@@ -74,6 +96,8 @@ export async function applyRefundStatus(
   options: { uncertain?: boolean } = {},
 ): Promise<RefundProgress> {
   if (refund.status === 'SUCCESS') return 'refunded';
+  // Never submitted (waiting for a 审核, or rejected): nothing WeChat says can be about it.
+  if (refund.status === 'REQUESTED' || refund.status === 'REJECTED') return 'deferred';
   if (status === 'SUCCESS') return markRefunded(pc, refund, source);
   if (refund.status === 'MANUAL') return 'manual';
   if (status === 'REFUNDCLOSE') return markManual(pc, refund, 'WeChat closed the refund (REFUNDCLOSE)', status, refund.attempts);
@@ -91,8 +115,10 @@ export async function applyRefundStatus(
 export async function progressRefund(pc: PaymentContext, original: RefundDoc): Promise<RefundProgress> {
   if (original.status === 'SUCCESS') return 'refunded';
   if (original.status === 'MANUAL') return 'manual';
+  if (original.status === 'REQUESTED' || original.status === 'REJECTED') return 'deferred';
   let refund = original;
   let uncertain = false;
+  let refusedOutright: string | null = null;
   if (refund.status === 'PENDING') {
     const res = await pc.pay.refund(
       {
@@ -111,11 +137,20 @@ export async function progressRefund(pc: PaymentContext, original: RefundDoc): P
       // Refused (already refunded earlier with a lost answer? a lasting refusal?) or unreachable:
       // queryRefund below tells; otherwise this round counts as uncertain.
       uncertain = true;
+      if (res.kind === 'rejected' && res.requestRefused) refusedOutright = res.description;
       pc.log.warn('refund not accepted', { orderId: refund.orderId, outRefundNo: refund.outRefundNo, result: res.kind, description: res.kind === 'rejected' ? res.description : res.error });
     }
   }
   const state = await pc.pay.queryRefund(refund.outRefundNo);
   if (state.kind === 'found') return applyRefundStatus(pc, refund, state.status, 'queryRefund', { uncertain: uncertain && state.status !== 'PROCESSING' });
+  // WeChat answered the query without this refund (its REFUNDNOTEXIST reaches us only as a
+  // description, so a refusal counts too).
+  if (refusedOutright !== null && (state.kind === 'not-found' || state.kind === 'failed')) {
+    // returnCode FAIL (even with errCode 0): the request itself was refused — e.g. refunds were
+    // never authorised for cloud development — and WeChat holds no such refund. Sending the same
+    // request again cannot help: a person takes it over now.
+    return markManual(pc, refund, `WeChat refused the refund: ${refusedOutright}`, null, refund.attempts + 1);
+  }
   // Empty lists, not found, failed, unreachable: nothing definite; ask again later (backing off).
   return applyRefundStatus(pc, refund, null, 'queryRefund', { uncertain: true });
 }
@@ -131,4 +166,24 @@ export async function requestRefund(pc: PaymentContext, orderId: string, input: 
   pc.log.info('refund requested', { orderId, outRefundNo: refund.outRefundNo, refundFee: refund.refundFee });
   await progressRefund(pc, refund);
   return (await pc.refunds.findById(refund._id)) ?? refund;
+}
+
+/**
+ * A 审核 approved a console request: recorded within the order's limits in one transaction
+ * (RefundRefusedError otherwise), submitted to WeChat at once with its stable number, and followed
+ * by the refund callback and the payments timer. Null when there is no such request; `changed`
+ * false when it had been decided before (nothing is submitted again).
+ */
+export async function approveRefundRequest(pc: PaymentContext, outRefundNo: string, decision: RefundDecision): Promise<SettledRefund | null> {
+  const settled = await pc.store.approveRefundRequest(outRefundNo, decision, pc.now());
+  if (!settled?.changed) return settled;
+  pc.log.info('refund approved', { orderId: settled.refund.orderId, outRefundNo, refundFee: settled.refund.refundFee });
+  try {
+    await progressRefund(pc, settled.refund);
+  } catch (error) {
+    // Recorded and due: the payments timer submits it.
+    pc.log.error('approved refund not submitted yet; the timer submits it', { outRefundNo, error });
+  }
+  const refund = (await pc.refunds.findById(outRefundNo)) ?? settled.refund;
+  return { ...settled, refund };
 }

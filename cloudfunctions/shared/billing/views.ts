@@ -72,14 +72,16 @@ export function orderView(order: OrderDoc, now: Date, viewerOpenid: string, mask
     otherPayer,
     underReview,
     notice: underReview ? REVIEW_NOTICE : manualRefund ? MANUAL_REFUND_NOTICE : null,
-    refund: refunds
-      ? {
-          amount: refunds.requested,
-          reason: REFUND_REASONS[refunds.latestReason],
-          // Once all of it is back.
-          refundedAt: refunds.refunded >= refunds.requested ? iso(refunds.lastRefundedAt) : null,
-          manual: manualRefund,
-        }
-      : null,
+    refund:
+      refunds && refunds.requested > 0
+        ? {
+            amount: refunds.requested,
+            reason: REFUND_REASONS[refunds.latestReason],
+            // Once all of it is back.
+            refundedAt: refunds.refunded >= refunds.requested ? iso(refunds.lastRefundedAt) : null,
+            manual: manualRefund,
+            state: manualRefund ? 'FAILED' : refunds.refunded >= refunds.requested ? 'REFUNDED' : 'REFUNDING',
+          }
+        : null,
   };
 }

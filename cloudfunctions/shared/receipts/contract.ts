@@ -96,6 +96,13 @@ export interface ReceiptVoided {
   changed: boolean;
 }
 
+/** What `refresh` did after a refund: the receipt voided (冲红), and the one issued for what remains paid. */
+export interface ReceiptRefreshed {
+  voided: boolean;
+  /** Null when the order was refunded in full (or nothing needed issuing). */
+  issued: ReceiptIssued | null;
+}
+
 export interface ReceiptVerification {
   valid: boolean;
   /** Only when valid. */
@@ -114,7 +121,7 @@ export const receiptsContract = {
    * Issue the receipt of a paid order. Idempotent. Called by the payment code right after PAID,
    * which runs in pay (sync), payNotify (the callback) and paymentsSweep (the sweep, reconciliation).
    */
-  issue: action<ReceiptIssued>()({ request: v.object({ orderId: docId() }), access: access.internal('pay', 'payNotify', 'paymentsSweep') }),
+  issue: action<ReceiptIssued>()({ request: v.object({ orderId: docId() }), access: access.internal('pay', 'payNotify', 'paymentsSweep', 'admin') }),
   /** Receipts for paid orders that have none, and documents that are missing or stale (paymentsSweep). */
   issueMissing: action<ReceiptSweepReport>()({
     request: v.object({ limit: v.optional(v.integer({ min: 1, max: 200 })) }),
@@ -131,6 +138,11 @@ export const receiptsContract = {
     // The refund code of the payment functions (the receipts sweep also voids refunded orders itself).
     access: access.internal('pay', 'payNotify', 'paymentsSweep'),
   }),
+  /**
+   * After a refund was confirmed: voids the receipt (冲红) and, when part of the order stays paid,
+   * issues the next edition for it. Idempotent; the receipts timer also does it for any order left.
+   */
+  refresh: action<ReceiptRefreshed>()({ request: v.object({ orderId: docId() }), access: access.internal('payNotify', 'paymentsSweep', 'admin') }),
   /** 我的发票, newest first. */
   list: action<ReceiptList>()({ request: v.object({}), access: access.student }),
   download: action<ReceiptDownload>()({ request: v.object({ receiptId: docId() }), access: access.student }),

@@ -9,7 +9,7 @@ import {
   shanghaiDate,
   type ReceiptDoc,
 } from './domain/receipt';
-import { checkCodeOf, completePdf, issueReceipt, receiptsOf, settingsOrFail, stateOf, sweepReceipts, voidReceipt } from './issuing';
+import { checkCodeOf, completePdf, issueReceipt, receiptsOf, refreshReceipt, settingsOrFail, stateOf, sweepReceipts, voidReceipt } from './issuing';
 import { emailReceiptOnRequest } from './mailing';
 
 /** How long a download link stays valid. */
@@ -92,6 +92,10 @@ export const receiptsHandlers: Handlers<typeof receiptsContract> = {
 
   async void({ orderId, reason }, ctx) {
     return voidReceipt(ctx, orderId, reason);
+  },
+
+  async refresh({ orderId }, ctx) {
+    return refreshReceipt(ctx, orderId);
   },
 
   async list(_request, ctx) {

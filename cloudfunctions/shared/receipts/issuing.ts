@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createHmac, randomBytes } from 'node:crypto';
-import type { ReceiptIssued, ReceiptState, ReceiptSweepReport, ReceiptVoided } from './contract';
+import type { ReceiptIssued, ReceiptRefreshed, ReceiptState, ReceiptSweepReport, ReceiptVoided } from './contract';
 import { maskReference } from '../kernel/mask';
 import {
   AppError,
@@ -21,7 +21,8 @@ import {
   type BaseDoc,
   type RequestContext,
 } from '../runtime';
-import { receiptMarks, type OrderDoc } from '../billing';
+import { linesStillPaid, receiptMarks, type OrderDoc } from '../billing';
+import { sumFen } from '../kernel/money';
 import {
   deriveCheckCode,
   needsPdf,
@@ -64,6 +65,8 @@ const NUMBERING_BUDGET_MS = 20_000;
 const CLASH_PAUSE_MS = 2;
 /** The reason recorded when the sweep voids the receipt of a refunded order. */
 export const REFUNDED_VOID_REASON = '订单已退款';
+/** The reason recorded when part of an order was refunded and its receipt is issued anew for the rest. */
+export const PARTLY_REFUNDED_VOID_REASON = '部分退款，已为仍缴费用重开票据';
 
 export const receiptsOf = (ctx: Pick<RequestContext, 'db'>) => collection(ctx.db, 'receipts');
 
@@ -147,15 +150,23 @@ async function allocate(ctx: RequestContext, orderId: string, settings: Receipts
     ctx.log.error('RECEIPT_CHECK_SECRET is not set: no receipt can be issued');
     throw new AppError('UNAVAILABLE', '票据服务未正确配置，请稍后再试');
   }
-  const id = receiptIdOf(orderId);
   const { receiptCode } = settings.issuer;
   const counterId = receiptCounterId(receiptCode);
   const found = await receiptMarks.findJoined<IssuingJoins>(ctx.db, orderId, issuingJoins(receiptCode, counterId));
   if (!found) throw new AppError('NOT_FOUND', '订单不存在');
   const { payer: payers, lastIssued, counter, ...order } = found;
+  const edition = order.receiptEdition ?? 1;
+  const id = receiptIdOf(orderId, edition);
+  const outdated = order.receiptState === 'OUTDATED';
+  // Part of the order was refunded: the receipts of earlier editions are voided before the next.
+  if (outdated && order.status === 'PAID') await voidEarlierEditions(ctx, orderId, edition);
   if (order.receiptState) {
     const existing = await receiptsOf(ctx).findById(id);
-    if (existing) return { receipt: existing, created: false };
+    if (existing) {
+      // Issued by a call that stopped before marking it.
+      if (outdated) await receiptMarks.setReissued(ctx.db, orderId, edition);
+      return { receipt: existing, created: false };
+    }
   }
   // Voided before it was issued (a refund overtook the payment's follow-up): never issued.
   if (order.receiptState === 'VOIDED') throw new AppError('RECEIPT_ORDER_REFUNDED');
@@ -164,11 +175,20 @@ async function allocate(ctx: RequestContext, orderId: string, settings: Receipts
   if (!student) throw new Error(`order ${orderId}: its student record is missing`);
   const payer: ReceiptPayer = { name: student.name, studentNo: student.studentNo, idMasked: student.idMasked ?? '' };
 
-  const receipt = await insertNumbered(ctx, order, payer, settings, (lastIssued[0]?.sequence ?? 0) + 1);
+  // What remains paid: all of it, unless 计划财务处 refunded some of its bills.
+  const lines = linesStillPaid(order);
+  const paidPart: OrderDoc = { ...order, lines, total: sumFen(lines.map((line) => line.amount)) };
+  const receipt = await insertNumbered(ctx, paidPart, payer, settings, (lastIssued[0]?.sequence ?? 0) + 1, edition);
   if (!receipt.created) return receipt;
   const at = receipt.receipt.issuedAt;
   await recordLastNumber(ctx, counterId, counter.length > 0, receipt.receipt.sequence, at);
   await queueIssuedEmail(ctx, issuedEmailMessage(receipt.receipt, at, settings));
+  if (outdated) {
+    // A later refund may have outdated this edition meanwhile: the next refresh (billing's, or the
+    // sweep's) voids it and issues the one after.
+    if (!(await receiptMarks.setReissued(ctx.db, orderId, edition))) ctx.log.warn('receipt outdated again while it was issued', { orderId, edition });
+    return receipt;
+  }
   // The sweep looks only at paid orders without this mark, so it never rereads issued ones.
   if (!(await receiptMarks.setIfUnmarked(ctx.db, orderId, 'ISSUED'))) {
     const mark = (await receiptMarks.find(ctx.db, orderId))?.receiptState;
@@ -177,8 +197,49 @@ async function allocate(ctx: RequestContext, orderId: string, settings: Receipts
       await voidReceipt(ctx, orderId, REFUNDED_VOID_REASON);
       throw new AppError('RECEIPT_ORDER_REFUNDED');
     }
+    if (mark === 'OUTDATED') ctx.log.warn('part of the order was refunded while its receipt was issued: the next refresh issues it anew', { orderId });
   }
   return receipt;
+}
+
+/** Voids the order's receipts of editions before `edition` (a partial refund outdated them). */
+async function voidEarlierEditions(ctx: RequestContext, orderId: string, edition: number): Promise<void> {
+  const _ = commands(ctx.db);
+  const earlier = await receiptsOf(ctx).find({ orderId, status: _.neq('VOIDED') }, { limit: 100 });
+  for (const receipt of earlier.filter((r) => (r.edition ?? 1) < edition)) await voidOne(ctx, receipt, PARTLY_REFUNDED_VOID_REASON);
+}
+
+/** 冲红 of one receipt (idempotent), and its document re-made with the mark. Returns it as stored afterwards. */
+async function voidOne(ctx: RequestContext, receipt: ReceiptDoc, reason: string): Promise<{ receipt: ReceiptDoc; changed: boolean }> {
+  const _ = commands(ctx.db);
+  const receipts = receiptsOf(ctx);
+  const at = ctx.now();
+  const updated = await receipts.updateWhere({ _id: receipt._id, status: _.in(['PENDING_PDF', 'ISSUED']) }, { status: 'VOIDED', voidedAt: at, voidReason: reason, updatedAt: at });
+  let current = (await receipts.findById(receipt._id)) ?? receipt;
+  ctx.log.info('receipt voided', { receiptId: receipt._id, receiptNo: receipt.receiptNo, changed: updated === 1 });
+  try {
+    current = await completePdf(ctx, current, settingsOrFail(ctx));
+  } catch (error) {
+    ctx.log.error('voided receipt document failed; the sweep retries it', { receiptId: receipt._id, error });
+  }
+  return { receipt: current, changed: updated === 1 };
+}
+
+/**
+ * After a refund of (part of) the order was confirmed: refunded in full, its receipts are voided;
+ * refunded in part, its receipt is voided and the next edition issued for what remains paid (the
+ * next free number). Idempotent; the receipts timer does the same for any order it finds outdated.
+ */
+export async function refreshReceipt(ctx: RequestContext, orderId: string): Promise<ReceiptRefreshed> {
+  const order = await receiptMarks.find(ctx.db, orderId);
+  if (!order) throw new AppError('RECEIPT_NOT_FOUND');
+  if (order.status === 'REFUNDING' || order.status === 'REFUNDED') {
+    const voided = await voidReceipt(ctx, orderId, REFUNDED_VOID_REASON);
+    return { voided: voided.changed, issued: null };
+  }
+  if (order.receiptState !== 'OUTDATED') return { voided: false, issued: null };
+  const issued = await issueReceipt(ctx, orderId);
+  return { voided: true, issued };
 }
 
 /**
@@ -192,9 +253,10 @@ async function insertNumbered(
   payer: ReceiptPayer,
   settings: ReceiptsSettings,
   first: number,
+  edition: number,
 ): Promise<{ receipt: ReceiptDoc; created: boolean }> {
   const key = settings.checkKey!;
-  const id = receiptIdOf(order._id);
+  const id = receiptIdOf(order._id, edition);
   const giveUpAt = performance.now() + NUMBERING_BUDGET_MS;
   let sequence = first;
   for (let clashes = 0; ; clashes += 1) {
@@ -211,7 +273,7 @@ async function insertNumbered(
       at,
     });
     fields.checkCode = checkCodeOf(key.secret, fields);
-    const receipt: ReceiptDoc = { _id: id, ...fields };
+    const receipt: ReceiptDoc = { _id: id, ...fields, ...(edition > 1 ? { edition } : {}) };
     try {
       await receiptsOf(ctx).insert(receipt);
       return { receipt, created: true };
@@ -296,6 +358,15 @@ export async function voidReceipt(ctx: RequestContext, orderId: string, reason: 
   const id = receiptIdOf(orderId);
   const receipts = receiptsOf(ctx);
   const _ = commands(ctx.db);
+  const later = await receipts.find({ orderId, edition: _.gt(1) }, { orderBy: [['edition', 'desc']], limit: 100 });
+  if (later.length > 0) {
+    // Issued anew after a partial refund: every edition still standing is voided.
+    let changed = false;
+    for (const edition of await receipts.find({ orderId, status: _.neq('VOIDED') }, { limit: 100 })) changed = (await voidOne(ctx, edition, reason)).changed || changed;
+    await receiptMarks.setVoided(ctx.db, orderId);
+    const latest = (await receipts.findById(later[0]!._id)) ?? later[0]!;
+    return { receiptId: latest._id, receiptNo: latest.receiptNo, state: stateOf(latest.status), changed };
+  }
   let receipt = await receipts.findById(id);
   if (!receipt) {
     const order = await receiptMarks.find(ctx.db, orderId);
@@ -424,6 +495,20 @@ export async function sweepReceipts(ctx: RequestContext, limit = DEFAULT_SWEEP_L
     } catch (error) {
       report.failed += 1;
       ctx.log.error('sweep could not void the receipt of a refunded order', { orderId: order._id, error });
+    }
+  }
+
+  // 2b. Orders refunded in part whose receipt was not issued anew yet (the refund's own call failed).
+  for (const order of await receiptMarks.outdated(ctx.db, SCAN_PAGE)) {
+    if (budget <= 0) break;
+    budget -= 1;
+    try {
+      const result = await refreshReceipt(ctx, order._id);
+      if (result.voided) report.voided += 1;
+      if (result.issued?.created) report.issued += 1;
+    } catch (error) {
+      report.failed += 1;
+      ctx.log.error('sweep could not issue the receipt of a partly refunded order anew', { orderId: order._id, error });
     }
   }
 

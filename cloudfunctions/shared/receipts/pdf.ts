@@ -1,49 +1,21 @@
 /**
- * The receipt as a PDF: one page laid out like a 财政电子票据, in Noto Sans SC (embedded as a subset
- * so every name renders, rare characters included), with a QR code carrying the verification data.
- * One font, one weight: a second embedded subset would almost double the file (≈ 45 KB each), so
- * emphasis is drawn (fill + stroke), not a bold face. Long texts (an item name such as
- * 2026-2027学年继续教育学院高起本学历教育学费（函授）) wrap, and each table row is as tall as its
- * tallest cell. A character the font lacks is printed as its code point (〔U+20BB7〕) with a note
- * under the table, and reported to the caller, never drawn as an empty box.
+ * The receipt as a PDF: one page laid out like a 财政电子票据, in Noto Sans SC with Noto Sans JP and
+ * TC behind it character by character (font-fallback.ts), each embedded as a subset only when the
+ * receipt uses it, so every name renders, Extension B characters such as 𠮷 included, and a plain
+ * receipt stays one subset (a fallback subset adds ≈ 19 KB). One weight: emphasis is drawn (fill +
+ * stroke), not a bold face.
+ * Long texts (an item name such as 2026-2027学年继续教育学院高起本学历教育学费（函授）) wrap, and
+ * each table row is as tall as its tallest cell. A character no font has is printed as its code
+ * point (〔U+20000〕) with a note under the table, and reported to the caller, never drawn as an
+ * empty box.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { formatFenPlain } from '../kernel/money';
 import { shanghaiDate, verificationPayload, type ReceiptDoc, type ReceiptPdfVersion } from './domain/receipt';
+import { FallbackTextPainter, printableText, receiptFontChain } from './font-fallback';
 
-export const RECEIPT_FONT_FILE = 'NotoSansHans-Regular.otf';
-const FONT = 'receipt-sc';
-
-/** Parsed once per instance: parsing and laying out with a fresh copy costs ≈ 0.5 s a receipt. */
-let fontCache: { file: string; font: fontkit.Font } | null = null;
-
-/**
- * The font file: RECEIPT_FONT_FILE when set, else fonts/NotoSansHans-Regular.otf beside the
- * function's code — where `npm run build` puts it for deployment (it uploads with index.js). The
- * function never looks for a font package: none is installed beside a deployed function.
- */
-export function receiptFontPath(): string {
-  const configured = process.env.RECEIPT_FONT_FILE?.trim();
-  if (configured) return configured;
-  return path.join(__dirname, 'fonts', RECEIPT_FONT_FILE);
-}
-
-export function receiptFont(): fontkit.Font {
-  const file = receiptFontPath();
-  if (fontCache?.file === file) return fontCache.font;
-  if (!existsSync(file)) {
-    throw new Error(`receipt font not found at ${file}: run npm run build (it copies fonts/${RECEIPT_FONT_FILE} beside index.js), or set RECEIPT_FONT_FILE`);
-  }
-  fontCache = { file, font: fontkit.create(readFileSync(file)) };
-  return fontCache.font;
-}
-
-/** How a character the font lacks is printed: its code point, in brackets a reader recognises. */
-export const missingGlyphText = (codePoint: number): string => `〔U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}〕`;
+export { missingGlyphText, RECEIPT_FONT_FILES, receiptFontPaths } from './font-fallback';
 
 /** The note printed under the table when some character had to be printed as its code point. */
 export const MISSING_GLYPH_NOTE = '注：〔U+…〕处为字库暂缺的字，括号内为该字的 Unicode 编码。';
@@ -55,7 +27,7 @@ export interface RenderOptions {
   verifyUrl?: string;
   /** The mini program's AppID for a 明文 URL Scheme to the verify page when there is no verifyUrl. */
   verifyAppId?: string;
-  /** Told which characters (as U+XXXX) the font lacks, when any; they are printed as code points. */
+  /** Told which characters (as U+XXXX) no font has, when any; they are printed as code points. */
   onMissingGlyphs?: (codePoints: string[]) => void;
 }
 
@@ -86,28 +58,12 @@ const ROW_PAD = 5;
 const TEXT_SIZE = 9.5;
 const TABLE_TOP = 168;
 
-/** Replaces each character the font cannot draw with its code point, and notes which they were. */
-function printable(font: fontkit.Font, value: string, missing: Set<string>): string {
-  let out = '';
-  for (const char of value) {
-    const codePoint = char.codePointAt(0)!;
-    if (codePoint < 0x20 || font.hasGlyphForCodePoint(codePoint)) {
-      out += char;
-      continue;
-    }
-    const shown = missingGlyphText(codePoint);
-    missing.add(shown.slice(1, -1));
-    out += shown;
-  }
-  return out;
-}
-
 /** Renders the receipt. Deterministic for a given record and version (dates come from the record). */
 export async function renderReceiptPdf(source: RenderableReceipt, options: RenderOptions): Promise<Buffer> {
   const voided = options.version === 'VOIDED';
-  const font = receiptFont();
+  const fonts = receiptFontChain();
   const missing = new Set<string>();
-  const fit = (value: string): string => printable(font, value, missing);
+  const fit = (value: string): string => printableText(fonts, value, missing);
   const receipt = {
     ...source,
     title: fit(source.title),
@@ -154,12 +110,11 @@ export async function renderReceiptPdf(source: RenderableReceipt, options: Rende
     doc.on('error', reject);
   });
 
-  // pdfkit accepts a parsed fontkit font and makes a fresh subset of it for each document.
-  doc.registerFont(FONT, font as unknown as Buffer);
-  doc.font(FONT);
+  const painter = new FallbackTextPainter(doc, fonts);
+  painter.use(0, TEXT_SIZE);
 
   // ---- Measure first: the page is as tall as what it holds. -----------------------------------
-  const heightOf = (value: string, width: number, size = TEXT_SIZE): number => doc.fontSize(size).heightOfString(value || ' ', { width });
+  const heightOf = (value: string, width: number, size = TEXT_SIZE): number => painter.height(value || ' ', width, size);
   const rowOf = (values: readonly string[]) => {
     const heights = values.map((value, i) => heightOf(value, COLUMNS[i]!.width - 2 * CELL_PAD));
     return { values, heights, height: Math.max(ROW_HEIGHT, Math.max(...heights) + 2 * ROW_PAD) };
@@ -191,20 +146,20 @@ export async function renderReceiptPdf(source: RenderableReceipt, options: Rende
 
   const write = (value: string, x: number, y: number, opts: PDFKit.Mixins.TextOptions & { size?: number; color?: string; strong?: boolean } = {}) => {
     const { size = TEXT_SIZE, color = INK, strong = false, ...textOptions } = opts;
-    doc.fontSize(size).fillColor(color);
+    doc.fillColor(color);
     if (strong) doc.strokeColor(color).lineWidth(size / 28);
-    doc.text(value, x, y, { lineBreak: false, ...textOptions, ...(strong ? { fill: true, stroke: true } : {}) });
+    painter.draw(value, x, y, size, { lineBreak: false, ...textOptions, ...(strong ? { fill: true, stroke: true } : {}) });
   };
   const labelled = (label: string, value: string, x: number, y: number, width?: number) => {
     write(label, x, y, { color: LABEL });
-    const labelWidth = doc.fontSize(TEXT_SIZE).widthOfString(label);
+    const labelWidth = painter.width(label, TEXT_SIZE);
     write(value, x + labelWidth, y, width ? { width: width - labelWidth, ellipsis: true } : {});
   };
 
   // Header: QR code, title, the numbers.
   doc.image(qr, MARGIN, 30, { width: 74, height: 74 });
   write(receipt.title, MARGIN, 44, { size: 17, color: LABEL, strong: true, width: INNER, align: 'center' });
-  const titleWidth = Math.min(INNER - 200, doc.fontSize(17).widthOfString(receipt.title) + 20);
+  const titleWidth = Math.min(INNER - 200, painter.width(receipt.title, 17) + 20);
   const titleLeft = MARGIN + (INNER - titleWidth) / 2;
   doc.lineWidth(0.8).strokeColor(FRAME).moveTo(titleLeft, 70).lineTo(titleLeft + titleWidth, 70).stroke();
   doc.moveTo(titleLeft, 73).lineTo(titleLeft + titleWidth, 73).stroke();

@@ -3,7 +3,7 @@ import type { HelpLine } from '../../config/index';
 import { dialString } from '../../utils/phone';
 
 /**
- * 帮助与客服: the help lines from config (or `lines`), each one tap to call.
+ * 帮助与客服: the help lines from config (or `lines`), each with what it is for, one tap to call.
  * Emits `call` with `{ label, phone }` after asking WeChat to dial.
  */
 Component({

@@ -90,6 +90,18 @@ const STATUS_TEXT: Record<OrderView['status'], string> = {
   REFUNDED: '已退款',
 };
 
+const REFUND_STATE_TEXT: Record<NonNullable<OrderView['refund']>['state'], string> = {
+  REFUNDING: '退款中',
+  REFUNDED: '已退款',
+  FAILED: '退款失败',
+};
+
+/** 已退款 ¥1,200.00（2026-11-28 10:05）：计划财务处办理的退款，将原路退回 */
+function refundText(refund: NonNullable<OrderView['refund']>): string {
+  const when = refund.refundedAt ? `（${formatShanghai(refund.refundedAt)}）` : '';
+  return `${REFUND_STATE_TEXT[refund.state]} ${formatFen(refund.amount)}${when}：${refund.reason}`;
+}
+
 export interface OrderCardOptions {
   /** This device's pay sheet said yes for the order (remembered on the device). */
   paidOnThisDevice?: boolean;
@@ -118,7 +130,7 @@ export function orderCard(order: OrderView, options: OrderCardOptions = {}): Ord
     otherPayer: order.otherPayer,
     underReview: order.underReview,
     noticeText: order.notice ? `${order.notice}${financePhone ? `（${financePhone}）` : ''}` : '',
-    refundText: order.refund ? `${order.refund.reason}（${formatFen(order.refund.amount)}）` : '',
+    refundText: order.refund ? refundText(order.refund) : '',
     lines: order.lines.map((line) => ({
       key: line.billId,
       label: line.itemName,

@@ -1,5 +1,6 @@
 import { errorMessage, isSignedOut } from '../../services/index';
 import { getProfile, getSessionStatus, signOut, type Profile } from '../../services/auth';
+import { openPrivacyGuide } from '../../utils/privacy';
 
 type SessionView = 'loading' | 'signed-out' | 'signed-in' | 'error';
 
@@ -9,7 +10,10 @@ const RECEIPTS_URL = '/package-receipts/pages/receipts/index';
 
 let requestSeq = 0;
 
-/** 我的 (tab): the signed-in student's masked profile, 我的发票, 修改密码, 退出登录, privacy, 帮助与客服. */
+/**
+ * 我的 (tab): the signed-in student's masked profile, 我的发票, 修改密码, 退出登录; the privacy
+ * guide and 帮助与客服 for everyone; a failed load says why and offers 重试.
+ */
 Component({
   data: {
     session: 'loading' as SessionView,
@@ -45,6 +49,11 @@ Component({
       }
     },
 
+    onRetryTap() {
+      this.setData({ session: 'loading', errorText: '' });
+      void this.refresh();
+    },
+
     onLoginTap() {
       wx.navigateTo({
         url: LOGIN_URL,
@@ -63,13 +72,7 @@ Component({
     },
 
     onPrivacyTap() {
-      if (typeof wx.openPrivacyContract === 'function') {
-        wx.openPrivacyContract({
-          fail() {
-            wx.showToast({ title: '暂时无法打开隐私保护指引', icon: 'none' });
-          },
-        });
-      }
+      openPrivacyGuide();
     },
 
     onSignOutTap() {

@@ -10,6 +10,10 @@ import type { ApiResult, StaffRole } from '../../../cloudfunctions/shared/contra
 import { DEMO_STAFF, seedDemoStaff } from '../../../local/seed/staff';
 import { startLocalCloud, type RunningLocalCloud } from '../../../local/start';
 import { httpRequest, postJson, type HttpReply } from '../../support/http';
+import { addBills, createSignedInStudent, type TestStudent } from '../../support/billing-fixtures';
+import { cloudPaySandboxOf, REFUND_PROCESSING_MS } from '../../../local/wechat-pay';
+import type { PayStart, ReconcileReport, SweepReport } from '../../../cloudfunctions/shared/billing/contract';
+import type { BillDoc } from '../../../cloudfunctions/shared/billing/domain/records';
 
 export interface ConsoleCloud {
   running: RunningLocalCloud;
@@ -26,10 +30,10 @@ export interface ConsoleCloud {
   stop(): Promise<void>;
 }
 
-export async function startConsoleCloud(options: { seedStaff?: boolean } = {}): Promise<ConsoleCloud> {
+export async function startConsoleCloud(options: { seedStaff?: boolean; startAt?: Date } = {}): Promise<ConsoleCloud> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'zhjf-console-'));
   const logs: string[] = [];
-  const running = await startLocalCloud({ dataDir, port: 0, testRoutes: true, logSink: (line) => logs.push(line) });
+  const running = await startLocalCloud({ dataDir, port: 0, testRoutes: true, logSink: (line) => logs.push(line), ...(options.startAt ? { startAt: options.startAt } : {}) });
   if (options.seedStaff !== false) await seedDemoStaff(running.cloud.sdkDatabase(), running.cloud.clock.now());
   const origin = running.url;
 
@@ -70,4 +74,62 @@ export async function startConsoleCloud(options: { seedStaff?: boolean } = {}): 
 
 export function expectRefused(answer: { reply: HttpReply; result: ApiResult<unknown> }, status: number, code: string): void {
   expect({ status: answer.reply.status, code: answer.result.ok ? 'ok' : answer.result.code }).toEqual({ status, code });
+}
+
+export interface OrderIn {
+  student: TestStudent;
+  bills: BillDoc[];
+  orderId: string;
+  total: number;
+}
+
+/** A student's open order (立即支付 tapped, the pay sheet not yet used) of `billCount` bills, in the console's cloud. */
+export async function openOrderIn(c: ConsoleCloud, billCount = 3, options: { subscribed?: boolean } = {}): Promise<OrderIn> {
+  const cloud = c.running.cloud;
+  const student = await createSignedInStudent(cloud);
+  const bills = await addBills(cloud, student, billCount);
+  const created = (await cloud.invoke(
+    'pay',
+    { action: 'create', billIds: bills.map((bill) => bill._id), email: 'student@example.com', ...(options.subscribed ? { subscribed: true } : {}) },
+    { openid: student.openid },
+  )) as ApiResult<PayStart>;
+  if (!created.ok) throw new Error(`pay.create: ${created.message}`);
+  return { student, bills, orderId: created.data.order.id, total: created.data.order.total };
+}
+
+/** A student who paid `billCount` bills (学费 3,200.00, 住宿费 1,200.00, 教材费 450.50…) in one order, in the console's cloud. */
+export async function paidOrderIn(c: ConsoleCloud, billCount = 3, options: { subscribed?: boolean } = {}): Promise<OrderIn> {
+  const order = await openOrderIn(c, billCount, options);
+  const sandbox = cloudPaySandboxOf(c.running.cloud);
+  await sandbox.pay(order.orderId, { openid: order.student.openid });
+  await sandbox.settle();
+  return order;
+}
+
+/** The payments timer's hourly reconciliation (and its pass over what was set aside without a case). */
+export async function reconcileTimer(c: ConsoleCloud): Promise<ReconcileReport> {
+  const result = (await c.running.cloud.fireTimer('paymentsSweep', 'reconcile')) as ApiResult<ReconcileReport>;
+  if (!result.ok) throw new Error(`reconcile: ${result.message}`);
+  return result.data;
+}
+
+/** The payments timer's minute run, as the platform fires it. */
+export async function sweepPayments(c: ConsoleCloud): Promise<SweepReport> {
+  const result = (await c.running.cloud.fireTimer('paymentsSweep', 'sweep')) as ApiResult<SweepReport>;
+  if (!result.ok) throw new Error(`sweep: ${result.message}`);
+  return result.data;
+}
+
+/** Time passes until WeChat settles the refunds submitted so far; their results are delivered (unless held). */
+export async function settleRefunds(c: ConsoleCloud): Promise<void> {
+  c.running.cloud.clock.advance(REFUND_PROCESSING_MS + 1000);
+  const sandbox = cloudPaySandboxOf(c.running.cloud);
+  await sandbox.tick();
+  await sandbox.settle();
+}
+
+/** The console's answer's data, or a failure that names the refusal. */
+export function data<T>(answer: { result: ApiResult<T> }): T {
+  if (!answer.result.ok) throw new Error(`expected ok, got ${answer.result.code}: ${answer.result.message}`);
+  return answer.result.data;
 }

@@ -191,8 +191,11 @@ export function judgeGlyphs(cells: GlyphCell[], tofuReference: GlyphCell): Glyph
   });
 }
 
-/** `text` on a small page in the receipt font, as pdfkit draws it; `compress: false` leaves its streams readable. */
-export async function drawnInReceiptFont(text: string, sizePt: number, xPt: number, yPt: number, { compress = true } = {}): Promise<Buffer> {
+/**
+ * `text` on a small page in the receipt font, as pdfkit draws it; `compress: false` leaves its
+ * streams readable; `fontFile` draws it in another of the receipt fonts (default: the first, SC).
+ */
+export async function drawnInReceiptFont(text: string, sizePt: number, xPt: number, yPt: number, { compress = true, fontFile = '' } = {}): Promise<Buffer> {
   // Loaded here so the text-only helpers above do not pull in pdfkit.
   const { default: PDFDocument } = await import('pdfkit');
   // The receipts font itself: the copy deployed beside the function, else the package's (the same file).
@@ -201,7 +204,7 @@ export async function drawnInReceiptFont(text: string, sizePt: number, xPt: numb
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<void>((resolve) => doc.on('end', () => resolve()));
-  doc.registerFont('sc', developmentFontFile()).font('sc').fontSize(sizePt).fillColor('#111111');
+  doc.registerFont('receipt', fontFile || developmentFontFile()).font('receipt').fontSize(sizePt).fillColor('#111111');
   doc.text(text, xPt, yPt, { lineBreak: false });
   doc.end();
   await done;

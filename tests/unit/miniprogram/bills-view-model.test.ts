@@ -155,9 +155,17 @@ describe('orders', () => {
     expect(card).toMatchObject({ statusText: '已支付', paidText: '2026-09-01 10:31:05', transactionText: '4200****7890' });
   });
 
-  test('a second payment for bills already paid: 已退款 with why and how much', () => {
-    const card = orderCard(order({ status: 'REFUNDED', refund: { amount: 365050, reason: '账单已由另一笔订单缴清，已原路退回', refundedAt: null, manual: false } }));
-    expect(card).toMatchObject({ statusText: '已退款', refundText: '账单已由另一笔订单缴清，已原路退回（¥3,650.50）' });
+  test('a second payment for bills already paid: 已退款 with why, how much and when', () => {
+    const card = orderCard(
+      order({ status: 'REFUNDED', refund: { amount: 365050, reason: '账单已由另一笔订单缴清，已原路退回', refundedAt: '2026-09-01T02:31:05.000Z', manual: false, state: 'REFUNDED' } }),
+    );
+    expect(card).toMatchObject({ statusText: '已退款', refundText: '已退款 ¥3,650.50（2026-09-01 10:31）：账单已由另一笔订单缴清，已原路退回' });
+  });
+
+  test('a paid order 计划财务处 refunds in part: still 已支付, the refund shown 退款中, then 退款失败 when WeChat did not complete it', () => {
+    const refund = { amount: 120000, reason: '计划财务处办理的退款，将原路退回', refundedAt: null, manual: false, state: 'REFUNDING' as const };
+    expect(orderCard(order({ status: 'PAID', refund })).refundText).toBe('退款中 ¥1,200.00：计划财务处办理的退款，将原路退回');
+    expect(orderCard(order({ status: 'PAID', refund: { ...refund, manual: true, state: 'FAILED' } })).refundText).toBe('退款失败 ¥1,200.00：计划财务处办理的退款，将原路退回');
   });
 });
 

@@ -183,7 +183,10 @@ describe('order rules', () => {
     expect(billStatusChange('UNPAID', 'PAYING')).toEqual({ froms: ['UNPAID'], set: { status: 'PAYING' } });
     expect(billStatusChange(['UNPAID', 'PAYING'], 'PAID').froms).toEqual(['UNPAID', 'PAYING']);
     expect(billStatusChange('PAYING', 'UNPAID').set).toEqual({ status: 'UNPAID' });
-    for (const [from, to] of [['PAID', 'UNPAID'], ['VOID', 'PAYING'], ['REFUNDED', 'PAID'], ['UNPAID', 'REFUNDED']] as const) {
+    // A refund gives a paid bill back as 待缴费 or 已退费, as the request chose.
+    expect(billStatusChange('PAID', 'UNPAID').froms).toEqual(['PAID']);
+    expect(billStatusChange('PAID', 'REFUNDED').froms).toEqual(['PAID']);
+    for (const [from, to] of [['VOID', 'PAYING'], ['REFUNDED', 'PAID'], ['UNPAID', 'REFUNDED'], ['WAIVED', 'UNPAID']] as const) {
       expect(() => billStatusChange(from, to)).toThrow(StatusChangeError);
     }
   });
@@ -272,8 +275,9 @@ describe('refunds of an order', () => {
     const confirmed = summaryAfterRefunded(withPerson, { ...refund, status: 'MANUAL' }, NOW);
     expect(confirmed).toMatchObject({ refunded: 440000, manual: 0, lastRefundedAt: NOW });
     expect(refundCompletesOrder(refunding, confirmed)).toBe(true);
-    // A paid order refunded in part stays paid.
-    expect(refundCompletesOrder(paid, confirmed)).toBe(false);
+    // A paid order refunded in full by 计划财务处 is REFUNDED too; refunded in part it stays paid.
+    expect(refundCompletesOrder(paid, confirmed)).toBe(true);
+    expect(refundCompletesOrder(paid, { ...confirmed, refunded: fen(440000 - 1) })).toBe(false);
   });
 
   it('a refund moves only forward: confirmed is final', () => {

@@ -1,7 +1,9 @@
 /**
  * The receipt PDF as a person reads it: what it says (text layer) and what it shows (rendered
- * pixels, each character of the names checked for a real glyph, not a box or a blank).
+ * pixels, each character of the names checked for a real glyph, not a box or a blank), in the
+ * fonts the function is deployed with (SC, then JP and TC for what SC lacks).
  */
+import path from 'node:path';
 import { MISSING_GLYPH_NOTE, renderReceiptPdf, type RenderableReceipt } from '../../../cloudfunctions/shared/receipts/pdf';
 import { fen } from '../../../cloudfunctions/shared/kernel/money';
 import { newReceipt } from '../../../cloudfunctions/shared/receipts/domain/receipt';
@@ -20,7 +22,7 @@ import {
   wordBoxes,
   type GlyphCell,
 } from '../../integration/receipts/pdf-reading';
-import { useDevelopmentFont } from '../../support/receipt-fixtures';
+import { developmentFontFiles, developmentFontSetting } from '../../../local/receipts';
 
 jest.setTimeout(60_000);
 
@@ -70,7 +72,7 @@ function receipt(overrides: { payerName?: string; lines?: number; watermark?: st
 let tofu95: GlyphCell;
 
 beforeAll(async () => {
-  useDevelopmentFont();
+  process.env.RECEIPT_FONT_FILE = developmentFontSetting();
   tofu95 = await missingGlyphCell(9.5);
 });
 
@@ -196,12 +198,12 @@ describe('long texts and characters the font lacks', () => {
     expect(text).toContain('收款人：张堃');
   });
 
-  it('prints a character the font lacks (𠮷, U+20BB7) as its code point with a note, drawn with real glyphs, and says so', async () => {
+  it('prints a character no font has (𠀀, U+20000) as its code point with a note, drawn with real glyphs, and says so', async () => {
     const reported: string[][] = [];
-    const pdf = await renderReceiptPdf(receipt({ payerName: '𠮷田优' }), { version: 'ISSUED', verifyUrl: '', onMissingGlyphs: (codes) => reported.push(codes) });
-    expect(reported).toEqual([['U+20BB7']]);
+    const pdf = await renderReceiptPdf(receipt({ payerName: '𠀀田优' }), { version: 'ISSUED', verifyUrl: '', onMissingGlyphs: (codes) => reported.push(codes) });
+    expect(reported).toEqual([['U+20000']]);
     const text = pdfText(pdf);
-    expect(text).toContain('交款人：〔U+20BB7〕田优');
+    expect(text).toContain('交款人：〔U+20000〕田优');
     expect(text).toContain(MISSING_GLYPH_NOTE);
     // The marker is ink a person reads, not the missing-glyph box.
     const verdicts = judgeGlyphs(glyphCells(pdf, '〔', renderPage(pdf)), tofu95);
@@ -210,6 +212,68 @@ describe('long texts and characters the font lacks', () => {
     const plain: string[][] = [];
     await renderReceiptPdf(receipt(), { version: 'ISSUED', verifyUrl: '', onMissingGlyphs: (codes) => plain.push(codes) });
     expect(plain).toEqual([]);
+  });
+});
+
+describe('rare characters from the fallback fonts (SC, then JP, then TC)', () => {
+  const [, jpFont] = developmentFontFiles();
+  const subsetNames = (pdf: Buffer): string[] => pdfFonts(pdf).map((font) => font.baseFont.replace(/^[A-Z]{6}\+/, '')).sort();
+
+  it('prints 王䶮㛃𠮷 whole: every character in the text layer, each drawn with a real glyph, no code point and no note', async () => {
+    const reported: string[][] = [];
+    const pdf = await renderReceiptPdf(receipt({ payerName: '王䶮㛃𠮷' }), { version: 'ISSUED', verifyUrl: '', onMissingGlyphs: (codes) => reported.push(codes) });
+    expect(reported).toEqual([]);
+    const text = pdfText(pdf);
+    expect(text).toContain('交款人：王䶮㛃𠮷');
+    expect(text).not.toContain('〔U+');
+    expect(text).not.toContain(MISSING_GLYPH_NOTE);
+
+    const image = renderPage(pdf);
+    const cells = glyphCells(pdf, '王䶮㛃𠮷', image);
+    expect(cells.map((cell) => cell.char)).toEqual(['王', '䶮', '㛃', '𠮷']);
+    expect(judgeGlyphs(cells, tofu95).filter((v) => !v.ok)).toEqual([]);
+    // 𠮷 is the character itself: the same shape as Noto Sans JP draws it on its own.
+    const alone = await drawnInReceiptFont('𠮷', 9.5, 20, 20, { fontFile: jpFont });
+    expect(similarity(cells[3]!, cellAt(renderPage(alone), '𠮷', 20, 20, 9.5))).toBeGreaterThan(0.85);
+    expect(similarity(cells[3]!, cells[0]!)).toBeLessThan(0.8);
+
+    // SC for the rest, JP's subset only for 𠮷; still one page well under 100 KB.
+    expect(subsetNames(pdf)).toEqual(['NotoSansHans-Regular', 'NotoSansJP-Regular']);
+    expect(pdfPageCount(pdf)).toBe(1);
+    expect(pdf.length).toBeLessThanOrEqual(100 * 1024);
+  });
+
+  it('takes each character from the first font that has it: 𠮷 from JP, 𠀡 (only in TC) from TC, 㛃 from SC', async () => {
+    const pdf = await renderReceiptPdf(receipt({ payerName: '㛃𠀡' }), { version: 'ISSUED', verifyUrl: '' });
+    expect(pdfText(pdf)).toContain('交款人：㛃𠀡');
+    expect(subsetNames(pdf)).toEqual(['NotoSansHans-Regular', 'NotoSansHant-Regular']);
+    expect(judgeGlyphs(glyphCells(pdf, '㛃𠀡'), tofu95).filter((v) => !v.ok)).toEqual([]);
+    const both = await renderReceiptPdf(receipt({ payerName: '𠮷𠀡' }), { version: 'ISSUED', verifyUrl: '' });
+    expect(subsetNames(both)).toEqual(['NotoSansHans-Regular', 'NotoSansHant-Regular', 'NotoSansJP-Regular']);
+  });
+
+  it('wraps a long item name that mixes fonts inside its cell, whole and in order', async () => {
+    const LONG = '2026-2027学年继续教育学院𠮷高起本学历教育学费（函授）';
+    const pdf = await renderReceiptPdf(receipt({ names: [LONG, '住宿费'] }), { version: 'ISSUED', verifyUrl: '' });
+    expect(pdfText(pdf).replace(/\s+/g, '')).toContain(LONG);
+    const parts = wordBoxes(pdf).filter((word) => LONG.includes(word.text) && word.text.length > 1);
+    expect(new Set(parts.map((word) => Math.round(word.yMin))).size).toBeGreaterThan(1);
+    for (const word of parts) {
+      expect(word.xMin).toBeGreaterThanOrEqual(106);
+      expect(word.xMax).toBeLessThanOrEqual(291);
+    }
+    const next = wordBoxes(pdf).find((word) => word.text === '住宿费')!;
+    expect(Math.max(...parts.map((word) => word.yMax))).toBeLessThan(next.yMin);
+  });
+
+  it('refuses to render with a font file missing, naming it (a deployment without its fonts)', async () => {
+    const saved = process.env.RECEIPT_FONT_FILE;
+    process.env.RECEIPT_FONT_FILE = [developmentFontFiles()[0], '/nonexistent/NotoSansJP-Regular.otf'].join(path.delimiter);
+    try {
+      await expect(renderReceiptPdf(receipt(), { version: 'ISSUED', verifyUrl: '' })).rejects.toThrow('/nonexistent/NotoSansJP-Regular.otf');
+    } finally {
+      process.env.RECEIPT_FONT_FILE = saved;
+    }
   });
 });
 

@@ -33,9 +33,9 @@ describe('internal actions', () => {
     }
   });
 
-  it('receipts are issued and voided only for the payment functions', () => {
+  it('receipts are issued only for the payment functions and the console (确认已缴费 of a case), voided only for the payment functions', () => {
     const of = (action: string) => internalActions.find((a) => a.fn === 'receipts' && a.action === action)?.callers;
-    expect(of('issue')).toEqual(['pay', 'payNotify', 'paymentsSweep']);
+    expect(of('issue')).toEqual(['pay', 'payNotify', 'paymentsSweep', 'admin']);
     expect(of('void')).toEqual(['pay', 'payNotify', 'paymentsSweep']);
     expect(of('issueMissing')).toEqual(['paymentsSweep']);
   });

@@ -5,7 +5,21 @@
  */
 import { chinaWallClock, formatWxTime } from '../../kernel/china-time';
 import { fen, sumFen, type Fen } from '../../kernel/money';
-import type { BillDoc, BillStatus, OrderDoc, OrderLine, OrderRefundSummary, OrderStatus, PrepayRequest, RefundDoc, RefundReason, RefundStatus } from './records';
+import type {
+  BillDoc,
+  BillStatus,
+  OrderDoc,
+  OrderLine,
+  OrderRefundSummary,
+  OrderStatus,
+  PrepayRequest,
+  RefundDecision,
+  RefundDoc,
+  RefundReason,
+  RefundRequestInfo,
+  RefundStatus,
+  ReviewCaseStatus,
+} from './records';
 
 const MINUTE = 60_000;
 
@@ -213,8 +227,9 @@ export function outRefundNoFor(outTradeNo: string, sequence = 1): string {
 // ---- the order ----------------------------------------------------------------------------------
 
 /**
- * Which status changes are allowed, for orders, bills and refunds; every status write goes through
- * `orderStatusChange` / `billStatusChange` / `refundStatusChange` (lint checks it), so a change not
+ * Which status changes are allowed, for orders, bills, refunds and review cases; every status write
+ * goes through `orderStatusChange` / `billStatusChange` / `refundStatusChange` /
+ * `reviewCaseStatusChange` (lint checks it), so a change not
  * listed here cannot be written, and a write is conditional on the status it starts from.
  */
 const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
@@ -222,7 +237,8 @@ const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   // A closed order can still be paid (the pay sheet was open, or WeChat was told to close late):
   // kept when its bills are unpaid, refunded when another order paid them.
   CLOSED: ['PAID', 'REFUNDING'],
-  PAID: [],
+  // 计划财务处 refunded every bill of it.
+  PAID: ['REFUNDED'],
   REFUNDING: ['REFUNDED'],
   REFUNDED: [],
 };
@@ -233,13 +249,17 @@ const BILL_TRANSITIONS: Record<BillStatus, readonly BillStatus[]> = {
   UNPAID: ['PAYING', 'PAID', 'WAIVED', 'VOID'],
   // Its order was paid, or closed (back to 待缴费).
   PAYING: ['PAID', 'UNPAID'],
-  PAID: [],
+  // Refunded by 计划财务处: 已退费, or 待缴费 again when the office chose so (to be paid anew).
+  PAID: ['REFUNDED', 'UNPAID'],
   REFUNDED: [],
   VOID: [],
   WAIVED: [],
 };
 
 const REFUND_TRANSITIONS: Record<RefundStatus, readonly RefundStatus[]> = {
+  // A console request: a 审核 approves it (then it is submitted) or rejects it.
+  REQUESTED: ['PENDING', 'REJECTED'],
+  REJECTED: [],
   // Confirmed even before its submission was recorded (WeChat accepted it, the answer was lost).
   PENDING: ['SUBMITTED', 'SUCCESS', 'MANUAL'],
   SUBMITTED: ['SUCCESS', 'MANUAL'],
@@ -248,14 +268,20 @@ const REFUND_TRANSITIONS: Record<RefundStatus, readonly RefundStatus[]> = {
   SUCCESS: [],
 };
 
+/** A review case (待核实) is decided once: by a 审核, or by the approval of a refund asked for from it. */
+const REVIEW_CASE_TRANSITIONS: Record<ReviewCaseStatus, readonly ReviewCaseStatus[]> = {
+  OPEN: ['RESOLVED'],
+  RESOLVED: [],
+};
+
 export class StatusChangeError extends Error {
-  constructor(kind: 'order' | 'bill' | 'refund', from: string, to: string) {
+  constructor(kind: 'order' | 'bill' | 'refund' | 'review case', from: string, to: string) {
     super(`${kind} status ${from} → ${to} is not an allowed change`);
     this.name = 'StatusChangeError';
   }
 }
 
-function change<S extends string>(table: Record<S, readonly S[]>, kind: 'order' | 'bill' | 'refund', from: S | readonly S[], to: S): { froms: readonly S[]; set: { status: S } } {
+function change<S extends string>(table: Record<S, readonly S[]>, kind: 'order' | 'bill' | 'refund' | 'review case', from: S | readonly S[], to: S): { froms: readonly S[]; set: { status: S } } {
   const froms: readonly S[] = typeof from === 'string' ? [from] : from;
   for (const one of froms) if (!table[one].includes(to)) throw new StatusChangeError(kind, one, to);
   return { froms, set: { status: to } };
@@ -278,6 +304,11 @@ export function billStatusChange(from: BillStatus | readonly BillStatus[], to: B
 /** The refund record moves from `from` (one status, or any of several) → `to`; throws for a change the table does not allow. */
 export function refundStatusChange(from: RefundStatus | readonly RefundStatus[], to: RefundStatus): { froms: readonly RefundStatus[]; set: { status: RefundStatus } } {
   return change(REFUND_TRANSITIONS, 'refund', from, to);
+}
+
+/** The review case moves `from` → `to`; throws for a change the table does not allow. */
+export function reviewCaseStatusChange(from: ReviewCaseStatus, to: ReviewCaseStatus): { froms: readonly ReviewCaseStatus[]; set: { status: ReviewCaseStatus } } {
+  return change(REVIEW_CASE_TRANSITIONS, 'review case', from, to);
 }
 
 export interface NewOrderInput {
@@ -396,6 +427,11 @@ export const nextCheck = {
   /** WeChat could not close it yet: again after a growing wait, not before WeChat allows. */
   wechatCloseRetry: (order: Pick<OrderDoc, 'createdAt' | 'prepayAt'>, attempts: number, now: Date): Date =>
     new Date(Math.max(wechatCloseAllowedAt(order).getTime(), now.getTime() + nextCheckDelayMs(attempts))),
+  /**
+   * Released from review by a 审核 who checked WeChat's record: asked about again at once, so the
+   * timer finishes the payment should the step that released it stop before applying it.
+   */
+  afterReview: (now: Date): Date => now,
   /** A refund not yet confirmed after `checks` looks. */
   refundRetry: (checks: number, now: Date): Date => new Date(now.getTime() + refundRetryDelayMs(checks - 1)),
 } as const;
@@ -413,7 +449,14 @@ export type RefundRefusal =
   | 'ABOVE_PAID'
   | 'BAD_AMOUNT'
   /** A bill it names is not one of the order's. */
-  | 'NOT_THE_ORDERS_BILLS';
+  | 'NOT_THE_ORDERS_BILLS'
+  /** A bill it names is already in another refund (requested, under way or done). */
+  | 'BILL_ALREADY_REFUNDED'
+  /** WeChat refunds nothing paid more than a year ago. */
+  | 'TOO_OLD';
+
+/** WeChat refuses refunds of payments older than this (a year). */
+export const REFUND_MAX_AGE_MS = 365 * 24 * 3600_000;
 
 export interface NewRefundInput {
   refundFee: Fen;
@@ -433,11 +476,106 @@ export function refundRefusal(
   if (!order.transactionId || !(order.status === 'PAID' || order.status === 'REFUNDING' || order.status === 'REFUNDED')) return 'NOT_PAID';
   if (!Number.isSafeInteger(input.refundFee) || input.refundFee <= 0) return 'BAD_AMOUNT';
   const summary = order.refundSummary;
-  if ((summary?.count ?? 0) >= MAX_REFUNDS_PER_ORDER) return 'TOO_MANY';
-  if ((summary?.requested ?? 0) + input.refundFee > order.total) return 'ABOVE_PAID';
+  if (refundsAtWechat(summary) >= MAX_REFUNDS_PER_ORDER) return 'TOO_MANY';
+  if ((summary?.requested ?? 0) + (summary?.awaiting ?? 0) + input.refundFee > order.total) return 'ABOVE_PAID';
   const own = new Set(order.billIds);
   if (input.billIds.length === 0 || !input.billIds.every((id) => own.has(id))) return 'NOT_THE_ORDERS_BILLS';
   return null;
+}
+
+/** The refunds that count towards WeChat's limit: every record made but the rejected requests. */
+function refundsAtWechat(summary: OrderRefundSummary | undefined): number {
+  return (summary?.count ?? 0) - (summary?.rejected ?? 0);
+}
+
+/** What the console asks for: some of a paid order's bills (all of them for the whole order) back. */
+export interface RefundRequestInput {
+  billIds: readonly string[];
+  request: RefundRequestInfo;
+}
+
+/** The amount of these bills as the order priced them. */
+export function refundFeeOf(order: Pick<OrderDoc, 'lines'>, billIds: readonly string[]): Fen {
+  const wanted = new Set(billIds);
+  return sumFen(order.lines.filter((line) => wanted.has(line.billId)).map((line) => line.amount));
+}
+
+/**
+ * Whether a paid order can take this console request: paid (not a second payment being returned),
+ * paid less than a year ago, its own bills, none already in another refund, within WeChat's 50 and
+ * never above what was paid (counting the requests still waiting for a 审核).
+ */
+export function refundRequestRefusal(
+  order: Pick<OrderDoc, 'status' | 'total' | 'billIds' | 'lines' | 'transactionId' | 'refundSummary' | 'paidAt'>,
+  billIds: readonly string[],
+  now: Date,
+): RefundRefusal | null {
+  if (!order.transactionId || order.status !== 'PAID') return 'NOT_PAID';
+  if (order.paidAt && now.getTime() - ms(order.paidAt) > REFUND_MAX_AGE_MS) return 'TOO_OLD';
+  const taken = new Set(order.refundSummary?.billIds ?? []);
+  if (billIds.some((id) => taken.has(id))) return 'BILL_ALREADY_REFUNDED';
+  return refundRefusal(order, { refundFee: refundFeeOf(order, billIds), billIds, reason: 'ARRANGED_BY_FINANCE' });
+}
+
+/** A console request, waiting for a 审核 (its number is taken now, so an approval retried submits the same refund). */
+export function newRefundRequest(
+  order: Pick<OrderDoc, '_id' | 'outTradeNo' | 'transactionId' | 'studentId' | 'studentNo' | 'total' | 'lines' | 'refundSummary'>,
+  input: RefundRequestInput,
+  now: Date,
+): { refund: RefundDoc; summary: OrderRefundSummary } {
+  const refundFee = refundFeeOf(order, input.billIds);
+  const made = newRefund(order, { refundFee, billIds: input.billIds, reason: 'ARRANGED_BY_FINANCE' }, now);
+  const before = order.refundSummary;
+  return {
+    refund: { ...made.refund, status: 'REQUESTED', nextCheckAt: nextCheck.never(), request: input.request, studentNo: order.studentNo },
+    summary: {
+      ...made.summary,
+      // Not under way until approved: what the student is shown stays as it was.
+      requested: before?.requested ?? fen(0),
+      latestReason: before?.latestReason ?? 'ARRANGED_BY_FINANCE',
+      awaiting: sumFen([before?.awaiting ?? fen(0), refundFee]),
+      billIds: [...(before?.billIds ?? []), ...input.billIds],
+    },
+  };
+}
+
+/**
+ * Whether the order, as stored now, can take the approved request: still paid, and the refunds
+ * under way with it never above what was paid. Decided in the transaction that approves it, so
+ * two approvals at once cannot both pass.
+ */
+export function approvalRefusal(order: Pick<OrderDoc, 'status' | 'total' | 'transactionId' | 'refundSummary' | 'paidAt'>, refund: Pick<RefundDoc, 'refundFee'>, now: Date): RefundRefusal | null {
+  if (!order.transactionId || order.status !== 'PAID') return 'NOT_PAID';
+  if (order.paidAt && now.getTime() - ms(order.paidAt) > REFUND_MAX_AGE_MS) return 'TOO_OLD';
+  if ((order.refundSummary?.requested ?? 0) + refund.refundFee > order.total) return 'ABOVE_PAID';
+  return null;
+}
+
+/** The record and the summary once a 审核 approved the request: due for submission at once. */
+export function approvedRefund(summary: OrderRefundSummary, refund: Pick<RefundDoc, 'refundFee'>, decision: RefundDecision, now: Date) {
+  return {
+    fields: { ...refundStatusChange('REQUESTED', 'PENDING').set, decision, nextCheckAt: nextCheck.now(now), updatedAt: now },
+    summary: {
+      ...summary,
+      requested: sumFen([summary.requested, refund.refundFee]),
+      awaiting: fen(Math.max((summary.awaiting ?? 0) - refund.refundFee, 0)),
+      latestReason: 'ARRANGED_BY_FINANCE' as RefundReason,
+    },
+  };
+}
+
+/** The record and the summary once a 审核 rejected the request: its bills are free to be refunded again. */
+export function rejectedRefund(summary: OrderRefundSummary, refund: Pick<RefundDoc, 'refundFee' | 'billIds'>, decision: RefundDecision, now: Date) {
+  const freed = new Set(refund.billIds);
+  return {
+    fields: { ...refundStatusChange('REQUESTED', 'REJECTED').set, decision, nextCheckAt: nextCheck.never(), updatedAt: now },
+    summary: {
+      ...summary,
+      awaiting: fen(Math.max((summary.awaiting ?? 0) - refund.refundFee, 0)),
+      rejected: (summary.rejected ?? 0) + 1,
+      billIds: (summary.billIds ?? []).filter((id) => !freed.has(id)),
+    },
+  };
 }
 
 /** The order's next refund record, to be submitted at once, and the order's summary with it. */
@@ -474,6 +612,7 @@ export function newRefund(
     updatedAt: now,
   };
   const summary: OrderRefundSummary = {
+    ...before,
     count: sequence,
     requested: sumFen([before?.requested ?? fen(0), input.refundFee]),
     refunded: before?.refunded ?? fen(0),
@@ -485,13 +624,20 @@ export function newRefund(
 }
 
 /** The summary once WeChat confirmed `refund` (which may have been with a person until now). */
-export function summaryAfterRefunded(summary: OrderRefundSummary, refund: Pick<RefundDoc, 'refundFee' | 'status'>, now: Date): OrderRefundSummary {
+export function summaryAfterRefunded(summary: OrderRefundSummary, refund: Pick<RefundDoc, 'refundFee' | 'status' | 'billIds' | 'request'>, now: Date): OrderRefundSummary {
   return {
     ...summary,
     refunded: sumFen([summary.refunded, refund.refundFee]),
     manual: refund.status === 'MANUAL' ? Math.max(summary.manual - 1, 0) : summary.manual,
     lastRefundedAt: now,
+    ...(refund.request ? { refundedBillIds: [...new Set([...(summary.refundedBillIds ?? []), ...refund.billIds])] } : {}),
   };
+}
+
+/** The lines of an order still paid: all of them but the bills whose refund WeChat confirmed. */
+export function linesStillPaid(order: Pick<OrderDoc, 'lines' | 'refundSummary'>): OrderLine[] {
+  const refunded = new Set(order.refundSummary?.refundedBillIds ?? []);
+  return order.lines.filter((line) => !refunded.has(line.billId));
 }
 
 /** The summary once `refund` was handed to a person. */
@@ -499,9 +645,9 @@ export function summaryAfterManual(summary: OrderRefundSummary): OrderRefundSumm
   return { ...summary, manual: summary.manual + 1 };
 }
 
-/** A second payment being refunded in full is REFUNDED once WeChat confirmed all of it. */
+/** A second payment being refunded in full, or a paid order whose every bill 计划财务处 refunded, is REFUNDED once WeChat confirmed all of it. */
 export function refundCompletesOrder(order: Pick<OrderDoc, 'status' | 'total'>, summary: OrderRefundSummary): boolean {
-  return order.status === 'REFUNDING' && summary.refunded >= order.total;
+  return (order.status === 'REFUNDING' || order.status === 'PAID') && summary.refunded >= order.total;
 }
 
 // ---- what the bills page must read --------------------------------------------------------------

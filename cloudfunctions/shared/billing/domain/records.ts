@@ -116,8 +116,14 @@ export interface OrderDoc {
    */
   review?: OrderReview | null;
   updatedAt?: Date;
-  /** Set for the receipts feature (receiptMarks): ISSUED once its receipt exists, VOIDED once 冲红 or voided before issuing (then none is issued). */
-  receiptState?: 'ISSUED' | 'VOIDED';
+  /**
+   * Set for the receipts feature (receiptMarks): ISSUED once its receipt exists, VOIDED once 冲红 or
+   * voided before issuing (then none is issued); OUTDATED once a refund of part of it was confirmed:
+   * the receipt is voided and the next edition issued for what remains paid.
+   */
+  receiptState?: 'ISSUED' | 'VOIDED' | 'OUTDATED';
+  /** The edition its receipt must have (1 until a part of it is refunded; then 2, 3…). */
+  receiptEdition?: number;
 }
 
 export type ReviewReason = 'WRONG_ORDER' | 'WRONG_MERCHANT' | 'AMOUNT_MISMATCH' | 'TRANSACTION_CONFLICT';
@@ -174,11 +180,40 @@ export type PaymentParamsRecord = PaymentParams;
 export type RefundReason = 'BILLS_ALREADY_PAID' | 'ARRANGED_BY_FINANCE';
 
 /**
- * PENDING: to be submitted to WeChat; SUBMITTED: WeChat accepted it and is paying it back;
- * SUCCESS: WeChat confirmed it; MANUAL: WeChat will not complete it (REFUNDCLOSE, CHANGE, refused
- * or unconfirmed for too long) and a person refunds by hand.
+ * REQUESTED: a 收费员 asked for it and a 审核 has yet to decide (待审核); REJECTED: the 审核 refused it
+ * (已驳回, nothing moved); PENDING: to be submitted to WeChat; SUBMITTED: WeChat accepted it and is
+ * paying it back; SUCCESS: WeChat confirmed it; MANUAL: WeChat will not complete it (REFUNDCLOSE,
+ * CHANGE, refused or unconfirmed for too long) and a person refunds by hand.
  */
-export type RefundStatus = 'PENDING' | 'SUBMITTED' | 'SUCCESS' | 'MANUAL';
+export type RefundStatus = 'REQUESTED' | 'REJECTED' | 'PENDING' | 'SUBMITTED' | 'SUCCESS' | 'MANUAL';
+
+/** What the refunded bills become once the money is back: 已退费, or 待缴费 again (to be paid anew). */
+export type RefundedBillsBecome = 'REFUNDED' | 'UNPAID';
+
+/** A staff member as a refund record names them. */
+export interface StaffRef {
+  staffId: string;
+  name: string;
+}
+
+/** Who asked for a refund from the console, why, and what its bills become (RefundDoc.request). */
+export interface RefundRequestInfo {
+  by: StaffRef;
+  reason: string;
+  billsBecome: RefundedBillsBecome;
+  at: Date;
+  /** The review case it was asked for from: approving the refund resolves the case. */
+  caseId?: string;
+}
+
+/** The 审核's decision on a requested refund (RefundDoc.decision). */
+export interface RefundDecision {
+  by: StaffRef;
+  approved: boolean;
+  /** Required when rejecting. */
+  note: string | null;
+  at: Date;
+}
 
 /**
  * refunds/{outRefundNo}: one refund of (part of) an order's payment, the source of truth about it.
@@ -222,6 +257,12 @@ export interface RefundDoc {
   submittedAt: Date | null;
   refundedAt: Date | null;
   updatedAt: Date;
+  /** Set on a refund requested in the console (absent on the automatic ones). */
+  request?: RefundRequestInfo;
+  /** Set once a 审核 approved or rejected the request. */
+  decision?: RefundDecision;
+  /** The student number of the order (for the console's lists). Absent on older records. */
+  studentNo?: string;
 }
 
 /** An order's refunds, summed (OrderDoc.refundSummary). */
@@ -238,6 +279,17 @@ export interface OrderRefundSummary {
   latestReason: RefundReason;
   /** When WeChat last confirmed one of them. */
   lastRefundedAt: Date | null;
+  /**
+   * Requests waiting for a 审核 (待审核): their amount, not yet in `requested`. Absent until the
+   * first console request.
+   */
+  awaiting?: Fen;
+  /** Records that were rejected (they count towards `count`, never towards WeChat's limit). */
+  rejected?: number;
+  /** The bills in a requested, approved or completed console refund: each is refunded at most once. */
+  billIds?: string[];
+  /** Bills whose refund WeChat confirmed (the receipt for what remains paid leaves them out). */
+  refundedBillIds?: string[];
 }
 
 /**
@@ -255,18 +307,126 @@ export interface PaymentDoc {
   recordedAt: Date;
 }
 
-/** A difference between WeChat's statement and the orders, for 计划财务处 (kept in auditLog `pay.reconcile`). */
+export type ReconcileDifferenceKind =
+  | 'UNKNOWN_PAYMENT'
+  | 'PAYMENT_MISMATCH'
+  | 'MISSING_AT_WECHAT'
+  | 'UNKNOWN_REFUND'
+  | 'REFUND_MISMATCH'
+  | 'REFUND_NOT_RECORDED';
+
+/**
+ * A difference between WeChat's statement and the orders, for 计划财务处 (kept in auditLog
+ * `pay.reconcile` and in the day's reconciliations record), and the review case it opened (or the
+ * order's own case, when the payment set the order aside).
+ */
 export interface ReconcileDifference {
-  kind:
-    | 'UNKNOWN_PAYMENT'
-    | 'PAYMENT_MISMATCH'
-    | 'MISSING_AT_WECHAT'
-    | 'UNKNOWN_REFUND'
-    | 'REFUND_MISMATCH'
-    | 'REFUND_NOT_RECORDED';
+  kind: ReconcileDifferenceKind;
   outTradeNo: string;
   outRefundNo?: string;
   note: string;
+  /** The order it is about, when there is one here. */
+  orderId?: string;
+  studentNo?: string;
+  /** The payment's or the refund's amount, as WeChat's statement has it (ours when WeChat lacks it). */
+  amount?: Fen;
+  caseId?: string;
+}
+
+/** Payments and refunds of one day, counted and summed (fen). */
+export interface DayTotals {
+  payments: { count: number; amount: Fen };
+  refunds: { count: number; amount: Fen };
+}
+
+/** Why a day is not reconciled yet. */
+export type ReconcileWait = 'NO_STATEMENT_YET' | 'WECHAT_UNAVAILABLE' | 'STATEMENT_UNREADABLE';
+
+/**
+ * reconciliations/{billDate}: the last reconciliation of a statement day (yyyyMMdd, Beijing): WeChat's
+ * totals against ours, the differences with their cases; or why it is not done yet. A day done is
+ * never replaced by a later attempt that could not finish.
+ */
+export interface ReconciliationDoc {
+  _id: string;
+  billDate: string;
+  done: boolean;
+  /** Set while not done. */
+  waitingFor: ReconcileWait | null;
+  /** The technical reason, for logs and finance. */
+  note: string | null;
+  /** Rows of WeChat's statement. */
+  rows: number;
+  /** From the statement; null until one was read. */
+  wechat: DayTotals | null;
+  /** Orders paid that day here (repairs included) and refunds WeChat accepted that day. */
+  ours: DayTotals;
+  /** Payments WeChat had that were not yet recorded here, repaired by this reconciliation. */
+  repaired: number;
+  /** The differences kept (at most MAX_DIFFERENCES_KEPT), and how many there were. */
+  differences: ReconcileDifference[];
+  differenceCount: number;
+  /** When it was last done (or tried). */
+  reconciledAt: Date | null;
+  updatedAt: Date;
+}
+
+/**
+ * PAYMENT: WeChat's payment and an order disagree (the order was set aside); REFUND: WeChat will not
+ * complete a refund (退款失败); RECONCILIATION: a difference the daily statement showed.
+ */
+export type ReviewCaseKind = 'PAYMENT' | 'REFUND' | 'RECONCILIATION';
+
+/** OPEN: 待核实; RESOLVED: 已办结 (once, by one decision). */
+export type ReviewCaseStatus = 'OPEN' | 'RESOLVED';
+
+export type ReviewCaseReason = ReviewReason | 'REFUND_FAILED' | ReconcileDifferenceKind;
+
+/**
+ * CONFIRM_PAID: a 审核 checked WeChat's record and the payment was applied; REFUND: a refund asked for
+ * from the case was approved by a 审核; CLOSE: closed with a reason (handled outside the system).
+ */
+export type ReviewCaseResolution = 'CONFIRM_PAID' | 'REFUND' | 'CLOSE';
+
+export interface ReviewCaseDecision {
+  action: ReviewCaseResolution;
+  /** Who decided (for REFUND: the 审核 who approved it). */
+  by: StaffRef;
+  /** For REFUND: the 收费员 who asked for it. */
+  requestedBy?: StaffRef;
+  reason: string;
+  /** For REFUND: the refund (its outRefundNo). */
+  refundId?: string;
+  at: Date;
+}
+
+/**
+ * reviewCases/{id}: one thing the payments could not settle on their own, for 计划财务处 to check and
+ * decide (待核实). The id names its subject (`order:<orderId>:<reason>`, `refund:<outRefundNo>`,
+ * `recon:<billDate>:<outTradeNo | outRefundNo>`), so it is opened once however often it is seen.
+ */
+export interface ReviewCaseDoc {
+  _id: string;
+  kind: ReviewCaseKind;
+  reason: ReviewCaseReason;
+  status: ReviewCaseStatus;
+  /** What the payment code found, in a few words. */
+  note: string;
+  orderId: string | null;
+  outTradeNo: string | null;
+  outRefundNo: string | null;
+  studentNo: string | null;
+  /** The order's, the refund's or the statement row's amount. */
+  amount: Fen | null;
+  /** yyyyMMdd of the statement, for a reconciliation difference. */
+  billDate: string | null;
+  openedAt: Date;
+  /** A refund asked for from this case, waiting for a 审核 (the case stays open until it is decided). */
+  awaitingRefundId: string | null;
+  /** Absent until it is resolved. */
+  resolution?: ReviewCaseDecision;
+  resolvedAt: Date | null;
+  updatedAt: Date;
 }
 
 /** What a payment or refund callback turned out to be (stored with the raw event in `notifications`). */

@@ -82,6 +82,16 @@ export function orderWrites(db: Database) {
     },
 
     /**
+     * A 审核 checked WeChat's record and found it fits the order: it is no longer set aside, and the
+     * timer asks WeChat about it at once (so the payment is applied even if the caller stops here).
+     * False when it was not set aside (any more).
+     */
+    async releaseFromReview(orderId: string, at: Date): Promise<boolean> {
+      const fields = { review: null, nextCheckAt: nextCheck.afterReview(at), checkAttempts: 0, updatedAt: at };
+      return (await orders.updateWhere({ _id: orderId, status: _.in(['PENDING', 'CLOSED']), review: _.neq(null) }, fields)) === 1;
+    },
+
+    /**
      * PENDING → CLOSED. `wxClose` NEEDED: the timer closes it at WeChat once WeChat allows. False
      * when it was no longer open. Its bills are released separately (releaseBills).
      */

@@ -4,7 +4,7 @@
  */
 import { collection, type BaseDoc, type Collection, type Database } from '../../runtime';
 import type { FeeItemDoc } from '../domain/bill-row';
-import type { BillDoc, OrderDoc, PaymentDoc, RefundDoc } from '../domain/records';
+import type { BillDoc, OrderDoc, PaymentDoc, ReconciliationDoc, RefundDoc, ReviewCaseDoc } from '../domain/records';
 
 export type Reader<T extends BaseDoc> = Pick<Collection<T>, 'find' | 'findAll' | 'findOne' | 'findById' | 'count' | 'aggregate'>;
 
@@ -18,6 +18,8 @@ export interface BillingReads {
   readonly refunds: Reader<RefundDoc>;
   readonly payments: Reader<PaymentDoc>;
   readonly feeItems: Reader<FeeItemDoc>;
+  readonly reviewCases: Reader<ReviewCaseDoc>;
+  readonly reconciliations: Reader<ReconciliationDoc>;
 }
 
 export function billingReads(db: Database): BillingReads {
@@ -27,5 +29,7 @@ export function billingReads(db: Database): BillingReads {
     refunds: reader(collection(db, 'refunds')),
     payments: reader(collection(db, 'payments')),
     feeItems: reader(collection(db, 'feeItems')),
+    reviewCases: reader(collection(db, 'reviewCases')),
+    reconciliations: reader(collection(db, 'reconciliations')),
   };
 }

@@ -46,7 +46,17 @@ export const receiptMarks = {
   /** Orders being or already refunded whose receipt is still issued (to be voided). */
   refundedIssued(db: Database, limit: number): Promise<Pick<OrderDoc, '_id'>[]> {
     const _ = commands(db);
-    return orders(db).find({ status: _.in(['REFUNDING', 'REFUNDED']), receiptState: 'ISSUED' }, { orderBy: [['_id', 'asc']], limit, fields: ['_id'] });
+    return orders(db).find({ status: _.in(['REFUNDING', 'REFUNDED']), receiptState: _.in(['ISSUED', 'OUTDATED']) }, { orderBy: [['_id', 'asc']], limit, fields: ['_id'] });
+  },
+
+  /** Paid orders refunded in part whose receipt is still the edition before (to be voided and issued anew). */
+  outdated(db: Database, limit: number): Promise<Pick<OrderDoc, '_id'>[]> {
+    return orders(db).find({ status: 'PAID', receiptState: 'OUTDATED' }, { orderBy: [['_id', 'asc']], limit, fields: ['_id'] });
+  },
+
+  /** The edition the order must have is now issued: true when this call marked it (no later refund outdated it meanwhile). */
+  async setReissued(db: Database, orderId: string, edition: number): Promise<boolean> {
+    return (await orders(db).updateWhere({ _id: orderId, receiptState: 'OUTDATED', receiptEdition: edition }, { receiptState: 'ISSUED' })) === 1;
   },
 
   /** A page of paid orders without a mark, in id order after `after` (ids only). */

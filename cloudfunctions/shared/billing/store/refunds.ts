@@ -7,18 +7,27 @@
  */
 import { collection, commands, transaction, type Database, type Transaction } from '../../runtime';
 import {
+  approvalRefusal,
+  approvedRefund,
+  billStatusChange,
   newRefund,
+  newRefundRequest,
   nextCheck,
   orderStatusChange,
   refundCompletesOrder,
   refundRefusal,
+  refundRequestRefusal,
   refundStatusChange,
+  rejectedRefund,
   summaryAfterManual,
   summaryAfterRefunded,
   type NewRefundInput,
   type RefundRefusal,
+  type RefundRequestInput,
 } from '../domain/billing';
-import type { OrderDoc, OrderRefundSummary, RefundDoc } from '../domain/records';
+import type { OrderDoc, OrderRefundSummary, RefundDecision, RefundDoc } from '../domain/records';
+import { refundCase } from '../domain/review-cases';
+import { caseTakingRefundIn, openCaseIn, settleCaseRefundIn, type CaseChange } from './cases';
 
 /** A refund the order cannot take (not paid, too many, more than was paid, bills not its own). */
 export class RefundRefusedError extends Error {
@@ -60,6 +69,8 @@ export interface SettledRefund {
   order: OrderDoc;
   /** This call made the change (false: it was made before). */
   changed: boolean;
+  /** The review case the decision settled with it (a refund asked for from a case). */
+  caseChange?: CaseChange | null;
 }
 
 export function refundWrites(db: Database) {
@@ -91,6 +102,82 @@ export function refundWrites(db: Database) {
       });
     },
 
+    /**
+     * A console request for some of a paid order's bills, in a transaction that reads the order:
+     * its bills are claimed at once (a second request for one of them is refused) and its number
+     * is taken, but nothing goes to WeChat before a 审核 approves. Throws RefundRefusedError. Asked
+     * for from a review case (`input.request.caseId`): the case must be open and waiting for no other
+     * refund (CaseRefusedError), and waits for this one from now on.
+     */
+    requestConsoleRefund(orderId: string, input: RefundRequestInput, at: Date): Promise<{ refund: RefundDoc; order: OrderDoc; caseChange: CaseChange | null }> {
+      return transaction(db, async (tx) => {
+        const caseId = input.request.caseId;
+        const reviewCase = caseId ? await caseTakingRefundIn(tx, caseId) : null;
+        const order = await tx.get('orders', orderId);
+        if (!order) throw new RefundRefusedError('NOT_PAID');
+        const refusal = refundRequestRefusal(order, input.billIds, at);
+        if (refusal) throw new RefundRefusedError(refusal);
+        const { refund, summary } = newRefundRequest(order, input, at);
+        // Unique by its number: a request is never recorded twice.
+        await tx.insert('refunds', refund);
+        await tx.update('orders', order._id, { refundSummary: summary, updatedAt: at });
+        let caseChange: CaseChange | null = null;
+        if (reviewCase) {
+          const waiting = { awaitingRefundId: refund._id, updatedAt: at };
+          await tx.update('reviewCases', reviewCase._id, waiting);
+          caseChange = { before: reviewCase, after: { ...reviewCase, ...waiting } };
+        }
+        return { refund, order: { ...order, refundSummary: summary, updatedAt: at }, caseChange };
+      });
+    },
+
+    /**
+     * A 审核 approved the request: due for submission at once, counted into what the order returns.
+     * In one transaction with the order, so two approvals at once make one refund, and approvals of
+     * different requests never together pass what was paid (RefundRefusedError). `changed` false:
+     * it was decided before (the record as it stands is returned). Null when there is no such record.
+     */
+    approveRefundRequest(outRefundNo: string, decision: RefundDecision, at: Date): Promise<SettledRefund | null> {
+      return settle(
+        outRefundNo,
+        (refund) => refund.status !== 'REQUESTED',
+        async (tx, refund, order) => {
+          const refusal = approvalRefusal(order, refund, at);
+          if (refusal) throw new RefundRefusedError(refusal);
+          const { fields, summary } = approvedRefund(summaryOf(order), refund, decision, at);
+          await tx.update('refunds', refund._id, fields);
+          await tx.update('orders', order._id, { refundSummary: summary, updatedAt: at });
+          const request = refund.request;
+          const caseChange = request?.caseId
+            ? await settleCaseRefundIn(
+                tx,
+                request.caseId,
+                refund._id,
+                { approved: true, decision: { action: 'REFUND', by: decision.by, requestedBy: request.by, reason: request.reason, refundId: refund._id, at } },
+                at,
+              )
+            : null;
+          return { refund: { ...refund, ...fields }, order: { ...order, refundSummary: summary, updatedAt: at }, changed: true, caseChange };
+        },
+      );
+    },
+
+    /** A 审核 rejected the request: nothing goes back, its bills are free again. Same answers as approving. */
+    rejectRefundRequest(outRefundNo: string, decision: RefundDecision, at: Date): Promise<SettledRefund | null> {
+      return settle(
+        outRefundNo,
+        (refund) => refund.status !== 'REQUESTED',
+        async (tx, refund, order) => {
+          const { fields, summary } = rejectedRefund(summaryOf(order), refund, decision, at);
+          await tx.update('refunds', refund._id, fields);
+          await tx.update('orders', order._id, { refundSummary: summary, updatedAt: at });
+          const caseId = refund.request?.caseId;
+          const caseChange = caseId ? await settleCaseRefundIn(tx, caseId, refund._id, { approved: false }, at) : null;
+          return { refund: { ...refund, ...fields }, order: { ...order, refundSummary: summary, updatedAt: at }, changed: true, caseChange };
+        },
+      );
+    },
+
     /** WeChat accepted it. False when it had moved on meanwhile (confirmed, or with a person). */
     async markRefundSubmitted(refund: Pick<RefundDoc, '_id'>, refundId: string | null, at: Date): Promise<boolean> {
       const submitted = refundStatusChange('PENDING', 'SUBMITTED');
@@ -113,8 +200,10 @@ export function refundWrites(db: Database) {
     },
 
     /**
-     * WeChat confirmed it: the record SUCCESS, the order's summary counts it, and a second payment
-     * refunded in full becomes REFUNDED, in one transaction. Null when no such refund exists.
+     * WeChat confirmed it: the record SUCCESS, the order's summary counts it, and an order refunded
+     * in full becomes REFUNDED, in one transaction. A console refund also moves its bills (已退费, or
+     * 待缴费 again, as requested) and, when part of the order stays paid, asks the receipts feature
+     * for the next edition of its receipt (marked OUTDATED). Null when no such refund exists.
      */
     markRefundSucceeded(outRefundNo: string, note: string, at: Date): Promise<SettledRefund | null> {
       return settle(
@@ -133,8 +222,20 @@ export function refundWrites(db: Database) {
           await tx.update('refunds', refund._id, fields);
           const summary = summaryAfterRefunded(summaryOf(order), refund, at);
           const completes = refundCompletesOrder(order, summary);
+          if (refund.request) {
+            const becomes = refund.request.billsBecome;
+            for (const billId of refund.billIds) {
+              const bill = await tx.get('bills', billId);
+              // Paid by this order still (never a bill some other payment holds now).
+              if (bill && bill.status === 'PAID' && bill.paidOrderId === order._id) {
+                await tx.update('bills', billId, { ...billStatusChange('PAID', becomes).set, paidOrderId: becomes === 'UNPAID' ? null : bill.paidOrderId, orderId: null, updatedAt: at });
+              }
+            }
+          }
+          const reissue = Boolean(refund.request) && !completes && order.status === 'PAID' && order.receiptState !== 'VOIDED';
           const orderFields = {
-            ...(completes ? { ...orderStatusChange('REFUNDING', 'REFUNDED').set, nextCheckAt: nextCheck.never() } : {}),
+            ...(completes && (order.status === 'PAID' || order.status === 'REFUNDING') ? { ...orderStatusChange(order.status, 'REFUNDED').set, nextCheckAt: nextCheck.never() } : {}),
+            ...(reissue ? { receiptState: 'OUTDATED' as const, receiptEdition: (order.receiptEdition ?? 1) + 1 } : {}),
             refundSummary: summary,
             updatedAt: at,
           };
@@ -146,7 +247,8 @@ export function refundWrites(db: Database) {
 
     /**
      * WeChat will not complete it (or never confirmed it): a person refunds it by hand. The record
-     * MANUAL and the order's summary with it, in one transaction. Null when no such refund exists.
+     * MANUAL, the order's summary and its review case (退款失败) with it, in one transaction. Null
+     * when no such refund exists.
      */
     markRefundManual(outRefundNo: string, handOver: { reason: string; wechatStatus: string | null; attempts: number }, at: Date): Promise<SettledRefund | null> {
       return settle(
@@ -165,6 +267,7 @@ export function refundWrites(db: Database) {
           await tx.update('refunds', refund._id, fields);
           const orderFields = { refundSummary: summaryAfterManual(summaryOf(order)), updatedAt: at };
           await tx.update('orders', order._id, orderFields);
+          await openCaseIn(tx, refundCase(refund, order, handOver.reason, at));
           return { refund: { ...refund, ...fields }, order: { ...order, ...orderFields }, changed: true };
         },
       );

@@ -66,6 +66,8 @@ export interface ReceiptDoc {
   sequence: number;
   /** 校验码: 6 characters. */
   checkCode: string;
+  /** Which edition of the order's receipt this is (absent: the first); see receiptIdOf. */
+  edition?: number;
   /**
    * Which key the 校验码 was derived with (RECEIPT_CHECK_KEY_ID when it was issued), so a receipt
    * stays verifiable after the key is rotated. Absent on receipts from before key ids existed.
@@ -129,8 +131,12 @@ export function formatReceiptNo(sequence: number): string {
 /** The counter document (collection `counters`) that numbers the receipts of one 票据代码. */
 export const receiptCounterId = (receiptCode: string): string => `receipt-no-${receiptCode}`;
 
-/** The receipt of an order has the order's id, so one order can never get two receipts. */
-export const receiptIdOf = (orderId: string): string => orderId;
+/**
+ * The receipt of an order has the order's id, so one order can never get two receipts of one
+ * edition. After 计划财务处 refunds part of an order its receipt is voided and the next edition is
+ * issued for what remains paid: `<order id>-2`, `-3`…
+ */
+export const receiptIdOf = (orderId: string, edition = 1): string => (edition <= 1 ? orderId : `${orderId}-${edition}`);
 
 export { shanghaiDate, shanghaiDateTime } from '../../kernel/china-time';
 

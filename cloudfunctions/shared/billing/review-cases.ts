@@ -1,0 +1,214 @@
+/**
+ * Review cases (待核实) in the finance console: the list (any role), a case with our record beside
+ * WeChat's (asked live), and its decisions. A 审核 confirms an order as paid — only once WeChat says
+ * it was paid, for this order's amount, to our merchant; the payment is then applied through the
+ * same path as a callback, so it is applied once — or closes a case with a reason. A 收费员 asks
+ * for a refund from a case, which a 审核 who is not the requester approves (four eyes): the
+ * approval resolves the case. A case is resolved once; every decision is audited.
+ */
+import { AppError, commands, type ConsoleContext } from '../runtime';
+import type { ErrorCode } from '../contracts';
+import { formatFenPlain, fen } from '../kernel/money';
+import type { CaseDetail, CasePage, ConsoleCase, ConsoleRefund } from './contract';
+import { caseAuditView, caseDifferences, caseOrderView, casePaymentView, caseWechatView, consoleCaseOf, wechatNotAsked } from './case-views';
+import { consoleBillOf } from './console-views';
+import { paymentContextOf, type PaymentContext } from './context';
+import type { QueryOrderResult, QueryRefundResult } from './cloudpay';
+import type { OrderDoc, RefundedBillsBecome, ReviewCaseDecision, ReviewCaseDoc } from './domain/records';
+import { caseActions, confirmRefusal, refundableBillIds, resolvedCase, type ConfirmRefusal } from './domain/review-cases';
+import { paymentFromQuery } from './domain/wechat-payment';
+import { confirmPayment, isPaidOutcome } from './orders';
+import { consoleRefundOf } from './refund-views';
+import { refundAuditView, refused, staffRef } from './refund-requests';
+import { billingReads, billingStore, CaseRefusedError, type CaseRefusal } from './store';
+
+export async function listCases(
+  request: { state?: ReviewCaseDoc['status']; kind?: ReviewCaseDoc['kind']; page: number; pageSize: number },
+  ctx: ConsoleContext,
+): Promise<CasePage> {
+  const where: Record<string, unknown> = {};
+  if (request.state) where.status = request.state;
+  if (request.kind) where.kind = request.kind;
+  const read = billingReads(ctx.db);
+  const [cases, total] = await Promise.all([
+    read.reviewCases.find(where, { orderBy: [['openedAt', 'desc']], skip: (request.page - 1) * request.pageSize, limit: request.pageSize }),
+    read.reviewCases.count(where),
+  ]);
+  return { items: cases.map(consoleCaseOf), total };
+}
+
+async function caseOrFail(ctx: ConsoleContext, caseId: string): Promise<ReviewCaseDoc> {
+  const found = await billingReads(ctx.db).reviewCases.findById(caseId);
+  if (!found) throw new AppError('CASE_NOT_FOUND');
+  return found;
+}
+
+/** The case, refused unless a decision can be taken on it now. */
+async function openCaseOrFail(ctx: ConsoleContext, caseId: string): Promise<ReviewCaseDoc> {
+  const found = await caseOrFail(ctx, caseId);
+  if (found.status !== 'OPEN') throw new AppError('CASE_ALREADY_RESOLVED');
+  if (found.awaitingRefundId) throw new AppError('CASE_REFUND_AWAITING');
+  return found;
+}
+
+/** The order a case is about: named by it, or (for a statement row) the order of that number. */
+async function orderOfCase(ctx: ConsoleContext, reviewCase: ReviewCaseDoc): Promise<OrderDoc | null> {
+  const orderId = reviewCase.orderId ?? reviewCase.outTradeNo;
+  return orderId ? billingReads(ctx.db).orders.findById(orderId) : null;
+}
+
+/** cloudPay as this console function can use it, or null when the merchant is not configured here. */
+function paymentContextOrNull(ctx: ConsoleContext): PaymentContext | null {
+  try {
+    return paymentContextOf(ctx);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'PAY_UNAVAILABLE') return null;
+    throw error;
+  }
+}
+
+export async function caseDetail(request: { caseId: string }, ctx: ConsoleContext): Promise<CaseDetail> {
+  const reviewCase = await caseOrFail(ctx, request.caseId);
+  const read = billingReads(ctx.db);
+  const _ = commands(ctx.db);
+  const order = await orderOfCase(ctx, reviewCase);
+  const pc = paymentContextOrNull(ctx);
+  const [payments, refunds, bills, query, refundQuery] = await Promise.all([
+    order ? read.payments.find({ orderId: order._id }, { limit: 20 }) : Promise.resolve([]),
+    order ? read.refunds.find({ orderId: order._id }, { orderBy: [['createdAt', 'asc']], limit: 50 }) : Promise.resolve([]),
+    order ? read.bills.find({ _id: _.in(order.billIds) }, { limit: order.billIds.length }) : Promise.resolve([]),
+    pc && reviewCase.outTradeNo ? pc.pay.queryOrder(reviewCase.outTradeNo) : Promise.resolve<QueryOrderResult | null>(null),
+    pc && reviewCase.outRefundNo ? pc.pay.queryRefund(reviewCase.outRefundNo) : Promise.resolve<QueryRefundResult | null>(null),
+  ]);
+  const ourMerchant = pc?.pay.subMchId ?? null;
+  const refund = reviewCase.outRefundNo ? (refunds.find((one) => one._id === reviewCase.outRefundNo) ?? (await read.refunds.findById(reviewCase.outRefundNo))) : null;
+  const now = ctx.now();
+  const billOrder = new Map((order?.billIds ?? []).map((id, index) => [id, index]));
+  return {
+    case: consoleCaseOf(reviewCase),
+    actions: caseActions(reviewCase, order),
+    ours: {
+      order: order ? caseOrderView(order, payments.find((payment) => payment._id === order.transactionId)?.subMchId ?? ourMerchant) : null,
+      payments: payments.map(casePaymentView),
+      refunds: refunds.map((one) => consoleRefundOf(one, order)),
+      bills: [...bills].sort((a, b) => (billOrder.get(a._id) ?? 0) - (billOrder.get(b._id) ?? 0)).map((bill) => consoleBillOf(bill, now)),
+    },
+    wechat: ourMerchant === null ? wechatNotAsked('本环境未配置微信支付子商户号（PAY_SUB_MCH_ID），无法向微信支付查询') : caseWechatView(query, refundQuery, ourMerchant),
+    differences: ourMerchant === null ? [] : caseDifferences(order, refund, query, refundQuery, ourMerchant),
+  };
+}
+
+const yuan = (amount: number): string => `${formatFenPlain(fen(amount))} 元`;
+
+const TRADE_STATE_WORDS: Readonly<Record<string, string>> = { NOTPAY: '未支付', CLOSED: '已关闭', REVOKED: '已撤销', USERPAYING: '用户支付中', PAYERROR: '支付失败', REFUND: '已转入退款' };
+
+/** WeChat's record does not allow confirming: said with what WeChat has. */
+function confirmRefused(refusal: ConfirmRefusal): never {
+  switch (refusal.kind) {
+    case 'NOT_PAID':
+      throw new AppError('CASE_NOT_PAID_AT_WECHAT', `微信支付显示该订单${TRADE_STATE_WORDS[refusal.tradeState] ?? `状态为 ${refusal.tradeState}`}，没有支付成功，不能确认为已缴费`);
+    case 'AMOUNT_DIFFERS':
+      throw new AppError('CASE_WECHAT_AMOUNT_DIFFERS', `微信支付记录的金额（${yuan(refusal.wechat)}）与订单金额（${yuan(refusal.order)}）不一致，不能确认为已缴费`);
+    case 'MERCHANT_DIFFERS':
+      throw new AppError('CASE_WECHAT_MERCHANT_DIFFERS', `微信支付记录的商户号（${refusal.wechat}）不是本校的商户号，不能确认为已缴费`);
+    case 'ORDER_DIFFERS':
+      throw new AppError('CASE_WECHAT_ORDER_DIFFERS');
+  }
+}
+
+const REVIEW_REFUSALS: Readonly<Record<NonNullable<OrderDoc['review']>['reason'], ErrorCode>> = {
+  AMOUNT_MISMATCH: 'CASE_WECHAT_AMOUNT_DIFFERS',
+  WRONG_MERCHANT: 'CASE_WECHAT_MERCHANT_DIFFERS',
+  WRONG_ORDER: 'CASE_WECHAT_ORDER_DIFFERS',
+  TRANSACTION_CONFLICT: 'CASE_TRANSACTION_ELSEWHERE',
+};
+
+const orderAuditView = (order: Pick<OrderDoc, 'status' | 'review' | 'transactionId' | 'total'>) => ({
+  status: order.status,
+  review: order.review?.reason ?? null,
+  transactionId: order.transactionId ?? null,
+  total: order.total,
+});
+
+/**
+ * Confirms the case's order as paid after asking WeChat: SUCCESS, this order's number and amount,
+ * our merchant. The order leaves review and the payment is applied as any confirmed payment is
+ * (once, whoever applies it; a closed order's payment kept or refunded as ever). An order already
+ * paid by exactly that transaction (a confirmation a moment earlier, or the timer) needs nothing
+ * more. Returns the order before and after.
+ */
+async function confirmPaid(ctx: ConsoleContext, reviewCase: ReviewCaseDoc): Promise<{ before: OrderDoc; after: OrderDoc }> {
+  const order = reviewCase.kind === 'PAYMENT' ? await orderOfCase(ctx, reviewCase) : null;
+  if (!order) throw new AppError('CASE_ACTION_NOT_FITTING');
+  const pc = paymentContextOf(ctx);
+  const query = await pc.pay.queryOrder(order.outTradeNo);
+  if (query.kind === 'unavailable' || query.kind === 'failed') throw new AppError('CASE_WECHAT_UNAVAILABLE');
+  if (query.kind === 'not-found') throw new AppError('CASE_NOT_PAID_AT_WECHAT', '微信支付没有该订单的支付记录，不能确认为已缴费');
+  const refusal = confirmRefusal(order, query, pc.pay.subMchId);
+  if (refusal) confirmRefused(refusal);
+  const payment = paymentFromQuery(query, ctx.now());
+  if (!payment) throw new AppError('CASE_NOT_PAID_AT_WECHAT');
+  if (order.status !== 'PENDING' && order.status !== 'CLOSED') {
+    if (order.status === 'PAID' && order.transactionId === payment.transactionId) return { before: order, after: order };
+    throw new AppError('CASE_ACTION_NOT_FITTING');
+  }
+  await pc.store.releaseFromReview(order._id, ctx.now());
+  const outcome = await confirmPayment(pc, order._id, payment, 'query');
+  if (!isPaidOutcome(outcome)) {
+    // Set aside again by the same check a callback meets (e.g. the transaction is another order's).
+    const reason = outcome.order.review?.reason;
+    throw new AppError(reason ? REVIEW_REFUSALS[reason] : 'CASE_TRANSACTION_ELSEWHERE');
+  }
+  ctx.log.info('review case: order confirmed as paid', { caseId: reviewCase._id, orderId: order._id, outcome: outcome.kind });
+  return { before: order, after: outcome.order };
+}
+
+/** Resolving lost to another decision taken a moment earlier: said as it stands now. */
+async function notResolved(ctx: ConsoleContext, caseId: string): Promise<never> {
+  const now = await caseOrFail(ctx, caseId);
+  if (now.status !== 'OPEN') throw new AppError('CASE_ALREADY_RESOLVED');
+  if (now.awaitingRefundId) throw new AppError('CASE_REFUND_AWAITING');
+  throw new AppError('CONFLICT');
+}
+
+export async function resolveCase(request: { caseId: string; resolution: 'confirmPaid' | 'close'; reason: string }, ctx: ConsoleContext): Promise<ConsoleCase> {
+  const before = await openCaseOrFail(ctx, request.caseId);
+  const confirmed = request.resolution === 'confirmPaid' ? await confirmPaid(ctx, before) : null;
+  const at = ctx.now();
+  const decision: ReviewCaseDecision = { action: confirmed ? 'CONFIRM_PAID' : 'CLOSE', by: staffRef(ctx), reason: request.reason.trim(), at };
+  if (!(await billingStore(ctx.db).resolveCase(before._id, decision, at))) return notResolved(ctx, before._id);
+  const after: ReviewCaseDoc = { ...before, ...resolvedCase(decision, at) };
+  ctx.audit.record({ target: `case:${before._id}`, before: caseAuditView(before), after: caseAuditView(after) });
+  if (confirmed) ctx.audit.record({ target: `order:${confirmed.before._id}`, before: orderAuditView(confirmed.before), after: orderAuditView(confirmed.after) });
+  return consoleCaseOf(after);
+}
+
+const CASE_REFUSALS: Readonly<Record<CaseRefusal, ErrorCode>> = {
+  NOT_FOUND: 'CASE_NOT_FOUND',
+  RESOLVED: 'CASE_ALREADY_RESOLVED',
+  AWAITING_REFUND: 'CASE_REFUND_AWAITING',
+};
+
+export async function requestCaseRefund(
+  request: { caseId: string; billIds?: string[]; billsBecome: RefundedBillsBecome; reason: string },
+  ctx: ConsoleContext,
+): Promise<{ case: ConsoleCase; refund: ConsoleRefund }> {
+  const reviewCase = await openCaseOrFail(ctx, request.caseId);
+  const order = await orderOfCase(ctx, reviewCase);
+  if (!order) throw new AppError('CASE_ACTION_NOT_FITTING');
+  // The whole order: every bill no refund covers yet (the order's limits refuse the rest).
+  const refundable = refundableBillIds(order);
+  const billIds = request.billIds ?? (refundable.length > 0 ? refundable : order.billIds);
+  const at = ctx.now();
+  const made = await billingStore(ctx.db)
+    .requestConsoleRefund(order._id, { billIds, request: { by: staffRef(ctx), reason: request.reason.trim(), billsBecome: request.billsBecome, at, caseId: reviewCase._id } }, at)
+    .catch((error: unknown) => {
+      if (error instanceof CaseRefusedError) throw new AppError(CASE_REFUSALS[error.refusal]);
+      return refused(error);
+    });
+  const caseAfter = made.caseChange?.after ?? reviewCase;
+  ctx.log.info('refund requested from a review case', { caseId: reviewCase._id, orderId: order._id, outRefundNo: made.refund.outRefundNo });
+  ctx.audit.record({ target: `refund:${made.refund._id}`, before: null, after: refundAuditView(made.refund) });
+  ctx.audit.record({ target: `case:${reviewCase._id}`, before: caseAuditView(reviewCase), after: caseAuditView(caseAfter) });
+  return { case: consoleCaseOf(caseAfter), refund: consoleRefundOf(made.refund, made.order) };
+}

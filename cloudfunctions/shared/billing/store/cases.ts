@@ -1,0 +1,116 @@
+/**
+ * Writes to review cases (待核实) and to the per-day reconciliation records. A case is opened once
+ * (its `_id` names its subject: opening it again is a no-op) and resolved once (a conditional update
+ * from OPEN through the status table). A reconciled day is replaced by each later reconciliation, but
+ * never by an attempt that could not finish.
+ */
+import { collection, commands, isDuplicateKeyError, type Database, type DocumentBody, type Transaction } from '../../runtime';
+import { resolvedCase } from '../domain/review-cases';
+import type { ReconciliationDoc, ReviewCaseDecision, ReviewCaseDoc } from '../domain/records';
+
+/** Why a case cannot take a refund request now. */
+export type CaseRefusal = 'NOT_FOUND' | 'RESOLVED' | 'AWAITING_REFUND';
+
+export class CaseRefusedError extends Error {
+  constructor(readonly refusal: CaseRefusal) {
+    super(`review case refused: ${refusal}`);
+    this.name = 'CaseRefusedError';
+  }
+}
+
+/** Inside a transaction: opens the case unless it exists (a transaction must not fail on a duplicate). */
+export async function openCaseIn(tx: Transaction, doc: ReviewCaseDoc): Promise<void> {
+  if (!(await tx.get('reviewCases', doc._id))) await tx.insert('reviewCases', doc);
+}
+
+/** Inside a transaction: the case a refund request is being asked for from, refused unless it is open and free. */
+export async function caseTakingRefundIn(tx: Transaction, caseId: string): Promise<ReviewCaseDoc> {
+  const found = await tx.get('reviewCases', caseId);
+  if (!found) throw new CaseRefusedError('NOT_FOUND');
+  if (found.status !== 'OPEN') throw new CaseRefusedError('RESOLVED');
+  if (found.awaitingRefundId) throw new CaseRefusedError('AWAITING_REFUND');
+  return found;
+}
+
+/** A case's record before and after a change, for the audit log. */
+export interface CaseChange {
+  before: ReviewCaseDoc;
+  after: ReviewCaseDoc;
+}
+
+/**
+ * Inside a transaction deciding a refund asked for from a case: approved, the case is resolved by
+ * the refund; rejected, it is free to be decided again. Null when the refund is not the one the case
+ * waits for (or there is no such case).
+ */
+export async function settleCaseRefundIn(
+  tx: Transaction,
+  caseId: string,
+  refundId: string,
+  outcome: { approved: true; decision: ReviewCaseDecision } | { approved: false },
+  at: Date,
+): Promise<CaseChange | null> {
+  const before = await tx.get('reviewCases', caseId);
+  if (!before || before.status !== 'OPEN' || before.awaitingRefundId !== refundId) return null;
+  const fields = outcome.approved ? resolvedCase(outcome.decision, at) : { awaitingRefundId: null, updatedAt: at };
+  await tx.update('reviewCases', caseId, fields);
+  return { before, after: { ...before, ...fields } };
+}
+
+export function caseWrites(db: Database) {
+  const cases = collection(db, 'reviewCases');
+  const days = collection(db, 'reconciliations');
+  const _ = commands(db);
+
+  /** Opens the case; false when it was opened before (whatever became of it). */
+  const openCase = async (doc: ReviewCaseDoc): Promise<boolean> => {
+    try {
+      await cases.insert(doc);
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  };
+
+  return {
+    openCase,
+
+    /** Opens every case not opened before (read first: a reconciliation run again finds them all there). Returns how many it opened. */
+    async openCases(docs: readonly ReviewCaseDoc[]): Promise<number> {
+      let opened = 0;
+      for (let i = 0; i < docs.length; i += 500) {
+        const chunk = docs.slice(i, i + 500);
+        const existing = new Set((await cases.find({ _id: _.in(chunk.map((doc) => doc._id)) }, { limit: chunk.length, fields: ['_id'] })).map((doc) => doc._id));
+        for (const doc of chunk.filter((one) => !existing.has(one._id))) {
+          if (await openCase(doc)) opened += 1;
+        }
+      }
+      return opened;
+    },
+
+    /**
+     * OPEN → RESOLVED with the decision, only if it is still open and waits for no refund request:
+     * of two decisions at once, one wins. False when it was not open (or is waiting) any more.
+     */
+    async resolveCase(caseId: string, decision: ReviewCaseDecision, at: Date): Promise<boolean> {
+      return (await cases.updateWhere({ _id: caseId, status: 'OPEN', awaitingRefundId: null }, resolvedCase(decision, at))) === 1;
+    },
+
+    /** Records a day's reconciliation: a finished one replaces what was there; an unfinished one never replaces a finished one. */
+    async saveReconciliation(day: ReconciliationDoc): Promise<void> {
+      const { _id, ...body } = day;
+      if (day.done) {
+        await days.setById(_id, body as DocumentBody<ReconciliationDoc>);
+        return;
+      }
+      if ((await days.updateWhere({ _id, done: false }, body)) === 1) return;
+      try {
+        await days.insert(day);
+      } catch (error) {
+        // Done meanwhile (or before): that result stands.
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+    },
+  };
+}

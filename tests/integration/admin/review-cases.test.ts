@@ -1,0 +1,204 @@
+/**
+ * Review cases (待核实) through the console's HTTP entry: what the payments set aside — an order whose
+ * payment WeChat reports differently, a refund WeChat will not complete — is a case of its own, seen
+ * beside WeChat's record (asked live), and decided once: confirmed as paid (only once WeChat's record
+ * fits the order; the bills are paid once), refunded (a 收费员 asks, a 审核 approves), or closed with
+ * a reason. Every decision is audited; the dashboard counts the same open cases as the list.
+ */
+import type { CaseDetail, CasePage, ConsoleCase, ConsoleRefund, Dashboard, BillsOverview } from '../../../cloudfunctions/shared/billing/contract';
+import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
+import type { OrderDoc, PaymentDoc } from '../../../cloudfunctions/shared/billing/domain/records';
+import { collection } from '../../../cloudfunctions/shared/runtime';
+import { cloudPaySandboxOf, REQUEST_REFUSED_MESSAGE, type CloudPaySandbox } from '../../../local/wechat-pay';
+import { dump, readBills, readOrder } from '../../support/billing-fixtures';
+import { data, expectRefused, openOrderIn, paidOrderIn, reconcileTimer, settleRefunds, startConsoleCloud, type ConsoleCloud } from './support';
+
+let c: ConsoleCloud;
+let sandbox: CloudPaySandbox;
+let cashier: string;
+let reviewer: string;
+let viewer: string;
+beforeAll(async () => {
+  c = await startConsoleCloud();
+  sandbox = cloudPaySandboxOf(c.running.cloud);
+  cashier = await c.signInAs('cashier');
+  reviewer = await c.signInAs('reviewer');
+  viewer = await c.signInAs('viewer');
+});
+afterAll(async () => c.stop());
+afterEach(() => sandbox.resetControls());
+
+const openCases = async (kind?: string): Promise<CasePage> => data(await c.api<CasePage>('listCases', { state: 'OPEN', ...(kind ? { kind } : {}), page: 1, pageSize: 100 }, { token: viewer }));
+const detailOf = async (caseId: string): Promise<CaseDetail> => data(await c.api<CaseDetail>('caseDetail', { caseId }, { token: viewer }));
+const resolve = (caseId: string, resolution: 'confirmPaid' | 'close', reason: string, token = reviewer) => c.api<ConsoleCase>('resolveCase', { caseId, resolution, reason }, { token });
+const auditOf = async (action: string, target: string) =>
+  (await dump<{ action: string; actor: string; details: { reason?: string; changes: { target: string; before: unknown; after: unknown }[] } }>(c.running.cloud, 'auditLog')).filter(
+    (entry) => entry.action === action && entry.details.changes.some((change) => change.target === target),
+  );
+
+test('a refund WeChat refuses is a 退款失败 case; a 审核 closes it with a reason, once, and it is audited', async () => {
+  const { orderId, total } = await paidOrderIn(c, 1);
+  const requested = data(await c.api<ConsoleRefund>('requestRefund', { orderId, billsBecome: 'REFUNDED', reason: '学生退学，全额退费' }, { token: cashier }));
+  sandbox.failNext('refund', 'request-refused');
+  data(await c.api('approveRefund', { refundId: requested.refundId }, { token: reviewer }));
+
+  const caseId = `refund:${requested.refundId}`;
+  expect((await openCases('REFUND')).items.find((item) => item.caseId === caseId)).toMatchObject({
+    kind: 'REFUND',
+    kindText: '退款失败',
+    reason: 'REFUND_FAILED',
+    state: 'OPEN',
+    stateText: '待核实',
+    orderId,
+    outRefundNo: requested.refundId,
+    amount: total,
+    detail: expect.stringContaining(REQUEST_REFUSED_MESSAGE),
+    resolution: null,
+  });
+  // Our record beside WeChat's: the payment is there, the refund never reached WeChat.
+  const detail = await detailOf(caseId);
+  expect(detail.ours.order).toMatchObject({ orderId, status: 'PAID', total });
+  expect(detail.ours.refunds).toMatchObject([{ refundId: requested.refundId, state: 'FAILED', stateText: '退款失败' }]);
+  expect(detail.ours.bills.map((bill) => bill.status)).toEqual(['PAID']);
+  expect(detail.wechat).toMatchObject({ asked: true, message: null, order: { found: true, tradeState: 'SUCCESS', totalFee: total, ourMerchant: true }, refund: { state: 'NOT_FOUND' } });
+  // The order's only bill is in the failed refund: nothing to refund from here, nothing to confirm.
+  expect(detail.actions).toEqual(['close']);
+  expectRefused(await resolve(caseId, 'confirmPaid', '已核实微信支付记录'), 422, 'CASE_ACTION_NOT_FITTING');
+
+  // Only a 审核 decides, and always with a reason.
+  expectRefused(await resolve(caseId, 'close', '已线下原路退回学生银行卡', cashier), 403, 'FORBIDDEN');
+  expectRefused(await resolve(caseId, 'close', '已退'), 400, 'BAD_REQUEST');
+  const closed = data(await resolve(caseId, 'close', '已线下原路退回学生银行卡'));
+  expect(closed).toMatchObject({ state: 'RESOLVED', stateText: '已办结', resolution: { action: 'CLOSE', actionText: '关闭', by: '赵立', reason: '已线下原路退回学生银行卡' } });
+  expect((await openCases()).items.map((item) => item.caseId)).not.toContain(caseId);
+  expect((await detailOf(caseId)).actions).toEqual([]);
+
+  // Decided once: the second answer says so, and nothing more is recorded.
+  const again = await resolve(caseId, 'close', '再次关闭这个事项');
+  expectRefused(again, 422, 'CASE_ALREADY_RESOLVED');
+  expect(again.result.ok ? '' : again.result.message).toContain('已办结');
+  expect(await auditOf('admin.resolveCase', `case:${caseId}`)).toMatchObject([
+    {
+      actor: 'staff:demo-staff-reviewer',
+      details: { reason: '已线下原路退回学生银行卡', changes: [{ target: `case:${caseId}`, before: { status: 'OPEN' }, after: { status: 'RESOLVED', resolution: { action: 'CLOSE' } } }] },
+    },
+  ]);
+});
+
+test('WeChat reports another amount than the callback: a case; confirmed as paid only once WeChat’s record fits, the bills paid once', async () => {
+  const { student, bills, orderId, total } = await openOrderIn(c, 2);
+  sandbox.dropNextCallbacks();
+  await sandbox.pay(orderId, { openid: student.openid });
+  sandbox.alterOrder(orderId, { totalFee: 1 }); // WeChat's record of the order number disagrees
+  // The callback claims the order's amount; WeChat's own query says otherwise.
+  expect(await sandbox.sendCallback({ ...sandbox.callbackEventFor(orderId), totalFee: total })).toEqual({ errcode: 0, errmsg: 'OK' });
+
+  const caseId = `order:${orderId}:AMOUNT_MISMATCH`;
+  const listed = await openCases('PAYMENT');
+  expect(listed.items.find((item) => item.caseId === caseId)).toMatchObject({ kind: 'PAYMENT', kindText: '支付待核实', reasonText: expect.stringContaining('金额'), orderId, studentNo: student.studentNo, amount: total });
+  // The dashboard's figure is the list's count.
+  const before = await openCases();
+  expect(data(await c.api<Dashboard>('dashboard', {}, { token: viewer })).openReviewCases).toBe(before.total);
+
+  const detail = await detailOf(caseId);
+  expect(detail.actions).toEqual(['confirmPaid', 'close']);
+  expect(detail.ours.order).toMatchObject({ status: 'PENDING', total, reviewText: expect.stringContaining('金额') });
+  expect(detail.ours.bills.map((bill) => bill.status)).toEqual(['PAYING', 'PAYING']);
+  expect(detail.wechat.order).toMatchObject({ found: true, tradeState: 'SUCCESS', tradeStateText: '支付成功', totalFee: 1 });
+  expect(detail.differences).toEqual(expect.arrayContaining(['支付状态', '金额']));
+
+  // Not while WeChat's record disagrees: refused with what WeChat has, nothing changed.
+  const refusedAnswer = await resolve(caseId, 'confirmPaid', '已核实微信支付记录');
+  expectRefused(refusedAnswer, 422, 'CASE_WECHAT_AMOUNT_DIFFERS');
+  expect(refusedAnswer.result.ok ? '' : refusedAnswer.result.message).toContain('0.01 元');
+  expect(await readOrder(c.running.cloud, orderId)).toMatchObject({ status: 'PENDING', review: { reason: 'AMOUNT_MISMATCH' } });
+  // Only a 审核 confirms.
+  expectRefused(await resolve(caseId, 'confirmPaid', '已核实微信支付记录', cashier), 403, 'FORBIDDEN');
+  expectRefused(await resolve(caseId, 'confirmPaid', '已核实微信支付记录', viewer), 403, 'FORBIDDEN');
+
+  // WeChat's record is corrected; two confirmations at the same moment: one applies it.
+  sandbox.alterOrder(orderId, { totalFee: total });
+  const answers = await Promise.all([resolve(caseId, 'confirmPaid', '已核实微信支付记录'), resolve(caseId, 'confirmPaid', '已核实微信支付记录')]);
+  expect(answers.map((answer) => (answer.result.ok ? 'ok' : answer.result.code)).sort()).toEqual(['CASE_ALREADY_RESOLVED', 'ok']);
+  const resolved = answers.find((answer) => answer.result.ok)!.result as { ok: true; data: ConsoleCase };
+  expect(resolved.data).toMatchObject({ state: 'RESOLVED', resolution: { action: 'CONFIRM_PAID', actionText: '核实后确认已缴费', by: '赵立' } });
+
+  const transactionId = sandbox.order(orderId)!.transactionId!;
+  expect(await readOrder(c.running.cloud, orderId)).toMatchObject({ status: 'PAID', review: null, transactionId });
+  expect((await readBills(c.running.cloud, bills.map((bill) => bill._id))).map((bill) => [bill.status, bill.paidOrderId])).toEqual(bills.map(() => ['PAID', orderId]));
+  expect((await dump<PaymentDoc>(c.running.cloud, 'payments')).filter((payment) => payment.orderId === orderId).map((payment) => payment._id)).toEqual([transactionId]);
+  // The student sees it paid, no longer being checked.
+  const overview = (await c.running.cloud.invoke('bills', { action: 'overview' }, { openid: student.openid })) as ApiResult<BillsOverview>;
+  expect(overview.ok && overview.data.done.find((order) => order.id === orderId)).toMatchObject({ status: 'PAID', underReview: false });
+  // Its receipt is issued (at once, or by the receipts timer), once.
+  await c.running.cloud.fireTimer('receipts', 'sweep');
+  expect((await dump<{ orderId: string; status: string }>(c.running.cloud, 'receipts')).filter((receipt) => receipt.orderId === orderId).map((receipt) => receipt.status)).toEqual(['ISSUED']);
+  // Confirmed once, audited once, with the order before and after.
+  expectRefused(await resolve(caseId, 'confirmPaid', '已核实微信支付记录'), 422, 'CASE_ALREADY_RESOLVED');
+  const audits = await auditOf('admin.resolveCase', `case:${caseId}`);
+  expect(audits).toHaveLength(1);
+  expect(audits[0]!.details.changes).toContainEqual({ target: `order:${orderId}`, before: expect.anything(), after: expect.objectContaining({ status: 'PAID', review: null, transactionId }) });
+  // One case fewer, on the list and on the dashboard alike.
+  const after = await openCases();
+  expect(after.total).toBe(before.total - 1);
+  expect(data(await c.api<Dashboard>('dashboard', {}, { token: reviewer })).openReviewCases).toBe(after.total);
+});
+
+test('a paid order WeChat reports with a second transaction: a 收费员 asks for a refund from the case, a 审核 approves it and that resolves the case', async () => {
+  const { orderId, total } = await paidOrderIn(c, 2);
+  sandbox.alterOrder(orderId, { transactionId: '4200000000202611280000000077' });
+  await sandbox.sendCallback(sandbox.callbackEventFor(orderId));
+  const caseId = `order:${orderId}:TRANSACTION_CONFLICT`;
+  const detail = await detailOf(caseId);
+  expect(detail.ours.order).toMatchObject({ status: 'PAID' });
+  expect(detail.actions).toEqual(['refund', 'close']);
+  expect(detail.differences).toContain('微信支付单号');
+
+  const ask = () => c.api<{ case: ConsoleCase; refund: ConsoleRefund }>('requestCaseRefund', { caseId, billsBecome: 'REFUNDED', reason: '重复扣款，原路退回' }, { token: cashier });
+  // A 审核 approves refunds; asking for one is a 收费员's.
+  expectRefused(await c.api('requestCaseRefund', { caseId, billsBecome: 'REFUNDED', reason: '重复扣款，原路退回' }, { token: reviewer }), 403, 'FORBIDDEN');
+  const first = data(await ask());
+  expect(first.refund).toMatchObject({ state: 'REQUESTED', amount: total, requestedBy: '李敏', caseId });
+  expect(first.case).toMatchObject({ state: 'OPEN', awaitingRefundId: first.refund.refundId });
+  expect((await detailOf(caseId)).actions).toEqual([]);
+  // While the request waits, the case is neither closed nor asked about again.
+  expectRefused(await resolve(caseId, 'close', '改为线下处理'), 422, 'CASE_REFUND_AWAITING');
+  expectRefused(await ask(), 422, 'CASE_REFUND_AWAITING');
+
+  // Rejected: nothing goes back, the case is open to be decided again.
+  data(await c.api('rejectRefund', { refundId: first.refund.refundId, reason: '先与学生核实交易' }, { token: reviewer }));
+  expect(sandbox.order(orderId)!.refunds).toEqual([]);
+  expect((await detailOf(caseId)).case).toMatchObject({ state: 'OPEN', awaitingRefundId: null });
+
+  // Asked again and approved by a 审核: refunded through WeChat, the case resolved by the approval.
+  const second = data(await ask());
+  data(await c.api<ConsoleRefund>('approveRefund', { refundId: second.refund.refundId }, { token: reviewer }));
+  const resolved = (await detailOf(caseId)).case;
+  expect(resolved).toMatchObject({ state: 'RESOLVED', awaitingRefundId: null, resolution: { action: 'REFUND', by: '赵立', requestedBy: '李敏', refundId: second.refund.refundId, reason: '重复扣款，原路退回' } });
+  expect(sandbox.order(orderId)!.refunds.map((refund) => [refund.outRefundNo, refund.refundFee])).toEqual([[second.refund.refundId, total]]);
+  await settleRefunds(c);
+  expect(await readOrder(c.running.cloud, orderId)).toMatchObject({ status: 'REFUNDED' });
+  expect(await auditOf('admin.approveRefund', `case:${caseId}`)).toMatchObject([{ actor: 'staff:demo-staff-reviewer' }]);
+  expect(await auditOf('admin.requestCaseRefund', `case:${caseId}`)).toHaveLength(2);
+  expectRefused(await ask(), 422, 'CASE_ALREADY_RESOLVED');
+});
+
+test('an order set aside before cases were kept gets its case from the hourly run, once', async () => {
+  const { orderId, total, student } = await openOrderIn(c, 1);
+  const since = c.running.cloud.clock.now();
+  await collection(c.running.cloud.sdkDatabase(), 'orders').updateById(orderId, { review: { reason: 'WRONG_MERCHANT', note: 'sub_mch_id 1999999999 is not ours', since }, nextCheckAt: null });
+  const caseId = `order:${orderId}:WRONG_MERCHANT`;
+  expect((await openCases()).items.map((item) => item.caseId)).not.toContain(caseId);
+  await reconcileTimer(c);
+  expect((await openCases('PAYMENT')).items.find((item) => item.caseId === caseId)).toMatchObject({ orderId, studentNo: student.studentNo, amount: total, openedAt: since.toISOString() });
+  const count = (await dump<{ _id: string }>(c.running.cloud, 'reviewCases')).length;
+  await reconcileTimer(c);
+  expect((await dump<{ _id: string }>(c.running.cloud, 'reviewCases')).length).toBe(count);
+  expect(((await readOrder(c.running.cloud, orderId)) as OrderDoc).status).toBe('PENDING');
+});
+
+test('cases are for staff: a student or a stranger cannot read them; an unknown case is said to be unknown', async () => {
+  expectRefused(await c.api('listCases', { page: 1, pageSize: 20 }), 401, 'UNAUTHENTICATED');
+  expectRefused(await c.api('caseDetail', { caseId: 'order:ZJNOSUCHORDER:AMOUNT_MISMATCH' }, { token: viewer }), 422, 'CASE_NOT_FOUND');
+  expectRefused(await c.api('caseDetail', { caseId: 'not-a-case' }, { token: viewer }), 400, 'BAD_REQUEST');
+});
