@@ -6,19 +6,27 @@
  *
  * - phonenumber.getPhoneNumber with locally issued codes (phone-number.ts);
  * - wxacode.getUnlimited draws a real QR code naming the page and scene (wxacode.ts);
- * - subscribeMessage.send is recorded by the cloudPay sandbox (local/wechat-pay), which owns the
- *   缴费成功 message.
+ * - subscribeMessage.send checked and recorded, with 43101 on demand (subscribe-message.ts).
  */
 import type { LocalCloud } from '../cloud';
 import type { LocalCloudServer } from '../server';
 import { installPhoneNumber } from './phone-number';
 import { installWxacode } from './wxacode';
+import { installSubscribeMessages } from './subscribe-message';
 
 export { decodeOpenApiRequest, openApiJson, type DecodedOpenApiCall } from './codec';
 export { readWxacodeText } from './wxacode';
+export {
+  SANDBOX_DEADLINE_REMINDER_TEMPLATE_ID,
+  SANDBOX_PAY_SUCCESS_TEMPLATE_ID,
+  subscribeMessagesOf,
+  type SentSubscribeMessage,
+  type SubscribeMessageSandbox,
+} from './subscribe-message';
 export { PHONE_CODE_TTL_MS, parseSandboxPhone, phoneSandboxOf, type PhoneSandbox } from './phone-number';
 
 export function installOpenApiSandbox(cloud: LocalCloud, server: LocalCloudServer | null): void {
   installPhoneNumber(cloud, server);
   installWxacode(cloud);
+  installSubscribeMessages(cloud);
 }

@@ -19,7 +19,6 @@ import type { LocalCloudServer } from '../server';
 import { CLOUD_PAY_APIS } from './api-faults';
 import { installPayRoutes } from './routes';
 import { CloudPay, type CloudPaySandbox } from './sandbox';
-import { SANDBOX_PAY_SUCCESS_TEMPLATE_ID } from './subscribe-message';
 import { SANDBOX_SUB_MCH_ID } from './wire';
 
 export { REQUEST_REFUSED_MESSAGE, type CloudPayApiName, type CloudPayFault, type HeldCall } from './api-faults';
@@ -34,13 +33,11 @@ export {
   type SandboxTradeState,
 } from './merchant';
 export type { CloudPaySandbox } from './sandbox';
-export { SANDBOX_PAY_SUCCESS_TEMPLATE_ID, type SentSubscribeMessage } from './subscribe-message';
 export { SANDBOX_MCH_ID, SANDBOX_SUB_MCH_ID } from './wire';
 
 /** Environment defaults the pay functions read, as the console would set them. */
 export const LOCAL_PAY_ENV_DEFAULTS: Readonly<Record<string, string>> = {
   PAY_SUB_MCH_ID: SANDBOX_SUB_MCH_ID,
-  PAY_SUCCESS_TEMPLATE_ID: SANDBOX_PAY_SUCCESS_TEMPLATE_ID,
 };
 
 const sandboxes = new WeakMap<LocalCloud, CloudPaySandbox>();

@@ -10,7 +10,6 @@ import { ApiCalls, type CloudPayApiName, type CloudPayFault, type HeldCall } fro
 import { Callbacks, type CallbackEvent, type DeliveryRecord } from './callbacks';
 import { Merchant, type PayOptions, type PayingHandle, type SandboxOrder } from './merchant';
 import { downloadBill } from './statement';
-import { recordSubscribeMessages, type SentSubscribeMessage } from './subscribe-message';
 import type { Answer, PayRequest } from './wire';
 
 /** The test controls of the sandbox. */
@@ -78,20 +77,16 @@ export interface CloudPaySandbox {
   readonly calls: Readonly<Record<CloudPayApiName, number>>;
   /** Forgets every fault and callback setting (not the orders). */
   resetControls(): void;
-  /** 订阅消息 sent through subscribeMessage.send (the 缴费成功 message), oldest first. */
-  subscribeMessages(): SentSubscribeMessage[];
 }
 
 export class CloudPay implements CloudPaySandbox {
   private readonly apiCalls = new ApiCalls();
   private readonly callbacks: Callbacks;
   private readonly merchant: Merchant;
-  private readonly sentMessages: readonly SentSubscribeMessage[];
 
   constructor(cloud: LocalCloud, journalFile: string) {
     this.callbacks = new Callbacks(cloud);
     this.merchant = new Merchant(cloud, journalFile, this.callbacks);
-    this.sentMessages = recordSubscribeMessages(cloud);
   }
 
   /** One call of a cloudPay API as a function makes it; whatever the call's fate, due refunds settle. */
@@ -223,9 +218,6 @@ export class CloudPay implements CloudPaySandbox {
     return this.merchant.orders();
   }
 
-  subscribeMessages(): SentSubscribeMessage[] {
-    return this.sentMessages.map((message) => ({ ...message }));
-  }
 
   resetControls(): void {
     this.apiCalls.resetControls();

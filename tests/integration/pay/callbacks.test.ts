@@ -9,6 +9,7 @@ import type { SubscribeMessageDoc } from '../../../cloudfunctions/shared/billing
 import { collection } from '../../../cloudfunctions/shared/runtime';
 import { dump, MINUTE, readBills, readOrder } from '../../support/billing-fixtures';
 import { ok, usePayWorld, type PayWorld } from './helpers';
+import { subscribeMessagesOf } from '../../../local/wechat-openapi';
 
 let w: PayWorld;
 usePayWorld((world) => (w = world));
@@ -40,7 +41,7 @@ test('duplicate callbacks: one state change', async () => {
   const messages = (await dump<SubscribeMessageDoc>(w.tc.cloud, 'subscribeMessages')).filter((m) => m.orderId === orderId);
   expect(messages).toHaveLength(1);
   expect(messages[0]).toMatchObject({ key: `pay-success:${orderId}`, status: 'SENT' });
-  const sent = w.sandbox.subscribeMessages().filter((m) => m.data.character_string4?.value === orderId);
+  const sent = subscribeMessagesOf(w.tc.cloud).sent().filter((m) => m.data.character_string4?.value === orderId);
   expect(sent).toHaveLength(1);
   expect(sent[0]).toMatchObject({
     touser: student.openid,
@@ -55,7 +56,7 @@ test('no 缴费成功 message for a student who did not subscribe', async () => 
   await w.sandbox.pay(orderId);
   await w.sandbox.settle();
   expect((await readOrder(w.tc.cloud, orderId))!.status).toBe('PAID');
-  expect(w.sandbox.subscribeMessages().filter((m) => m.touser === student.openid)).toEqual([]);
+  expect(subscribeMessagesOf(w.tc.cloud).sent().filter((m) => m.touser === student.openid)).toEqual([]);
 });
 
 test('concurrent callbacks: one state change', async () => {
