@@ -119,6 +119,18 @@ export type FunctionMain = (event: unknown, context?: unknown) => Promise<ApiRes
  */
 const ENVELOPE_FIELDS = new Set(['action', 'userInfo', INTERNAL_CALL_FIELD]);
 
+/**
+ * Routes the function's timer triggers (config.json), which arrive as `{ Type: 'Timer', TriggerName,
+ * Time }`, to the action named for each trigger; any other event is not a timer's.
+ */
+export function timerRoutes(actionOfTrigger: Readonly<Record<string, string>>): (event: Record<string, unknown>) => RoutedEvent | null {
+  return (event) => {
+    if (event.Type !== 'Timer' || typeof event.TriggerName !== 'string' || !Object.hasOwn(actionOfTrigger, event.TriggerName)) return null;
+    const payload = { Type: 'Timer', TriggerName: event.TriggerName, ...(typeof event.Time === 'string' ? { Time: event.Time } : {}) };
+    return { action: actionOfTrigger[event.TriggerName]!, payload };
+  };
+}
+
 function routeDefault(event: Record<string, unknown>): RoutedEvent | null {
   if (typeof event.action !== 'string') return null;
   // No prototype: a `__proto__` key stays an ordinary key (which the validator refuses) instead of

@@ -140,9 +140,6 @@ export const receiptIdOf = (orderId: string, edition = 1): string => (edition <=
 
 export { shanghaiDate, shanghaiDateTime } from '../../kernel/china-time';
 
-/** A key id as configured (RECEIPT_CHECK_KEY_ID): short, printable, no separators. */
-export const CHECK_KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,16}$/;
-
 /**
  * How a receipt's 校验码 is derived from the keyed digest of its fields.
  * - 1: each of 6 digest bytes taken % 31 — slightly biased (256 is not a multiple of 31, so 8
