@@ -165,7 +165,7 @@ export class LocalCloudServer {
     const openid = typeof openidHeader === 'string' && openidHeader.trim() !== '' ? openidHeader.trim() : null;
 
     if (req.method === 'GET' && pathname === '/health') {
-      send(res, 200, { ok: true, env: this.cloud.env, functions: this.cloud.listFunctions() });
+      send(res, 200, { ok: true, env: this.cloud.env, now: this.cloud.clock.now().toISOString(), functions: this.cloud.listFunctions() });
       return;
     }
     if (req.method === 'GET' && pathname.startsWith('/storage/')) {

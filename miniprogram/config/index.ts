@@ -33,6 +33,12 @@ export interface AppConfig {
    * same id goes into the pay functions' PAY_SUCCESS_TEMPLATE_ID; empty: not asked.
    */
   paySuccessTemplateId: string;
+  /**
+   * Template id of the 缴费提醒 subscribe message, asked for by 截止前提醒我 on 账单缴费. The same id
+   * goes into the bills function's DEADLINE_REMINDER_TEMPLATE_ID; empty: the button says reminders
+   * cannot be turned on.
+   */
+  deadlineReminderTemplateId: string;
 }
 
 export const config: AppConfig = {
@@ -46,4 +52,5 @@ export const config: AppConfig = {
     { label: '继续教育学院综合管理科', phone: '0535-6913139', purpose: '对收费项目或金额有疑问' },
   ],
   paySuccessTemplateId: 'local-pay-success-template',
+  deadlineReminderTemplateId: 'local-deadline-reminder-template',
 };

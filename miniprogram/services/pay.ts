@@ -1,8 +1,9 @@
 /**
  * Paying: the only code that opens WeChat's pay sheet (wx.requestPayment) or, on the local cloud,
  * its stand-in (POST /sandbox/pay, after the student confirms a 模拟支付 dialog), and that asks for
- * the 缴费成功 subscribe message. After the sheet says yes it owns the confirmation: the device
- * remembers the order, and the server is asked until it has the payment (处理中 meanwhile).
+ * the 缴费成功 subscribe message (through subscribe.ts). After the sheet says yes it owns the
+ * confirmation: the device remembers the order, and the server is asked until it has the payment
+ * (处理中 meanwhile).
  */
 import type { ApiResponse } from '../../cloudfunctions/shared/contracts';
 import type { PaymentParams } from '../../cloudfunctions/shared/billing/contract';
@@ -10,6 +11,7 @@ import { config } from '../config/index';
 import { getDevOpenid } from './dev-identity';
 import { callFunction } from './call';
 import { NETWORK_MESSAGE, ServiceError } from './errors';
+import { requestSubscription } from './subscribe';
 
 export type PayStart = ApiResponse<'pay', 'create'>;
 export type CancelOutcome = ApiResponse<'pay', 'cancel'>;
@@ -179,18 +181,6 @@ export async function confirmPayment(orderId: string): Promise<PayStart['order']
  * Asks for the 缴费成功 subscribe message. Must run inside the 立即支付 tap (WeChat only shows the
  * prompt for a user's tap). Resolves true when the student accepted.
  */
-export function requestPaySuccessSubscription(): Promise<boolean> {
-  const templateId = config.paySuccessTemplateId;
-  if (!templateId || typeof wx.requestSubscribeMessage !== 'function') return Promise.resolve(false);
-  return new Promise((resolve) => {
-    wx.requestSubscribeMessage({
-      tmplIds: [templateId],
-      success(res) {
-        resolve((res as unknown as Record<string, string>)[templateId] === 'accept');
-      },
-      fail() {
-        resolve(false);
-      },
-    });
-  });
+export async function requestPaySuccessSubscription(): Promise<boolean> {
+  return (await requestSubscription(config.paySuccessTemplateId)) === 'accept';
 }

@@ -16,7 +16,7 @@ import chromium from '@sparticuz/chromium';
 import ExcelJS from 'exceljs';
 import puppeteer, { type Browser, type ElementHandle, type HTTPRequest, type Page } from 'puppeteer-core';
 import type { ApiResult } from '../../cloudfunctions/shared/contracts';
-import { BILL_STATUS_TEXT, EXPORT_COLUMNS, EXPORT_LABELS } from '../../cloudfunctions/shared/billing/contract';
+import { BILL_STATUS_TEXT, CASE_KIND_TEXT, EXPORT_COLUMNS, EXPORT_LABELS, REFUND_STATE_TEXT } from '../../cloudfunctions/shared/billing/contract';
 import { newBill } from '../../cloudfunctions/shared/billing/domain/billing';
 import { shanghaiDate } from '../../cloudfunctions/shared/kernel/china-time';
 import { fen } from '../../cloudfunctions/shared/kernel/money';
@@ -31,7 +31,7 @@ import { DEMO_FEE_ITEMS, seedFeeItems } from '../../local/seed/bills';
 import { readWxacodeText } from '../../local/wechat-openapi/wxacode';
 import { DEMO_STAFF } from '../../local/seed/staff';
 import { cloudPaySandboxOf } from '../../local/wechat-pay';
-import { startConsoleCloud, type ConsoleCloud } from '../integration/admin/support';
+import { settleRefunds, startConsoleCloud, type ConsoleCloud } from '../integration/admin/support';
 import { createSignedInStudent } from '../support/billing-fixtures';
 import { readQrPng } from '../support/qr';
 
@@ -55,6 +55,7 @@ interface PageStorage {
   readonly length: number;
   key(index: number): string | null;
   getItem(key: string): string | null;
+  clear(): void;
 }
 declare const document: {
   readonly activeElement: PageElement | null;
@@ -68,7 +69,7 @@ declare const document: {
   addEventListener(type: 'DOMContentLoaded', listener: () => void): void;
 };
 declare const location: { hash: string };
-declare function getComputedStyle(element: PageElement): { readonly outlineStyle: string };
+declare function getComputedStyle(element: PageElement): { readonly outlineStyle: string; readonly transform: string };
 declare const sessionStorage: PageStorage;
 declare const localStorage: PageStorage;
 
@@ -181,7 +182,12 @@ async function seedLastTerm(): Promise<void> {
       newBill({ studentId: student.studentId, studentNo: student.studentNo, student: org, term: LAST_TERM, ...item, amount: fen(item.amount), mandatory: true, deadline, now }),
     );
     for (const bill of bills) await collection(db, 'bills').insert(bill);
-    if (!seeded.pays) continue;
+    if (!seeded.pays) {
+      // 提醒我 on 账单缴费: the student who still owes asks to be reminded before the deadline.
+      const asked = (await cloud.running.cloud.invoke('bills', { action: 'remindMe' }, { openid: student.openid })) as ApiResult<unknown>;
+      if (!asked.ok) throw new Error(asked.message);
+      continue;
+    }
     const created = (await cloud.running.cloud.invoke('pay', { action: 'create', billIds: bills.map((bill) => bill._id), email: 'student@example.edu.cn' }, { openid: student.openid })) as ApiResult<{ order: { id: string } }>;
     if (!created.ok) throw new Error(created.message);
     await cloudPaySandboxOf(cloud.running.cloud).pay(created.data.order.id, { openid: student.openid });
@@ -281,7 +287,7 @@ test('模拟扫码 as 管理员 lands on 概览 with the name and role in the he
   expect(await texts('[data-testid="staff-name"]')).toEqual(['陈静']);
   expect(await texts('[data-testid="staff-role"]')).toEqual(['管理员']);
   await waitForText('您好，陈静');
-  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '学生', '导入', '导出', '收费项目', '审计日志', '财务人员']);
+  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '退款', '待核实', '对账', '学生', '导入', '导出', '收费项目', '审计日志', '财务人员']);
   // The token is in this tab's sessionStorage only: no cookie, nothing in localStorage.
   const storage = await page.evaluate(() => ({ session: sessionStorage.length, local: localStorage.length, cookie: document.cookie }));
   expect(storage).toEqual({ session: 1, local: 0, cookie: '' });
@@ -292,6 +298,14 @@ const figures = async (): Promise<Record<string, string>> =>
   Object.fromEntries(
     await page.$$eval('[data-figure]', (cards) =>
       cards.map((card) => [(card as unknown as { dataset: Record<string, string> }).dataset.figure!, (card as unknown as PageElement).querySelectorAll('strong')[0]!.innerText.trim()]),
+    ),
+  );
+
+/** 申请提醒, 已提醒, 发送失败 as the 概览 reminder card shows them. */
+const reminderFigures = async (): Promise<Record<string, string>> =>
+  Object.fromEntries(
+    await page.$$eval('[data-reminder]', (items) =>
+      items.map((item) => [(item as unknown as { dataset: Record<string, string> }).dataset.reminder!, (item as unknown as PageElement).querySelectorAll('strong')[0]!.innerText.trim()]),
     ),
   );
 
@@ -308,6 +322,9 @@ test('概览 shows last term: 应收 is the sum of its bills in 元, with 学院
   await page.waitForFunction(() => document.querySelector('[data-testid="breakdown-table"] tbody td')?.innerText.trim() === '2024级');
   expect(await texts('[data-testid="income-summary"]')).toEqual([`${shanghaiDate(cloud.running.cloud.clock.now())} 共 ¥3,580.00，1 笔订单`]);
   expect(await texts('[data-testid="review-cases"]')).toEqual(['没有待核实的订单或需要人工完成的退款。']);
+  // The term's 缴费提醒: one student asked, nobody reminded yet (the deadline is months away).
+  await page.waitForSelector('[data-reminder="optedIn"]', { visible: true });
+  expect(await reminderFigures()).toEqual({ optedIn: '1', reminded: '0', failed: '0' });
   // Both charts drawn (ECharts arrives after the figures, in its own chunk).
   await page.waitForFunction(() => document.querySelectorAll('.chart-box canvas').length === 2);
   await screenshot('dashboard-admin', { fullPage: true });
@@ -405,7 +422,7 @@ test('a 只读 member does not see 财务人员, nor reach it by address, and se
   await page.waitForSelector('[data-testid="staff-name"]');
   expect(await texts('[data-testid="staff-name"]')).toEqual(['孙悦']);
   expect(await texts('[data-testid="staff-role"]')).toEqual(['只读']);
-  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '学生', '导入', '导出', '收费项目']);
+  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '退款', '待核实', '对账', '学生', '导入', '导出', '收费项目']);
   await page.evaluate(() => {
     location.hash = '#/staff';
   });
@@ -438,6 +455,8 @@ test('a session the server has ended takes the person back to the login page', a
 test('an expired code is replaced by itself five times, then waits for 刷新二维码', async () => {
   const codeSource = (): Promise<string> => page.$eval('img[alt="登录小程序码"]', (element) => (element as unknown as PageElement).src);
   const expireCode = (): void => cloud.running.cloud.clock.advance(2 * 60_000 + 1000);
+  // The login page of the step before may still be fetching its first code.
+  await page.waitForSelector('img[alt="登录小程序码"][src^="data:image/png"]', { visible: true });
   for (let refresh = 1; refresh <= 5; refresh += 1) {
     const before = await codeSource();
     expireCode();
@@ -546,7 +565,7 @@ const tableRows = (selector: string): Promise<string[][]> =>
 test('a 收费员 signs in and finds 导入 with a template for each kind', async () => {
   await simulateScanAs('收费员');
   expect(await texts('[data-testid="staff-role"]')).toEqual(['收费员']);
-  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '学生', '导入', '导出', '收费项目']);
+  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '退款', '待核实', '对账', '学生', '导入', '导出', '收费项目']);
   await clickText('nav[aria-label="主菜单"] a', '导入');
   await waitForHash('#/imports');
   // The kinds and their columns in the server's words.
@@ -808,7 +827,7 @@ test('the 收费员 signs out', async () => {
 
 test('a 审核 finds the adjustment in 审计日志 with who, before → after and the reason, and exports it', async () => {
   await simulateScanAs('审核');
-  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '学生', '导入', '导出', '收费项目', '审计日志']);
+  expect(await texts('nav[aria-label="主菜单"] a')).toEqual(['概览', '账单', '退款', '待核实', '对账', '学生', '导入', '导出', '收费项目', '审计日志']);
   await clickText('nav[aria-label="主菜单"] a', '审计日志');
   await waitForHash('#/audit');
   await page.waitForFunction(() => document.querySelectorAll('[aria-label="审计日志"] tbody tr').length > 1);
@@ -847,4 +866,330 @@ test('the 审核 signs out', async () => {
   await waitForHash('#/login');
   await page.waitForSelector('img[alt="登录小程序码"]', { visible: true });
   expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+});
+
+// ---- money the office handles by hand: a refund with four eyes, a review case, a day reconciled ----
+
+describe('退款, 待核实 and 对账: a refund asked for by one person and approved by another', () => {
+  /** A student who paid a term's three bills in one order, and one whose payment WeChat reports differently. */
+  const PAYER = { studentNo: '2025300088', name: '周晓燕' };
+  const PAYER_ITEMS = [
+    { itemCode: 'XF', itemName: '学费', amount: 480000 },
+    { itemCode: 'ZSF', itemName: '住宿费', amount: 120000 },
+    { itemCode: 'JCF', itemName: '教材费', amount: 45050 },
+  ];
+  const DISPUTED = { studentNo: '2025300099', name: '陈晨' };
+  let payerOrderId = '';
+  let disputedOrderId = '';
+  /** The Beijing day the disputed payment was taken, for 对账. */
+  let disputedDay = '';
+
+  /** A student with the term's bills and an order of them (立即支付 tapped), in the console's cloud. */
+  async function studentWithOrder(who: { studentNo: string; name: string }, items: typeof PAYER_ITEMS): Promise<{ openid: string; orderId: string; total: number }> {
+    const db = cloud.running.cloud.sdkDatabase();
+    const now = cloud.running.cloud.clock.now();
+    const student = await createSignedInStudent(cloud.running.cloud, { studentNo: who.studentNo });
+    const org = { name: who.name, college: '继续教育学院', major: '会计学', grade: '2025级', className: '会计2501班' };
+    await collection(db, 'students').updateById(student.studentId, org);
+    const deadline = new Date(now.getTime() + 90 * 24 * 3600_000);
+    const bills = items.map((item) => newBill({ studentId: student.studentId, studentNo: student.studentNo, student: org, term: TERM, ...item, amount: fen(item.amount), mandatory: true, deadline, now }));
+    for (const bill of bills) await collection(db, 'bills').insert(bill);
+    const created = (await cloud.running.cloud.invoke('pay', { action: 'create', billIds: bills.map((bill) => bill._id), email: 'student@example.edu.cn' }, { openid: student.openid })) as ApiResult<{
+      order: { id: string; total: number };
+    }>;
+    if (!created.ok) throw new Error(created.message);
+    return { openid: student.openid, orderId: created.data.order.id, total: created.data.order.total };
+  }
+
+  beforeAll(async () => {
+    const paid = await studentWithOrder(PAYER, PAYER_ITEMS);
+    payerOrderId = paid.orderId;
+    await cloudPaySandboxOf(cloud.running.cloud).pay(paid.orderId, { openid: paid.openid });
+    await cloudPaySandboxOf(cloud.running.cloud).settle();
+  });
+
+  /** Clicks the visible element matching the selector whose text contains this (a checkbox or radio with more than its label). */
+  async function clickContaining(selector: string, text: string): Promise<void> {
+    const found = await page.waitForFunction(
+      (css: string, expected: string) => [...document.querySelectorAll(css)].find((element) => element.innerText.includes(expected) && element.getClientRects().length > 0) ?? null,
+      {},
+      selector,
+      text,
+    );
+    await (found.asElement() as ElementHandle<PageElement>).click();
+  }
+
+  /** The side panel has finished sliding in (for a screenshot of all of it). */
+  async function drawerOpened(): Promise<void> {
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.t-drawer--open .t-drawer__content-wrapper')].some((panel) => ['none', 'matrix(1, 0, 0, 1, 0, 0)'].includes(getComputedStyle(panel).transform)),
+    );
+  }
+
+  /** The rows of 退款列表 once the page has its answer. */
+  async function refundRows(): Promise<string[][]> {
+    await page.waitForFunction(() => !document.querySelector('[aria-label="退款列表"] .t-table__loading, [aria-label="退款列表"] .t-loading'));
+    await page.waitForFunction(() => !document.body.innerText.includes('正在查询…'));
+    return tableRows('[aria-label="退款列表"]');
+  }
+
+  test('a 收费员 asks for a refund of 住宿费 from the bill’s detail: the amount is shown, the reason checked', async () => {
+    await simulateScanAs('收费员');
+    await clickText('nav[aria-label="主菜单"] a', '账单');
+    await waitForHash('#/bills');
+    await page.type('#bill-filter-no', PAYER.studentNo);
+    await clickText('.bill-filters button', '查询');
+    await waitForText('共 3 张账单');
+    await page.click(`[aria-label="${PAYER.name} 住宿费 详情"]`);
+    await page.waitForSelector('[data-testid="bill-amount"]', { visible: true });
+    await waitForText('如需退还，请申请退款');
+    await clickText('.bill-drawer__actions button', '申请退款');
+    await page.waitForSelector('#refund-request-reason', { visible: true });
+    // Once it has opened, focus is inside it.
+    await page.waitForFunction(() => document.activeElement?.closest('[role="dialog"]') !== null);
+    // Nothing refunded yet: the whole order is offered first.
+    await waitForText('¥6,450.50，原路退回学生的微信支付账户');
+    await clickText('[role="dialog"] .t-radio', '选择账单');
+    await waitForText('请选择要退款的账单');
+    await clickContaining('[role="dialog"] .refund-request__bill', '住宿费');
+    expect(await texts('[data-testid="refund-request-amount"]')).toEqual(['¥1,200.00，原路退回学生的微信支付账户']);
+    await clickContaining('[role="dialog"] .refund-request__become .t-radio', '待缴费');
+    await page.type('#refund-request-reason', '未入住');
+    await clickText('[role="dialog"] button', '提交退款申请');
+    await waitForText(`原因至少 ${REASON_MIN_LENGTH} 个字`);
+    await page.type('#refund-request-reason', '，退回住宿费');
+    await screenshot('refund-request');
+    await clickText('[role="dialog"] button', '提交退款申请');
+    await page.waitForSelector('#refund-request-reason', { hidden: true });
+    await waitForText('已提交退款申请 ¥1,200.00，等待审核人员审批');
+    // Nothing moves before a 审核 decides: the bill is still paid.
+    expect(await texts('.bill-drawer__amount-box .t-tag')).toEqual(['已缴费']);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid="bill-amount"]', { hidden: true });
+  });
+
+  test('退款 lists it as 待审核 for the 收费员, who cannot decide it', async () => {
+    await clickText('nav[aria-label="主菜单"] a', '退款');
+    await waitForHash('#/refunds');
+    // The states to filter by, named as the server names them.
+    const states = await texts('[data-testid="refund-states"] label');
+    expect(states[0]).toBe('全部');
+    expect([...states.slice(1)].sort()).toEqual(Object.values(REFUND_STATE_TEXT).sort());
+    await waitForText('共 1 笔退款');
+    const [row] = await refundRows();
+    expect(row!.slice(1, 7)).toEqual([PAYER.studentNo, `住宿费\n${TERM}`, '1,200.00\n订单实付 6,450.50', '待缴费', '李敏', '待审核']);
+    expect(await texts('[aria-label="退款列表"] tbody button')).toEqual(['详情']);
+    await screenshot('refunds-cashier');
+    await clickText('header button', '退出');
+    await waitForHash('#/login');
+  });
+
+  test('the requester made a 审核 meanwhile still cannot approve their own request', async () => {
+    const admin = await cloud.signInAs('admin');
+    const moved = await cloud.api('updateStaff', { staffId: cloud.openidOf('cashier'), role: 'reviewer', reason: '临时兼任审核' }, { token: admin });
+    expect(moved.result.ok).toBe(true);
+    try {
+      // 李敏's phone scans the code: the same person, now a 审核.
+      await simulateScanAs('收费员');
+      expect(await texts('[data-testid="staff-name"]')).toEqual(['李敏']);
+      expect(await texts('[data-testid="staff-role"]')).toEqual(['审核']);
+      await clickText('nav[aria-label="主菜单"] a', '退款');
+      await waitForHash('#/refunds');
+      // A 审核 starts on what waits for a decision.
+      await waitForText('共 1 笔退款');
+      expect(await texts('[data-testid="refund-states"] .t-is-checked')).toEqual(['待审核']);
+      const disabled = await page.$$eval('[aria-label="退款列表"] tbody button', (buttons) =>
+        buttons.map((button) => [(button as unknown as PageElement).innerText.trim(), (button as unknown as { disabled: boolean }).disabled]),
+      );
+      expect(disabled).toEqual([
+        ['详情', false],
+        ['批准', true],
+        ['驳回', true],
+      ]);
+      await waitForText('本人申请，须由另一位审核人员审批');
+      await clickText('[aria-label="退款列表"] button', '详情');
+      await waitForText('这是您本人提出的申请，须由另一位审核人员审批');
+      await drawerOpened();
+      await screenshot('refund-own-request');
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('[data-testid="refund-progress"]', { hidden: true });
+      await clickText('header button', '退出');
+      await waitForHash('#/login');
+    } finally {
+      const back = await cloud.api('updateStaff', { staffId: cloud.openidOf('cashier'), role: 'cashier', reason: '兼任结束，恢复收费员' }, { token: admin });
+      expect(back.result.ok).toBe(true);
+    }
+  });
+
+  test('a 审核 approves it; once WeChat has paid it back it is 已退款, step by step', async () => {
+    await simulateScanAs('审核');
+    await clickText('nav[aria-label="主菜单"] a', '退款');
+    await waitForHash('#/refunds');
+    await waitForText('共 1 笔退款');
+    await clickText('[aria-label="退款列表"] button', '批准');
+    await page.waitForFunction(() => document.activeElement?.id === 'refund-decision-reason');
+    await waitForText('批准后，¥1,200.00 立即提交微信支付');
+    await screenshot('refund-approve');
+    await clickText('[role="dialog"] button', '确认批准');
+    await waitForText('已批准：¥1,200.00 已提交微信支付退款');
+    await waitForText('没有待审核的退款申请');
+    // WeChat pays it back and says so (the refund-result callback).
+    await settleRefunds(cloud);
+    await clickText('[data-testid="refund-states"] label', '已退款');
+    await waitForText('共 1 笔退款');
+    const [row] = await refundRows();
+    expect(row!.slice(1, 7)).toEqual([PAYER.studentNo, `住宿费\n${TERM}`, '1,200.00\n订单实付 6,450.50', '待缴费', '李敏', '已退款']);
+    await screenshot('refunds');
+    await clickText('[aria-label="退款列表"] button', '详情');
+    await page.waitForSelector('[data-testid="refund-progress"]', { visible: true });
+    await drawerOpened();
+    expect(await texts('[data-testid="refund-state"]')).toEqual(['已退款']);
+    expect(await texts('[data-testid="refund-progress"] strong')).toEqual(['提出申请', '已批准', '已退款']);
+    await waitForText('李敏：未入住，退回住宿费');
+    await screenshot('refund-detail');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid="refund-progress"]', { hidden: true });
+  });
+
+  test('账单 shows what was asked for: 住宿费 待缴费 again, the rest still paid, the order partly refunded', async () => {
+    await clickText('nav[aria-label="主菜单"] a', '账单');
+    await waitForHash('#/bills');
+    await page.type('#bill-filter-no', PAYER.studentNo);
+    await clickText('.bill-filters button', '查询');
+    await waitForText('共 3 张账单');
+    expect((await tableRows('[aria-label="账单列表"]')).map((row) => [row[4], row[7]])).toEqual([
+      ['教材费', '已缴费'],
+      ['学费', '已缴费'],
+      ['住宿费', '待缴费'],
+    ]);
+    await page.click(`[aria-label="${PAYER.name} 学费 详情"]`);
+    await page.waitForSelector('[aria-label="该账单的订单"]', { visible: true });
+    const [order] = await tableRows('[aria-label="该账单的订单"]');
+    expect([order![0], order![1], order![2], order![6]]).toEqual([payerOrderId, '已支付', '6,450.50', '1,200.00']);
+    await page.keyboard.press('Escape');
+  });
+
+  test('待核实 is empty', async () => {
+    await clickText('nav[aria-label="主菜单"] a', '待核实');
+    await waitForHash('#/cases');
+    await waitForText('共 0 件待核实');
+    await waitForText('没有待核实的事项');
+    // The kinds to filter by, named as the server names them.
+    await page.click('#case-filter-kind');
+    await page.waitForSelector('.t-select-option', { visible: true });
+    expect(await texts('.t-select-option')).toEqual(Object.values(CASE_KIND_TEXT));
+    await clickText('h1', '待核实');
+    await page.waitForSelector('.t-select-option', { hidden: true });
+    await screenshot('cases-empty');
+  });
+
+  test('a payment WeChat reports with another amount: 概览 links to it, our record and WeChat’s side by side; closed with a reason, the list is empty again', async () => {
+    const disputed = await studentWithOrder(DISPUTED, [{ itemCode: 'XF', itemName: '学费', amount: 480000 }]);
+    disputedOrderId = disputed.orderId;
+    const sandbox = cloudPaySandboxOf(cloud.running.cloud);
+    sandbox.dropNextCallbacks();
+    await sandbox.pay(disputed.orderId, { openid: disputed.openid });
+    disputedDay = shanghaiDate(cloud.running.cloud.clock.now());
+    sandbox.alterOrder(disputed.orderId, { totalFee: 1 });
+    await sandbox.sendCallback({ ...sandbox.callbackEventFor(disputed.orderId), totalFee: disputed.total });
+
+    await clickText('nav[aria-label="主菜单"] a', '概览');
+    await waitForHash('#/dashboard');
+    await waitForText('有 1 件待处理');
+    await clickText('a', '去处理');
+    await waitForHash('#/cases');
+    await waitForText('共 1 件待核实');
+    const [row] = await tableRows('[aria-label="待核实事项"]');
+    expect(row!.slice(1)).toEqual(['支付待核实', '微信支付记录的金额与订单金额不符', DISPUTED.studentNo, disputedOrderId, '4,800.00', '待核实', '详情']);
+    await clickText('[aria-label="待核实事项"] button', '详情');
+    await page.waitForSelector('[aria-label="本系统记录与微信支付记录"]', { visible: true });
+    await drawerOpened();
+    expect(await tableRows('[aria-label="本系统记录与微信支付记录"]')).toEqual(
+      expect.arrayContaining([
+        ['待支付', '支付成功'],
+        ['¥4,800.00', '¥0.01'],
+      ]),
+    );
+    expect(await texts('[aria-label="本系统记录与微信支付记录"] tr[data-differs] th')).toEqual(['支付状态 不一致', '金额 不一致']);
+    await screenshot('case-detail');
+
+    // WeChat's record does not fit: confirming is refused, in the server's words, and nothing changes.
+    await clickText('[data-testid="case-actions"] button', '确认已缴费');
+    await page.waitForFunction(() => document.activeElement?.id === 'case-resolve-reason');
+    await page.type('#case-resolve-reason', '已核对微信支付记录');
+    await clickText('[role="dialog"][aria-modal="true"] button', '确认已缴费');
+    await waitForText('微信支付记录的金额（0.01 元）与订单金额（4,800.00 元）不一致');
+    expect(takeRefusals(422)).toHaveLength(1);
+    await clickText('[role="dialog"][aria-modal="true"] button', '取消');
+    await page.waitForSelector('#case-resolve-reason', { hidden: true });
+
+    await clickText('[data-testid="case-actions"] button', '关闭');
+    await page.waitForFunction(() => document.activeElement?.id === 'case-resolve-reason');
+    await page.type('#case-resolve-reason', '学生实付 0.01 元，已电话联系学生重新缴费');
+    await clickText('[role="dialog"][aria-modal="true"] button', '确认关闭');
+    await page.waitForSelector('#case-resolve-reason', { hidden: true });
+    await page.waitForFunction(() => document.querySelector('[data-testid="case-state"]')?.innerText === '已办结');
+    await waitForText('关闭：赵立');
+    await page.keyboard.press('Escape');
+    await waitForText('没有待核实的事项');
+    expect(await texts('.cases [role="status"]')).toEqual(['共 0 件待核实']);
+    await screenshot('cases');
+  });
+
+  test('对账 lists the days with why each is not reconciled yet', async () => {
+    await clickText('nav[aria-label="主菜单"] a', '对账');
+    await waitForHash('#/reconciliation');
+    await page.waitForFunction(() => document.querySelectorAll('[aria-label="对账结果"] tbody tr').length >= 30);
+    await waitForText('共 30 天');
+    // The newest day is yesterday: not reconciled here, where no timer has run.
+    const first = (await tableRows('[aria-label="对账结果"]'))[0]!;
+    expect(first[1]).toMatch(/^未对账/);
+    await screenshot('reconciliation');
+    await clickText('header button', '退出');
+    await waitForHash('#/login');
+  });
+
+  test('the next morning a 审核 reconciles the day again: the payment WeChat has at another amount is a difference that links to its case', async () => {
+    // 10:30 the next morning (Beijing): the day's statement exists.
+    const code = await page.waitForSelector('img[alt="登录小程序码"][src^="data:image/png"]', { visible: true });
+    const stale = await code!.evaluate((element) => (element as unknown as PageElement).src);
+    const nextMorning = Date.parse(`${shanghaiDate(new Date(Date.parse(`${disputedDay}T12:00:00+08:00`) + 24 * 3600_000))}T10:30:00+08:00`);
+    cloud.running.cloud.clock.advance(nextMorning - cloud.running.cloud.clock.nowMs());
+    // The code on the login page expired overnight and is replaced by itself.
+    await page.waitForFunction(
+      (previous: string) => [...document.querySelectorAll('img[alt="登录小程序码"]')].some((image) => image.src.startsWith('data:') && image.src !== previous),
+      {},
+      stale,
+    );
+    await simulateScanAs('审核');
+    await clickText('nav[aria-label="主菜单"] a', '对账');
+    await waitForHash('#/reconciliation');
+    await page.waitForSelector(`[aria-label="${disputedDay} 重新对账"]`, { visible: true });
+    await page.click(`[aria-label="${disputedDay} 重新对账"]`);
+    await waitForText(`从微信支付下载 ${disputedDay} 的对账单`);
+    await page.waitForFunction(() => document.activeElement?.closest('[role="dialog"]') !== null);
+    await clickText('[role="dialog"] button', '确认重新对账');
+    await page.waitForSelector('[data-testid="reconciliation-differences"]', { visible: true });
+    // WeChat's statement has the disputed 0.01 元 beside the two payments applied here; the refund agrees.
+    const day = (await tableRows('[aria-label="对账结果"]')).find((row) => row[0] === disputedDay)!;
+    expect(day[1]).toMatch(/^有差异/);
+    const totals = (cell: string): [number, number] => {
+      const [amount, count] = cell.split('\n');
+      return [Math.round(Number(amount!.replace(/,/g, '')) * 100), Number.parseInt(count!, 10)];
+    };
+    const [wechatPaid, ourPaid] = [totals(day[2]!), totals(day[3]!)];
+    expect([wechatPaid[0] - ourPaid[0], wechatPaid[1] - ourPaid[1]]).toEqual([1, 1]);
+    expect(day.slice(4, 7)).toEqual(['1,200.00\n1 笔', '1,200.00\n1 笔', '1 项']);
+    await screenshot('reconciliation-differences', { fullPage: true });
+    const differences = await tableRows('[data-testid="reconciliation-differences"] table');
+    expect(differences).toEqual([expect.arrayContaining([disputedOrderId, '查看事项'])]);
+    await clickText('[data-testid="reconciliation-differences"] a', '查看事项');
+    await waitForHash('#/cases');
+    await page.waitForSelector('[aria-label="本系统记录与微信支付记录"]', { visible: true });
+    // The difference is the disputed payment, held by its case already: no second case, the same one opens.
+    expect(await texts('.case-drawer__kind .t-tag')).toEqual(['支付待核实']);
+    expect((await tableRows('[aria-label="本系统记录与微信支付记录"]'))[0]).toEqual([disputedOrderId, '微信支付有该订单']);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[aria-label="本系统记录与微信支付记录"]', { hidden: true });
+  });
 });

@@ -8,7 +8,7 @@ import { buildDesktopLink } from '../../cloudfunctions/shared/students/domain/de
 import { DEVELOPMENT_DEFAULTS } from '../../cloudfunctions/shared/runtime/environment';
 import { openPage, requestsSettled, type OpenedPage } from './harness';
 import { clearRecordedCalls, recordedCalls } from './wx-fake';
-import { auth, createStudent, newDevice, phoneCode, post, type, urlsOf } from './auth-support';
+import { auth, cloudNowSeconds, createStudent, newDevice, phoneCode, post, type, urlsOf } from './auth-support';
 
 const FILE = 7;
 const PREFIX = 'https://zhjf.example.edu.cn/desktop-login';
@@ -23,8 +23,9 @@ afterEach(async () => {
   await page?.close();
 });
 
-/** A link as the learning platform signs it after the face check: the local cloud's test key, 10 minutes. */
-function platformLink(studentNo: string, expires = Math.floor(Date.now() / 1000) + 600): string {
+/** A link as the learning platform signs it after the face check: the local cloud's test key, 10 minutes by the cloud's clock. */
+async function platformLink(studentNo: string, secondsLeft = 600): Promise<string> {
+  const expires = (await cloudNowSeconds()) + secondsLeft;
   const secret = process.env.DESKTOP_LINK_SECRET ?? DEVELOPMENT_DEFAULTS.DESKTOP_LINK_SECRET!;
   return buildDesktopLink(PREFIX, { studentNo, expires, nonce: randomBytes(16).toString('base64url'), keyId: 'k1' }, secret);
 }
@@ -41,7 +42,7 @@ const authActions = () => recordedCalls('request').map((call) => (call.options.d
 describe('the learning platform’s QR code', () => {
   test('opens the login page with the account filled in and the face check said; the password still signs in', async () => {
     const student = await createStudent(FILE);
-    const opened = await scanned(platformLink(student.studentNo));
+    const opened = await scanned(await platformLink(student.studentNo));
     expect(opened.path).toBe('pages/login/index');
     page = await openPage(opened.path, opened.query);
 
@@ -60,7 +61,7 @@ describe('the learning platform’s QR code', () => {
 
   test('a QR code scanned a second time says so plainly and leaves an ordinary login', async () => {
     const student = await createStudent(FILE);
-    const opened = await scanned(platformLink(student.studentNo));
+    const opened = await scanned(await platformLink(student.studentNo));
     page = await openPage(opened.path, opened.query);
     await page.waitForText('已通过学习平台人脸核验');
     await page.close();
@@ -77,11 +78,11 @@ describe('the learning platform’s QR code', () => {
 
   test('an expired QR code says so; a forged one is not recognised', async () => {
     const student = await createStudent(FILE);
-    page = await openPage('pages/login/index', (await scanned(platformLink(student.studentNo, Math.floor(Date.now() / 1000) - 5))).query);
+    page = await openPage('pages/login/index', (await scanned(await platformLink(student.studentNo, -5))).query);
     await page.waitForText('二维码已过期');
     await page.close();
 
-    const forged = platformLink(student.studentNo).replace(/sig=[0-9a-f]{8}/, 'sig=00000000');
+    const forged = (await platformLink(student.studentNo)).replace(/sig=[0-9a-f]{8}/, 'sig=00000000');
     page = await openPage('pages/login/index', (await scanned(forged)).query);
     await page.waitForText('无法识别这个二维码');
     expect(page.root.instance.data.studentNo).toBe('');
@@ -89,7 +90,7 @@ describe('the learning platform’s QR code', () => {
 
   test('the link’s fields as the page query (a 明文 URL Scheme) work the same', async () => {
     const student = await createStudent(FILE);
-    const link = new URL(platformLink(student.studentNo));
+    const link = new URL(await platformLink(student.studentNo));
     page = await openPage('pages/login/index', Object.fromEntries(link.searchParams));
     await page.waitForText('已通过学习平台人脸核验');
     expect(page.root.instance.data.studentNo).toBe(student.studentNo);
@@ -97,7 +98,7 @@ describe('the learning platform’s QR code', () => {
 
   test('changing the filled-in 学号 takes the face-check line away', async () => {
     const student = await createStudent(FILE);
-    page = await openPage('pages/login/index', (await scanned(platformLink(student.studentNo))).query);
+    page = await openPage('pages/login/index', (await scanned(await platformLink(student.studentNo))).query);
     await page.waitForText('已通过学习平台人脸核验');
     await type(page, '#student-no', '2607999');
     expect(page.text()).not.toContain('已通过学习平台人脸核验');

@@ -155,3 +155,75 @@ test('a damaged link (a broken %-sequence in the account) still opens the page, 
   await page.waitForText('忘记密码');
   expect(page.root.instance.data.studentNo).toBe('2601 998');
 });
+
+describe('where signing in leads', () => {
+  const g = globalThis as unknown as { getCurrentPages: () => { route: string }[] };
+  const noPages = g.getCurrentPages;
+
+  /** WeChat's page stack as the login page sees it: the pages that were open, then the login page itself. */
+  function openedFrom(...routes: string[]): void {
+    g.getCurrentPages = () => routes.map((route) => ({ route }));
+  }
+
+  afterEach(() => {
+    g.getCurrentPages = noPages;
+  });
+
+  let phones = 0;
+
+  /** A student who has used this WeChat before signs in on the login page opened with `query`. */
+  async function signInThere(query: Record<string, string> = {}): Promise<void> {
+    phones += 1;
+    const phone = `139053502${String(phones).padStart(2, '0')}`;
+    const student = await createStudent(FILE, { completed: { password: 'Qiming#2025', phone } });
+    const openid = newDevice();
+    expect((await auth(openid, 'signIn', { by: 'studentNo', account: student.studentNo, password: 'Qiming#2025' })).data.next).toBe('verifyDevice');
+    expect((await auth(openid, 'verifyDevice', { phoneCode: await phoneCode(phone) })).ok).toBe(true);
+    await auth(openid, 'signOut');
+    clearRecordedCalls();
+    page = await openPage('pages/login/index', query);
+    await page.waitForText('学号登录');
+    await type(page, '#student-no', student.studentNo);
+    await type(page, '#password', 'Qiming#2025');
+    await page.tap('#sign-in-button');
+    await requestsSettled();
+  }
+
+  test('sent from 我的发票, the student is back on 我的发票, not on the bills', async () => {
+    openedFrom('pages/mine/index', 'package-receipts/pages/receipts/index', 'pages/login/index');
+    await signInThere();
+    expect(recordedCalls('navigateBack').map((call) => call.options.delta)).toEqual([1]);
+    expect(urlsOf('switchTab')).toEqual([]);
+  });
+
+  test('back past the login page that 忘记密码 returned to', async () => {
+    openedFrom('pages/mine/index', 'package-receipts/pages/receipts/index', 'pages/login/index', 'pages/login/index');
+    await signInThere({ by: 'studentNo', account: '2601000' });
+    expect(recordedCalls('navigateBack').map((call) => call.options.delta)).toEqual([2]);
+  });
+
+  test('opened by itself (a QR code, a link), or from the official account’s menu, signing in leads to 账单缴费', async () => {
+    openedFrom('pages/login/index');
+    await signInThere();
+    expect(urlsOf('switchTab')).toEqual(['/pages/bills/index']);
+    await page.close();
+
+    openedFrom('pages/mine/index', 'pages/login/index');
+    await signInThere({ entry: 'menu' });
+    expect(urlsOf('switchTab')).toEqual(['/pages/bills/index']);
+    expect(recordedCalls('navigateBack')).toEqual([]);
+  });
+});
+
+test('signed out, the page offers the help lines with what each is for, and the privacy guide', async () => {
+  page = await openPage('pages/login/index');
+  await page.waitForText('联系我们');
+  expect(page.root.querySelector('#help-lines')).toBeFalsy();
+  await page.tap('#help-link');
+  await page.waitForText('计划财务处收费管理科');
+  const lines = (page.find('#help-lines').dom?.textContent ?? '').replace(/\s+/g, '');
+  expect(lines).toContain('0535-6916496');
+  expect(lines).toContain('领取激活码、重置账号');
+  expect(lines).toContain('对收费项目或金额有疑问');
+  expect(page.find('.login__links').dom?.textContent).toContain('隐私保护指引');
+});

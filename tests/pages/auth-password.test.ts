@@ -1,7 +1,8 @@
-/** 修改密码 (from 我的): the current password, the rules, and the new password in force. */
+/** 修改密码 (from 我的): the current password, the server's rules, and the new password in force. */
 import { openPage, requestsSettled, type OpenedPage } from './harness';
 import { clearRecordedCalls, recordedCalls } from './wx-fake';
 import { auth, createStudent, newDevice, phoneCode, type } from './auth-support';
+import { config } from '../../miniprogram/config/index';
 
 const FILE = 5;
 let page: OpenedPage;
@@ -15,6 +16,8 @@ beforeEach(() => {
 afterEach(async () => {
   await page?.close();
 });
+
+const authActions = () => recordedCalls('request').map((call) => (call.options.data as { action?: string }).action);
 
 async function signedIn() {
   const student = await createStudent(FILE, { completed: { password: 'Qiming#2025', phone: '13905350501' } });
@@ -60,5 +63,34 @@ test('mismatched or missing entries are caught on the page', async () => {
   await type(page, '#confirm-password', 'Xinmima#89');
   await page.tap('#submit-button');
   await page.waitForText('两次输入的新密码不一致');
-  expect(recordedCalls('request')).toHaveLength(0);
+  expect(authActions()).not.toContain('changePassword');
+});
+
+test('the rules listed are the ones the server applies, as the other password pages receive them', async () => {
+  await signedIn();
+  const { passwordRules } = (await auth<{ passwordRules: string[] }>(openid, 'profile')).data;
+  expect(passwordRules.length).toBeGreaterThan(0);
+  clearRecordedCalls();
+  page = await openPage('package-account/pages/password/index');
+  await page.waitForText(passwordRules[passwordRules.length - 1]!);
+  const listed = page.find('#password-rules').dom?.textContent ?? '';
+  for (const rule of passwordRules) expect(listed).toContain(rule);
+  expect(authActions()).toEqual(['profile']);
+});
+
+test('when the rules cannot be had, the page says so and offers 重试', async () => {
+  await signedIn();
+  const reachable = config.localCloudBaseUrl;
+  // A port nothing listens on.
+  config.localCloudBaseUrl = 'http://127.0.0.1:9';
+  try {
+    page = await openPage('package-account/pages/password/index');
+    await page.waitForText('网络异常，请检查网络后重试');
+    expect(page.find('#password-rules').dom?.textContent).not.toContain('至少');
+  } finally {
+    config.localCloudBaseUrl = reachable;
+  }
+  await page.tap('#rules-retry');
+  await page.waitForText('不能是初始密码');
+  expect(page.root.querySelector('#rules-error')).toBeFalsy();
 });

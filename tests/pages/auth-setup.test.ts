@@ -6,7 +6,7 @@
 import { openPage, requestsSettled, type OpenedPage } from './harness';
 import { clearRecordedCalls, recordedCalls } from './wx-fake';
 import { config } from '../../miniprogram/config/index';
-import { activationCode, allowPhoneNumber, answerPrivacy, auth, createStudent, post, devicePhone, installPrivacy, newDevice, type, urlsOf, type PageStudent } from './auth-support';
+import { activationCode, allowPhoneNumber, answerPrivacy, auth, createStudent, post, devicePhone, installPrivacy, newDevice, switchedTabs, type, urlsOf, type PageStudent } from './auth-support';
 
 const FILE = 2;
 let page: OpenedPage;
@@ -80,8 +80,7 @@ test('the whole first sign-in without a phone on file: identity, activation code
   expect(page.text()).toContain('将验证并登记当前微信绑定的手机号');
   devicePhone('13905350201');
   await allowPhoneNumber(page);
-  await requestsSettled();
-  expect(urlsOf('switchTab')).toEqual(['/pages/bills/index']);
+  expect(await switchedTabs()).toEqual(['/pages/bills/index']);
   expect(recordedCalls('showToast').map((call) => call.options.title)).toContain('首次登录完成');
 
   expect((await auth(openid, 'status')).data.signedIn).toBe(true);
@@ -133,8 +132,7 @@ test('a phone that is not the one on file is refused, with whom to call', async 
 
   devicePhone('13905350202');
   await allowPhoneNumber(page);
-  await requestsSettled();
-  expect(urlsOf('switchTab')).toEqual(['/pages/bills/index']);
+  expect(await switchedTabs()).toEqual(['/pages/bills/index']);
 });
 
 test('a new WeChat account verifies the phone on file before it is signed in', async () => {
@@ -148,8 +146,7 @@ test('a new WeChat account verifies the phone on file before it is signed in', a
   expect(page.text()).not.toContain('确认身份');
   devicePhone('13905350203');
   await allowPhoneNumber(page);
-  await requestsSettled();
-  expect(urlsOf('switchTab')).toEqual(['/pages/bills/index']);
+  expect(await switchedTabs()).toEqual(['/pages/bills/index']);
   expect((await auth(openid, 'status')).data.signedIn).toBe(true);
 });
 

@@ -5,9 +5,9 @@
  */
 import { config } from '../../miniprogram/config/index';
 import { idCheckDigit } from '../../cloudfunctions/shared/students/domain/id-number';
-import type { OpenedPage } from './harness';
+import { waitFor, type OpenedPage } from './harness';
 import { recordedCalls } from './wx-fake';
-import { httpPost } from '../support/http';
+import { httpGet, httpPost } from '../support/http';
 
 type Wx = Record<string, unknown>;
 const wxGlobal = (): Wx => (globalThis as unknown as { wx: Wx }).wx;
@@ -15,6 +15,12 @@ const wxGlobal = (): Wx => (globalThis as unknown as { wx: Wx }).wx;
 /** Calls to the WeChat APIs these tests add to the fake (the fake records its own). */
 const added: { api: string; options: Record<string, unknown> }[] = [];
 export const addedCalls = (api: string) => added.filter((call) => call.api === api);
+
+/** The local cloud's clock (started at a fixed day of the fee season for the page tests), in seconds. */
+export async function cloudNowSeconds(): Promise<number> {
+  const health = await httpGet(`${config.localCloudBaseUrl}/health`);
+  return Math.floor(Date.parse((health.json as { now: string }).now) / 1000);
+}
 
 export async function post<T = any>(path: string, body: unknown, openid?: string): Promise<{ status: number; json: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const reply = await httpPost(`${config.localCloudBaseUrl}${path}`, JSON.stringify(body), openid ? { 'x-wx-openid': openid } : {});
@@ -175,3 +181,12 @@ export function confirmNextModal(): void {
 }
 
 export const urlsOf = (api: string): string[] => recordedCalls(api).map((call) => String(call.options.url));
+
+/**
+ * The tab the page switched to once its last request has answered. Waiting for the switch itself,
+ * not for idle requests: the page may not have sent its request yet when the test looks.
+ */
+export async function switchedTabs(): Promise<string[]> {
+  await waitFor(() => urlsOf('switchTab').length > 0, () => 'a switch to a tab page');
+  return urlsOf('switchTab');
+}

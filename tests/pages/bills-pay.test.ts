@@ -3,37 +3,16 @@
  * bills and the total, the email, 立即支付 → 处理中 → 已完成, and 取消订单 → back under 待缴费.
  * The pay sheet is the local cloud's stand-in (a 模拟微信支付 dialog, then POST /sandbox/pay).
  */
-import { postJson } from '../support/http';
 import { openPage, waitFor, type OpenedPage } from './harness';
 import { clearRecordedCalls, clearStorage, recordedCalls } from './wx-fake';
+import { functionCalls, PAY_BUTTON, post, signedInStudent, toasts, typeEmail as typeEmailOn, wxGlobal } from './bills-support';
 
-type Wx = Record<string, unknown>;
-const wxGlobal = (globalThis as unknown as { wx: Wx }).wx;
 const originalShowModal = wxGlobal.showModal;
 const originalRequest = wxGlobal.request;
-const BASE = (): string => process.env.PAGES_LOCAL_CLOUD_URL as string;
-/** 立即支付: the button of the pay bar (Vant's submit bar). */
-const PAY_BUTTON = '#pay-bar >>> .van-submit-bar__button';
 
 let page: OpenedPage | undefined;
-let counter = 0;
-
-async function post(path: string, body: unknown, openid?: string): Promise<{ status: number; json: Record<string, unknown> }> {
-  const reply = await postJson(`${BASE()}${path}`, body, openid);
-  return { status: reply.status, json: (reply.json ?? {}) as Record<string, unknown> };
-}
 
 const control = (command: Record<string, unknown>) => post('/sandbox/cloudpay/control', command);
-
-/** This device's WeChat account is signed in as a new student with this term's bills (学费, 住宿费, 教材费). */
-async function signedInStudent(bills = 3): Promise<{ openid: string; billIds: string[] }> {
-  counter += 1;
-  const openid = `dev-pay-${process.pid}-${Date.now().toString(36)}-${counter}`;
-  (wxGlobal.setStorageSync as (key: string, value: unknown) => void)('zhjf.devOpenid', openid);
-  const res = await post('/sandbox/billing/student', { bills }, openid);
-  if (res.status !== 200) throw new Error(`could not create the student: ${JSON.stringify(res.json)}`);
-  return { openid, billIds: res.json.billIds as string[] };
-}
 
 /** The pay sheet: the student confirms (true) or closes it (false). */
 function payerWill(confirm: boolean): void {
@@ -42,30 +21,8 @@ function payerWill(confirm: boolean): void {
   };
 }
 
-type ExparserNode = { is?: string; childNodes?: ExparserNode[]; shadowRoot?: ExparserNode };
-
-/** Types into the email field as a student would: an input event on TDesign's inner <input>. */
-async function typeEmail(value: string): Promise<void> {
-  const host = page!.find('#email-input') as unknown as { _exparserNode: ExparserNode; constructor: new (node: ExparserNode) => { dispatchEvent(name: string, options: unknown): void } };
-  const find = (node: ExparserNode | undefined): ExparserNode | undefined => {
-    if (!node) return undefined;
-    if (node.is === 'input') return node;
-    for (const child of node.childNodes ?? []) {
-      const found = find(child);
-      if (found) return found;
-    }
-    return find(node.shadowRoot);
-  };
-  const input = find(host._exparserNode.shadowRoot);
-  if (!input) throw new Error('no <input> inside #email-input');
-  new host.constructor(input).dispatchEvent('input', { detail: { value, cursor: value.length, keyCode: 0 } });
-  await new Promise((resolve) => setTimeout(resolve, 0));
-}
-
+const typeEmail = (value: string): Promise<void> => typeEmailOn(page!, value);
 const payRequests = () => recordedCalls('request').filter((call) => String(call.options.url).endsWith('/sandbox/pay'));
-const functionCalls = (fn: string, action: string) =>
-  recordedCalls('request').filter((call) => String(call.options.url).endsWith(`/functions/${fn}`) && (call.options.data as { action?: string }).action === action);
-const toasts = () => recordedCalls('showToast').map((call) => String(call.options.title));
 
 type RequestOptions = { url: string; data?: { action?: string; afterPayment?: boolean }; fail?: (res: { errMsg: string }) => void; complete?: (res: { errMsg: string }) => void };
 

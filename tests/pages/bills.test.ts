@@ -59,6 +59,9 @@ test('when the back end cannot be reached the page says so and offers 重新加�
     page = await openPage('pages/bills/index');
     await page.waitForText('网络异常，请检查网络后重试');
     expect(page.text()).toContain('重新加载');
+    // Whom to call is there too.
+    await page.tap('#error-help-button');
+    await page.waitForText('计划财务处收费管理科');
     expect(page.text()).not.toContain('请先登录后查看账单');
   } finally {
     config.localCloudBaseUrl = reachable;

@@ -18,6 +18,12 @@ import { LOCAL_CLOUD_STATE, type LocalCloudState } from './local-cloud-state';
 
 const READY_TIMEOUT_MS = Number(process.env.PAGES_LOCAL_CLOUD_READY_TIMEOUT_MS ?? 90000);
 const ENTRY = process.env.PAGES_LOCAL_CLOUD_ENTRY ?? path.join(PROJECT_ROOT, 'local', 'main.ts');
+/**
+ * The local cloud's clock starts on a fixed weekday of the autumn fee season, so the demo term's
+ * deadline (12-31) is ahead, reminders can be asked for and the pages read the same whatever day the
+ * tests run. The pages themselves read no calendar.
+ */
+const PAGES_CLOUD_STARTS_AT = '2026-12-07T10:00:00+08:00';
 
 /** One JSON request to the local cloud; resolves with the parsed body. */
 function httpJson(method: 'GET' | 'POST', url: string, body?: unknown, headers: Record<string, string> = {}): Promise<unknown> {
@@ -61,7 +67,7 @@ async function startLocalCloud(): Promise<LocalCloudState> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhjf-pages-cloud-'));
   // `node --import tsx` is `npx tsx` without the extra parent process, so SIGTERM reaches the
   // local cloud itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, '--port', '0', '--data', dataDir], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, '--port', '0', '--data', dataDir, '--start-at', PAGES_CLOUD_STARTS_AT], {
     cwd: PROJECT_ROOT,
     // A cheaper scrypt cost keeps sign-in pages quick to test; production always uses the default.
     env: { PASSWORD_SCRYPT_LOG_N: '11', ...process.env, NODE_ENV: 'test' },

@@ -166,6 +166,7 @@ export const wxFake: Record<string, unknown> = {
   hideLoading: recorded('hideLoading'),
   showModal: recorded('showModal', { confirm: false, cancel: true }),
   requestPayment: recorded('requestPayment'),
+  pageScrollTo: recorded('pageScrollTo'),
   getWindowInfo: () => ({ ...windowInfo }),
   getDeviceInfo: () => ({ ...deviceInfo }),
   getAppBaseInfo: () => ({ ...appBaseInfo }),

@@ -36,3 +36,24 @@ export type {
   FiguresBy,
 } from '../../../cloudfunctions/shared/billing/contract';
 export type { AuditEntryView, AuditPage } from '../../../cloudfunctions/shared/staff/contract';
+export type {
+  CaseActionView,
+  CaseDetail,
+  CaseKindView,
+  CaseOrderView,
+  CasePage,
+  CasePaymentView,
+  CaseStateView,
+  CaseWechatView,
+  ConsoleCase,
+  ConsoleRefund,
+  ConsoleRefundLine,
+  ReconciliationDay,
+  ReconciliationDifferenceView,
+  ReconciliationStateView,
+  ReconciliationTotals,
+  RefundedBillsView,
+  RefundPage,
+  RefundStateView,
+} from '../../../cloudfunctions/shared/billing/contract';
+export type { ReminderFigures } from '../../../cloudfunctions/shared/reminders/contract';

@@ -7,7 +7,19 @@
  */
 import type { Component } from 'vue';
 import { createRouter, createWebHashHistory, START_LOCATION, type RouteLocationRaw, type RouteRecordRaw, type Router } from 'vue-router';
-import { BillIcon, DashboardIcon, EducationIcon, FileExportIcon, FileImportIcon, HistoryIcon, UsergroupIcon, ViewListIcon } from 'tdesign-icons-vue-next';
+import {
+  BillIcon,
+  CalculationIcon,
+  DashboardIcon,
+  EducationIcon,
+  FileExportIcon,
+  FileImportIcon,
+  FileSearchIcon,
+  HistoryIcon,
+  RollbackIcon,
+  UsergroupIcon,
+  ViewListIcon,
+} from 'tdesign-icons-vue-next';
 import { MessagePlugin } from 'tdesign-vue-next';
 import { ApiError, messageOf, onSessionEnded, SESSION_ENDED_MESSAGE } from '../api/client';
 import type { StaffRole } from '../api/types';
@@ -40,6 +52,27 @@ export const CONSOLE_PAGES: RouteRecordRaw[] = [
     name: 'bills',
     component: () => import('../pages/bills/index.vue'),
     meta: { title: '账单', menuIcon: BillIcon },
+  },
+  {
+    // Every role follows refunds; 收费员 asks for them (from 账单), 审核 decides.
+    path: '/refunds',
+    name: 'refunds',
+    component: () => import('../pages/refunds/index.vue'),
+    meta: { title: '退款', menuIcon: RollbackIcon },
+  },
+  {
+    // Every role reads the cases; 审核 settles them, 收费员 asks for refunds from them.
+    path: '/cases',
+    name: 'cases',
+    component: () => import('../pages/cases/index.vue'),
+    meta: { title: '待核实', menuIcon: FileSearchIcon },
+  },
+  {
+    // Every role reads the days; 收费员 and 审核 reconcile a day again.
+    path: '/reconciliation',
+    name: 'reconciliation',
+    component: () => import('../pages/reconciliation/index.vue'),
+    meta: { title: '对账', menuIcon: CalculationIcon },
   },
   {
     path: '/students',

@@ -20,8 +20,8 @@ export const billsHandlers: Handlers<typeof billsContract> = {
     const { student } = ctx;
     const now = ctx.now();
     const viewer = ctx.caller.openid ?? '';
-    // One read whatever the number of bills: the bills, their orders and the address on record.
-    // A student without any bill has no order either; only the address is read then.
+    // One read whatever the number of bills: the bills, their orders, who pays and the address on
+    // record. A student without any bill has no order either; only the address is read then.
     const view = await studentBillingView(ctx.db, student.studentId, LISTED_STATUSES);
     const bills = view?.bills ?? [];
     const all = [...(view?.orders ?? [])].sort(newestFirst);
@@ -38,6 +38,7 @@ export const billsHandlers: Handlers<typeof billsContract> = {
       .sort(byTermThenDeadline);
     const views: OrderView[] = orders.map((order) => orderView(order, now, viewer, maskReference));
     return {
+      payer: view?.payer ?? null,
       unpaid,
       paying: views.filter((order) => order.status === 'PENDING'),
       done: views.filter((order) => order.status !== 'PENDING'),

@@ -94,6 +94,12 @@ export interface OrderView {
 }
 
 export interface BillsOverview {
+  /**
+   * Who is paying, for the check the payment guide asks for before paying: the name and 学号 as on
+   * the student's record, the ID number masked as it is stored (3706**********123X). Read with the
+   * bills: null for a student who has no bill at all (nothing to pay, nothing paid).
+   */
+  payer: { name: string; idMasked: string; studentNo: string } | null;
   /** 待缴费: bills that can be ticked and paid. */
   unpaid: BillView[];
   /** 缴费中: open orders. */

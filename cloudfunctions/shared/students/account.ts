@@ -1,7 +1,7 @@
 /** 我的: the signed-in student's profile, 修改密码 and 退出登录. */
 import { AppError, transaction, type RequestContext, type StudentContext } from '../runtime';
 import { passwordChange, passwordContextOf, passwordVersionOf, type StudentDoc } from './domain/student';
-import { maskedIdentityOf } from './views';
+import { maskedIdentityOf, PASSWORD_RULES_TEXT } from './views';
 import { hashPassword } from './credentials';
 import type { Profile } from './contract';
 import { identityHash, SESSION_TTL_MS, verifyStudentPassword } from './deps';
@@ -26,7 +26,7 @@ async function signedInStudent(ctx: StudentContext): Promise<StudentDoc> {
 
 export async function profile(_request: Record<string, never>, ctx: StudentContext): Promise<Profile> {
   const student = await signedInStudent(ctx);
-  return { ...maskedIdentityOf(student), phone: student.phoneMasked };
+  return { ...maskedIdentityOf(student), phone: student.phoneMasked, passwordRules: PASSWORD_RULES_TEXT };
 }
 
 /**

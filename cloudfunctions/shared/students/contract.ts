@@ -114,6 +114,8 @@ export interface MaskedIdentity {
 export interface Profile extends MaskedIdentity {
   /** 138****5678, or null when none is on file. */
   phone: string | null;
+  /** The rules a new password must keep, as 修改密码 lists them (the same the other password pages receive). */
+  passwordRules: readonly string[];
 }
 
 /**

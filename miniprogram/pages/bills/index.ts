@@ -1,5 +1,5 @@
 import { errorMessage, getSessionStatus, isServiceError, isSignedOut } from '../../services/index';
-import { getBillsOverview, getOrder, type BillView, type OrderView } from '../../services/bills';
+import { askDeadlineReminder, getBillsOverview, getOrder, type BillsOverview, type DeadlineReminderOutcome, type OrderView } from '../../services/bills';
 import {
   cancelOrder,
   confirmPayment,
@@ -20,9 +20,15 @@ import {
   allToggled,
   confirmationNotice,
   orderCard,
+  payGuideDismissedFor,
+  payGuideShown,
   processingCard,
+  REMINDER_DECLINED_NOTE,
+  REMINDER_UNAVAILABLE_NOTE,
+  reminderAcceptedNote,
   selectionView,
   toggled,
+  unpaidTerms,
   unpaidView,
   withoutOrderedBills,
   type BillGroup,
@@ -37,17 +43,35 @@ type Tab = 'unpaid' | 'paying' | 'done';
 
 const LOGIN_URL = '/pages/login/index';
 const EMAIL_STORAGE_KEY = 'zhjf.receiptEmail';
+/** The terms the student dismissed the payment guide's reminder for (it comes back for a new term). */
+const GUIDE_STORAGE_KEY = 'zhjf.payGuideDismissed';
+const EMAIL_MISSING = '请填写邮箱，电子票据将发送到该邮箱';
+const EMAIL_MALFORMED = '邮箱格式不正确，请检查';
 /** Whom a student calls about a payment set aside for checking. */
 const FINANCE_LINE = config.helpLines.find((line) => line.label.includes('计划财务处')) ?? null;
 const CARD_OPTIONS: OrderCardOptions = { financePhone: FINANCE_LINE?.phone ?? null };
 
 let requestSeq = 0;
 
-/** 账单缴费 (tab): 待缴费 / 缴费中 / 已完成. */
+function reminderNoteOf(outcome: DeadlineReminderOutcome): string {
+  if (outcome.kind === 'accepted') return reminderAcceptedNote(outcome.consent);
+  return outcome.kind === 'declined' ? REMINDER_DECLINED_NOTE : REMINDER_UNAVAILABLE_NOTE;
+}
+
+/**
+ * 账单缴费 (tab): who pays and the payment guide's checks, then 待缴费 / 缴费中 / 已完成; the email
+ * for the receipt before the bills; 截止前提醒我; 联系我们.
+ */
 Component({
   data: {
     state: 'loading' as ViewState,
     errorText: '',
+    /** Who pays, as the server has the student's record. */
+    payer: null as BillsOverview['payer'],
+    /** The payment guide's reminder, until dismissed. */
+    guideVisible: false,
+    /** 联系我们: the help lines, each with what it is for. */
+    helpVisible: false,
     tab: 'unpaid' as Tab,
     groups: [] as BillGroup[],
     unpaidCount: 0,
@@ -68,6 +92,12 @@ Component({
     cancelOrderId: '',
     detailVisible: false,
     detail: null as OrderCard | null,
+    /** 截止前提醒我 is offered: a bill under 待缴费 has a deadline still ahead. */
+    remindable: false,
+    /** 截止前提醒我 is waiting for WeChat or the server. */
+    reminderBusy: false,
+    /** What the last 截止前提醒我 came to, or ''. */
+    reminderNote: '',
   },
 
   methods: {
@@ -95,7 +125,7 @@ Component({
         }
         const overview = await getBillsOverview();
         if (seq !== requestSeq) return;
-        this.show(overview.unpaid, overview.paying, overview.done, overview.email);
+        this.show(overview);
       } catch (error) {
         if (seq !== requestSeq) return;
         if (isSignedOut(error)) this.setData({ state: 'signed-out', errorText: '' });
@@ -103,7 +133,7 @@ Component({
       }
     },
 
-    show(unpaid: BillView[], paying: OrderView[], done: OrderView[], email: string | null) {
+    show({ payer, unpaid, paying, done, email }: BillsOverview) {
       const paidHere = openOrdersPaidOnThisDevice(paying.map((order) => order.id));
       // Paid on this device but not yet known as such to the server (every check failed, or the app
       // was closed): shown as 处理中, and the server told again (idempotent).
@@ -115,6 +145,9 @@ Component({
       this.setData({
         state: 'signed-in',
         errorText: '',
+        payer,
+        guideVisible: payGuideShown(unpaidTerms(unpaid), wx.getStorageSync(GUIDE_STORAGE_KEY)),
+        remindable: unpaid.some((bill) => !bill.overdue),
         groups,
         amounts,
         unpaidCount,
@@ -148,7 +181,39 @@ Component({
 
     onEmailBlur() {
       const email = this.data.email.trim();
-      if (email !== '' && !isValidEmail(email)) this.setData({ emailError: '邮箱格式不正确，请检查' });
+      if (email !== '' && !isValidEmail(email)) this.setData({ emailError: EMAIL_MALFORMED });
+    },
+
+    /** 知道了: the guide's reminder stays away until bills of another term appear. */
+    onGuideDismiss() {
+      const owed = this.data.groups.map((group) => group.term);
+      wx.setStorageSync(GUIDE_STORAGE_KEY, payGuideDismissedFor(owed, wx.getStorageSync(GUIDE_STORAGE_KEY)));
+      this.setData({ guideVisible: false });
+    },
+
+    onHelpTap() {
+      this.setData({ helpVisible: true });
+    },
+
+    onHelpClose() {
+      this.setData({ helpVisible: false });
+    },
+
+    onHelpVisibleChange(event: WechatMiniprogram.CustomEvent<{ visible: boolean }>) {
+      this.setData({ helpVisible: event.detail.visible });
+    },
+
+    /** 截止前提醒我: WeChat's prompt (asked inside the tap), then the server counts the reminder. */
+    onRemindTap() {
+      if (this.data.reminderBusy) return;
+      const asked = askDeadlineReminder();
+      this.setData({ reminderBusy: true, reminderNote: '' });
+      void asked
+        .then(
+          (outcome) => this.setData({ reminderNote: reminderNoteOf(outcome) }),
+          (error: unknown) => this.setData({ reminderNote: errorMessage(error) }),
+        )
+        .then(() => this.setData({ reminderBusy: false }));
     },
 
     /** 立即支付. */
@@ -162,7 +227,9 @@ Component({
       const email = this.data.email.trim();
       // The server's own rule (utils/email-rule.ts is generated from it); the server normalizes it.
       if (!isValidEmail(email)) {
-        this.setData({ emailError: email === '' ? '请填写邮箱，电子票据将发送到该邮箱' : '邮箱格式不正确，请检查' });
+        // Said above the pay bar too; the field itself is brought into view.
+        this.setData({ emailError: email === '' ? EMAIL_MISSING : EMAIL_MALFORMED });
+        wx.pageScrollTo({ selector: '#email-block', duration: 200 });
         wx.showToast({ title: '请填写正确的邮箱地址', icon: 'none' });
         return;
       }

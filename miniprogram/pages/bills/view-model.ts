@@ -12,6 +12,7 @@ import { formatShanghai } from '../../utils/date';
 
 export type BillView = ApiResponse<'bills', 'overview'>['unpaid'][number];
 export type OrderView = ApiResponse<'bills', 'order'>['order'];
+export type ReminderConsent = ApiResponse<'bills', 'remindMe'>;
 
 /** Ticked bills, by id. */
 export type Ticks = Record<string, boolean>;
@@ -236,4 +237,39 @@ export function confirmationNotice(order: OrderView | null): ConfirmationNotice 
     return { message: '该账单已由另一笔订单缴清，本次支付将原路退回', success: false, tab: 'done' };
   }
   return { message: '支付结果确认中，请稍后下拉刷新查看', success: false, tab: null };
+}
+
+// ------------------------------------------------------------------ the payment guide's reminder
+
+/** The terms whose bills are under 待缴费, each once. */
+export function unpaidTerms(bills: readonly BillView[]): string[] {
+  return bills.map((bill) => bill.term).filter((term, i, all) => all.indexOf(term) === i);
+}
+
+/**
+ * Whether the payment guide's reminder (check the bill and the card, don't interrupt, pay by the
+ * deadline) is shown: while bills are owed, until the student dismisses it, and again once bills
+ * of a term they have not dismissed it for appear. `dismissedFor` is what the device stored.
+ */
+export function payGuideShown(owedTerms: readonly string[], dismissedFor: unknown): boolean {
+  const dismissed = Array.isArray(dismissedFor) ? dismissedFor : [];
+  return owedTerms.some((term) => !dismissed.includes(term));
+}
+
+/** The terms to remember the guide as dismissed for: those before, and those owed now. */
+export function payGuideDismissedFor(owedTerms: readonly string[], dismissedFor: unknown): string[] {
+  const before = Array.isArray(dismissedFor) ? dismissedFor.filter((term): term is string => typeof term === 'string') : [];
+  return [...before, ...owedTerms.filter((term) => !before.includes(term))];
+}
+
+// ------------------------------------------------------------------ 截止前提醒我
+
+/** Where WeChat keeps the switch for subscribe messages, for a student who said no. */
+export const REMINDER_DECLINED_NOTE = '未开启提醒。如需开启，请点右上角“···”→“设置”→“订阅消息”，允许接收缴费提醒，再点“截止前提醒我”。';
+export const REMINDER_UNAVAILABLE_NOTE = '暂时无法开启提醒，请稍后再试，或更新微信后再试。';
+
+/** What the student is told once the server has counted their reminder. */
+export function reminderAcceptedNote(consent: ReminderConsent): string {
+  const next = consent.nextDeadline ? `最近的截止日期为 ${formatShanghai(consent.nextDeadline, 'YYYY-MM-DD')}，` : '';
+  return `${next}将在截止日期前 ${consent.daysBefore} 天提醒您（还可提醒 ${consent.remindersLeft} 次）`;
 }

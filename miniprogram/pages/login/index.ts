@@ -4,6 +4,7 @@ import { decodeQueryValue, submitForm, textFields } from '../../utils/form';
 import { desktopLinkFromOptions, MENU_ENTRY } from './desktop-link';
 
 const BILLS_URL = '/pages/bills/index';
+const LOGIN_ROUTE = 'pages/login/index';
 const SETUP_URL = '/package-account/pages/setup/index';
 const FORGOT_URL = '/package-account/pages/forgot/index';
 
@@ -12,13 +13,26 @@ type IdStep = 'enter' | 'password';
 const fields = textFields(['studentNo', 'idNumber', 'password']);
 
 /**
+ * How many pages back the page that opened the login is (the stack ends with this page); 0 when
+ * nothing but login pages is open.
+ */
+function senderDepth(): number {
+  const stack = getCurrentPages();
+  let depth = 0;
+  while (depth < stack.length && stack[stack.length - 1 - depth]!.route === LOGIN_ROUTE) depth += 1;
+  return depth < stack.length ? depth : 0;
+}
+
+/**
  * 登录: 学号 + 密码, or 证件号 → 下一步 → 密码 (the university's guide). Opens with the account
  * filled in when the query carries one (`?by=studentNo&account=…`), or when it carries the
  * learning platform's QR link (`q`), once the server has accepted the link: then it also says that
  * the platform verified the student's face. The password is asked for either way.
  *
- * The official account's menu opens it with `entry=menu`: a student already signed in goes on to
- * 账单缴费, anyone else signs in here and gets there after.
+ * Signed in, the student goes back to the page that sent them here (我的发票, 我的…); opened with
+ * nothing behind it (a QR code, a shared link), to 账单缴费. The official account's menu opens it
+ * with `entry=menu`: a student already signed in goes on to 账单缴费, anyone else signs in here and
+ * gets there after.
  */
 Component({
   data: {
@@ -34,6 +48,10 @@ Component({
     faceVerifiedNo: '',
     /** Opened from the official account's menu: finding out whether this WeChat is signed in. */
     checkingSession: false,
+    /** Opened from the official account's menu (智慧财务 → 智慧缴费): signing in leads to 账单缴费. */
+    fromMenu: false,
+    /** 联系我们: the help lines shown under the form. */
+    helpVisible: false,
   },
 
   methods: {
@@ -49,7 +67,10 @@ Component({
       const account = decodeQueryValue(query.account);
       if (query.by === 'idNumber') this.setData({ mode: 'idNumber', idNumber: account });
       else if (account) this.setData({ mode: 'studentNo', studentNo: account });
-      if (query.entry === MENU_ENTRY) void this.goToBillsIfSignedIn();
+      if (query.entry === MENU_ENTRY) {
+        this.setData({ fromMenu: true });
+        void this.goToBillsIfSignedIn();
+      }
     },
 
     /** The platform's QR: its account filled in, or the reason it cannot be used over an ordinary login. */
@@ -134,12 +155,26 @@ Component({
         wx.redirectTo({ url: `${SETUP_URL}?mode=device&phone=${encodeURIComponent(result.phone ?? '')}` });
       } else {
         wx.showToast({ title: '登录成功', icon: 'success' });
-        wx.switchTab({ url: BILLS_URL });
+        this.returnToSender();
       }
+    },
+
+    /**
+     * Back to the page below this one (past any other login page: 忘记密码 comes back to a new
+     * one); 账单缴费 when there is none, or when the official account's menu opened this page.
+     */
+    returnToSender() {
+      const below = this.data.fromMenu ? 0 : senderDepth();
+      if (below > 0) wx.navigateBack({ delta: below });
+      else wx.switchTab({ url: BILLS_URL });
     },
 
     onForgotTap() {
       wx.navigateTo({ url: FORGOT_URL });
+    },
+
+    onHelpTap() {
+      this.setData({ helpVisible: !this.data.helpVisible });
     },
   },
 });

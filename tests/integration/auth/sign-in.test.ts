@@ -148,6 +148,8 @@ describe('first sign-in (首次登录)', () => {
     expect((await status(openid)).signedIn).toBe(true);
     const profile = expectOk(await c.auth<Profile>(openid, 'profile'));
     expect(profile).toMatchObject({ name: '欧**娜', studentNo: student.studentNo, phone: `${phone.slice(0, 3)}****${phone.slice(-4)}` });
+    // 修改密码 lists the same rules the first sign-in did.
+    expect(profile.passwordRules).toEqual(state.passwordRules);
 
     // Signing in again from the same WeChat account goes straight in.
     expectOk(await c.auth(openid, 'signOut'));

@@ -5,6 +5,8 @@
 import type { BillDoc } from '../../../cloudfunctions/shared/billing/domain/records';
 import { fen, sumFen } from '../../../cloudfunctions/shared/kernel/money';
 import { addBills, createSignedInStudent } from '../../support/billing-fixtures';
+import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
+import type { BillsOverview } from '../../../cloudfunctions/shared/billing/contract';
 import { holdBillTake, ok, usePayWorld, type PayWorld } from './helpers';
 
 let w: PayWorld;
@@ -76,4 +78,14 @@ test('the address on the student’s record is offered until they pay with one o
 
   const withoutBills = await createSignedInStudent(w.tc.cloud, { email: 'roster2@example.edu.cn' });
   expect(await w.overview(withoutBills)).toMatchObject({ unpaid: [], paying: [], done: [], email: 'roster2@example.edu.cn' });
+});
+
+test('账单缴费 names who pays (name, masked ID number, 学号), read with the bills in the same two requests', async () => {
+  const { student } = await w.student(2);
+  const { result, stats } = await w.tc.cloud.invokeWithStats('bills', { action: 'overview' }, { openid: student.openid });
+  const overview = ok(result as ApiResult<BillsOverview>);
+  expect(overview.payer).toEqual({ name: '测试学生', idMasked: '3706**********1234', studentNo: student.studentNo });
+  expect(overview.unpaid).toHaveLength(2);
+  // The session, then the bills with their orders and the student's record.
+  expect(stats.roundTrips).toBe(2);
 });

@@ -11,48 +11,6 @@ import { appRules, pageTexts, textsOf, type DrawnText } from './contrast';
 import { appliedDeclarations, parseStylesheet, type StyleNode } from './styles';
 import { elementsOf, listWxmlFiles, MINIPROGRAM_ROOT, parseWxml, readWxml, textOf, type WxmlElement } from './wxml';
 
-/**
- * Pages whose fixes come with the work already under way on them (账单缴费, 登录), with exactly
- * what each still needs. Every other template must be clean; these may not gain a problem, and a
- * problem fixed must leave this list (the test says so), until both entries are gone.
- */
-const PAGES_AWAITING_ACCESSIBILITY_FIXES: Record<string, string[]> = {
-  'pages/bills/index.wxml': [
-    'pages/bills/index.wxml <view#bill-tabs.tabs> 待缴费 {{unpaidCoun: role= is not read by WeChat: use aria-role',
-    'pages/bills/index.wxml <view#tab-unpaid.tabs__item> 待缴费 {{unpaidCoun: role= is not read by WeChat: use aria-role',
-    'pages/bills/index.wxml <view#tab-unpaid.tabs__item> 待缴费 {{unpaidCoun: tappable without aria-role',
-    'pages/bills/index.wxml <view#tab-unpaid.tabs__item> 待缴费 {{unpaidCoun: tab without aria-role="tab"',
-    'pages/bills/index.wxml <view#tab-unpaid.tabs__item> 待缴费 {{unpaidCoun: tab without aria-selected',
-    'pages/bills/index.wxml <view#tab-unpaid.tabs__item> 待缴费 {{unpaidCoun: tab outside an aria-role="tablist"',
-    'pages/bills/index.wxml <view#tab-paying.tabs__item> 缴费中 {{paying.len: role= is not read by WeChat: use aria-role',
-    'pages/bills/index.wxml <view#tab-paying.tabs__item> 缴费中 {{paying.len: tappable without aria-role',
-    'pages/bills/index.wxml <view#tab-paying.tabs__item> 缴费中 {{paying.len: tab without aria-role="tab"',
-    'pages/bills/index.wxml <view#tab-paying.tabs__item> 缴费中 {{paying.len: tab without aria-selected',
-    'pages/bills/index.wxml <view#tab-paying.tabs__item> 缴费中 {{paying.len: tab outside an aria-role="tablist"',
-    'pages/bills/index.wxml <view#tab-done.tabs__item> 已完成: role= is not read by WeChat: use aria-role',
-    'pages/bills/index.wxml <view#tab-done.tabs__item> 已完成: tappable without aria-role',
-    'pages/bills/index.wxml <view#tab-done.tabs__item> 已完成: tab without aria-role="tab"',
-    'pages/bills/index.wxml <view#tab-done.tabs__item> 已完成: tab without aria-selected',
-    'pages/bills/index.wxml <view#tab-done.tabs__item> 已完成: tab outside an aria-role="tablist"',
-    'pages/bills/index.wxml <view#bill-{{bill.id}}.bill-card> {{bill.itemName}: tappable without aria-role',
-    'pages/bills/index.wxml <view#bill-{{bill.id}}.bill-card> {{bill.itemName}: tick without aria-role="checkbox"',
-    'pages/bills/index.wxml <view#bill-{{bill.id}}.bill-card> {{bill.itemName}: tick without aria-checked',
-    'pages/bills/index.wxml <view.order-card__head> {{order.itemsTex: tappable without aria-role',
-    'pages/bills/index.wxml <view#done-{{order.id}}.order-card.order-card--done> {{order.itemsTex: tappable without aria-role',
-    'pages/bills/index.wxml <view#check-all.pay-bar__all> 全选: tappable without aria-role',
-    'pages/bills/index.wxml <view#check-all.pay-bar__all> 全选: tick without aria-role="checkbox"',
-    'pages/bills/index.wxml <view#check-all.pay-bar__all> 全选: tick without aria-checked',
-    'pages/bills/index.wxml <t-popup> 取消订单 取消后账单将回到“待缴: popup without an aria-role="dialog" inside',
-    'pages/bills/index.wxml <t-popup> 订单详情 {{detail.st: popup without an aria-role="dialog" inside',
-    'pages/bills/index.wxss .tabs__item { height: 96rpx }: holds text; use min-height, or a line height without units',
-    'pages/bills/index.wxss .tabs__count { line-height: 32rpx }: holds text; use min-height, or a line height without units',
-  ],
-  'pages/login/index.wxml': [
-    'pages/login/index.wxml <text#change-id.id-summary__change> 更换: tappable without aria-role',
-    'pages/login/index.wxml <text#forgot-link.login__link> 忘记密码: tappable without aria-role',
-  ],
-};
-
 const TAP_ATTRIBUTES = ['bindtap', 'bind:tap', 'catchtap', 'catch:tap', 'capture-bind:tap', 'capture-catch:tap'];
 /** Elements a screen reader announces as buttons without being told. */
 const BUTTON_TAGS = new Set(['button', 't-button', 'van-button', 'navigator']);
@@ -142,31 +100,14 @@ function fixedHeightProblems(texts: DrawnText[]): string[] {
   return [...problems];
 }
 
-/** The template a problem line is about, as keyed in PAGES_AWAITING_ACCESSIBILITY_FIXES. */
-const fileOf = (problem: string): string => {
-  const sheet = problem.split(' ')[0]!;
-  return sheet.replace(/\.wxss$/, '.wxml');
-};
-
 describe('accessibility of every template', () => {
   const allProblems = [
     ...listWxmlFiles().flatMap((file) => accessibilityProblems(readWxml(file), file)),
     ...new Set(ROUTES.flatMap((route) => fixedHeightProblems(pageTexts(route)))),
   ];
 
-  it('every template outside the known exceptions is clean', () => {
-    expect(allProblems.filter((problem) => !(fileOf(problem) in PAGES_AWAITING_ACCESSIBILITY_FIXES))).toEqual([]);
-  });
-
-  it('the known exceptions gain no problem, and a fixed one leaves the list', () => {
-    for (const [file, known] of Object.entries(PAGES_AWAITING_ACCESSIBILITY_FIXES)) {
-      const found = allProblems.filter((problem) => fileOf(problem) === file);
-      expect({ file, new: found.filter((problem) => !known.includes(problem)), fixedButStillListed: known.filter((problem) => !found.includes(problem)) }).toEqual({
-        file,
-        new: [],
-        fixedButStillListed: [],
-      });
-    }
+  it('every template is clean', () => {
+    expect(allProblems).toEqual([]);
   });
 
   it('walks every page and component template', () => {

@@ -6,9 +6,13 @@ import {
   allToggled,
   confirmationNotice,
   orderCard,
+  payGuideDismissedFor,
+  payGuideShown,
   processingCard,
+  reminderAcceptedNote,
   selectionView,
   toggled,
+  unpaidTerms,
   unpaidView,
   withoutOrderedBills,
   type BillView,
@@ -178,5 +182,38 @@ describe('after the pay sheet said yes', () => {
     ['never reached', null, '支付结果确认中，请稍后下拉刷新查看', false, null],
   ])('the order %s: the student is told what came of it', (_state, last, message, success, tab) => {
     expect(confirmationNotice(last)).toEqual({ message, success, tab });
+  });
+});
+
+describe('the payment guide’s reminder', () => {
+  const owed = unpaidTerms([bill('a', '学费', 100), bill('b', '住宿费', 100), bill('c', '学费', 100, SPRING)]);
+
+  it('is shown while bills are owed and nothing was dismissed on this device', () => {
+    expect(owed).toEqual([FALL.term, SPRING.term]);
+    expect(payGuideShown(owed, '')).toBe(true);
+    expect(payGuideShown([], '')).toBe(false);
+  });
+
+  it('stays away once dismissed, and comes back when bills of another term appear', () => {
+    const dismissed = payGuideDismissedFor([FALL.term], '');
+    expect(payGuideShown([FALL.term], dismissed)).toBe(false);
+    expect(payGuideShown(owed, dismissed)).toBe(true);
+    const again = payGuideDismissedFor(owed, dismissed);
+    expect(again).toEqual([FALL.term, SPRING.term]);
+    expect(payGuideShown(owed, again)).toBe(false);
+  });
+
+  it('takes whatever the device stored that is not a list of terms as nothing dismissed', () => {
+    expect(payGuideShown([FALL.term], { [FALL.term]: true })).toBe(true);
+    expect(payGuideDismissedFor([FALL.term], [7, null, SPRING.term])).toEqual([SPRING.term, FALL.term]);
+  });
+});
+
+describe('截止前提醒我', () => {
+  it('says when the reminder comes and how many are left, on Beijing’s day of the deadline', () => {
+    expect(reminderAcceptedNote({ remindersLeft: 2, nextDeadline: '2026-12-31T15:59:59.000Z', daysBefore: 3 })).toBe(
+      '最近的截止日期为 2026-12-31，将在截止日期前 3 天提醒您（还可提醒 2 次）',
+    );
+    expect(reminderAcceptedNote({ remindersLeft: 1, nextDeadline: null, daysBefore: 5 })).toBe('将在截止日期前 5 天提醒您（还可提醒 1 次）');
   });
 });

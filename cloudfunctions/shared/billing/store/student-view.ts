@@ -1,11 +1,21 @@
 /**
  * What 账单缴费 shows a student, read in one request whatever the number of bills: the bills grouped
- * into one result, their orders and the address on the student's record joined to it.
+ * into one result, with their orders and, from the student's record, who pays and the address
+ * joined to it.
  */
 import { collection, type Database } from '../../runtime';
 import type { BillDoc, OrderDoc, OrderStatus } from '../domain/records';
 
+/** Who pays, as the student's record has it (the ID number only masked: it is stored no other way). */
+export interface PayerOnRecord {
+  name: string;
+  idMasked: string;
+  studentNo: string;
+}
+
 export interface StudentBillingView {
+  /** Null only when the student's record is gone. */
+  payer: PayerOnRecord | null;
   /** Every bill of the student (one result holds them all: no page of 1,000 cuts them short). */
   bills: BillDoc[];
   /** The student's orders in the statuses asked for, in no particular order. */
@@ -18,6 +28,7 @@ interface Row {
   bills: BillDoc[];
   orders: OrderDoc[];
   emailOnRecord?: string | null;
+  payer?: Partial<PayerOnRecord>;
 }
 
 /**
@@ -36,11 +47,18 @@ export async function studentBillingView(db: Database, studentId: string, status
         bills: 1,
         orders: { $filter: { input: '$orders', as: 'order', cond: { $in: ['$$order.status', [...statuses]] } } },
         emailOnRecord: { $arrayElemAt: ['$student.email', 0] },
+        payer: {
+          name: { $arrayElemAt: ['$student.name', 0] },
+          idMasked: { $arrayElemAt: ['$student.idMasked', 0] },
+          studentNo: { $arrayElemAt: ['$student.studentNo', 0] },
+        },
       },
     },
     // Without a limit the cloud answers with at most 20 results.
     { limit: 1 },
   ]);
   if (!row) return null;
-  return { bills: row.bills, orders: row.orders, emailOnRecord: row.emailOnRecord ?? null };
+  const { name, idMasked, studentNo } = row.payer ?? {};
+  const payer = name !== undefined && idMasked !== undefined && studentNo !== undefined ? { name, idMasked, studentNo } : null;
+  return { payer, bills: row.bills, orders: row.orders, emailOnRecord: row.emailOnRecord ?? null };
 }

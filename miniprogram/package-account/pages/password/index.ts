@@ -1,24 +1,47 @@
 import { errorMessage, isSignedOut } from '../../../services/index';
-import { changePassword } from '../../../services/auth';
+import { changePassword, getProfile } from '../../../services/auth';
 import { submitNewPassword, textFields } from '../../../utils/form';
 
 const LOGIN_URL = '/pages/login/index';
 
 const fields = textFields(['oldPassword', 'newPassword', 'confirmPassword']);
 
-const RULES = ['至少 8 位', '不能是初始密码（证件号后 8 位）', '不能包含证件号或学号中连续 6 位', '不能是常见密码（如 12345678、生日、键盘连续字母）'];
+/** The rules as the server sends them: loading, listed, or a failure with 重试. */
+type RulesState = 'loading' | 'ready' | 'error';
 
-/** 修改密码 (from 我的): the current password, then the new one twice. */
+/** 修改密码 (from 我的): the current password, then the new one twice, under the server's rules. */
 Component({
   data: {
     ...fields.data,
-    rules: RULES,
+    rules: [] as string[],
+    rulesState: 'loading' as RulesState,
+    rulesError: '',
     errorText: '',
     busy: false,
   },
 
   methods: {
     ...fields.handlers,
+
+    onLoad() {
+      void this.loadRules();
+    },
+
+    /** The rules the server applies, the same list the first sign-in and 忘记密码 show. */
+    async loadRules() {
+      this.setData({ rulesState: 'loading', rulesError: '' });
+      try {
+        const profile = await getProfile();
+        this.setData({ rules: [...profile.passwordRules], rulesState: 'ready' });
+      } catch (error) {
+        if (isSignedOut(error)) wx.redirectTo({ url: LOGIN_URL });
+        else this.setData({ rulesState: 'error', rulesError: errorMessage(error) });
+      }
+    },
+
+    onRulesRetryTap() {
+      void this.loadRules();
+    },
 
     async onSubmitTap() {
       const { oldPassword } = this.data;
