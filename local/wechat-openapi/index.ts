@@ -6,7 +6,8 @@
  *
  * - phonenumber.getPhoneNumber with locally issued codes (phone-number.ts);
  * - wxacode.getUnlimited draws a real QR code naming the page and scene (wxacode.ts);
- * - subscribeMessage.send checked and recorded, with 43101 on demand (subscribe-message.ts).
+ * - subscribeMessage.send checked and recorded (缴费成功, 退款结果, 缴费提醒), with 43101 on demand
+ *   (subscribe-message.ts).
  */
 import type { LocalCloud } from '../cloud';
 import type { LocalCloudServer } from '../server';
@@ -19,6 +20,7 @@ export { readWxacodeText } from './wxacode';
 export {
   SANDBOX_DEADLINE_REMINDER_TEMPLATE_ID,
   SANDBOX_PAY_SUCCESS_TEMPLATE_ID,
+  SANDBOX_REFUND_RESULT_TEMPLATE_ID,
   subscribeMessagesOf,
   type SentSubscribeMessage,
   type SubscribeMessageSandbox,

@@ -34,6 +34,12 @@ export interface AppConfig {
    */
   paySuccessTemplateId: string;
   /**
+   * Template id of the 退款结果 subscribe message, asked for on 立即支付 in the same prompt as
+   * 缴费成功. The same id goes into REFUND_RESULT_TEMPLATE_ID of the functions that finish refunds;
+   * empty: not asked.
+   */
+  refundResultTemplateId: string;
+  /**
    * Template id of the 缴费提醒 subscribe message, asked for by 截止前提醒我 on 账单缴费. The same id
    * goes into the bills function's DEADLINE_REMINDER_TEMPLATE_ID; empty: the button says reminders
    * cannot be turned on.
@@ -52,5 +58,6 @@ export const config: AppConfig = {
     { label: '继续教育学院综合管理科', phone: '0535-6913139', purpose: '对收费项目或金额有疑问' },
   ],
   paySuccessTemplateId: 'local-pay-success-template',
+  refundResultTemplateId: 'local-refund-result-template',
   deadlineReminderTemplateId: 'local-deadline-reminder-template',
 };

@@ -1,9 +1,9 @@
 /**
  * Paying: the only code that opens WeChat's pay sheet (wx.requestPayment) or, on the local cloud,
  * its stand-in (POST /sandbox/pay, after the student confirms a 模拟支付 dialog), and that asks for
- * the 缴费成功 subscribe message (through subscribe.ts). After the sheet says yes it owns the
- * confirmation: the device remembers the order, and the server is asked until it has the payment
- * (处理中 meanwhile).
+ * the 缴费成功 and 退款结果 subscribe messages (through subscribe.ts). After the sheet says yes it
+ * owns the confirmation: the device remembers the order, and the server is asked until it has the
+ * payment (处理中 meanwhile).
  */
 import type { ApiResponse } from '../../cloudfunctions/shared/contracts';
 import type { PaymentParams } from '../../cloudfunctions/shared/billing/contract';
@@ -11,7 +11,7 @@ import { config } from '../config/index';
 import { getDevOpenid } from './dev-identity';
 import { callFunction } from './call';
 import { NETWORK_MESSAGE, ServiceError } from './errors';
-import { requestSubscription } from './subscribe';
+import { requestSubscriptions } from './subscribe';
 
 export type PayStart = ApiResponse<'pay', 'create'>;
 export type CancelOutcome = ApiResponse<'pay', 'cancel'>;
@@ -178,9 +178,12 @@ export async function confirmPayment(orderId: string): Promise<PayStart['order']
 }
 
 /**
- * Asks for the 缴费成功 subscribe message. Must run inside the 立即支付 tap (WeChat only shows the
- * prompt for a user's tap). Resolves true when the student accepted.
+ * Asks for the 缴费成功 and 退款结果 subscribe messages in one prompt (a template without an id is
+ * not asked for). Must run inside the 立即支付 tap (WeChat only shows the prompt for a user's tap).
+ * Resolves true when the student accepted 缴费成功, which the order records; 退款结果 needs no record:
+ * WeChat delivers it only to a student who accepted it.
  */
 export async function requestPaySuccessSubscription(): Promise<boolean> {
-  return (await requestSubscription(config.paySuccessTemplateId)) === 'accept';
+  const answers = await requestSubscriptions([config.paySuccessTemplateId, config.refundResultTemplateId]);
+  return answers[config.paySuccessTemplateId] === 'accept';
 }

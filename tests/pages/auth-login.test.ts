@@ -2,9 +2,20 @@
  * 登录: the 学号 / 证件号 switch, 证件号 → 下一步 → 密码, the messages a student sees, and where a
  * successful sign-in leads — against the local cloud.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { openPage, requestsSettled, type OpenedPage } from './harness';
+import { MINIPROGRAM_ROOT } from './paths';
 import { clearRecordedCalls, recordedCalls } from './wx-fake';
-import { auth, createStudent, newDevice, phoneCode, type, urlsOf } from './auth-support';
+import { auth, closeAllPages, createStudent, newDevice, openedFrom, phoneCode, SETUP_FROM_RECEIPTS, type, urlsOf } from './auth-support';
+
+// Required, not imported: it uses the mini program's `wx` typings, which the repository's Node
+// type-check does not load.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const signInReturn = require('../../miniprogram/utils/sign-in-return') as {
+  RETURN_ROUTES: ReadonlySet<string>;
+  returnAfterSignIn(route: string | null): void;
+};
 
 const FILE = 1;
 let page: OpenedPage;
@@ -157,16 +168,8 @@ test('a damaged link (a broken %-sequence in the account) still opens the page, 
 });
 
 describe('where signing in leads', () => {
-  const g = globalThis as unknown as { getCurrentPages: () => { route: string }[] };
-  const noPages = g.getCurrentPages;
-
-  /** WeChat's page stack as the login page sees it: the pages that were open, then the login page itself. */
-  function openedFrom(...routes: string[]): void {
-    g.getCurrentPages = () => routes.map((route) => ({ route }));
-  }
-
   afterEach(() => {
-    g.getCurrentPages = noPages;
+    closeAllPages();
   });
 
   let phones = 0;
@@ -212,6 +215,57 @@ describe('where signing in leads', () => {
     await signInThere({ entry: 'menu' });
     expect(urlsOf('switchTab')).toEqual(['/pages/bills/index']);
     expect(recordedCalls('navigateBack')).toEqual([]);
+  });
+
+  test('sent from 我的发票, a first sign-in and a new WeChat’s check take 我的发票 along', async () => {
+    openedFrom('pages/mine/index', 'package-receipts/pages/receipts/index', 'pages/login/index');
+    const newcomer = await createStudent(FILE);
+    page = await openPage('pages/login/index');
+    await type(page, '#student-no', newcomer.studentNo);
+    await type(page, '#password', newcomer.initialPassword);
+    await page.tap('#sign-in-button');
+    await requestsSettled();
+    expect(urlsOf('redirectTo')).toEqual([SETUP_FROM_RECEIPTS]);
+    await page.close();
+
+    const known = await createStudent(FILE, { completed: { password: 'Qiming#2025', phone: '13905350190' } });
+    newDevice();
+    clearRecordedCalls();
+    page = await openPage('pages/login/index');
+    await type(page, '#student-no', known.studentNo);
+    await type(page, '#password', 'Qiming#2025');
+    await page.tap('#sign-in-button');
+    await requestsSettled();
+    expect(urlsOf('redirectTo')).toEqual([`/package-account/pages/setup/index?mode=device&phone=${encodeURIComponent('139****0190')}&back=${encodeURIComponent('/package-receipts/pages/receipts/index')}`]);
+  });
+
+  test('from the official account’s menu, a first sign-in leads to 账单缴费 whatever was open', async () => {
+    openedFrom('pages/mine/index', 'package-receipts/pages/receipts/index', 'pages/login/index');
+    const newcomer = await createStudent(FILE);
+    page = await openPage('pages/login/index', { entry: 'menu' });
+    await page.waitForText('学号登录');
+    await type(page, '#student-no', newcomer.studentNo);
+    await type(page, '#password', newcomer.initialPassword);
+    await page.tap('#sign-in-button');
+    await requestsSettled();
+    expect(urlsOf('redirectTo')).toEqual(['/package-account/pages/setup/index']);
+  });
+
+  test('every page a sign-in returns to is a page of the app, opened the way WeChat allows (switchTab only for the tab bar)', () => {
+    const app = JSON.parse(fs.readFileSync(path.join(MINIPROGRAM_ROOT, 'app.json'), 'utf8')) as {
+      pages: string[];
+      subPackages: { root: string; pages: string[] }[];
+      tabBar: { list: { pagePath: string }[] };
+    };
+    const appPages = [...app.pages, ...app.subPackages.flatMap((pkg) => pkg.pages.map((page) => `${pkg.root}/${page}`))];
+    const tabs = app.tabBar.list.map((tab) => tab.pagePath);
+    expect(signInReturn.RETURN_ROUTES.size).toBeGreaterThan(0);
+    for (const route of signInReturn.RETURN_ROUTES) {
+      expect(appPages).toContain(route);
+      clearRecordedCalls();
+      signInReturn.returnAfterSignIn(route);
+      expect(urlsOf(tabs.includes(route) ? 'switchTab' : 'redirectTo')).toEqual([`/${route}`]);
+    }
   });
 });
 

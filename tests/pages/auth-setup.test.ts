@@ -6,7 +6,26 @@
 import { openPage, requestsSettled, type OpenedPage } from './harness';
 import { clearRecordedCalls, recordedCalls } from './wx-fake';
 import { config } from '../../miniprogram/config/index';
-import { activationCode, allowPhoneNumber, answerPrivacy, auth, createStudent, post, devicePhone, installPrivacy, newDevice, switchedTabs, type, urlsOf, type PageStudent } from './auth-support';
+import {
+  activationCode,
+  allowPhoneNumber,
+  answerPrivacy,
+  auth,
+  closeAllPages,
+  createStudent,
+  post,
+  devicePhone,
+  installPrivacy,
+  landing,
+  newDevice,
+  openedFrom,
+  queryOf,
+  SETUP_FROM_RECEIPTS,
+  switchedTabs,
+  type,
+  urlsOf,
+  type PageStudent,
+} from './auth-support';
 
 const FILE = 2;
 let page: OpenedPage;
@@ -20,6 +39,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   await page?.close();
+  closeAllPages();
 });
 
 async function signedInForSetup(options: Parameters<typeof createStudent>[1] = {}): Promise<PageStudent> {
@@ -225,4 +245,64 @@ test('without a first sign-in in progress the page says so and offers 重新登�
   await page.waitForText('首次登录验证已失效，请重新登录');
   await page.tap('#back-to-login');
   expect(urlsOf('redirectTo')).toEqual(['/pages/login/index']);
+});
+
+describe('done, the student is back where signing in started', () => {
+  const RECEIPTS = 'package-receipts/pages/receipts/index';
+
+  test('a first sign-in started from 我的发票 ends on 我的发票', async () => {
+    await signedInForSetup({ phoneOnFile: '13905350291' });
+    // The login page's redirect put the first sign-in where the login page was, above 我的发票.
+    openedFrom('pages/mine/index', RECEIPTS, 'package-account/pages/setup/index');
+    page = await openPage('package-account/pages/setup/index', queryOf(SETUP_FROM_RECEIPTS));
+    await page.waitForText('如果不是本人，请勿继续操作');
+    await page.tap('#confirm-identity');
+    await page.waitForText('新密码要求');
+    await type(page, '#new-password', 'Qiming#2025');
+    await type(page, '#confirm-password', 'Qiming#2025');
+    await page.tap('#password-next');
+    await answerPrivacy(page, 'agree');
+    await page.waitForText('微信手机号验证');
+    devicePhone('13905350291');
+    await allowPhoneNumber(page);
+
+    expect(await landing()).toEqual({ by: 'navigateBack', page: RECEIPTS });
+    expect(recordedCalls('showToast').map((call) => call.options.title)).toContain('首次登录完成');
+    expect(urlsOf('switchTab')).toEqual([]);
+    expect((await auth(openid, 'status')).data.signedIn).toBe(true);
+  });
+
+  test('the new-WeChat check returns the same way, opening 我的发票 again when it is no longer open', async () => {
+    const student = await createStudent(FILE, { completed: { password: 'Qiming#2025', phone: '13905350292' } });
+    expect((await auth(openid, 'signIn', { by: 'studentNo', account: student.studentNo, password: 'Qiming#2025' })).data.next).toBe('verifyDevice');
+    page = await openPage('package-account/pages/setup/index', {
+      mode: 'device',
+      phone: encodeURIComponent('139****0292'),
+      back: encodeURIComponent(`/${RECEIPTS}`),
+    });
+    await answerPrivacy(page, 'agree');
+    await page.waitForText('这是您第一次在当前微信登录该账号');
+    devicePhone('13905350292');
+    await allowPhoneNumber(page);
+    expect(await landing()).toEqual({ by: 'redirectTo', page: RECEIPTS });
+    expect((await auth(openid, 'status')).data.signedIn).toBe(true);
+  });
+
+  test.each([
+    ['a web address', 'https://example.com/pay', '13905350293'],
+    ['a page that is not in the app', '/pages/pay/index', '13905350294'],
+    ['the login page itself', '/pages/login/index', '13905350295'],
+  ])('a return target that is %s is ignored: 账单缴费', async (_what, back, phone) => {
+    await signedInForSetup({ phoneOnFile: phone });
+    await auth(openid, 'setupConfirmIdentity');
+    await auth(openid, 'setupPassword', { newPassword: 'Qiming#2025', confirmPassword: 'Qiming#2025' });
+    openedFrom('pages/mine/index', RECEIPTS, 'package-account/pages/setup/index');
+    page = await openPage('package-account/pages/setup/index', { back: encodeURIComponent(back) });
+    await answerPrivacy(page, 'agree');
+    await page.waitForText('微信手机号验证');
+    devicePhone(phone);
+    await allowPhoneNumber(page);
+    expect(await landing()).toEqual({ by: 'switchTab', page: 'pages/bills/index' });
+    expect(recordedCalls('navigateBack')).toEqual([]);
+  });
 });

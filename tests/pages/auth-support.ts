@@ -190,3 +190,59 @@ export async function switchedTabs(): Promise<string[]> {
   await waitFor(() => urlsOf('switchTab').length > 0, () => 'a switch to a tab page');
   return urlsOf('switchTab');
 }
+
+type PageStack = () => { route: string }[];
+const pagesGlobal = globalThis as unknown as { getCurrentPages: PageStack };
+let emptyStack: PageStack | null = null;
+
+/** WeChat's page stack as the pages see it: the pages that were open, the current page last. */
+export function openedFrom(...routes: string[]): void {
+  emptyStack ??= pagesGlobal.getCurrentPages;
+  pagesGlobal.getCurrentPages = () => routes.map((route) => ({ route }));
+}
+
+/** Back to no pages open (setup.ts), after a test that used {@link openedFrom}. */
+export function closeAllPages(): void {
+  if (emptyStack) pagesGlobal.getCurrentPages = emptyStack;
+  emptyStack = null;
+}
+
+export interface Landing {
+  by: 'navigateBack' | 'switchTab' | 'redirectTo';
+  /** The route the student ends on. */
+  page: string;
+}
+
+/**
+ * Where the page sent the student once its last request has answered: the first navigation it
+ * made, and the page that shows (for wx.navigateBack, the page that many places down the stack).
+ */
+export async function landing(): Promise<Landing> {
+  const first = await waitFor(
+    () => recordedCalls().find((call) => call.api === 'navigateBack' || call.api === 'switchTab' || call.api === 'redirectTo'),
+    () => 'the page to leave for another',
+  );
+  if (first.api === 'navigateBack') {
+    const stack = pagesGlobal.getCurrentPages();
+    const below = stack[stack.length - 1 - Number(first.options.delta ?? 1)];
+    return { by: 'navigateBack', page: below?.route ?? '(nothing: the stack is shorter)' };
+  }
+  return { by: first.api as Landing['by'], page: String(first.options.url).replace(/^\//, '') };
+}
+
+/** The first sign-in's address as the login page writes it for a student sent from 我的发票. */
+export const SETUP_FROM_RECEIPTS = `/package-account/pages/setup/index?back=${encodeURIComponent('/package-receipts/pages/receipts/index')}`;
+
+/** A page address's query as WeChat hands it to onLoad: the values as they were written. */
+export function queryOf(url: string): Record<string, string> {
+  const search = url.split('?')[1] ?? '';
+  return Object.fromEntries(
+    search
+      .split('&')
+      .filter(Boolean)
+      .map((pair) => {
+        const at = pair.indexOf('=');
+        return at < 0 ? [pair, ''] : [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+  );
+}

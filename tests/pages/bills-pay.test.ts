@@ -5,7 +5,7 @@
  */
 import { openPage, waitFor, type OpenedPage } from './harness';
 import { clearRecordedCalls, clearStorage, recordedCalls } from './wx-fake';
-import { functionCalls, PAY_BUTTON, post, signedInStudent, toasts, typeEmail as typeEmailOn, wxGlobal } from './bills-support';
+import { functionCalls, PAY_BUTTON, post, signedInStudent, subscribePromptAnswers, toasts, typeEmail as typeEmailOn, wxGlobal } from './bills-support';
 
 const originalShowModal = wxGlobal.showModal;
 const originalRequest = wxGlobal.request;
@@ -117,11 +117,8 @@ test('an email is required and validated before paying; nothing is ordered witho
 
 test('立即支付 → 处理中 → 已完成, with the email remembered and 缴费成功 subscribed', async () => {
   const { billIds } = await signedInStudent(3);
-  const subscribeCalls: unknown[] = [];
-  wxGlobal.requestSubscribeMessage = (options: { tmplIds: string[]; success?: (res: Record<string, string>) => void }) => {
-    subscribeCalls.push(options.tmplIds);
-    setTimeout(() => options.success?.({ [options.tmplIds[0]!]: 'accept', errMsg: 'requestSubscribeMessage:ok' }), 0);
-  };
+  // One prompt for both messages: the student accepts 缴费成功 and declines 退款结果.
+  const subscribeCalls = subscribePromptAnswers({ 'local-pay-success-template': 'accept', 'local-refund-result-template': 'reject' });
   // WeChat takes the money, but its callback is late and the first checks cannot reach it.
   await control({ action: 'setCallbackMode', mode: 'hold' });
   await control({ action: 'failNext', api: 'queryOrder', fault: 'timeout', times: 20 });
@@ -142,7 +139,7 @@ test('立即支付 → 处理中 → 已完成, with the email remembered and �
   expect(payRequests()).toHaveLength(1);
   const create = functionCalls('pay', 'create')[0]!.options.data as Record<string, unknown>;
   expect(create).toEqual({ action: 'create', billIds: [billIds[0], billIds[2]], email: 'zhangsan@example.com', subscribed: true });
-  expect(subscribeCalls).toEqual([['local-pay-success-template']]);
+  expect(subscribeCalls).toEqual([['local-pay-success-template', 'local-refund-result-template']]);
   expect(functionCalls('pay', 'sync')[0]!.options.data).toMatchObject({ afterPayment: true });
 
   // The callback arrives and WeChat can be asked again: 刷新状态 → 已完成.
@@ -175,6 +172,21 @@ test('立即支付 → 处理中 → 已完成, with the email remembered and �
   page = await openPage('pages/bills/index');
   await page.waitForText('住宿费');
   expect((page.find('#email-input').instance.data as { value: string }).value).toBe('zhangsan@example.com');
+});
+
+test('立即支付 asks for 缴费成功 and 退款结果 in one prompt; declining 缴费成功 while accepting 退款结果 still pays, unsubscribed', async () => {
+  const { billIds } = await signedInStudent(1);
+  const asked = subscribePromptAnswers({ 'local-pay-success-template': 'reject', 'local-refund-result-template': 'accept' });
+  payerWill(true);
+  page = await openPage('pages/bills/index');
+  await page.waitForText('学费');
+  await page.tap(`#bill-${billIds[0]}`);
+  await typeEmail('qianshi@example.com');
+  await page.tap(PAY_BUTTON);
+  await waitFor(() => toasts().includes('缴费成功'), () => `a 缴费成功 toast; toasts: ${JSON.stringify(toasts())}`);
+  await page.waitForText('已支付');
+  expect(asked).toEqual([['local-pay-success-template', 'local-refund-result-template']]);
+  expect(functionCalls('pay', 'create').map((call) => (call.options.data as { subscribed?: boolean }).subscribed)).toEqual([false]);
 });
 
 test('立即支付 with a prompt callback goes straight to 已完成; order detail shows the lines', async () => {

@@ -59,12 +59,19 @@ export const functionCalls = (fn: string, action: string) =>
 
 export const toasts = (): string[] => recordedCalls('showToast').map((call) => String(call.options.title));
 
-/** WeChat's subscribe prompt, answered as the student would; returns the template ids asked for. */
-export function subscribePromptAnswers(answer: 'accept' | 'reject' | 'ban'): string[][] {
+type PromptAnswer = 'accept' | 'reject' | 'ban';
+
+/**
+ * WeChat's subscribe prompt, answered as the student would: one answer for every template in it,
+ * or one per template id; returns the template ids asked for, prompt by prompt.
+ */
+export function subscribePromptAnswers(answer: PromptAnswer | Readonly<Record<string, PromptAnswer>>): string[][] {
   const asked: string[][] = [];
   wxGlobal.requestSubscribeMessage = (options: { tmplIds: string[]; success?: (res: Record<string, string>) => void }) => {
     asked.push(options.tmplIds);
-    setTimeout(() => options.success?.({ [options.tmplIds[0]!]: answer, errMsg: 'requestSubscribeMessage:ok' }), 0);
+    const answers: Record<string, string> = { errMsg: 'requestSubscribeMessage:ok' };
+    for (const id of options.tmplIds) answers[id] = typeof answer === 'string' ? answer : (answer[id] ?? 'reject');
+    setTimeout(() => options.success?.(answers), 0);
   };
   return asked;
 }

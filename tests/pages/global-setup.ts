@@ -13,17 +13,14 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { buildMiniprogramNpm, isMiniprogramNpmFresh } from '../../scripts/build-miniprogram';
+import { FEE_SEASON_NOW } from '../support/fee-season';
 import { PROJECT_ROOT } from './paths';
 import { LOCAL_CLOUD_STATE, type LocalCloudState } from './local-cloud-state';
 
 const READY_TIMEOUT_MS = Number(process.env.PAGES_LOCAL_CLOUD_READY_TIMEOUT_MS ?? 90000);
 const ENTRY = process.env.PAGES_LOCAL_CLOUD_ENTRY ?? path.join(PROJECT_ROOT, 'local', 'main.ts');
-/**
- * The local cloud's clock starts on a fixed weekday of the autumn fee season, so the demo term's
- * deadline (12-31) is ahead, reminders can be asked for and the pages read the same whatever day the
- * tests run. The pages themselves read no calendar.
- */
-const PAGES_CLOUD_STARTS_AT = '2026-12-07T10:00:00+08:00';
+/** The local cloud's clock starts in the fee season like every test cloud's; the pages read no calendar. */
+const PAGES_CLOUD_STARTS_AT = FEE_SEASON_NOW.toISOString();
 
 /** One JSON request to the local cloud; resolves with the parsed body. */
 function httpJson(method: 'GET' | 'POST', url: string, body?: unknown, headers: Record<string, string> = {}): Promise<unknown> {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LocalCloud, type Caller } from '../../local/cloud';
 import { installSandboxes } from '../../local/sandboxes';
+import { FEE_SEASON_NOW } from './fee-season';
 
 /**
  * An in-process local cloud on a fresh data folder, for integration tests. It records every log
@@ -23,7 +24,7 @@ export async function startTestCloud(options: { dataDir?: string; startAt?: Date
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'zhjf-test-'));
   const logs: string[] = [];
   const results: unknown[] = [];
-  const cloud = await LocalCloud.start({ dataDir, logSink: (line) => logs.push(line), ...(options.startAt ? { startAt: options.startAt } : {}) });
+  const cloud = await LocalCloud.start({ dataDir, logSink: (line) => logs.push(line), startAt: options.startAt ?? FEE_SEASON_NOW });
   installSandboxes(cloud, null);
   return {
     cloud,

@@ -41,7 +41,7 @@ export const IMPORT_COLUMNS: Readonly<Record<ImportKind, readonly SheetColumn[]>
 };
 
 /** Rows per request, typed as the server's own constant so a change there fails the type check here. */
-export const IMPORT_CHUNK_ROWS: typeof SERVER_IMPORT_CHUNK_ROWS = 3000;
+export const IMPORT_CHUNK_ROWS: typeof SERVER_IMPORT_CHUNK_ROWS = 5000;
 
 /** The most rows one import may have (startImport's rowCount limit). */
 export const IMPORT_MAX_ROWS = 200_000;

@@ -7,7 +7,7 @@
  * Each step is idempotent on its own; a step that fails is logged and never undoes the payment.
  */
 import { shanghaiMinute } from '../kernel/china-time';
-import { formatFenPlain } from '../kernel/money';
+import { formatFenForMessage } from '../kernel/money';
 import type { OrderDoc } from './domain/records';
 import { isDuplicateKeyError } from '../runtime/errors';
 import { collection } from '../runtime/db';
@@ -33,6 +33,8 @@ export interface SubscribeMessageDoc {
   openid: string;
   templateId: string;
   orderId: string;
+  /** The refund a 退款结果 message is about (absent on 缴费成功). */
+  outRefundNo?: string;
   status: 'SENDING' | 'SENT' | 'FAILED';
   error: string | null;
   createdAt: Date;
@@ -106,7 +108,7 @@ export function paidMessageData(order: OrderDoc): Record<string, { value: string
   const items = Array.from(names.join('、')).slice(0, 20).join('');
   return {
     thing1: { value: items || '继续教育缴费' },
-    amount2: { value: `${formatFenPlain(order.total)}元` },
+    amount2: { value: formatFenForMessage(order.total) },
     time3: { value: shanghaiMinute(new Date(order.paidAt ?? order.updatedAt ?? order.createdAt)) },
     character_string4: { value: order.outTradeNo },
   };
@@ -120,38 +122,70 @@ export async function sendPaidMessageOnce(pc: PaymentContext, order: OrderDoc): 
     pc.log.info('no pay-success template configured; message skipped', { orderId: order._id });
     return;
   }
+  const outcome = await sendSubscribeMessageOnce(pc, {
+    key: `pay-success:${order._id}`,
+    openid: order.payerOpenid,
+    templateId,
+    orderId: order._id,
+    page: PAID_ORDERS_PAGE,
+    data: paidMessageData(order),
+  });
+  if (outcome.kind === 'failed') pc.log.warn('pay-success message not sent', { orderId: order._id, error: outcome.error });
+}
+
+/** The page a payment or refund message opens: 账单缴费 on 已完成. */
+export const PAID_ORDERS_PAGE = 'pages/bills/index?tab=done';
+
+export interface SubscribeMessageToSend {
+  /** Names the event: a second message with the same key is never sent. */
+  key: string;
+  openid: string;
+  templateId: string;
+  orderId: string;
+  outRefundNo?: string;
+  page: string;
+  data: Record<string, { value: string }>;
+}
+
+export type SubscribeMessageOutcome = { kind: 'sent' } | { kind: 'sent-before' } | { kind: 'failed'; error: string };
+
+/**
+ * Sends one subscribe message at most once per key: the key is claimed in subscribeMessages first,
+ * so a repeated event finds it taken and sends nothing. A refusal (43101: the user has no
+ * acceptance left, or never gave one) or any other failure is recorded on the claim and never
+ * retried — the message is optional, and the event that caused it has happened either way.
+ */
+export async function sendSubscribeMessageOnce(pc: PaymentContext, message: SubscribeMessageToSend): Promise<SubscribeMessageOutcome> {
   const messages = collection(pc.db, 'subscribeMessages');
-  const key = `pay-success:${order._id}`;
   try {
     await messages.insert({
-      _id: key,
-      key,
+      _id: message.key,
+      key: message.key,
       kind: 'subscribe',
-      openid: order.payerOpenid,
-      templateId,
-      orderId: order._id,
+      openid: message.openid,
+      templateId: message.templateId,
+      orderId: message.orderId,
+      ...(message.outRefundNo ? { outRefundNo: message.outRefundNo } : {}),
       status: 'SENDING',
       error: null,
       createdAt: pc.now(),
       sentAt: null,
     });
   } catch (error) {
-    if (isDuplicateKeyError(error)) return; // sent (or being sent) already
+    if (isDuplicateKeyError(error)) return { kind: 'sent-before' };
     throw error;
   }
   try {
     const openapi = (pc.cloud as unknown as { openapi: { subscribeMessage: { send(data: unknown): Promise<unknown> } } }).openapi;
-    await openapi.subscribeMessage.send({
-      touser: order.payerOpenid,
-      templateId,
-      page: 'pages/bills/index?tab=done',
-      data: paidMessageData(order),
-    });
-    await messages.updateById(key, { status: 'SENT', sentAt: pc.now() });
+    await openapi.subscribeMessage.send({ touser: message.openid, templateId: message.templateId, page: message.page, data: message.data });
+    await messages.updateById(message.key, { status: 'SENT', sentAt: pc.now() });
+    return { kind: 'sent' };
   } catch (error) {
-    // 43101 (the user did not subscribe) and the like: not retried, the message is optional.
-    const text = String((error as { errMsg?: unknown })?.errMsg ?? (error as Error)?.message ?? error);
-    await messages.updateById(key, { status: 'FAILED', error: text.slice(0, 200) });
-    pc.log.warn('pay-success message not sent', { orderId: order._id, error: text });
+    const failure = error as { errCode?: unknown; errMsg?: unknown; message?: unknown } | null;
+    const code = typeof failure?.errCode === 'number' ? failure.errCode : null;
+    const text = String(failure?.errMsg ?? failure?.message ?? error);
+    const described = (code === null || text.includes(String(code)) ? text : `${code} ${text}`).slice(0, 200);
+    await messages.updateById(message.key, { status: 'FAILED', error: described });
+    return { kind: 'failed', error: described };
   }
 }

@@ -11,6 +11,7 @@ import { writeAudit } from '../runtime/audit';
 import { callInternal } from '../runtime/internal-calls';
 import type { RefundState } from './cloudpay';
 import type { PaymentContext } from './context';
+import { sendRefundResultOnce } from './refund-message';
 
 export type RefundProgress = 'refunded' | 'submitted' | 'deferred' | 'manual';
 
@@ -28,6 +29,7 @@ async function markRefunded(pc: PaymentContext, refund: RefundDoc, source: strin
   if (!settled) throw new Error(`refund ${refund.outRefundNo} is not recorded`);
   if (settled.changed) {
     pc.log.info('refund confirmed', { orderId: refund.orderId, outRefundNo: refund.outRefundNo, source, orderStatus: settled.order.status });
+    await sendRefundResultOnce(pc, settled.refund, settled.order, 'REFUNDED');
     if (settled.refund.request) await refreshReceipt(pc, settled.order._id);
   }
   return 'refunded';
@@ -49,7 +51,8 @@ async function refreshReceipt(pc: PaymentContext, orderId: string): Promise<void
 
 /**
  * WeChat will not finish this refund (or never confirmed it): finance refunds by hand, told once
- * through a review case (退款失败, opened with the record's change) and auditLog.
+ * through a review case (退款失败, opened with the record's change) and auditLog; the payer through
+ * the 退款结果 message.
  */
 async function markManual(pc: PaymentContext, refund: RefundDoc, reason: string, wechatStatus: string | null, attempts: number): Promise<'manual' | 'refunded'> {
   const at = pc.now();
@@ -79,6 +82,7 @@ async function markManual(pc: PaymentContext, refund: RefundDoc, reason: string,
   } catch (error) {
     pc.log.error('manual refund not written to auditLog', { orderId: order._id, error });
   }
+  await sendRefundResultOnce(pc, settled.refund, order, 'FAILED');
   return 'manual';
 }
 

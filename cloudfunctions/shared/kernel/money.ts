@@ -37,3 +37,11 @@ export function formatFenPlain(value: Fen): string {
   const cents = (abs % 100).toString().padStart(2, '0');
   return `${negative ? '-' : ''}${yuan}.${cents}`;
 }
+
+/**
+ * An amount in a subscribe message's `amount` field: WeChat takes a currency sign and at most ten
+ * digits with an optional decimal part, so no grouping commas (¥4400.00).
+ */
+export function formatFenForMessage(value: Fen): string {
+  return `¥${formatFenPlain(value).replace(/,/g, '')}`;
+}

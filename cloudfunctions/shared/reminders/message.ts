@@ -4,7 +4,7 @@
  * date3 截止日期, thing4 温馨提示.
  */
 import { shanghaiDate } from '../kernel/china-time';
-import { formatFenPlain } from '../kernel/money';
+import { formatFenForMessage } from '../kernel/money';
 import type { DueReminder } from './domain/reminders';
 
 /** WeChat refuses a `thing` value longer than 20 characters. */
@@ -19,7 +19,7 @@ export function reminderMessageData(reminder: DueReminder): Record<string, { val
   const [year, month, day] = shanghaiDate(reminder.deadline).split('-').map(Number);
   return {
     thing1: { value: thing(reminder.itemNames.join('、')) },
-    amount2: { value: `${formatFenPlain(reminder.total)}元` },
+    amount2: { value: formatFenForMessage(reminder.total) },
     date3: { value: `${year}年${month}月${day}日` },
     thing4: { value: '请在截止日期前完成缴费，以免逾期' },
   };

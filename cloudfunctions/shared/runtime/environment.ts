@@ -49,6 +49,8 @@ export const ENVIRONMENT_VARIABLES = [
   // admin submits the refunds a 审核 approves.
   { name: 'PAY_SUB_MCH_ID', functions: [...PAY_FUNCTIONS, 'admin'], required: true, secret: false, description: '云支付绑定的微信支付子商户号' },
   { name: 'PAY_SUCCESS_TEMPLATE_ID', functions: [...PAY_FUNCTIONS, 'admin'], required: false, secret: false, description: '“缴费成功”订阅消息模板 ID，须与 miniprogram/config/index.ts 的 paySuccessTemplateId 一致；不设则不发' },
+  // Read where a refund can end: the refund callback, the timer, a 审核's approval or 重新对账, a second payment's refund.
+  { name: 'REFUND_RESULT_TEMPLATE_ID', functions: [...PAY_FUNCTIONS, 'admin'], required: false, secret: false, description: '“退款结果”订阅消息模板 ID（字段 thing1 缴费项目、amount2 退款金额、phrase3 退款状态、time4 退款时间、thing5 温馨提示），须与 miniprogram/config/index.ts 的 refundResultTemplateId 一致；不设则不发' },
   { name: 'DEADLINE_REMINDER_TEMPLATE_ID', functions: ['bills', 'admin'], required: false, secret: false, description: '“缴费提醒”订阅消息模板 ID（字段 thing1 缴费项目、amount2 缴费金额、date3 截止日期、thing4 温馨提示），须与 miniprogram/config/index.ts 的 deadlineReminderTemplateId 一致；不设则不发提醒' },
   { name: 'DEADLINE_REMINDER_DAYS', functions: ['bills', 'admin'], required: false, secret: false, description: '截止日期前几天发缴费提醒（默认 3，1–14）' },
   { name: 'PAY_RECEIPT_WAIT_MS', functions: PAY_FUNCTIONS, required: false, secret: false, description: '支付完成后等待开票的毫秒数（默认 3000），超时由 receipts 定时任务补开' },

@@ -5,8 +5,8 @@
  * updated where the sheet differs; the ID number of a known 学号 never changes by import, and a
  * phone number the student verified through WeChat is the student's, not the sheet's.
  *
- * Round trips per chunk: two reads (by 学号 and by ID number), then one insert for all new
- * students and one update per changed one.
+ * Round trips per chunk: one read (the students known by 学号 or by ID number), then one insert for
+ * all new students and one update per changed one.
  */
 import { collection, commands, type Database } from '../runtime';
 import { studentProblemMessage } from './contract';
@@ -48,20 +48,30 @@ interface Planned {
   update?: { id: string; patch: Partial<Omit<StudentDoc, '_id'>> };
 }
 
+type KnownStudent = Pick<StudentDoc, '_id' | 'studentNo' | 'idHash' | 'name' | 'college' | 'major' | 'grade' | 'className' | 'phoneHash' | 'phoneMasked' | 'phoneVerifiedAt' | 'importBatchId'>;
+
+/**
+ * The stored students a chunk names by 学号 or by ID number, in one aggregation: a plain read stops
+ * at 1,000 documents, and a chunk can name more (each row may match two different students).
+ */
+async function knownStudents(db: Database, docs: readonly Pick<StudentDoc, 'studentNo' | 'idHash'>[]): Promise<KnownStudent[]> {
+  if (docs.length === 0) return [];
+  const _ = commands(db);
+  return collection(db, 'students').aggregate<KnownStudent>([
+    { match: _.or({ studentNo: _.in(docs.map((doc) => doc.studentNo)) }, { idHash: _.in(docs.map((doc) => doc.idHash)) }) },
+    { project: { studentNo: 1, idHash: 1, name: 1, college: 1, major: 1, grade: 1, className: 1, phoneHash: 1, phoneMasked: 1, phoneVerifiedAt: 1, importBatchId: 1 } },
+    { limit: docs.length * 2 },
+  ]);
+}
+
 /** `batchId`: the batch being imported (null when only checking). */
 async function plan(db: Database, rows: readonly RosterRow[], now: Date, batchId: string | null): Promise<Planned[]> {
   const deps = studentPreparationDeps(now);
   const prepared = rows.map((row) => ({ row, prepared: prepareStudent(row.input, deps) }));
   const valid = prepared.flatMap(({ prepared: p }) => (p.ok ? [p.doc] : []));
-  const _ = commands(db);
-  const students = collection(db, 'students');
-  const fields = ['studentNo', 'idHash', 'name', 'college', 'major', 'grade', 'className', 'phoneHash', 'phoneMasked', 'phoneVerifiedAt', 'importBatchId'];
-  const [byNo, byId] = await Promise.all([
-    valid.length ? students.find({ studentNo: _.in(valid.map((doc) => doc.studentNo)) }, { limit: valid.length, fields }) : [],
-    valid.length ? students.find({ idHash: _.in(valid.map((doc) => doc.idHash)) }, { limit: valid.length, fields }) : [],
-  ]);
-  const knownByNo = new Map(byNo.map((doc) => [doc.studentNo, doc]));
-  const knownById = new Map(byId.map((doc) => [doc.idHash, doc]));
+  const stored = await knownStudents(db, valid);
+  const knownByNo = new Map(stored.map((doc) => [doc.studentNo, doc]));
+  const knownById = new Map(stored.map((doc) => [doc.idHash, doc]));
   const firstRowOfNo = new Map<string, number>();
   const firstRowOfId = new Map<string, number>();
 

@@ -1,10 +1,10 @@
 import { errorMessage, getSessionStatus, isServiceError } from '../../services/index';
 import { checkIdNumber, redeemDesktopLink, signIn, type AccountKind, type SignInResult } from '../../services/auth';
 import { decodeQueryValue, submitForm, textFields } from '../../utils/form';
+import { returnAfterSignIn, returnQueryFor, senderRoute } from '../../utils/sign-in-return';
 import { desktopLinkFromOptions, MENU_ENTRY } from './desktop-link';
 
 const BILLS_URL = '/pages/bills/index';
-const LOGIN_ROUTE = 'pages/login/index';
 const SETUP_URL = '/package-account/pages/setup/index';
 const FORGOT_URL = '/package-account/pages/forgot/index';
 
@@ -13,26 +13,15 @@ type IdStep = 'enter' | 'password';
 const fields = textFields(['studentNo', 'idNumber', 'password']);
 
 /**
- * How many pages back the page that opened the login is (the stack ends with this page); 0 when
- * nothing but login pages is open.
- */
-function senderDepth(): number {
-  const stack = getCurrentPages();
-  let depth = 0;
-  while (depth < stack.length && stack[stack.length - 1 - depth]!.route === LOGIN_ROUTE) depth += 1;
-  return depth < stack.length ? depth : 0;
-}
-
-/**
  * 登录: 学号 + 密码, or 证件号 → 下一步 → 密码 (the university's guide). Opens with the account
  * filled in when the query carries one (`?by=studentNo&account=…`), or when it carries the
  * learning platform's QR link (`q`), once the server has accepted the link: then it also says that
  * the platform verified the student's face. The password is asked for either way.
  *
- * Signed in, the student goes back to the page that sent them here (我的发票, 我的…); opened with
- * nothing behind it (a QR code, a shared link), to 账单缴费. The official account's menu opens it
- * with `entry=menu`: a student already signed in goes on to 账单缴费, anyone else signs in here and
- * gets there after.
+ * Signed in, the student goes back to the page that sent them here (我的发票, 我的…), through the
+ * first sign-in or the new-WeChat check when the server asks for one; opened with nothing behind it
+ * (a QR code, a shared link), to 账单缴费. The official account's menu opens it with `entry=menu`:
+ * a student already signed in goes on to 账单缴费, anyone else signs in here and gets there after.
  */
 Component({
   data: {
@@ -149,24 +138,25 @@ Component({
     },
 
     goOn(result: SignInResult) {
+      const back = this.returnRoute();
       if (result.next === 'setup') {
-        wx.redirectTo({ url: SETUP_URL });
+        const query = returnQueryFor(back);
+        wx.redirectTo({ url: query ? `${SETUP_URL}?${query}` : SETUP_URL });
       } else if (result.next === 'verifyDevice') {
-        wx.redirectTo({ url: `${SETUP_URL}?mode=device&phone=${encodeURIComponent(result.phone ?? '')}` });
+        const query = [`mode=device&phone=${encodeURIComponent(result.phone ?? '')}`, returnQueryFor(back)].filter(Boolean).join('&');
+        wx.redirectTo({ url: `${SETUP_URL}?${query}` });
       } else {
         wx.showToast({ title: '登录成功', icon: 'success' });
-        this.returnToSender();
+        returnAfterSignIn(back);
       }
     },
 
     /**
-     * Back to the page below this one (past any other login page: 忘记密码 comes back to a new
-     * one); 账单缴费 when there is none, or when the official account's menu opened this page.
+     * The page below this one (past any other login page: 忘记密码 comes back to a new one); null,
+     * for 账单缴费, when there is none or when the official account's menu opened this page.
      */
-    returnToSender() {
-      const below = this.data.fromMenu ? 0 : senderDepth();
-      if (below > 0) wx.navigateBack({ delta: below });
-      else wx.switchTab({ url: BILLS_URL });
+    returnRoute(): string | null {
+      return this.data.fromMenu ? null : senderRoute();
     },
 
     onForgotTap() {

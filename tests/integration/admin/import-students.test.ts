@@ -151,6 +151,30 @@ describe('a known student', () => {
   });
 });
 
+describe('a whole intake in one chunk', () => {
+  // More students than one plain database read returns (1,000): every one must be found again.
+  const intake: Person[] = Array.from({ length: 1500 }, (_, i) => ({
+    studentNo: `2025${String(400001 + i)}`,
+    name: `张${'伟芳娜敏静丽强磊军洋'[i % 10]}`,
+    idNumber: makeIdNumber(`197${Math.floor(i / 1000)}0101`, '370687'),
+  }));
+  const sheet = (className: string) => intake.map((person, i) => row(i + 2, { ...person, className }));
+
+  it('is recognised row by row when the file comes again: changed rows are updates, the rest unchanged', async () => {
+    const first = await importFile(sheet('会计2501班'), '2025级全体.xlsx');
+    expect(first.batch).toMatchObject({ created: 1500, invalid: 0 });
+
+    const moved = sheet('会计2501班').map((r, i) => (i % 2 === 0 ? r : { ...r, cells: { ...r.cells, className: '会计2502班' } }));
+    const preview = await check(moved);
+    expect(preview.filter((r) => r.outcome === 'update')).toHaveLength(750);
+    expect(preview.filter((r) => r.outcome === 'unchanged')).toHaveLength(750);
+
+    const again = await importFile(moved, '2025级全体（调班）.xlsx');
+    expect(again.batch).toMatchObject({ created: 0, updated: 750, unchanged: 750, invalid: 0 });
+    expect(await students().count({ studentNo: intake[1499]!.studentNo, className: '会计2502班' })).toBe(1);
+  });
+});
+
 describe('who may import, and what an import costs', () => {
   it('only a 收费员 imports; everyone may see the batches', async () => {
     const viewer = await c.signInAs('viewer');

@@ -14,6 +14,7 @@ import { addBills, createSignedInStudent, type TestStudent } from '../../support
 import { cloudPaySandboxOf, REFUND_PROCESSING_MS } from '../../../local/wechat-pay';
 import type { PayStart, ReconcileReport, SweepReport } from '../../../cloudfunctions/shared/billing/contract';
 import type { BillDoc } from '../../../cloudfunctions/shared/billing/domain/records';
+import { FEE_SEASON_NOW } from '../../support/fee-season';
 
 export interface ConsoleCloud {
   running: RunningLocalCloud;
@@ -33,7 +34,7 @@ export interface ConsoleCloud {
 export async function startConsoleCloud(options: { seedStaff?: boolean; startAt?: Date } = {}): Promise<ConsoleCloud> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'zhjf-console-'));
   const logs: string[] = [];
-  const running = await startLocalCloud({ dataDir, port: 0, testRoutes: true, logSink: (line) => logs.push(line), ...(options.startAt ? { startAt: options.startAt } : {}) });
+  const running = await startLocalCloud({ dataDir, port: 0, testRoutes: true, logSink: (line) => logs.push(line), startAt: options.startAt ?? FEE_SEASON_NOW });
   if (options.seedStaff !== false) await seedDemoStaff(running.cloud.sdkDatabase(), running.cloud.clock.now());
   const origin = running.url;
 

@@ -47,7 +47,7 @@ test('duplicate callbacks: one state change', async () => {
     touser: student.openid,
     templateId: 'local-pay-success-template',
     page: 'pages/bills/index?tab=done',
-    data: { thing1: { value: '学费、住宿费' }, amount2: { value: '4,400.00元' } },
+    data: { thing1: { value: '学费、住宿费' }, amount2: { value: '¥4400.00' } },
   });
 });
 

@@ -32,7 +32,7 @@ test('more due orders than one page: one run reaches them all, the oldest (paid,
   expect(report.leftOver).toBe(0);
   for (const id of paid) expect((await readOrder(w.tc.cloud, id))!.status).toBe('PAID');
   for (const id of orders.slice(5)) expect((await readOrder(w.tc.cloud, id))!.status).toBe('CLOSED');
-});
+}, 30_000); // seventy students and orders made one by one
 
 test('an expired order that never got payment parameters is closed without asking WeChat', async () => {
   const { student, bills } = await w.student(1);

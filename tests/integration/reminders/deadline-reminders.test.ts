@@ -64,7 +64,7 @@ describe('deadline reminders', () => {
     // 学费 3,200.00 + 住宿费 1,200.00 due on the 31st; the 教材费 due in January waits for its own reminder.
     expect(message!.data).toEqual({
       thing1: { value: '学费、住宿费' },
-      amount2: { value: '4,400.00元' },
+      amount2: { value: '¥4400.00' },
       date3: { value: '2026年12月31日' },
       thing4: { value: '请在截止日期前完成缴费，以免逾期' },
     });

@@ -66,7 +66,7 @@ describe('缴费成功 message', () => {
     } as unknown as OrderDoc;
     expect(paidMessageData(order)).toEqual({
       thing1: { value: '学费、住宿费、教材费' },
-      amount2: { value: '4,850.50元' },
+      amount2: { value: '¥4850.50' },
       time3: { value: '2026-11-28 10:05' },
       character_string4: { value: 'ZJ20261128100304ABCDEFGHIJKL' },
     });

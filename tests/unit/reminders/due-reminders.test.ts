@@ -67,7 +67,7 @@ describe('the message', () => {
       3,
     );
     const data = reminderMessageData(reminder!);
-    expect(data.amount2!.value).toBe('700.00元');
+    expect(data.amount2!.value).toBe('¥700.00');
     expect(data.date3!.value).toBe('2026年12月31日');
     expect(Array.from(data.thing1!.value).length).toBeLessThanOrEqual(20);
     expect(data.thing1!.value.startsWith('学费、教材费')).toBe(true);

@@ -15,14 +15,16 @@ import {
 import { formatShanghai } from '../../../utils/date';
 import { requirePrivacy } from '../../components/privacy-dialog/require';
 import { decodeQueryValue, submitForm, submitNewPassword, textFields } from '../../../utils/form';
+import { RETURN_QUERY, returnAfterSignIn, returnRouteFrom } from '../../../utils/sign-in-return';
 
-const BILLS_URL = '/pages/bills/index';
 const LOGIN_URL = '/pages/login/index';
 
 /**
  * - setup (首次登录): confirm the masked identity → (no phone on file: the office's activation
  *   code) → new password → verify the phone;
  * - device: a WeChat account new to this student verifies the phone on file.
+ * Either way, done, the student goes on to the page that sent them to sign in (`back`, passed on
+ * by the login page), or to 账单缴费.
  */
 type Mode = 'setup' | 'device';
 type Step = 'loading' | 'load-failed' | 'identity' | 'activation' | 'password' | 'phone' | 'expired' | 'not-me';
@@ -79,6 +81,8 @@ Component({
     showHelp: false,
     privacyRefused: false,
     busy: false,
+    /** Where to go when done: a page of this mini program, '' for 账单缴费. */
+    returnRoute: '',
   },
 
   methods: {
@@ -86,6 +90,7 @@ Component({
     ...passwordFields.handlers,
 
     onLoad(query: Record<string, string | undefined>) {
+      this.setData({ returnRoute: returnRouteFrom(query[RETURN_QUERY]) ?? '' });
       if (query.mode === 'device') {
         wx.setNavigationBarTitle?.({ title: '验证手机号' });
         this.setData({ mode: 'device', phoneOnFile: decodeQueryValue(query.phone) });
@@ -210,7 +215,7 @@ Component({
           if (this.data.mode === 'device') await verifyDevice(code);
           else await verifySetupPhone(code);
           wx.showToast({ title: this.data.mode === 'device' ? '验证成功' : '首次登录完成', icon: 'success' });
-          wx.switchTab({ url: BILLS_URL });
+          returnAfterSignIn(this.data.returnRoute || null);
         },
         { clear: { showHelp: false }, onError: (error) => this.fail(error) },
       );
