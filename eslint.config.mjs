@@ -128,14 +128,21 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // The finance console: types only from the shared contract, and only its API layer talks to the back end.
+    // The finance console: values only from what is pure and shared with it by design (each
+    // feature's contract and the kernel's contract, validator and money), so a fact the server
+    // states is not copied into the browser; types only from the rest of the back end; and only
+    // its API layer talks to the back end.
     files: ['admin/src/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['**/cloudfunctions/**'], allowTypeImports: true, message: '财务管理后台只能从共享契约导入类型（import type）。' },
+            {
+              regex: `cloudfunctions/(?!shared/(?:(?:${FEATURES.join('|')})/contract|kernel/(?:contract|validate|money))(?:\\.ts)?$)`,
+              allowTypeImports: true,
+              message: '财务管理后台只从各功能的 contract 与内核的 contract、validate、money 导入值；其余云端代码只能导入类型（import type）。',
+            },
             { group: ['**/local/**', 'wx-server-sdk'], message: '财务管理后台不能引用云端或本地云代码。' },
           ],
         },

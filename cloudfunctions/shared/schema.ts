@@ -170,7 +170,7 @@ export const COLLECTIONS = {
   reviewCases: {
     name: 'reviewCases',
     purpose:
-      '待核实事项：支付与订单不符而搁置的订单、微信未能完成的退款、对账差异，各一条（_id 为 order:<订单号>:<原因>、refund:<商户退款单号>、recon:<账单日>:<单号>）；待核实 → 已办结，记录谁以何种方式办结',
+      '待核实事项：支付与订单不符而搁置的订单、微信未能完成的退款、对账差异，各一条（_id 为 order:<订单号>:<原因>、refund:<商户退款单号>、recon:<账单日>:<单号>；同一差异在事项办结后再次出现时另开 <_id>:2、:3…）；待核实 → 已办结，记录谁以何种方式办结',
     indexes: [
       { fields: ['status', 'openedAt'], why: '财务后台按状态列出待核实事项、概览统计待核实件数' },
       { fields: ['kind', 'status', 'openedAt'], why: '按类别（支付、退款、对账）列出' },
@@ -255,7 +255,7 @@ export const COLLECTIONS = {
   },
   subscribeMessages: {
     name: 'subscribeMessages',
-    purpose: '缴费成功的订阅消息：_id 为事件键，保证同一事件只通知一次',
+    purpose: '缴费成功、退款结果的订阅消息：_id 为事件键，保证同一事件只通知一次',
     indexes: [],
   },
   reminderConsents: {

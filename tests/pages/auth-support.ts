@@ -116,6 +116,8 @@ export async function type(page: OpenedPage, selector: string, value: string): P
 
 /** The getPhoneNumber button's event, as WeChat delivers it after the student allows it. */
 export async function allowPhoneNumber(page: OpenedPage): Promise<void> {
+  // As a student can: once the step before has finished (the page ignores taps while busy).
+  await waitFor(() => (page.root.instance.data as { busy?: boolean }).busy !== true, () => 'the page to finish its last request');
   page.find('#phone-button').dispatchEvent('getphonenumber', { detail: { errMsg: 'getPhoneNumber:ok', code: 'code-from-wechat' } });
   await tick();
   await tick();

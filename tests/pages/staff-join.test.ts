@@ -37,7 +37,7 @@ test('shows who is invited, the role and its duties; 接受邀请 joins the fina
   expect(page.text()).not.toContain('设置首位管理员');
   expect(shown('#invited-name')).toBe('李敏');
   expect(shown('#role-label')).toBe('收费员');
-  expect(shown('#role-duties')).toBe('导入学生与账单、管理账单、导出');
+  expect(shown('#role-duties')).toBe('导入学生与账单、管理账单、申请退款、重新对账、导出');
   expect(page.text()).toMatch(/邀请有效至\s*\d{4}-\d{2}-\d{2} \d{2}:\d{2}（北京时间）/);
   expect(await isStaff(openid)).toBe(false);
 

@@ -103,9 +103,33 @@ const CASES: Record<string, { path: string; code: string }> = {
     code: "import { collection, type Database } from '../../runtime';\nimport { nextCheck } from '../domain/billing';\nexport const f = (db: Database, at: Date) => collection(db, 'orders').updateWhere({ _id: 'o1' }, { nextCheckAt: nextCheck.afterPaySheet(at) });\n",
   },
   handlerClock: { path: 'cloudfunctions/shared/billing/demo.ts', code: 'export const t = (): Date => new Date();\n' },
-  consoleValueImport: {
+  consoleStoreValueImport: {
+    path: 'admin/src/pages/demo/index.ts',
+    code: "import { billingReads } from '../../../../cloudfunctions/shared/billing/store';\nexport const r = billingReads;\n",
+  },
+  consoleRuntimeValueImport: {
+    path: 'admin/src/pages/demo/index.ts',
+    code: "import { collection } from '../../../../cloudfunctions/shared/runtime';\nexport const c = collection;\n",
+  },
+  consoleOtherKernelValueImport: {
+    path: 'admin/src/pages/demo/index.ts',
+    code: "import { chinaWallClock } from '../../../../cloudfunctions/shared/kernel/china-time';\nexport const c = chinaWallClock;\n",
+  },
+  consoleContractTableValueImport: {
+    path: 'admin/src/pages/demo/index.ts',
+    code: "import { CONTRACTS } from '../../../../cloudfunctions/shared/contracts';\nexport const c = CONTRACTS;\n",
+  },
+  consoleContractValueImport: {
     path: 'admin/src/pages/demo/index.ts',
     code: "import { ROLE_LABELS } from '../../../../cloudfunctions/shared/staff/contract';\nexport const r = ROLE_LABELS;\n",
+  },
+  consoleKernelValueImport: {
+    path: 'admin/src/pages/demo/index.ts',
+    code: "import { REASON_MIN_LENGTH } from '../../../../cloudfunctions/shared/kernel/validate';\nimport { parseYuan } from '../../../../cloudfunctions/shared/kernel/money';\nexport const r = [REASON_MIN_LENGTH, parseYuan];\n",
+  },
+  consoleStoreTypeImport: {
+    path: 'admin/src/pages/demo/index.ts',
+    code: "import type { BillingReads } from '../../../../cloudfunctions/shared/billing/store';\nexport type R = BillingReads;\n",
   },
   consoleTypeImport: {
     path: 'admin/src/pages/demo/index.ts',
@@ -136,8 +160,13 @@ function violations(name: string): string[] {
 }
 
 describe('layer rules', () => {
-  it('the finance console imports only types from the shared code, and only its API layer calls the back end', () => {
-    expect(violations('consoleValueImport')).toContain('@typescript-eslint/no-restricted-imports');
+  it('the finance console imports values only from the contracts and the pure kernel, types from the rest, and only its API layer calls the back end', () => {
+    for (const name of ['consoleStoreValueImport', 'consoleRuntimeValueImport', 'consoleOtherKernelValueImport', 'consoleContractTableValueImport']) {
+      expect(violations(name)).toContain('@typescript-eslint/no-restricted-imports');
+    }
+    expect(violations('consoleContractValueImport')).toEqual([]);
+    expect(violations('consoleKernelValueImport')).toEqual([]);
+    expect(violations('consoleStoreTypeImport')).toEqual([]);
     expect(violations('consoleTypeImport')).toEqual([]);
     expect(violations('consolePageFetch')).toContain('no-restricted-globals');
     expect(violations('consoleApiFetch')).toEqual([]);

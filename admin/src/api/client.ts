@@ -1,7 +1,7 @@
 /**
  * The one way the console talks to the admin function: `call(action, request)` posts the request
  * to `<apiBase>/<action>` with the session token and returns the action's data, typed by the
- * shared contract (types only: no back-end code reaches the browser).
+ * shared contract's request and response types.
  */
 import type { ActionName, ApiRequest, ApiResponse, ApiResult, Contracts } from '../../../cloudfunctions/shared/contracts';
 import type { AccessKindOf } from '../../../cloudfunctions/shared/kernel/contract';

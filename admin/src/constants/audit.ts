@@ -1,36 +1,9 @@
 /**
- * How the console names what the audit log records. The action names are the admin contract's
- * AUDIT_ACTION_LABELS (the console may import only types from it, so they are repeated here and
- * the browser test checks they match what the server says); the rest names the targets, the
- * processes and the fields that the server's audit entries carry.
+ * How the console names what the audit log records: the actions as the admin contract names them
+ * (AUDIT_ACTION_LABELS); the targets, the processes and the fields that the server's audit
+ * entries carry, as the office calls them.
  */
-
-export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
-  'admin.confirmSignIn': '扫码登录后台',
-  'admin.signOut': '退出后台',
-  'admin.inviteStaff': '邀请财务人员',
-  'admin.acceptInvitation': '接受邀请加入',
-  'admin.updateStaff': '修改财务人员',
-  'admin.startImport': '开始导入',
-  'admin.finishImport': '完成导入',
-  'admin.withdrawImport': '撤回导入批次',
-  'admin.adjustBill': '调整账单金额',
-  'admin.waiveBill': '减免账单',
-  'admin.voidBill': '作废账单',
-  'admin.saveFeeItem': '修改收费项目',
-  'admin.startExport': '导出',
-  'admin.requestRefund': '申请退款',
-  'admin.approveRefund': '批准退款',
-  'admin.rejectRefund': '驳回退款',
-  'admin.resolveCase': '办结待核实事项',
-  'admin.requestCaseRefund': '待核实事项申请退款',
-  'admin.rerunReconciliation': '重新对账',
-  'admin.resetStudentPassword': '重置学生密码',
-  'admin.issueStudentActivationCode': '发放激活码',
-  'students.account.reset': '重置学生账号',
-  'students.activationCode.issued': '发放激活码',
-  'students.password.reset': '重置学生密码',
-};
+export { AUDIT_ACTION_LABELS } from '../../../cloudfunctions/shared/staff/contract';
 
 /** What a change's target (`bill:<id>`, `staff:<openid>` …) is, by the part before the colon. */
 export const AUDIT_TARGET_LABELS: Readonly<Record<string, string>> = {

@@ -1,20 +1,14 @@
 /**
- * How the console names bill and order statuses (the billing contract's BILL_STATUS_TEXT; the
- * console may import only types from it, so the words are repeated here and the browser test
- * checks they match what the server says).
+ * How the console shows bills and orders: the statuses' names are the billing contract's own
+ * (BILL_STATUS_TEXT, ORDER_STATUS_TEXT); their tag colours are the console's.
  */
-import type { BillStatusView, OrderStatusView } from '../api/types';
+import { BILL_STATUS_TEXT, ORDER_STATUS_TEXT } from '../../../cloudfunctions/shared/billing/contract';
+import type { BillStatusView } from '../api/types';
 
-export const BILL_STATUSES: readonly BillStatusView[] = ['UNPAID', 'PAYING', 'PAID', 'REFUNDED', 'VOID', 'WAIVED'];
+export { BILL_STATUS_TEXT, ORDER_STATUS_TEXT };
 
-export const BILL_STATUS_TEXT: Readonly<Record<BillStatusView, string>> = {
-  UNPAID: '待缴费',
-  PAYING: '缴费中',
-  PAID: '已缴费',
-  REFUNDED: '已退费',
-  VOID: '已作废',
-  WAIVED: '已减免',
-};
+/** In the contract's order, as the filters offer them. */
+export const BILL_STATUSES = Object.keys(BILL_STATUS_TEXT) as readonly BillStatusView[];
 
 export const BILL_STATUS_THEME: Readonly<Record<BillStatusView, 'default' | 'primary' | 'warning' | 'danger' | 'success'>> = {
   UNPAID: 'warning',
@@ -23,12 +17,4 @@ export const BILL_STATUS_THEME: Readonly<Record<BillStatusView, 'default' | 'pri
   REFUNDED: 'default',
   VOID: 'default',
   WAIVED: 'default',
-};
-
-export const ORDER_STATUS_TEXT: Readonly<Record<OrderStatusView, string>> = {
-  PENDING: '待支付',
-  PAID: '已支付',
-  CLOSED: '已关闭',
-  REFUNDING: '退款中',
-  REFUNDED: '已退款',
 };

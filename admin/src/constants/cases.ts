@@ -1,17 +1,14 @@
 /**
- * How the console names the kinds of review case (the billing contract's CASE_KIND_TEXT; the
- * console may import only types from it, so the words are repeated here and the browser test
- * checks they match what the server says).
+ * How the console shows review cases: the kinds' and states' names are the billing contract's own
+ * (CASE_KIND_TEXT, CASE_STATE_TEXT); the kinds' tag colours are the console's.
  */
+import { CASE_KIND_TEXT, CASE_STATE_TEXT } from '../../../cloudfunctions/shared/billing/contract';
 import type { CaseKindView } from '../api/types';
 
-export const CASE_KINDS: readonly CaseKindView[] = ['PAYMENT', 'REFUND', 'RECONCILIATION'];
+export { CASE_KIND_TEXT, CASE_STATE_TEXT };
 
-export const CASE_KIND_TEXT: Readonly<Record<CaseKindView, string>> = {
-  PAYMENT: '支付待核实',
-  REFUND: '退款失败',
-  RECONCILIATION: '对账差异',
-};
+/** In the contract's order, as the filter offers them. */
+export const CASE_KINDS = Object.keys(CASE_KIND_TEXT) as readonly CaseKindView[];
 
 export const CASE_KIND_THEME: Readonly<Record<CaseKindView, 'warning' | 'danger' | 'primary'>> = {
   PAYMENT: 'warning',

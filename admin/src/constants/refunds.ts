@@ -1,20 +1,16 @@
 /**
- * How the console names refund states (the billing contract's REFUND_STATE_TEXT; the console may
- * import only types from it, so the words are repeated here and the browser test checks they
- * match what the server says), and what the refunded bills can become.
+ * How the console shows refunds: the states' names are the billing contract's REFUND_STATE_TEXT,
+ * and what the refunded bills become is named as the bill status it is; the order of the filters,
+ * the tag colours and the help beside each choice are the console's.
  */
+import { REFUND_STATE_TEXT } from '../../../cloudfunctions/shared/billing/contract';
 import type { RefundedBillsView, RefundStateView } from '../api/types';
+import { BILL_STATUS_TEXT } from './bills';
+
+export { REFUND_STATE_TEXT };
 
 /** In the order the 退款 page offers them as filters: what waits for someone first. */
 export const REFUND_STATES: readonly RefundStateView[] = ['REQUESTED', 'REFUNDING', 'REFUNDED', 'FAILED', 'REJECTED'];
-
-export const REFUND_STATE_TEXT: Readonly<Record<RefundStateView, string>> = {
-  REQUESTED: '待审核',
-  REJECTED: '已驳回',
-  REFUNDING: '退款中',
-  REFUNDED: '已退款',
-  FAILED: '退款失败',
-};
 
 export const REFUND_STATE_THEME: Readonly<Record<RefundStateView, 'default' | 'primary' | 'warning' | 'danger' | 'success'>> = {
   REQUESTED: 'warning',
@@ -24,10 +20,10 @@ export const REFUND_STATE_THEME: Readonly<Record<RefundStateView, 'default' | 'p
   FAILED: 'danger',
 };
 
-/** What the refunded bills become once the money is back, as the request dialog offers it. */
+/** What the refunded bills become once the money is back: the bill status they take. */
 export const BILLS_BECOME_TEXT: Readonly<Record<RefundedBillsView, string>> = {
-  REFUNDED: '已退费',
-  UNPAID: '待缴费',
+  REFUNDED: BILL_STATUS_TEXT.REFUNDED,
+  UNPAID: BILL_STATUS_TEXT.UNPAID,
 };
 
 export const BILLS_BECOME_HELP: Readonly<Record<RefundedBillsView, string>> = {

@@ -1,8 +1,9 @@
 /**
  * How the server reads 学号 and 学年学期, repeated for the checks only the browser can make (a
  * duplicate across the whole file; the server sees one chunk at a time) and for exact-match
- * filters. The console may import only types from the back end, so these few lines are copies:
- * each names the server function it must agree with.
+ * filters. The console may import values only from the contracts and the kernel, and these rules
+ * live in the features' domains, so these few lines are copies: each names the server function it
+ * must agree with.
  */
 
 /** Must match normalizeStudentNo (cloudfunctions/shared/students/domain/student.ts): NFKC, no whitespace, upper case. */

@@ -1,24 +1,24 @@
-import { computed, reactive, ref, shallowRef, type ShallowRef } from 'vue';
-import type { PageInfo } from 'tdesign-vue-next';
-import { ApiError, messageOf } from '../api/client';
+import { computed, reactive, shallowRef, type ShallowRef } from 'vue';
+import type { PageInfo, TableRowData } from 'tdesign-vue-next';
+import { useLatestRequest } from './latest-request';
 
 export const PAGE_SIZES = [20, 50, 100];
 
 /**
- * A list the server pages (账单, 学生): the filters, the page asked for, the answer, loading and
- * the failure to show. Only the latest request's answer is kept, so a slow earlier search never
- * overwrites a newer one.
+ * A list the server pages (账单, 学生, 退款, 待核实, 审计日志): the filters, the page asked for, the
+ * answer, loading and the failure to show. Only the latest request's answer is kept, so a slow
+ * earlier search never overwrites a newer one.
  */
-export function usePagedSearch<F extends object, P extends { total: number }>(
+export function usePagedSearch<F extends object, P extends { items: TableRowData[]; total: number }>(
   fetch: (request: F & { page: number; pageSize: number }) => Promise<P>,
   empty: P,
 ) {
   const filters = shallowRef({} as F) as ShallowRef<F>;
   const paging = reactive({ current: 1, pageSize: PAGE_SIZES[0]! });
   const page = shallowRef(empty) as ShallowRef<P>;
-  const loading = ref(false);
-  const loadFailure = ref('');
-  let generation = 0;
+  const { loading, failure: loadFailure, load: request } = useLatestRequest(fetch, (found: P) => {
+    page.value = found;
+  });
 
   const pagination = computed(() => ({
     current: paging.current,
@@ -28,20 +28,14 @@ export function usePagedSearch<F extends object, P extends { total: number }>(
     showJumper: page.value.total > paging.pageSize * 5,
   }));
 
-  async function load(): Promise<void> {
-    generation += 1;
-    const mine = generation;
-    loading.value = true;
-    loadFailure.value = '';
-    try {
-      const found = await fetch({ ...filters.value, page: paging.current, pageSize: paging.pageSize });
-      if (mine === generation) page.value = found;
-    } catch (error) {
-      // A session that ended has already sent the person to sign in again.
-      if (mine === generation && !(error instanceof ApiError && error.sessionEnded)) loadFailure.value = messageOf(error);
-    } finally {
-      if (mine === generation) loading.value = false;
-    }
+  /** The table's rows, busy state and pager, bound as one: `<t-table v-bind="table" …>`. */
+  const table = computed(() => ({ data: page.value.items, loading: loading.value, pagination: pagination.value, onPageChange: changePage }));
+
+  /** '正在查询…', or '共 1,234 张账单' with the unit given ('张账单'). */
+  const countText = (unit: string): string => (loading.value ? '正在查询…' : `共 ${page.value.total.toLocaleString('zh-CN')} ${unit}`);
+
+  function load(): Promise<void> {
+    return request({ ...filters.value, page: paging.current, pageSize: paging.pageSize });
   }
 
   /** New filters: back to the first page. */
@@ -57,5 +51,5 @@ export function usePagedSearch<F extends object, P extends { total: number }>(
     void load();
   }
 
-  return { filters, paging, page, loading, loadFailure, pagination, load, search, changePage };
+  return { filters, paging, page, loading, loadFailure, pagination, table, countText, load, search, changePage };
 }

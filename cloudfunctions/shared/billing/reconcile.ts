@@ -1,8 +1,9 @@
 /**
  * Reconciliation against WeChat's daily statement (downloadBill), by statement day, both ways:
  * WeChat's payments and refunds against ours (repairing what WeChat has and we missed), and the
- * orders paid here that day against the statement. Every difference opens its review case (once:
- * the case's id names the day and the payment or refund); each day's totals on both sides, its
+ * orders paid here that day against the statement. Every difference is held by an open review case
+ * (once: the case's id names the day and the payment or refund; a difference found again after its
+ * case was resolved opens a new one); each day's totals on both sides, its
  * differences and their cases are kept in `reconciliations`, and a day done is recorded once in
  * auditLog. The payments timer runs it hourly; the console runs one day again on demand.
  */
@@ -16,6 +17,7 @@ import { paymentFromStatement } from './domain/wechat-payment';
 import type { PaymentContext } from './context';
 import { confirmPayment, isPaidOutcome } from './orders';
 import { applyRefundStatus } from './refunding';
+import type { DifferenceCases } from './store/cases';
 import { collection, commands, writeAudit } from '../runtime';
 import type { Fen } from '../kernel/money';
 
@@ -85,12 +87,11 @@ export async function reconcileDay(pc: PaymentContext, billDate: string): Promis
   }
   report.rows = rows.length;
   const differences: ReconcileDifference[] = [];
-  const cases: ReviewCaseDoc[] = [];
-  /** A difference with its own case, or with the case of the order it set aside. */
+  /** The cases that may hold each kept difference: the case of the order it set aside, and its own. */
+  const holders: DifferenceCases[] = [];
   const found = (difference: ReconcileDifference, orderCaseDoc?: ReviewCaseDoc): void => {
-    const reviewCase = orderCaseDoc ?? differenceCase(billDate, difference, now);
-    differences.push({ ...difference, caseId: reviewCase._id });
-    if (differences.length <= MAX_DIFFERENCES_KEPT) cases.push(reviewCase);
+    differences.push(difference);
+    if (differences.length <= MAX_DIFFERENCES_KEPT) holders.push({ orderCase: orderCaseDoc ?? null, own: differenceCase(billDate, difference, now) });
   };
   const repairedAmounts: Fen[] = [];
 
@@ -162,10 +163,10 @@ export async function reconcileDay(pc: PaymentContext, billDate: string): Promis
   }
 
   // The cases first: a day is recorded done only once every difference it keeps has its case.
-  await pc.store.openCases(cases);
+  const caseIds = await pc.store.holdDifferences(billDate, holders);
   report.mismatches = differences.length;
   report.done = true;
-  const kept = differences.slice(0, MAX_DIFFERENCES_KEPT);
+  const kept = differences.slice(0, MAX_DIFFERENCES_KEPT).map((difference, index) => ({ ...difference, caseId: caseIds[index] }));
   await writeAudit(pc.db, {
     key: reconcileAuditKey(billDate),
     at: now,

@@ -1,8 +1,8 @@
 /**
  * Reconciliation in the finance console: per statement day, WeChat's totals against ours, the
  * differences with the review cases that hold them, and the days not reconciled yet (with why);
- * one day reconciled again on demand, with the same code as the payments timer (a difference
- * already held opens no second case).
+ * one day reconciled again on demand, with the same code as the payments timer (a difference held
+ * by an open case opens no second one; one whose case was resolved meanwhile gets a new case).
  */
 import { AppError, collection, commands, type ConsoleContext } from '../runtime';
 import { shanghaiDay, shanghaiDayBefore, shanghaiDayRange } from './domain/billing';

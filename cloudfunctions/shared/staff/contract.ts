@@ -33,8 +33,8 @@ export const ROLE_LABELS: Readonly<Record<StaffRole, string>> = {
 /** What each role is for, as the console explains it when inviting. */
 export const ROLE_DUTIES: Readonly<Record<StaffRole, string>> = {
   admin: '管理财务人员与设置',
-  cashier: '导入学生与账单、管理账单、导出',
-  reviewer: '审批他人提出的退款等申请',
+  cashier: '导入学生与账单、管理账单、申请退款、重新对账、导出',
+  reviewer: '审批他人提出的退款，核实并办结待核实事项、重新对账',
   viewer: '查看与导出',
 };
 
@@ -72,6 +72,8 @@ export interface StaffView {
 
 /** The signed-in staff member, as the console's header shows them. */
 export interface ConsoleIdentity {
+  /** The same id the records they make carry (a refund's requestedByStaffId), so the console can tell their own. */
+  staffId: string;
   name: string;
   role: StaffRole;
   roleLabel: string;

@@ -34,7 +34,8 @@ const COLLECT_GRACE_MS = 30_000;
 /** Old tickets are removed when a new one is made, a day after they expired. */
 const KEEP_EXPIRED_MS = 24 * 3600_000;
 
-export const identityOf = (staff: { name: string; role: ConsoleIdentity['role'] }): ConsoleIdentity => ({
+export const identityOf = (staff: { id: string; name: string; role: ConsoleIdentity['role'] }): ConsoleIdentity => ({
+  staffId: staff.id,
   name: staff.name,
   role: staff.role,
   roleLabel: ROLE_LABELS[staff.role],

@@ -2,9 +2,10 @@
  * Reconciliation in the console, through its HTTP entry: per statement day, WeChat's totals
  * (downloadBill) against ours, every difference with a link to its review case, the days not
  * reconciled yet and why; a day reconciled again on demand (audited), with the same code as the
- * payments timer, so a difference already held opens no second case.
+ * payments timer, so a difference already held by an open case opens no second case, and one whose
+ * case was closed meanwhile is held by a new one.
  */
-import type { CaseDetail, ConsoleRefund, ReconciliationDay } from '../../../cloudfunctions/shared/billing/contract';
+import type { CaseDetail, CasePage, ConsoleCase, ConsoleRefund, ReconciliationDay } from '../../../cloudfunctions/shared/billing/contract';
 import { cloudPaySandboxOf, type CloudPaySandbox } from '../../../local/wechat-pay';
 import { dump, MINUTE } from '../../support/billing-fixtures';
 import { data, expectRefused, paidOrderIn, reconcileTimer, settleRefunds, startConsoleCloud, type ConsoleCloud } from './support';
@@ -118,4 +119,29 @@ test('who may re-run, and which days', async () => {
   expectRefused(await rerun(reviewer, '2026-02-30'), 400, 'BAD_REQUEST');
   expectRefused(await c.api('reconciliationDays', { from: '2026-01-01', to: '2026-11-28' }, { token: viewer }), 422, 'RECON_RANGE_TOO_LONG');
   expectRefused(await c.api('reconciliationDays', {}), 401, 'UNAUTHENTICATED');
+});
+
+test('reconciled again after its case was closed, the difference WeChat still shows opens a new case; the closed one keeps its decision', async () => {
+  const reviewer = await c.signInAs('reviewer');
+  const clerk = await c.signInAs('cashier');
+  const first = `recon:20261128:${OUTSIDE}`;
+  data(await c.api<ConsoleCase>('resolveCase', { caseId: first, resolution: 'close', reason: '已与微信支付核实，线下处理' }, { token: reviewer }));
+  const openReconciliationCases = async () =>
+    data(await c.api<CasePage>('listCases', { state: 'OPEN', kind: 'RECONCILIATION', page: 1, pageSize: 20 }, { token: reviewer })).items;
+  expect(await openReconciliationCases()).toEqual([]);
+
+  const day = data(await rerun(clerk, '2026-11-28'));
+  expect(day).toMatchObject({ state: 'DIFFERENCES', differenceCount: 1 });
+  const [difference] = day.differences;
+  expect(difference).toMatchObject({ kind: 'UNKNOWN_PAYMENT', outTradeNo: OUTSIDE });
+  expect(difference!.caseId).not.toBe(first);
+  // 待核实 lists it again, as a case of its own; the closed one still says who closed it and why.
+  expect((await openReconciliationCases()).map((one) => [one.caseId, one.reason, one.outTradeNo, one.amount])).toEqual([[difference!.caseId, 'UNKNOWN_PAYMENT', OUTSIDE, 50000]]);
+  const closed = data(await c.api<CaseDetail>('caseDetail', { caseId: first }, { token: reviewer })).case;
+  expect(closed).toMatchObject({ state: 'RESOLVED', resolution: { action: 'CLOSE', by: '赵立', reason: '已与微信支付核实，线下处理' } });
+
+  // While the new case is open, running again keeps the difference with it: no third case.
+  const again = data(await rerun(clerk, '2026-11-28'));
+  expect(again.differences.map((one) => one.caseId)).toEqual([difference!.caseId]);
+  expect((await casesOfDay('20261128')).map((one) => one._id).sort()).toEqual([first, difference!.caseId].sort());
 });

@@ -7,6 +7,7 @@
 import type { BillsOverview, ConsoleRefund, PayStart, RefundPage } from '../../../cloudfunctions/shared/billing/contract';
 import type { ReceiptDoc } from '../../../cloudfunctions/shared/receipts/domain/receipt';
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
+import type { ConsoleIdentity } from '../../../cloudfunctions/shared/staff/contract';
 import type { BillDoc, OrderDoc, RefundDoc } from '../../../cloudfunctions/shared/billing/domain/records';
 import { cloudPaySandboxOf, REQUEST_REFUSED_MESSAGE, type CloudPaySandbox } from '../../../local/wechat-pay';
 import { addBills, createSignedInStudent, dump, MINUTE, readBills, readOrder } from '../../support/billing-fixtures';
@@ -47,6 +48,8 @@ test('requested by a 收费员, approved by a 审核: refunded through WeChat, t
   const requested = data(await requestRefund(orderId));
   expect(requested).toMatchObject({ state: 'REQUESTED', stateText: '待审核', amount: total, orderTotal: total, billsBecome: 'REFUNDED', requestedBy: '李敏', decidedBy: null });
   expect(requested.lines.map((line) => line.itemName)).toEqual(['学费', '住宿费', '教材费']);
+  // It names its maker by the id the maker's session carries: how the console tells a 审核 their own request.
+  expect(requested.requestedByStaffId).toBe(data(await c.api<ConsoleIdentity>('me', {}, { token: cashier })).staffId);
   // Nothing goes to WeChat before a 审核 decides.
   expect(sandbox.order(orderId)!.refunds).toEqual([]);
   const waiting = data(await c.api<RefundPage>('listRefunds', { state: 'REQUESTED', orderId, page: 1, pageSize: 20 }, { token: reviewer }));

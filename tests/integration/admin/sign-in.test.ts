@@ -54,13 +54,13 @@ describe('scan, confirm, and the console is signed in', () => {
 
     expect(await c.fromPhone(cashier, 'confirmSignIn', { ticket })).toEqual({ ok: true, data: { confirmed: true } });
     const signedIn = await poll(ticket, pollKey);
-    expect(signedIn.result).toMatchObject({ ok: true, data: { state: 'confirmed', staff: { name: '李敏', role: 'cashier', roleLabel: '收费员' } } });
+    expect(signedIn.result).toMatchObject({ ok: true, data: { state: 'confirmed', staff: { staffId: cashier, name: '李敏', role: 'cashier', roleLabel: '收费员' } } });
     const token = (signedIn.result as { data: ConsoleSignInPoll }).data.token!;
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     // The ticket gives its token once: a second poll (or someone replaying it) gets nothing.
     expectRefused(await poll(ticket, pollKey), 422, 'SIGN_IN_USED');
-    expect((await c.api('me', {}, { token })).result).toEqual({ ok: true, data: { name: '李敏', role: 'cashier', roleLabel: '收费员' } });
+    expect((await c.api('me', {}, { token })).result).toEqual({ ok: true, data: { staffId: cashier, name: '李敏', role: 'cashier', roleLabel: '收费员' } });
 
     // Only a hash of the token is stored.
     const sessions = await collection(c.running.cloud.sdkDatabase(), 'staffSessions').find({ staffId: cashier });

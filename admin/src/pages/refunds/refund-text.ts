@@ -29,11 +29,11 @@ export function becomeText(refund: ConsoleRefund): string {
 }
 
 /**
- * The signed-in 审核 asked for it: the server refuses their decision (four eyes). The session names
- * the person by name only, so this is how the page tells them before they try.
+ * The signed-in 审核 asked for it: the server refuses their decision (four eyes), so the page says
+ * so before they try. Told by the staff member's id, as the server tells it: two people may share a name.
  */
 export function isOwnRequest(refund: ConsoleRefund, identity: ConsoleIdentity | null): boolean {
-  return identity !== null && refund.requestedBy !== null && refund.requestedBy === identity.name;
+  return identity !== null && refund.requestedByStaffId !== null && refund.requestedByStaffId === identity.staffId;
 }
 
 export const OWN_REQUEST_TEXT = '这是您本人提出的申请，须由另一位审核人员审批';

@@ -403,7 +403,8 @@ export interface ReviewCaseDecision {
 /**
  * reviewCases/{id}: one thing the payments could not settle on their own, for 计划财务处 to check and
  * decide (待核实). The id names its subject (`order:<orderId>:<reason>`, `refund:<outRefundNo>`,
- * `recon:<billDate>:<outTradeNo | outRefundNo>`), so it is opened once however often it is seen.
+ * `recon:<billDate>:<outTradeNo | outRefundNo>`), so it is opened once however often it is seen
+ * while it is open; a difference seen again after its case was settled opens `<id>:2`, `:3`…
  */
 export interface ReviewCaseDoc {
   _id: string;

@@ -1,12 +1,22 @@
 /**
  * Writes to review cases (待核实) and to the per-day reconciliation records. A case is opened once
  * (its `_id` names its subject: opening it again is a no-op) and resolved once (a conditional update
- * from OPEN through the status table). A reconciled day is replaced by each later reconciliation, but
+ * from OPEN through the status table); a statement difference still there after its case was
+ * resolved opens a follow-up case. A reconciled day is replaced by each later reconciliation, but
  * never by an attempt that could not finish.
  */
 import { collection, commands, isDuplicateKeyError, type Database, type DocumentBody, type Transaction } from '../../runtime';
 import { resolvedCase } from '../domain/review-cases';
 import type { ReconciliationDoc, ReviewCaseDecision, ReviewCaseDoc } from '../domain/records';
+
+/** The cases a statement difference may be held by: the case of the order it set aside, if any, and its own. */
+export interface DifferenceCases {
+  orderCase: ReviewCaseDoc | null;
+  own: ReviewCaseDoc;
+}
+
+/** The n-th case of one difference of one day (the first is the difference's own id). */
+const followUpCaseId = (firstId: string, n: number): string => (n === 1 ? firstId : `${firstId}:${n}`);
 
 /** Why a case cannot take a refund request now. */
 export type CaseRefusal = 'NOT_FOUND' | 'RESOLVED' | 'AWAITING_REFUND';
@@ -87,6 +97,42 @@ export function caseWrites(db: Database) {
         }
       }
       return opened;
+    },
+
+    /**
+     * The case that holds each difference of a day's statement, opened where needed; the case ids in
+     * the order given. A difference about an order set aside is held by that order's case while the
+     * case is open (opening it if it is missing). Otherwise it is held by its own case, the first of
+     * its day and subject that is not resolved: once a case is resolved (closed, confirmed, refunded),
+     * a difference the statement still shows is a matter to look at again, so it opens the next case
+     * (`<id>:2`, `:3` …) and is never attached to a decided one.
+     */
+    async holdDifferences(billDate: string, wanted: readonly DifferenceCases[]): Promise<string[]> {
+      const orderCaseIds = [...new Set(wanted.flatMap((one) => (one.orderCase ? [one.orderCase._id] : [])))];
+      const [orderCases, dayCases] = await Promise.all([
+        orderCaseIds.length === 0 ? Promise.resolve([]) : cases.find({ _id: _.in(orderCaseIds) }, { limit: orderCaseIds.length, fields: ['_id', 'status'] }),
+        cases.findAll({ kind: 'RECONCILIATION', billDate }, { fields: ['_id', 'status'] }),
+      ]);
+      const statusOf = new Map<string, ReviewCaseDoc['status']>([...orderCases, ...dayCases].map((doc) => [doc._id, doc.status]));
+      // Opened now, or by a run at the same moment (a duplicate): either way it is there and open.
+      const holdIn = async (doc: ReviewCaseDoc): Promise<string> => {
+        if (!statusOf.has(doc._id)) {
+          await openCase(doc);
+          statusOf.set(doc._id, 'OPEN');
+        }
+        return doc._id;
+      };
+      const held: string[] = [];
+      for (const { orderCase, own } of wanted) {
+        if (orderCase && statusOf.get(orderCase._id) !== 'RESOLVED') {
+          held.push(await holdIn(orderCase));
+          continue;
+        }
+        let n = 1;
+        while (statusOf.get(followUpCaseId(own._id, n)) === 'RESOLVED') n += 1;
+        held.push(await holdIn({ ...own, _id: followUpCaseId(own._id, n) }));
+      }
+      return held;
     },
 
     /**
