@@ -269,7 +269,10 @@ export const COLLECTIONS = {
   deadlineReminders: {
     name: 'deadlineReminders',
     purpose: '缴费提醒：_id 为 学生:截止日期，同一截止日期只提醒一次；记录发送结果',
-    indexes: [{ fields: ['terms', 'status'], why: '后台按学期统计已提醒、发送失败的学生' }],
+    indexes: [
+      { fields: ['terms', 'status'], why: '后台按学期统计已提醒、发送失败的学生' },
+      { fields: ['status', 'updatedAt'], why: '定时任务找出中断在发送中的提醒' },
+    ],
   },
 } as const satisfies { [N in keyof CollectionDocuments]: CollectionSpec & { name: N } };
 

@@ -29,6 +29,8 @@ export interface ReminderRunReport {
   retryLater: number;
   /** Failed for good (template or data refused): recorded. */
   failed: number;
+  /** Left 发送中 by a run that stopped mid-send: the outcome is unknown, so recorded as failed, never sent twice. */
+  interrupted: number;
   /** Due reminders left for the next run (time budget). */
   leftOver: number;
 }

@@ -14,6 +14,8 @@ const TEMPLATE_ENV = 'DEADLINE_REMINDER_TEMPLATE_ID' satisfies VariableName;
 const DAYS_ENV = 'DEADLINE_REMINDER_DAYS' satisfies VariableName;
 /** A run stops starting new sends after this long; the next hourly run goes on (a function runs at most 60 s). */
 const RUN_BUDGET_MS = 40_000;
+/** Longer than any run can last: a reminder 发送中 for this long was left by a run that stopped. */
+const SEND_LEASE_MS = 10 * 60_000;
 
 function reminderDays(): number {
   const value = Number(process.env[DAYS_ENV]);
@@ -49,7 +51,7 @@ export const remindersStudentHandlers: Handlers<typeof remindersStudentContract>
   },
 
   async deadlineReminders(_request, ctx) {
-    const report: ReminderRunReport = { consents: 0, sent: 0, refused: 0, retryLater: 0, failed: 0, leftOver: 0 };
+    const report: ReminderRunReport = { consents: 0, sent: 0, refused: 0, retryLater: 0, failed: 0, interrupted: 0, leftOver: 0 };
     const template = templateId();
     if (!template) {
       ctx.log.info('no deadline reminder template configured; reminders skipped');
@@ -60,6 +62,7 @@ export const remindersStudentHandlers: Handlers<typeof remindersStudentContract>
     const days = reminderDays();
     const store = reminderStore(ctx.db);
     const _ = commands(ctx.db);
+    report.interrupted = await store.abandonInterruptedSends(new Date(now.getTime() - SEND_LEASE_MS), now);
     const openapi = (ctx.cloud as unknown as { openapi: { subscribeMessage: { send(data: unknown): Promise<unknown> } } }).openapi;
 
     const send = async (reminder: DueReminder, consent: ReminderConsentDoc): Promise<void> => {

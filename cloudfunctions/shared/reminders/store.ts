@@ -114,6 +114,18 @@ export function reminderStore(db: Database) {
       await reminders.updateById(key, { status, error: error.slice(0, 200), updatedAt: at });
     },
 
+    /**
+     * Reminders still 发送中 since before `claimedBefore`: a run stopped between claiming and
+     * recording (WeChat may or may not have delivered). Failed, so that the console counts them and
+     * no run sends one a second time. Returns how many.
+     */
+    async abandonInterruptedSends(claimedBefore: Date, at: Date): Promise<number> {
+      return reminders.updateWhere(
+        { status: 'SENDING', updatedAt: _.lt(claimedBefore) },
+        { status: 'FAILED', error: 'interrupted while sending; outcome unknown, not sent again', updatedAt: at },
+      );
+    },
+
     /** WeChat refused: the account has nothing left to send on until the student accepts again. */
     async markRefused(openid: string, at: Date): Promise<void> {
       await consents.updateById(openid, { credits: 0, refusedAt: at, updatedAt: at });

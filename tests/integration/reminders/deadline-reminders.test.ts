@@ -119,6 +119,26 @@ describe('deadline reminders', () => {
     expect((await reminders.findById(record!._id))?.attempts).toBe(1);
   });
 
+  it('one left 发送中 by a run that stopped is counted as failed on the next run, and never sent twice', async () => {
+    const day = new Date(cloud().clock.nowMs() + DAY_MS).toISOString().slice(0, 10);
+    const { student } = await studentOwing(day);
+    data({ result: await remindMe(student) });
+    const reminders = collection(cloud().sdkDatabase(), 'deadlineReminders');
+    const key = `${student.studentId}:${day}`;
+    // What a run that died between claiming and recording leaves behind.
+    await reminders.insert({
+      _id: key, studentId: student.studentId, openid: student.openid, deadlineDay: day, deadline: endOfChinaDay(day), billIds: [], terms: ['2026-2027-1'],
+      total: 0, status: 'SENDING', attempts: 1, error: null, createdAt: cloud().clock.now(), sentAt: null, updatedAt: cloud().clock.now(),
+    });
+
+    expect((await runTimer()).interrupted).toBe(0); // still within a run's time: not touched
+    cloud().clock.advance(11 * 60_000);
+    expect((await runTimer()).interrupted).toBe(1);
+    expect(await reminders.findById(key)).toMatchObject({ status: 'FAILED', attempts: 1 });
+    await runTimer();
+    expect(sentTo(student)).toEqual([]);
+  });
+
   it('a student who owes nothing is told there is nothing to be reminded of', async () => {
     const student = await createSignedInStudent(cloud());
     const answer = await remindMe(student);
@@ -128,7 +148,7 @@ describe('deadline reminders', () => {
   it('the console counts, per term, the students who asked, were reminded and could not be', async () => {
     const token = await c.signInAs('viewer');
     const figures = data(await c.api<ReminderFigures>('reminderFigures', { term: '2026-2027-1' }, { token }));
-    // Asked: four students above (the one who never asked and the one who owes nothing are not counted).
-    expect(figures).toEqual({ term: '2026-2027-1', optedIn: 4, reminded: 2, failed: 1, daysBefore: 3 });
+    // Asked: five students above (the one who never asked and the one who owes nothing are not counted).
+    expect(figures).toEqual({ term: '2026-2027-1', optedIn: 5, reminded: 2, failed: 2, daysBefore: 3 });
   });
 });
