@@ -8,3 +8,8 @@ export type AuditFilters = Omit<AuditSearch, 'page' | 'pageSize'>;
 export function listAudit(search: AuditSearch): Promise<AuditPage> {
   return call('listAudit', search);
 }
+
+/** Before the log is exported: how many entries, and the export recorded in the log itself. */
+export function startAuditExport(filters: AuditFilters): Promise<{ total: number }> {
+  return call('startAuditExport', filters);
+}

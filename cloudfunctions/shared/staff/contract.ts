@@ -126,6 +126,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'admin.voidBill': '作废账单',
   'admin.saveFeeItem': '修改收费项目',
   'admin.startExport': '导出',
+  'admin.startAuditExport': '导出审计日志',
   'admin.requestRefund': '申请退款',
   'admin.approveRefund': '批准退款',
   'admin.rejectRefund': '驳回退款',
@@ -162,6 +163,17 @@ const ticket = () => v.string({ min: 16, max: 32, pattern: /^[A-Za-z0-9_-]+$/ })
 const staffName = () => v.string({ min: 1, max: 20 });
 const role = () => v.literal(...STAFF_ROLES);
 
+
+/** The audit log's filters, for reading it and for exporting it. */
+const auditFilters = {
+  /** YYYY-MM-DD, China time, inclusive. */
+  from: v.optional(v.string({ pattern: /^\d{4}-\d{2}-\d{2}$/ })),
+  to: v.optional(v.string({ pattern: /^\d{4}-\d{2}-\d{2}$/ })),
+  /** A staff member (their id) or a process name. */
+  actor: v.optional(v.string({ max: 80 })),
+  action: v.optional(v.string({ max: 80 })),
+};
+
 export const adminContract = {
   // ------------------------------------------------------------ console sign-in (browser)
   startSignIn: action<ConsoleSignInStart>()({ request: v.object({}), access: access.web(START_LIMIT) }),
@@ -194,18 +206,11 @@ export const adminContract = {
     audited: true,
   }),
   listAudit: action<AuditPage>()({
-    request: v.object({
-      /** YYYY-MM-DD, China time, inclusive. */
-      from: v.optional(v.string({ pattern: /^\d{4}-\d{2}-\d{2}$/ })),
-      to: v.optional(v.string({ pattern: /^\d{4}-\d{2}-\d{2}$/ })),
-      /** A staff member (their id) or a process name. */
-      actor: v.optional(v.string({ max: 80 })),
-      action: v.optional(v.string({ max: 80 })),
-      page: v.integer({ min: 1, max: 10_000 }),
-      pageSize: v.integer({ min: 1, max: 1000 }),
-    }),
+    request: v.object({ ...auditFilters, page: v.integer({ min: 1, max: 10_000 }), pageSize: v.integer({ min: 1, max: 1000 }) }),
     access: access.console('admin', 'reviewer'),
   }),
+  /** Before the audit log is exported: how many entries, and the export itself written to the log. */
+  startAuditExport: action<{ total: number }>()({ request: v.object(auditFilters), access: access.console('admin', 'reviewer'), audited: true }),
   describeInvitation: action<StaffInvitationView>()({ request: v.object({ invitationId: ticket() }), access: access.public }),
   acceptInvitation: action<StaffView>()({ request: v.object({ invitationId: ticket() }), access: access.public, audited: true }),
 };

@@ -2,7 +2,7 @@ import type { Handlers } from '../runtime';
 import type { adminContract } from './contract';
 import { acceptInvitation, describeInvitation, inviteStaff, listStaff, startFirstAdmin, updateStaff } from './members';
 import { cancelSignIn, confirmSignIn, describeSignIn, me, pollSignIn, signOut, startSignIn } from './sign-in';
-import { listAudit } from './audit-log';
+import { listAudit, startAuditExport } from './audit-log';
 
 export { adminContract, ADMIN_ERRORS, ROLE_LABELS } from './contract';
 export { STAFF_PAGES } from './mini-program-code';
@@ -29,6 +29,7 @@ export const adminHandlers: Handlers<typeof adminContract> = {
   inviteStaff,
   updateStaff,
   listAudit,
+  startAuditExport,
   describeInvitation,
   acceptInvitation,
 };

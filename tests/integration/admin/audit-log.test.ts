@@ -34,3 +34,15 @@ it('is for 管理员 and 审核; a 收费员 does not read it', async () => {
   expect((await c.api('listAudit', { page: 1, pageSize: 10 }, { token: await c.signInAs('reviewer') })).result.ok).toBe(true);
   expectRefused(await c.api('listAudit', { page: 1, pageSize: 10 }, { token: await c.signInAs('cashier') }), 403, 'FORBIDDEN');
 });
+
+it('an export of the log is itself in the log: who, with which filters, how many entries', async () => {
+  const reviewer = await c.signInAs('reviewer');
+  const started = await c.api<{ total: number }>('startAuditExport', { action: 'admin.updateStaff' }, { token: reviewer });
+  expect(started.result).toEqual({ ok: true, data: { total: 1 } });
+  const exports = await c.api<AuditPage>('listAudit', { action: 'admin.startAuditExport', page: 1, pageSize: 10 }, { token: reviewer });
+  if (!exports.result.ok) throw new Error(exports.result.message);
+  expect(exports.result.data.items).toHaveLength(1);
+  expect(exports.result.data.items[0]).toMatchObject({ actionLabel: '导出审计日志', roleLabel: '审核' });
+  expect(JSON.parse(exports.result.data.items[0]!.details)).toMatchObject({ changes: [{ target: 'export:audit', after: { filters: { action: 'admin.updateStaff' }, rows: 1 } }] });
+  expectRefused(await c.api('startAuditExport', {}, { token: await c.signInAs('cashier') }), 403, 'FORBIDDEN');
+});

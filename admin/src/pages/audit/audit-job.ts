@@ -1,5 +1,5 @@
 /** The audit log as filtered, as a sheet: read page by page, written with the same helper as the exports. */
-import { listAudit, type AuditFilters } from '../../api/audit';
+import { listAudit, startAuditExport, type AuditFilters } from '../../api/audit';
 import type { AuditEntryView } from '../../api/types';
 import type { DownloadJob } from '../../utils/download-job';
 import { writeSheet, type SheetColumn } from '../../utils/excel';
@@ -44,7 +44,7 @@ export function auditJob(filters: AuditFilters): DownloadJob<AuditEntryView> {
   return {
     label: '审计日志',
     fileName: auditFileName(filters, beijingToday()),
-    count: async () => (await listAudit({ ...filters, page: 1, pageSize: 1 })).total,
+    count: async () => (await startAuditExport(filters)).total,
     async page(n) {
       const page = await listAudit({ ...filters, page: n, pageSize: AUDIT_PAGE_ROWS });
       return { rows: page.items, total: page.total, more: n * AUDIT_PAGE_ROWS < page.total };
