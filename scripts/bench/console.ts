@@ -116,9 +116,15 @@ export async function run(): Promise<BenchSection> {
     const sessionCheck = (await call('me')).roundTrips;
 
     const file = await billsWorkbook();
-    const parseStarted = performance.now();
-    await readSheet(file);
-    const parseMs = performance.now() - parseStarted;
+    // The fastest of three reads: one read alone swings with the garbage collector by half or more,
+    // and the fastest is the strictest measure to hold the whole import against.
+    const parseRuns: number[] = [];
+    for (let run = 0; run < 3; run += 1) {
+      const parseStarted = performance.now();
+      await readSheet(file);
+      parseRuns.push(performance.now() - parseStarted);
+    }
+    const parseMs = Math.min(...parseRuns);
 
     const importStarted = performance.now();
     const sheetRows = await readSheet(file);
@@ -159,7 +165,7 @@ export async function run(): Promise<BenchSection> {
     const ownTrips = checkTrips + importTrips - calls * sessionCheck;
 
     rows.push({ label: `导入 ${sheetRows.length.toLocaleString('en-US')} 行账单（${chunks.length} 块，每块 ≤ ${IMPORT_CHUNK_ROWS} 行）`, value: `新增 ${created}，有错误 ${invalid}` });
-    rows.push({ label: '  只读取文件（exceljs）', value: `${(parseMs / 1000).toFixed(1)} s` });
+    rows.push({ label: '  只读取文件（exceljs，三次中最快）', value: `${(parseMs / 1000).toFixed(1)} s` });
     rows.push({ label: '  其中：读取 / 预览检查 / 确认导入', value: `${(readMs / 1000).toFixed(1)} s / ${(checkMs / 1000).toFixed(1)} s / ${((totalMs - readMs - checkMs) / 1000).toFixed(1)} s` });
     rows.push({
       label: '  其中在本地数据库内：预览检查 / 确认导入',

@@ -60,6 +60,10 @@ describe('who is paying, and the guide’s reminder', () => {
     expect((await auth(openid, 'verifyDevice', { phoneCode: await phoneCode('13905350801') })).ok).toBe(true);
     page = await openPage(BILLS_PAGE);
     await page.waitForText('暂无待缴费账单');
+    // Who pays is shown without any bill too: the student checks it is their own account.
+    expect(textOf('#payer-name')).toBe(student.name);
+    expect(textOf('#payer')).toContain(`学号 ${student.studentNo}`);
+    expect(textOf('#payer')).toContain(`身份证号 ${student.idNumber.slice(0, 4)}**********${student.idNumber.slice(-4)}`);
     expect(page.text()).not.toContain('缴费前请注意');
     expect(page.root.querySelector('#remind-button')).toBeFalsy();
     await page.tap('#help-button');

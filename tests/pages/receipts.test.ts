@@ -208,6 +208,41 @@ test('发送到邮箱 without an address when the order had none asks for one', 
   expect(page.text()).not.toContain('将以 PDF 附件发送');
 });
 
+test('the 发送到邮箱 sheet stays open for taps inside it and closes for a tap on the page behind it', async () => {
+  const openid = newDevice();
+  const made = await paidOrder(openid, { email: 'wang@example.edu.cn' });
+  const receiptNo = made.receipt!.data!.receiptNo;
+  page = await openPage(RECEIPTS_PAGE);
+  await page.waitForText(`票据号码 ${receiptNo}`);
+  await page.tap(`#email-${receiptNo}`);
+  await page.waitForText('将以 PDF 附件发送');
+  // The dialog is not inside the overlay that closes it, so a screen reader reads the dialog.
+  expect(page.find('#mail-sheet-mask').querySelector('#mail-sheet')).toBeFalsy();
+  expect(page.find('#mail-sheet-mask').dom?.textContent ?? '').toBe('');
+  expect(page.find('#mail-sheet').dom?.textContent).toContain('发送到邮箱');
+
+  await page.tapText(`票据号码 ${receiptNo}，将以 PDF 附件发送`);
+  expect(page.text()).toContain('将以 PDF 附件发送');
+
+  await page.tap('#mail-sheet-mask');
+  expect(page.text()).not.toContain('将以 PDF 附件发送');
+  expect(receiptRequests('sendEmail')).toHaveLength(0);
+  expect(receiptRequests('download')).toHaveLength(0);
+});
+
+test('查看 PDF beside the receipt opens it too', async () => {
+  const openid = newDevice();
+  const made = await paidOrder(openid);
+  const receiptNo = made.receipt!.data!.receiptNo;
+  page = await openPage(RECEIPTS_PAGE);
+  await page.waitForText(`票据号码 ${receiptNo}`);
+  await page.tap(`#open-${receiptNo}`);
+  await requestsSettled();
+  for (let i = 0; i < 100 && opened.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(receiptRequests('download')).toHaveLength(1);
+  expect(opened.map((file) => file.fileType)).toEqual(['pdf']);
+});
+
 test('我的发票 leads to 票据查验', async () => {
   const openid = newDevice();
   await paidOrder(openid, { order: false });

@@ -2,7 +2,6 @@ import type { billsContract, BillView, OrderView } from './contract';
 import { billView, orderView } from './views';
 import type { OrderDoc, OrderStatus } from './domain/records';
 import { billingReads, studentBillingView } from './store';
-import { rememberedEmail } from '../students';
 import { AppError, maskReference, type Handlers } from '../runtime';
 
 /** Orders shown (newest first); every bill is shown, however many. */
@@ -20,14 +19,15 @@ export const billsHandlers: Handlers<typeof billsContract> = {
     const { student } = ctx;
     const now = ctx.now();
     const viewer = ctx.caller.openid ?? '';
-    // One read whatever the number of bills: the bills, their orders, who pays and the address on
-    // record. A student without any bill has no order either; only the address is read then.
+    // One read whatever the number of bills: the bills and their orders. Who pays and the address
+    // on record were read with the session, bills or none.
     const view = await studentBillingView(ctx.db, student.studentId, LISTED_STATUSES);
     const bills = view?.bills ?? [];
     const all = [...(view?.orders ?? [])].sort(newestFirst);
     const orders = all.slice(0, MAX_ORDERS);
     // The address the student last paid with is on their newest order; before any, the one on record.
-    const email = orders.find((order) => order.email)?.email ?? (view ? view.emailOnRecord : await rememberedEmail(ctx.db, student.studentId));
+    const email = orders.find((order) => order.email)?.email ?? student.record.email;
+    const { name, idMasked, studentNo } = student.record;
     const open = new Set(all.filter((order) => order.status === 'PENDING').map((order) => order._id));
     const paidBy = new Set(all.filter((order) => order.status === 'PAID').map((order) => order._id));
     // A bill still marked as being paid by an order that is no longer open (an interrupted close)
@@ -38,7 +38,7 @@ export const billsHandlers: Handlers<typeof billsContract> = {
       .sort(byTermThenDeadline);
     const views: OrderView[] = orders.map((order) => orderView(order, now, viewer, maskReference));
     return {
-      payer: view?.payer ?? null,
+      payer: { name, idMasked, studentNo },
       unpaid,
       paying: views.filter((order) => order.status === 'PENDING'),
       done: views.filter((order) => order.status !== 'PENDING'),

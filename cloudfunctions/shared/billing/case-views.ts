@@ -13,6 +13,7 @@ import {
 } from './contract';
 import type { QueryOrderResult, QueryRefundResult } from './cloudpay';
 import { dashedDay } from './domain/reconciliation';
+import { refundRetryable } from './domain/billing';
 import type { OrderDoc, PaymentDoc, RefundDoc, ReviewCaseDoc } from './domain/records';
 
 const iso = (value: Date | string): string => new Date(value).toISOString();
@@ -175,4 +176,25 @@ export function caseDifferences(
     if (refund ? (refund.status === 'SUCCESS') !== doneThere : doneThere) out.push('退款状态');
   }
   return out;
+}
+
+/** Where 退款异常 is handled: the money waits at WeChat, and only the merchant platform sends it on. */
+export const ABNORMAL_REFUND_GUIDANCE =
+  '微信支付显示退款异常（CHANGE）：多为学生的银行卡已注销或冻结，原路退回失败，款项停在微信支付。不能在本系统重新申请退款，请登录微信支付商户平台（pay.weixin.qq.com），在“交易中心 → 退款管理”中找到该退款并手动处理（退至学生的其他银行卡，或退回本校账户后线下退给学生），处理完成后在此关闭事项（已线下退款的选“已线下退款”）。';
+
+/**
+ * What the office should do about a 退款失败 case, by why the refund failed; null for other cases
+ * and once the refund is no longer with a person.
+ */
+export function refundCaseGuidance(reviewCase: Pick<ReviewCaseDoc, 'kind' | 'status'>, refund: RefundDoc | null): string | null {
+  if (reviewCase.kind !== 'REFUND' || reviewCase.status !== 'OPEN' || !refund || refund.status !== 'MANUAL') return null;
+  const cause = refund.manual?.cause ?? (refund.wechatStatus === 'CHANGE' ? 'ABNORMAL' : refund.wechatStatus === 'REFUNDCLOSE' ? 'CLOSED' : 'UNCONFIRMED');
+  if (cause === 'ABNORMAL') return ABNORMAL_REFUND_GUIDANCE;
+  if (cause === 'UNCONFIRMED') {
+    return '微信支付一直没有确认该退款的结果，退款可能仍会到账，因此不能重新申请。请在微信支付商户平台“交易中心 → 退款管理”中查询该退款：已退款的，系统收到微信支付的结果后自动办结；确认未退的，线下退款后选“已线下退款”。';
+  }
+  const why = cause === 'REFUSED' ? '微信支付拒绝受理该退款（例如子商户未授权云开发退款权限），没有生成退款单' : '微信支付已关闭该退款（退款关闭）';
+  return refundRetryable(refund)
+    ? `${why}。处理原因后（如授权退款权限、补足商户余额），可由收费员“重新申请退款”，经另一位审核人员批准后重新提交微信支付；已线下退款的选“已线下退款”。`
+    : `${why}。请线下退款后选“已线下退款”，或写明原因关闭。`;
 }

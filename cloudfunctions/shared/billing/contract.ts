@@ -87,17 +87,19 @@ export interface OrderView {
   /**
    * For an order with refunds under way or done: why and how much goes back (all its refunds
    * together; `refundedAt` once all of it is back); `manual`: finance refunds by hand. `state`:
-   * 退款中 (REFUNDING), 已退款 (REFUNDED), 退款失败 (FAILED: WeChat did not complete it; finance
-   * takes it over). Requests still waiting for a 审核 are not shown.
+   * 退款中 (REFUNDING), 已退款 (REFUNDED), 已退款（线下办理） (REFUNDED_OFFLINE: all of it is back,
+   * some of it refunded by finance outside WeChat Pay), 退款失败 (FAILED: WeChat did not complete
+   * it; finance takes it over). Requests still waiting for a 审核 are not shown.
    */
-  refund: { amount: number; reason: string; refundedAt: string | null; manual: boolean; state: 'REFUNDING' | 'REFUNDED' | 'FAILED' } | null;
+  refund: { amount: number; reason: string; refundedAt: string | null; manual: boolean; state: 'REFUNDING' | 'REFUNDED' | 'REFUNDED_OFFLINE' | 'FAILED' } | null;
 }
 
 export interface BillsOverview {
   /**
    * Who is paying, for the check the payment guide asks for before paying: the name and 学号 as on
-   * the student's record, the ID number masked as it is stored (3706**********123X). Read with the
-   * bills: null for a student who has no bill at all (nothing to pay, nothing paid).
+   * the student's record, the ID number masked as it is stored (3706**********123X). From the
+   * student's record, whether or not they have bills: the server always sends it (null is the
+   * page's state before the first answer).
    */
   payer: { name: string; idMasked: string; studentNo: string } | null;
   /** 待缴费: bills that can be ticked and paid. */
@@ -268,7 +270,8 @@ export const BILLING_CONSOLE_ERRORS = {
   REFUND_ALREADY_DECIDED: '该退款申请已审批，请刷新后查看',
   CASE_NOT_FOUND: '待核实事项不存在',
   CASE_ALREADY_RESOLVED: '该事项已办结，不能再次处理，请刷新后查看',
-  CASE_REFUND_AWAITING: '该事项已申请退款，正等待审核人员审批；如不退款，请先驳回该退款申请',
+  CASE_REFUND_AWAITING: '该事项已申请退款，正等待审核人员审批或微信支付的退款结果；如不退款，请先驳回该退款申请',
+  CASE_REFUND_NOT_FINAL: '微信支付尚未确认该退款已失败（可能仍在处理或已退款），不能重新申请退款，请稍后刷新查看',
   CASE_ACTION_NOT_FITTING: '该事项现在不适用这种处理方式，请刷新后查看可用的处理方式',
   CASE_WECHAT_UNAVAILABLE: '暂时无法向微信支付核实该订单，未做任何更改，请稍后再试',
   CASE_NOT_PAID_AT_WECHAT: '微信支付显示该订单没有支付成功，不能确认为已缴费',
@@ -539,6 +542,12 @@ export interface ConsoleRefund {
   refundedAt: string | null;
   /** Why WeChat did not complete it (退款失败). */
   failure: string | null;
+  /** A failed refund asked for again: the refund asked for in its place. */
+  retriedAs: string | null;
+  /** A refund asked for again: the failed refund it replaces. */
+  retryOf: string | null;
+  /** Refunded by finance outside WeChat Pay (已退款（线下办理）). */
+  offline: boolean;
   /** The review case it was asked for from (approving it resolves the case). */
   caseId: string | null;
 }
@@ -583,10 +592,17 @@ export const CASE_RESOLUTION_TEXT: Readonly<Record<ReviewCaseResolution, string>
   CONFIRM_PAID: '核实后确认已缴费',
   REFUND: '退款（已审批）',
   CLOSE: '关闭',
+  WECHAT_REFUNDED: '微信支付已完成退款',
+  RETRY_FAILED: '重新申请的退款仍未成功',
+  REFUNDED_OFFLINE: '已线下退款',
 };
 
-/** What can be done with a case now: confirmPaid and close by a 审核, refund requested by a 收费员. */
-export type CaseActionView = 'confirmPaid' | 'refund' | 'close';
+/**
+ * What can be done with a case now: confirmPaid, refundedOffline (已线下退款) and close by a 审核;
+ * refund and retryRefund (重新申请退款, for a refund that failed for good at WeChat) requested by a
+ * 收费员 through requestCaseRefund.
+ */
+export type CaseActionView = 'confirmPaid' | 'refund' | 'retryRefund' | 'refundedOffline' | 'close';
 
 export interface CaseResolutionView {
   action: ReviewCaseResolution;
@@ -688,6 +704,8 @@ export interface CaseDetail {
   case: ConsoleCase;
   /** What fits the case now (the console shows each to the role that may do it). */
   actions: CaseActionView[];
+  /** What to do about a 退款失败 case, in the office's words (e.g. where to handle 退款异常); null for other cases. */
+  guidance: string | null;
   ours: {
     order: CaseOrderView | null;
     payments: CasePaymentView[];
@@ -833,16 +851,20 @@ export const billingConsoleContract = {
   caseDetail: action<CaseDetail>()({ request: v.object({ caseId: caseId() }), access: everyRole }),
   /**
    * 审核: confirmPaid (WeChat is asked first: SUCCESS, this order's amount, our merchant; the payment
-   * is then applied once, as a callback would) or close with a reason. A case is resolved once.
+   * is then applied once, as a callback would), refundedOffline (a 退款失败 case refunded outside
+   * WeChat Pay: the refund and the student's order say 已退款（线下办理）) or close with a reason. A
+   * case is resolved once.
    */
   resolveCase: action<ConsoleCase>()({
-    request: v.object({ caseId: caseId(), resolution: v.literal('confirmPaid', 'close'), reason: reasonText() }),
+    request: v.object({ caseId: caseId(), resolution: v.literal('confirmPaid', 'refundedOffline', 'close'), reason: reasonText() }),
     access: access.console('reviewer'),
     audited: true,
   }),
   /**
    * 收费员: a refund of the case's order (whole, or some of its bills), asked for as any refund is;
-   * the case waits for it and is resolved when a 审核 who is not the requester approves it.
+   * the case waits for it and is resolved when a 审核 who is not the requester approves it. From a
+   * 退款失败 case whose refund failed for good at WeChat (retryRefund): the same bills asked for again
+   * under a new number, in place of the failed refund; the case is settled by the new one's outcome.
    */
   requestCaseRefund: action<{ case: ConsoleCase; refund: ConsoleRefund }>()({
     request: v.object({

@@ -12,8 +12,10 @@ export function refundStateOf(status: RefundStatus): RefundStateView {
     case 'REJECTED':
       return 'REJECTED';
     case 'SUCCESS':
+    case 'OFFLINE':
       return 'REFUNDED';
     case 'MANUAL':
+    case 'RETRIED':
       return 'FAILED';
     default:
       return 'REFUNDING';
@@ -25,8 +27,14 @@ export const REFUND_STATUSES_OF_STATE: Readonly<Record<RefundStateView, readonly
   REQUESTED: ['REQUESTED'],
   REJECTED: ['REJECTED'],
   REFUNDING: ['PENDING', 'SUBMITTED'],
-  REFUNDED: ['SUCCESS'],
-  FAILED: ['MANUAL'],
+  REFUNDED: ['SUCCESS', 'OFFLINE'],
+  FAILED: ['MANUAL', 'RETRIED'],
+};
+
+/** The states whose records say more than the state's name: how the money went back, or what replaced it. */
+const STATUS_TEXT: Readonly<Partial<Record<RefundStatus, string>>> = {
+  OFFLINE: '已退款（线下办理）',
+  RETRIED: '退款失败（已重新申请）',
 };
 
 /** Why the payments refunded by themselves, for a refund nobody requested. */
@@ -50,7 +58,7 @@ export function consoleRefundOf(refund: RefundDoc, order: Pick<OrderDoc, 'lines'
       .map((line) => ({ billId: line.billId, term: line.term, itemName: line.itemName, amount: line.amount })),
     billsBecome: refund.request?.billsBecome ?? null,
     state,
-    stateText: REFUND_STATE_TEXT[state],
+    stateText: STATUS_TEXT[refund.status] ?? REFUND_STATE_TEXT[state],
     reason: refund.request?.reason ?? AUTOMATIC_REASONS[refund.reason],
     requestedBy: refund.request?.by.name ?? null,
     requestedByStaffId: refund.request?.by.staffId ?? null,
@@ -59,7 +67,10 @@ export function consoleRefundOf(refund: RefundDoc, order: Pick<OrderDoc, 'lines'
     decidedAt: iso(refund.decision?.at),
     decisionNote: refund.decision?.note ?? null,
     refundedAt: iso(refund.refundedAt),
-    failure: refund.status === 'MANUAL' ? (refund.manual?.reason ?? refund.note) : null,
+    failure: refund.status === 'MANUAL' || refund.status === 'RETRIED' ? (refund.manual?.reason ?? refund.note) : null,
     caseId: refund.request?.caseId ?? null,
+    retriedAs: refund.status === 'RETRIED' ? (refund.retriedAs ?? null) : null,
+    retryOf: refund.request?.retryOf ?? null,
+    offline: refund.status === 'OFFLINE',
   };
 }

@@ -5,8 +5,9 @@
  * and reconciliation all end here.
  */
 import { PAY_CALLBACK_FUNCTION, REFUND_MAX_UNCERTAIN_ROUNDS, type NewRefundInput } from './domain/billing';
-import type { RefundDecision, RefundDoc, RefundReason } from './domain/records';
-import type { SettledRefund } from './store';
+import type { RefundDecision, RefundDoc, RefundFailureCause, RefundReason } from './domain/records';
+import type { CaseChange, SettledRefund } from './store';
+import { caseAuditView } from './case-views';
 import { writeAudit } from '../runtime/audit';
 import { callInternal } from '../runtime/internal-calls';
 import type { RefundState } from './cloudpay';
@@ -24,15 +25,48 @@ const REFUND_DESCRIPTIONS: Record<RefundReason, string> = {
   ARRANGED_BY_FINANCE: '计划财务处办理退款，原路退回',
 };
 
-async function markRefunded(pc: PaymentContext, refund: RefundDoc, source: string): Promise<'refunded'> {
+async function markRefunded(pc: PaymentContext, refund: RefundDoc, source: string): Promise<RefundProgress> {
   const settled = await pc.store.markRefundSucceeded(refund.outRefundNo, `confirmed by ${source}`, pc.now());
   if (!settled) throw new Error(`refund ${refund.outRefundNo} is not recorded`);
   if (settled.changed) {
     pc.log.info('refund confirmed', { orderId: refund.orderId, outRefundNo: refund.outRefundNo, source, orderStatus: settled.order.status });
+    await auditCaseChanges(pc, settled.caseChanges ?? [], source);
     await sendRefundResultOnce(pc, settled.refund, settled.order, 'REFUNDED');
     if (settled.refund.request) await refreshReceipt(pc, settled.order._id);
+    return 'refunded';
   }
-  return 'refunded';
+  return settledElsewhere(pc, settled.refund, 'SUCCESS');
+}
+
+/**
+ * A refund settled without WeChat before WeChat's answer came: refunded outside WeChat Pay (the
+ * money is back, as far as this system knows) or given up for a new refund (which is followed on
+ * its own). WeChat saying it completed one of these is a matter for finance: reconciliation shows it.
+ */
+function settledElsewhere(pc: PaymentContext, refund: RefundDoc, wechatStatus: RefundVerdict): RefundProgress {
+  if (refund.status === 'SUCCESS' || refund.status === 'OFFLINE') {
+    if (refund.status === 'OFFLINE' && wechatStatus === 'SUCCESS') pc.log.error('WeChat completed a refund finance had refunded outside WeChat Pay', { outRefundNo: refund.outRefundNo });
+    return 'refunded';
+  }
+  if (wechatStatus === 'SUCCESS') pc.log.error('WeChat completed a refund that was asked for again under a new number', { outRefundNo: refund.outRefundNo, retriedAs: refund.retriedAs ?? null });
+  return 'manual';
+}
+
+/** Review cases settled by WeChat's answer, in the audit log under the system's name (once each). */
+async function auditCaseChanges(pc: PaymentContext, changes: readonly CaseChange[], source: string): Promise<void> {
+  for (const change of changes) {
+    try {
+      await writeAudit(pc.db, {
+        key: `pay.case-settled:${change.after._id}`,
+        at: pc.now(),
+        actor: 'payments',
+        action: 'pay.case.settled',
+        details: { source, changes: [{ target: `case:${change.after._id}`, before: caseAuditView(change.before), after: caseAuditView(change.after) }] },
+      });
+    } catch (error) {
+      pc.log.error('settled review case not written to auditLog', { caseId: change.after._id, error });
+    }
+  }
 }
 
 /**
@@ -54,13 +88,21 @@ async function refreshReceipt(pc: PaymentContext, orderId: string): Promise<void
  * through a review case (退款失败, opened with the record's change) and auditLog; the payer through
  * the 退款结果 message.
  */
-async function markManual(pc: PaymentContext, refund: RefundDoc, reason: string, wechatStatus: string | null, attempts: number): Promise<'manual' | 'refunded'> {
+async function markManual(
+  pc: PaymentContext,
+  refund: RefundDoc,
+  reason: string,
+  cause: RefundFailureCause,
+  wechatStatus: string | null,
+  attempts: number,
+): Promise<RefundProgress> {
   const at = pc.now();
-  const settled = await pc.store.markRefundManual(refund.outRefundNo, { reason, wechatStatus, attempts }, at);
+  const settled = await pc.store.markRefundManual(refund.outRefundNo, { reason, cause, wechatStatus, attempts }, at);
   if (!settled) throw new Error(`refund ${refund.outRefundNo} is not recorded`);
   // Settled meanwhile: confirmed by WeChat, or handed over by another call (which told finance).
-  if (!settled.changed) return settled.refund.status === 'SUCCESS' ? 'refunded' : 'manual';
+  if (!settled.changed) return settledElsewhere(pc, settled.refund, null);
   const { order } = settled;
+  await auditCaseChanges(pc, settled.caseChanges ?? [], 'refund handed to finance');
   pc.log.error('refund needs finance: refund by hand', { orderId: refund.orderId, outRefundNo: refund.outRefundNo, reason });
   try {
     await writeAudit(pc.db, {
@@ -102,14 +144,15 @@ export async function applyRefundStatus(
   if (refund.status === 'SUCCESS') return 'refunded';
   // Never submitted (waiting for a 审核, or rejected): nothing WeChat says can be about it.
   if (refund.status === 'REQUESTED' || refund.status === 'REJECTED') return 'deferred';
+  if (refund.status === 'OFFLINE' || refund.status === 'RETRIED') return settledElsewhere(pc, refund, status);
   if (status === 'SUCCESS') return markRefunded(pc, refund, source);
   if (refund.status === 'MANUAL') return 'manual';
-  if (status === 'REFUNDCLOSE') return markManual(pc, refund, 'WeChat closed the refund (REFUNDCLOSE)', status, refund.attempts);
-  if (status === 'CHANGE') return markManual(pc, refund, 'WeChat reports the refund abnormal (CHANGE): the card or account may be closed', status, refund.attempts);
+  if (status === 'REFUNDCLOSE') return markManual(pc, refund, 'WeChat closed the refund (REFUNDCLOSE)', 'CLOSED', status, refund.attempts);
+  if (status === 'CHANGE') return markManual(pc, refund, 'WeChat reports the refund abnormal (CHANGE): the card or account may be closed', 'ABNORMAL', status, refund.attempts);
   const checks = refund.checkAttempts + 1;
   const attempts = refund.attempts + (options.uncertain ? 1 : 0);
   if (attempts >= REFUND_MAX_UNCERTAIN_ROUNDS) {
-    return markManual(pc, refund, `WeChat did not confirm the refund after ${attempts} tries`, status, attempts);
+    return markManual(pc, refund, `WeChat did not confirm the refund after ${attempts} tries`, 'UNCONFIRMED', status, attempts);
   }
   await pc.store.noteRefundWaiting(refund, { attempts, checks, processing: status === 'PROCESSING' }, pc.now());
   return refund.status === 'SUBMITTED' ? 'submitted' : 'deferred';
@@ -117,8 +160,8 @@ export async function applyRefundStatus(
 
 /** Submits the refund if WeChat has not accepted it yet, then asks WeChat how it stands. */
 export async function progressRefund(pc: PaymentContext, original: RefundDoc): Promise<RefundProgress> {
-  if (original.status === 'SUCCESS') return 'refunded';
-  if (original.status === 'MANUAL') return 'manual';
+  if (original.status === 'SUCCESS' || original.status === 'OFFLINE') return 'refunded';
+  if (original.status === 'MANUAL' || original.status === 'RETRIED') return 'manual';
   if (original.status === 'REQUESTED' || original.status === 'REJECTED') return 'deferred';
   let refund = original;
   let uncertain = false;
@@ -153,7 +196,7 @@ export async function progressRefund(pc: PaymentContext, original: RefundDoc): P
     // returnCode FAIL (even with errCode 0): the request itself was refused — e.g. refunds were
     // never authorised for cloud development — and WeChat holds no such refund. Sending the same
     // request again cannot help: a person takes it over now.
-    return markManual(pc, refund, `WeChat refused the refund: ${refusedOutright}`, null, refund.attempts + 1);
+    return markManual(pc, refund, `WeChat refused the refund: ${refusedOutright}`, 'REFUSED', null, refund.attempts + 1);
   }
   // Empty lists, not found, failed, unreachable: nothing definite; ask again later (backing off).
   return applyRefundStatus(pc, refund, null, 'queryRefund', { uncertain: true });

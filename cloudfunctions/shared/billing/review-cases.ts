@@ -10,16 +10,19 @@ import { AppError, commands, type ConsoleContext } from '../runtime';
 import type { ErrorCode } from '../contracts';
 import { formatFenPlain, fen } from '../kernel/money';
 import type { CaseDetail, CasePage, ConsoleCase, ConsoleRefund } from './contract';
-import { caseAuditView, caseDifferences, caseOrderView, casePaymentView, caseWechatView, consoleCaseOf, wechatNotAsked } from './case-views';
+import { caseAuditView, caseDifferences, caseOrderView, casePaymentView, caseWechatView, consoleCaseOf, refundCaseGuidance, wechatNotAsked } from './case-views';
 import { consoleBillOf } from './console-views';
 import { paymentContextOf, type PaymentContext } from './context';
 import type { QueryOrderResult, QueryRefundResult } from './cloudpay';
-import type { OrderDoc, RefundedBillsBecome, ReviewCaseDecision, ReviewCaseDoc } from './domain/records';
+import type { OrderDoc, RefundDoc, RefundedBillsBecome, ReviewCaseDecision, ReviewCaseDoc } from './domain/records';
+import { refundRetryable } from './domain/billing';
 import { caseActions, confirmRefusal, refundableBillIds, resolvedCase, type ConfirmRefusal } from './domain/review-cases';
 import { paymentFromQuery } from './domain/wechat-payment';
 import { confirmPayment, isPaidOutcome } from './orders';
 import { consoleRefundOf } from './refund-views';
 import { refundAuditView, refused, staffRef } from './refund-requests';
+import { applyRefundStatus } from './refunding';
+import { callInternal } from '../runtime/internal-calls';
 import { billingReads, billingStore, CaseRefusedError, type CaseRefusal } from './store';
 
 export async function listCases(
@@ -86,7 +89,8 @@ export async function caseDetail(request: { caseId: string }, ctx: ConsoleContex
   const billOrder = new Map((order?.billIds ?? []).map((id, index) => [id, index]));
   return {
     case: consoleCaseOf(reviewCase),
-    actions: caseActions(reviewCase, order),
+    actions: caseActions(reviewCase, order, refund),
+    guidance: refundCaseGuidance(reviewCase, refund),
     ours: {
       order: order ? caseOrderView(order, payments.find((payment) => payment._id === order.transactionId)?.subMchId ?? ourMerchant) : null,
       payments: payments.map(casePaymentView),
@@ -171,8 +175,12 @@ async function notResolved(ctx: ConsoleContext, caseId: string): Promise<never> 
   throw new AppError('CONFLICT');
 }
 
-export async function resolveCase(request: { caseId: string; resolution: 'confirmPaid' | 'close'; reason: string }, ctx: ConsoleContext): Promise<ConsoleCase> {
+export async function resolveCase(
+  request: { caseId: string; resolution: 'confirmPaid' | 'refundedOffline' | 'close'; reason: string },
+  ctx: ConsoleContext,
+): Promise<ConsoleCase> {
   const before = await openCaseOrFail(ctx, request.caseId);
+  if (request.resolution === 'refundedOffline') return settleOffline(ctx, before, request.reason.trim());
   const confirmed = request.resolution === 'confirmPaid' ? await confirmPaid(ctx, before) : null;
   const at = ctx.now();
   const decision: ReviewCaseDecision = { action: confirmed ? 'CONFIRM_PAID' : 'CLOSE', by: staffRef(ctx), reason: request.reason.trim(), at };
@@ -183,11 +191,68 @@ export async function resolveCase(request: { caseId: string; resolution: 'confir
   return consoleCaseOf(after);
 }
 
+/**
+ * 已线下退款: finance refunded a 退款失败 case's refund outside WeChat Pay. The refund, its order's
+ * bills and summary, and the case change in one transaction (the student's order then says
+ * 已退款（线下办理）); the receipt is then voided or issued anew for what remains paid (here, or by the
+ * receipts timer when that fails).
+ */
+async function settleOffline(ctx: ConsoleContext, reviewCase: ReviewCaseDoc, reason: string): Promise<ConsoleCase> {
+  if (reviewCase.kind !== 'REFUND' || !reviewCase.outRefundNo) throw new AppError('CASE_ACTION_NOT_FITTING');
+  const at = ctx.now();
+  const refundBefore = await billingReads(ctx.db).refunds.findById(reviewCase.outRefundNo);
+  const decision: ReviewCaseDecision = { action: 'REFUNDED_OFFLINE', by: staffRef(ctx), reason, refundId: reviewCase.outRefundNo, at };
+  const settled = await billingStore(ctx.db)
+    .settleRefundOffline(reviewCase.outRefundNo, reviewCase._id, decision, at)
+    .catch((error: unknown) => {
+      if (error instanceof CaseRefusedError) throw new AppError(CASE_REFUSALS[error.refusal]);
+      throw error;
+    });
+  if (!settled || !refundBefore) throw new AppError('CASE_ACTION_NOT_FITTING');
+  ctx.log.info('review case: refund settled outside WeChat Pay', { caseId: reviewCase._id, outRefundNo: reviewCase.outRefundNo, orderStatus: settled.order.status });
+  ctx.audit.record({ target: `case:${reviewCase._id}`, before: caseAuditView(settled.caseChange.before), after: caseAuditView(settled.caseChange.after) });
+  ctx.audit.record({ target: `refund:${refundBefore._id}`, before: refundAuditView(refundBefore), after: refundAuditView(settled.refund) });
+  if (settled.refund.request) await refreshReceiptAfterOffline(ctx, settled.order._id);
+  return consoleCaseOf(settled.caseChange.after);
+}
+
+/** The receipt after a refund outside WeChat Pay; a failure is left to the receipts timer, as after any refund. */
+async function refreshReceiptAfterOffline(ctx: ConsoleContext, orderId: string): Promise<void> {
+  try {
+    const result = await callInternal(ctx, 'receipts', 'refresh', { orderId });
+    if (!result.ok) ctx.log.warn('receipt not refreshed after the refund outside WeChat Pay; the receipts timer does it', { orderId, code: result.code });
+  } catch (error) {
+    ctx.log.error('receipt not refreshed after the refund outside WeChat Pay; the receipts timer does it', { orderId, error });
+  }
+}
+
 const CASE_REFUSALS: Readonly<Record<CaseRefusal, ErrorCode>> = {
   NOT_FOUND: 'CASE_NOT_FOUND',
   RESOLVED: 'CASE_ALREADY_RESOLVED',
   AWAITING_REFUND: 'CASE_REFUND_AWAITING',
+  NOT_FITTING: 'CASE_ACTION_NOT_FITTING',
 };
+
+/**
+ * Before a failed refund is asked for again, WeChat is asked once more how it stands: only a refund
+ * WeChat never created (refused outright) or closed (REFUNDCLOSE) may be replaced, so the student is
+ * never paid twice. One WeChat completed after all is recorded as refunded (which settles the case).
+ */
+async function checkFailedForGood(ctx: ConsoleContext, failed: RefundDoc): Promise<void> {
+  const pc = paymentContextOf(ctx);
+  const state = await pc.pay.queryRefund(failed.outRefundNo);
+  if (state.kind === 'unavailable' || state.kind === 'unknown') throw new AppError('CASE_WECHAT_UNAVAILABLE', '暂时无法向微信支付核实该退款，未做任何更改，请稍后再试');
+  if (state.kind === 'found') {
+    if (state.status === 'REFUNDCLOSE') return;
+    if (state.status === 'SUCCESS') {
+      await applyRefundStatus(pc, failed, 'SUCCESS', 'queryRefund before asking for it again');
+      throw new AppError('CASE_ALREADY_RESOLVED', '微信支付显示该退款已成功，事项已自动办结，不需要重新申请退款');
+    }
+    throw new AppError('CASE_REFUND_NOT_FINAL');
+  }
+  // Not found (or WeChat's REFUNDNOTEXIST, which reaches us as a failed query): never created there.
+  if (failed.manual?.cause !== 'REFUSED') throw new AppError('CASE_REFUND_NOT_FINAL');
+}
 
 export async function requestCaseRefund(
   request: { caseId: string; billIds?: string[]; billsBecome: RefundedBillsBecome; reason: string },
@@ -196,12 +261,17 @@ export async function requestCaseRefund(
   const reviewCase = await openCaseOrFail(ctx, request.caseId);
   const order = await orderOfCase(ctx, reviewCase);
   if (!order) throw new AppError('CASE_ACTION_NOT_FITTING');
+  // A 退款失败 case whose refund failed for good: the same bills again, in its place.
+  const failed = reviewCase.kind === 'REFUND' && reviewCase.outRefundNo ? await billingReads(ctx.db).refunds.findById(reviewCase.outRefundNo) : null;
+  const retry = failed && refundRetryable(failed) ? failed : null;
+  if (retry) await checkFailedForGood(ctx, retry);
   // The whole order: every bill no refund covers yet (the order's limits refuse the rest).
   const refundable = refundableBillIds(order);
-  const billIds = request.billIds ?? (refundable.length > 0 ? refundable : order.billIds);
+  const billIds = request.billIds ?? (retry ? retry.billIds : refundable.length > 0 ? refundable : order.billIds);
   const at = ctx.now();
+  const asked = { by: staffRef(ctx), reason: request.reason.trim(), billsBecome: request.billsBecome, at, caseId: reviewCase._id, ...(retry ? { retryOf: retry._id } : {}) };
   const made = await billingStore(ctx.db)
-    .requestConsoleRefund(order._id, { billIds, request: { by: staffRef(ctx), reason: request.reason.trim(), billsBecome: request.billsBecome, at, caseId: reviewCase._id } }, at)
+    .requestConsoleRefund(order._id, { billIds, request: asked }, at)
     .catch((error: unknown) => {
       if (error instanceof CaseRefusedError) throw new AppError(CASE_REFUSALS[error.refusal]);
       return refused(error);
@@ -209,6 +279,7 @@ export async function requestCaseRefund(
   const caseAfter = made.caseChange?.after ?? reviewCase;
   ctx.log.info('refund requested from a review case', { caseId: reviewCase._id, orderId: order._id, outRefundNo: made.refund.outRefundNo });
   ctx.audit.record({ target: `refund:${made.refund._id}`, before: null, after: refundAuditView(made.refund) });
+  if (retry) ctx.audit.record({ target: `refund:${retry._id}`, before: refundAuditView(retry), after: { ...refundAuditView(retry), status: 'RETRIED', retriedAs: made.refund._id } });
   ctx.audit.record({ target: `case:${reviewCase._id}`, before: caseAuditView(reviewCase), after: caseAuditView(caseAfter) });
   return { case: consoleCaseOf(caseAfter), refund: consoleRefundOf(made.refund, made.order) };
 }

@@ -80,7 +80,7 @@ export function orderView(order: OrderDoc, now: Date, viewerOpenid: string, mask
             // Once all of it is back.
             refundedAt: refunds.refunded >= refunds.requested ? iso(refunds.lastRefundedAt) : null,
             manual: manualRefund,
-            state: manualRefund ? 'FAILED' : refunds.refunded >= refunds.requested ? 'REFUNDED' : 'REFUNDING',
+            state: manualRefund ? 'FAILED' : refunds.refunded >= refunds.requested ? ((refunds.offline ?? 0) > 0 ? 'REFUNDED_OFFLINE' : 'REFUNDED') : 'REFUNDING',
           }
         : null,
   };

@@ -27,10 +27,24 @@ export interface StudentJoin<N extends CollectionName = CollectionName> {
 /** What the joins of an action read, by collection. */
 export type JoinedDocuments = { readonly [N in CollectionName]?: readonly DocumentOf<N>[] };
 
+/**
+ * What the pages show of the signed-in student, from their record: the session check reads the
+ * record anyway (its password version), so an action has these without a request of its own.
+ */
+export interface StudentOnRecord {
+  name: string;
+  studentNo: string;
+  /** The ID number masked as it is stored (3706**********123X); the number itself is not stored. */
+  idMasked: string;
+  /** The address on the record (from the roster), or null. */
+  email: string | null;
+}
+
 export interface StudentSession {
   openid: string;
   studentId: string;
   expiresAt: Date;
+  record: StudentOnRecord;
   joined: JoinedDocuments;
 }
 
@@ -41,6 +55,7 @@ interface SessionRow {
   /** The student's current password version; absent when the student record is gone or has none. */
   currentPasswordVersion?: number;
   studentExists: boolean;
+  record?: Partial<StudentOnRecord>;
   joined: Record<string, unknown[]>;
 }
 
@@ -48,7 +63,8 @@ const joinedField = (from: CollectionName): string => `joined_${from}`;
 
 /**
  * The session of a WeChat account, checked in one request whatever it joins: the student's record
- * (its password version) and the action's joins are looked up in the same aggregation.
+ * (its password version, and what the pages show of it) and the action's joins are looked up in
+ * the same aggregation.
  * Only a session grants a session: the unfinished steps of a sign-in are kept in a collection of
  * their own (pendingSignIns), which this never reads.
  */
@@ -70,6 +86,12 @@ export async function loadStudentSession(db: Database, openid: string, at: Date,
         passwordVersion: 1,
         currentPasswordVersion: { $arrayElemAt: ['$student.passwordVersion', 0] },
         studentExists: { $gt: [{ $size: '$student' }, 0] },
+        record: {
+          name: { $arrayElemAt: ['$student.name', 0] },
+          studentNo: { $arrayElemAt: ['$student.studentNo', 0] },
+          idMasked: { $arrayElemAt: ['$student.idMasked', 0] },
+          email: { $arrayElemAt: ['$student.email', 0] },
+        },
         // An empty projection is refused by the database: the field is there only when something is joined.
         ...(joins.length > 0 ? { joined: joinedProjection } : {}),
       },
@@ -79,5 +101,6 @@ export async function loadStudentSession(db: Database, openid: string, at: Date,
   if (!row || !row.studentId || !row.expiresAt || !(new Date(row.expiresAt).getTime() > at.getTime())) return null;
   // A password change since the session was granted ends it, all at once with the change.
   if (!row.studentExists || (row.currentPasswordVersion ?? 0) !== row.passwordVersion) return null;
-  return { openid, studentId: row.studentId, expiresAt: new Date(row.expiresAt), joined: (row.joined ?? {}) as JoinedDocuments };
+  const record: StudentOnRecord = { name: row.record?.name ?? '', studentNo: row.record?.studentNo ?? '', idMasked: row.record?.idMasked ?? '', email: row.record?.email ?? null };
+  return { openid, studentId: row.studentId, expiresAt: new Date(row.expiresAt), record, joined: (row.joined ?? {}) as JoinedDocuments };
 }

@@ -6,7 +6,7 @@
 export { authHandlers } from './handlers';
 export { CLEANUP_TRIGGER } from './deps';
 export type { StudentDoc } from './domain/student';
-export { rememberedEmail, studentRefsByNo } from './store';
+export { studentRefsByNo } from './store';
 export { normalizeStudentNo } from './domain/student';
 export { checkRoster, importRoster, type RosterRow } from './roster';
 export { studentsConsoleContract } from './contract';

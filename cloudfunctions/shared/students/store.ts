@@ -264,8 +264,3 @@ export async function firstSignInClaims(db: Database, studentId: string, phoneHa
   return { phone, wechat };
 }
 
-/** One request: the address on the student's record (from the roster), offered before their first order. */
-export async function rememberedEmail(db: Database, studentId: string): Promise<string | null> {
-  const [student] = await collection(db, 'students').find({ _id: studentId }, { limit: 1, fields: ['email'] });
-  return student?.email ?? null;
-}

@@ -94,6 +94,7 @@ const STATUS_TEXT: Record<OrderView['status'], string> = {
 const REFUND_STATE_TEXT: Record<NonNullable<OrderView['refund']>['state'], string> = {
   REFUNDING: '退款中',
   REFUNDED: '已退款',
+  REFUNDED_OFFLINE: '已退款（线下办理）',
   FAILED: '退款失败',
 };
 

@@ -5,13 +5,14 @@
  * fits the order; the bills are paid once), refunded (a 收费员 asks, a 审核 approves), or closed with
  * a reason. Every decision is audited; the dashboard counts the same open cases as the list.
  */
-import type { CaseDetail, CasePage, ConsoleCase, ConsoleRefund, Dashboard, BillsOverview } from '../../../cloudfunctions/shared/billing/contract';
+import type { CaseDetail, CasePage, ConsoleCase, ConsoleRefund, Dashboard, BillsOverview, RefundPage } from '../../../cloudfunctions/shared/billing/contract';
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
-import type { OrderDoc, PaymentDoc } from '../../../cloudfunctions/shared/billing/domain/records';
+import type { BillDoc, OrderDoc, PaymentDoc, RefundDoc } from '../../../cloudfunctions/shared/billing/domain/records';
+import type { ReceiptDoc } from '../../../cloudfunctions/shared/receipts/domain/receipt';
 import { collection } from '../../../cloudfunctions/shared/runtime';
 import { cloudPaySandboxOf, REQUEST_REFUSED_MESSAGE, type CloudPaySandbox } from '../../../local/wechat-pay';
-import { dump, readBills, readOrder } from '../../support/billing-fixtures';
-import { data, expectRefused, openOrderIn, paidOrderIn, reconcileTimer, settleRefunds, startConsoleCloud, type ConsoleCloud } from './support';
+import { dump, MINUTE, readBills, readOrder } from '../../support/billing-fixtures';
+import { data, expectRefused, openOrderIn, paidOrderIn, reconcileTimer, settleRefunds, startConsoleCloud, sweepPayments, type ConsoleCloud } from './support';
 
 let c: ConsoleCloud;
 let sandbox: CloudPaySandbox;
@@ -30,7 +31,7 @@ afterEach(() => sandbox.resetControls());
 
 const openCases = async (kind?: string): Promise<CasePage> => data(await c.api<CasePage>('listCases', { state: 'OPEN', ...(kind ? { kind } : {}), page: 1, pageSize: 100 }, { token: viewer }));
 const detailOf = async (caseId: string): Promise<CaseDetail> => data(await c.api<CaseDetail>('caseDetail', { caseId }, { token: viewer }));
-const resolve = (caseId: string, resolution: 'confirmPaid' | 'close', reason: string, token = reviewer) => c.api<ConsoleCase>('resolveCase', { caseId, resolution, reason }, { token });
+const resolve = (caseId: string, resolution: 'confirmPaid' | 'refundedOffline' | 'close', reason: string, token = reviewer) => c.api<ConsoleCase>('resolveCase', { caseId, resolution, reason }, { token });
 const auditOf = async (action: string, target: string) =>
   (await dump<{ action: string; actor: string; details: { reason?: string; changes: { target: string; before: unknown; after: unknown }[] } }>(c.running.cloud, 'auditLog')).filter(
     (entry) => entry.action === action && entry.details.changes.some((change) => change.target === target),
@@ -61,8 +62,8 @@ test('a refund WeChat refuses is a 退款失败 case; a 审核 closes it with a 
   expect(detail.ours.refunds).toMatchObject([{ refundId: requested.refundId, state: 'FAILED', stateText: '退款失败' }]);
   expect(detail.ours.bills.map((bill) => bill.status)).toEqual(['PAID']);
   expect(detail.wechat).toMatchObject({ asked: true, message: null, order: { found: true, tradeState: 'SUCCESS', totalFee: total, ourMerchant: true }, refund: { state: 'NOT_FOUND' } });
-  // The order's only bill is in the failed refund: nothing to refund from here, nothing to confirm.
-  expect(detail.actions).toEqual(['close']);
+  // WeChat never created the refund: it can be asked for again, recorded as refunded outside WeChat Pay, or closed; nothing to confirm.
+  expect(detail.actions).toEqual(['retryRefund', 'refundedOffline', 'close']);
   expectRefused(await resolve(caseId, 'confirmPaid', '已核实微信支付记录'), 422, 'CASE_ACTION_NOT_FITTING');
 
   // Only a 审核 decides, and always with a reason.
@@ -181,6 +182,152 @@ test('a paid order WeChat reports with a second transaction: a 收费员 asks fo
   expect(await auditOf('admin.approveRefund', `case:${caseId}`)).toMatchObject([{ actor: 'staff:demo-staff-reviewer' }]);
   expect(await auditOf('admin.requestCaseRefund', `case:${caseId}`)).toHaveLength(2);
   expectRefused(await ask(), 422, 'CASE_ALREADY_RESOLVED');
+});
+
+const requestRefund = (orderId: string) => c.api<ConsoleRefund>('requestRefund', { orderId, billsBecome: 'REFUNDED', reason: '学生退学，全额退费' }, { token: cashier });
+const approve = (refundId: string) => c.api<ConsoleRefund>('approveRefund', { refundId }, { token: reviewer });
+const askAgain = (caseId: string, token = cashier) =>
+  c.api<{ case: ConsoleCase; refund: ConsoleRefund }>('requestCaseRefund', { caseId, billsBecome: 'REFUNDED', reason: '已授权云开发退款权限，重新申请退款' }, { token });
+const refundsOf = async (orderId: string): Promise<RefundDoc[]> => (await dump<RefundDoc>(c.running.cloud, 'refunds')).filter((refund) => refund.orderId === orderId).sort((a, b) => a.sequence - b.sequence);
+const studentOrder = async (student: { openid: string }, orderId: string) => {
+  const overview = (await c.running.cloud.invoke('bills', { action: 'overview' }, { openid: student.openid })) as ApiResult<BillsOverview>;
+  if (!overview.ok) throw new Error(overview.message);
+  return overview.data.done.find((order) => order.id === orderId);
+};
+
+test('a refund handed to the office that WeChat completes after all: its case is settled by the system, nothing can refund it twice', async () => {
+  const { student, orderId, total } = await paidOrderIn(c, 1);
+  const requested = data(await requestRefund(orderId));
+  // WeChat takes the refund but its answer is lost, and WeChat's later answers never get through.
+  sandbox.setCallbackMode('hold');
+  sandbox.failNext('refund', 'timeout-after');
+  sandbox.failNext('queryRefund', 'timeout', 50);
+  data(await approve(requested.refundId));
+  for (let round = 0; round < 12 && (await refundsOf(orderId))[0]!.status !== 'MANUAL'; round += 1) {
+    const due = new Date((await refundsOf(orderId))[0]!.nextCheckAt!).getTime();
+    c.running.cloud.clock.advance(Math.max(due - c.running.cloud.clock.nowMs(), 0) + MINUTE);
+    await sweepPayments(c);
+  }
+  // Hours went by: the staff sign in again.
+  [cashier, reviewer, viewer] = [await c.signInAs('cashier'), await c.signInAs('reviewer'), await c.signInAs('viewer')];
+  const caseId = `refund:${requested.refundId}`;
+  const before = await detailOf(caseId);
+  expect(before.case).toMatchObject({ state: 'OPEN', reason: 'REFUND_FAILED' });
+  // WeChat never said how it ended: it may still reach the student, so it is not asked for again.
+  expect(before.actions).toEqual(['refundedOffline', 'close']);
+  expect(before.guidance).toContain('不能重新申请');
+  expect(await studentOrder(student, orderId)).toMatchObject({ refund: { state: 'FAILED' } });
+
+  // The late result callback: WeChat completed it.
+  sandbox.resetControls();
+  sandbox.setCallbackMode('auto');
+  await sandbox.releaseCallbacks();
+  await sandbox.settle();
+  const settled = await detailOf(caseId);
+  expect(settled.case).toMatchObject({
+    state: 'RESOLVED',
+    stateText: '已办结',
+    resolution: { action: 'WECHAT_REFUNDED', actionText: '微信支付已完成退款', by: '系统', refundId: requested.refundId, reason: expect.stringContaining('微信支付已完成该退款') },
+  });
+  expect(settled.actions).toEqual([]);
+  expect(settled.ours.refunds).toMatchObject([{ refundId: requested.refundId, state: 'REFUNDED', stateText: '已退款' }]);
+  expect(await readOrder(c.running.cloud, orderId)).toMatchObject({ status: 'REFUNDED', refundSummary: { requested: total, refunded: total, manual: 0 } });
+  expect(await studentOrder(student, orderId)).toMatchObject({ status: 'REFUNDED', refund: { state: 'REFUNDED', manual: false }, notice: null });
+  expect(await auditOf('pay.case.settled', `case:${caseId}`)).toMatchObject([{ actor: 'payments', details: { changes: [{ before: { status: 'OPEN' }, after: { status: 'RESOLVED', resolution: { action: 'WECHAT_REFUNDED', by: '系统' } } }] } }]);
+  // No second refund: the case takes no decision, the order no request; WeChat holds the one refund.
+  expectRefused(await resolve(caseId, 'refundedOffline', '已线下原路退回学生银行卡'), 422, 'CASE_ALREADY_RESOLVED');
+  expectRefused(await askAgain(caseId), 422, 'CASE_ALREADY_RESOLVED');
+  expectRefused(await requestRefund(orderId), 422, 'REFUND_ORDER_NOT_PAID');
+  expect(sandbox.order(orderId)!.refunds.map((refund) => [refund.outRefundNo, refund.refundFee])).toEqual([[requested.refundId, total]]);
+});
+
+test('WeChat refused the refund (no refund permission): a 收费员 asks for it again from the case, once; another 审核 approves; refunded once and the case settled', async () => {
+  const { student, bills, orderId, total } = await paidOrderIn(c, 2);
+  const first = data(await requestRefund(orderId));
+  sandbox.failNext('refund', 'request-refused');
+  data(await approve(first.refundId));
+  const caseId = `refund:${first.refundId}`;
+  const detail = await detailOf(caseId);
+  expect(detail.actions).toEqual(['retryRefund', 'refundedOffline', 'close']);
+  expect(detail.guidance).toContain('重新申请退款');
+  // Asking for a refund is a 收费员's.
+  expectRefused(await askAgain(caseId, reviewer), 403, 'FORBIDDEN');
+
+  // Asked again twice at the same moment: one request.
+  const answers = await Promise.all([askAgain(caseId), askAgain(caseId)]);
+  expect(answers.map((answer) => (answer.result.ok ? 'ok' : answer.result.code)).sort()).toEqual(['CASE_REFUND_AWAITING', 'ok']);
+  const retried = (answers.find((answer) => answer.result.ok)!.result as { ok: true; data: { case: ConsoleCase; refund: ConsoleRefund } }).data;
+  expect(retried.refund).toMatchObject({ state: 'REQUESTED', amount: total, retryOf: first.refundId, caseId, requestedBy: '李敏' });
+  expect(retried.refund.refundId).not.toBe(first.refundId);
+  expect(retried.case).toMatchObject({ state: 'OPEN', awaitingRefundId: retried.refund.refundId });
+  // The failed refund no longer counts; the new one waits for a 审核.
+  expect((await refundsOf(orderId)).map((refund) => [refund._id, refund.status])).toEqual([
+    [first.refundId, 'RETRIED'],
+    [retried.refund.refundId, 'REQUESTED'],
+  ]);
+  expect((await detailOf(caseId)).ours.refunds.find((refund) => refund.refundId === first.refundId)).toMatchObject({ state: 'FAILED', stateText: '退款失败（已重新申请）', retriedAs: retried.refund.refundId });
+  expect(await readOrder(c.running.cloud, orderId)).toMatchObject({ refundSummary: { requested: 0, manual: 0, awaiting: total } });
+
+  // Rejected: the failed refund is with a person again, and the case can ask again.
+  data(await c.api('rejectRefund', { refundId: retried.refund.refundId, reason: '先核实学生的银行卡' }, { token: reviewer }));
+  expect((await refundsOf(orderId)).map((refund) => refund.status)).toEqual(['MANUAL', 'REJECTED']);
+  expect(await readOrder(c.running.cloud, orderId)).toMatchObject({ refundSummary: { requested: total, manual: 1, awaiting: 0 } });
+  expect((await detailOf(caseId)).actions).toEqual(['retryRefund', 'refundedOffline', 'close']);
+
+  // Asked again, approved by a 审核: submitted to WeChat; the case waits for WeChat's answer.
+  const again = data(await askAgain(caseId));
+  data(await approve(again.refund.refundId));
+  const waiting = await detailOf(caseId);
+  expect(waiting.case).toMatchObject({ state: 'OPEN', awaitingRefundId: again.refund.refundId });
+  expect(waiting.actions).toEqual([]);
+  await settleRefunds(c);
+
+  const done = await detailOf(caseId);
+  expect(done.case).toMatchObject({ state: 'RESOLVED', awaitingRefundId: null, resolution: { action: 'REFUND', by: '赵立', requestedBy: '李敏', refundId: again.refund.refundId } });
+  // Refunded once: WeChat holds the one refund that went through; what went back is what was paid.
+  expect(sandbox.order(orderId)!.refunds.map((refund) => [refund.outRefundNo, refund.refundFee, refund.status])).toEqual([[again.refund.refundId, total, 'SUCCESS']]);
+  expect(await readOrder(c.running.cloud, orderId)).toMatchObject({ status: 'REFUNDED', refundSummary: { requested: total, refunded: total, manual: 0, awaiting: 0 } });
+  expect((await readBills(c.running.cloud, bills.map((bill) => bill._id))).map((bill: BillDoc) => bill.status)).toEqual(['REFUNDED', 'REFUNDED']);
+  expect(await studentOrder(student, orderId)).toMatchObject({ refund: { amount: total, state: 'REFUNDED', manual: false } });
+  expectRefused(await requestRefund(orderId), 422, 'REFUND_ORDER_NOT_PAID');
+  expect(await auditOf('admin.requestCaseRefund', `refund:${first.refundId}`)).toHaveLength(2);
+});
+
+test('退款异常 (CHANGE): no asking again; the case says where to handle it; 已线下退款 shows the student 已退款（线下办理）', async () => {
+  const { student, bills, orderId, total } = await paidOrderIn(c, 1);
+  sandbox.settleNextRefundsAs('CHANGE');
+  const requested = data(await requestRefund(orderId));
+  data(await approve(requested.refundId));
+  await settleRefunds(c);
+  const caseId = `refund:${requested.refundId}`;
+  const detail = await detailOf(caseId);
+  expect(detail.actions).toEqual(['refundedOffline', 'close']);
+  expect(detail.guidance).toContain('微信支付商户平台');
+  expect(detail.guidance).toContain('交易中心 → 退款管理');
+  expect(detail.wechat.refund).toMatchObject({ state: 'FOUND', status: 'CHANGE', statusText: '退款异常' });
+  // The money waits at WeChat: asking for it again is refused, nothing recorded.
+  expectRefused(await askAgain(caseId), 422, 'REFUND_BILL_TAKEN');
+  expect(await refundsOf(orderId)).toHaveLength(1);
+  expect(await studentOrder(student, orderId)).toMatchObject({ refund: { state: 'FAILED', manual: true } });
+
+  // Sent on in the merchant platform and settled: only a 审核 records it, with a reason.
+  expectRefused(await resolve(caseId, 'refundedOffline', '已在商户平台退至学生其他银行卡', cashier), 403, 'FORBIDDEN');
+  const closed = data(await resolve(caseId, 'refundedOffline', '已在商户平台退至学生其他银行卡'));
+  expect(closed).toMatchObject({ state: 'RESOLVED', resolution: { action: 'REFUNDED_OFFLINE', actionText: '已线下退款', by: '赵立', reason: '已在商户平台退至学生其他银行卡' } });
+  expect((await refundsOf(orderId))[0]).toMatchObject({ status: 'OFFLINE', offline: { by: { name: '赵立' }, reason: '已在商户平台退至学生其他银行卡' } });
+  const listed = data(await c.api<RefundPage>('listRefunds', { orderId, page: 1, pageSize: 20 }, { token: viewer })).items;
+  expect(listed).toMatchObject([{ refundId: requested.refundId, state: 'REFUNDED', stateText: '已退款（线下办理）', offline: true, failure: null }]);
+  // The student reads it as back, done outside WeChat Pay, and never 退款失败 again.
+  const seen = await studentOrder(student, orderId);
+  expect(seen).toMatchObject({ status: 'REFUNDED', notice: null, refund: { amount: total, state: 'REFUNDED_OFFLINE', manual: false } });
+  expect(seen!.refund!.refundedAt).not.toBeNull();
+  expect((await readBills(c.running.cloud, bills.map((bill) => bill._id))).map((bill: BillDoc) => bill.status)).toEqual(['REFUNDED']);
+  expect((await dump<ReceiptDoc>(c.running.cloud, 'receipts')).filter((receipt) => receipt.orderId === orderId).map((receipt) => receipt.status)).toEqual(['VOIDED']);
+  expect(await auditOf('admin.resolveCase', `refund:${requested.refundId}`)).toMatchObject([
+    { actor: 'staff:demo-staff-reviewer', details: { changes: [{ target: `case:${caseId}` }, { target: `refund:${requested.refundId}`, before: { status: 'MANUAL' }, after: { status: 'OFFLINE' } }] } },
+  ]);
+  // Once: the case and the refund are settled.
+  expectRefused(await resolve(caseId, 'refundedOffline', '已在商户平台退至学生其他银行卡'), 422, 'CASE_ALREADY_RESOLVED');
 });
 
 test('an order set aside before cases were kept gets its case from the hourly run, once', async () => {

@@ -86,6 +86,19 @@ test('账单缴费 names who pays (name, masked ID number, 学号), read with th
   const overview = ok(result as ApiResult<BillsOverview>);
   expect(overview.payer).toEqual({ name: '测试学生', idMasked: '3706**********1234', studentNo: student.studentNo });
   expect(overview.unpaid).toHaveLength(2);
-  // The session, then the bills with their orders and the student's record.
+  // The session with the student's record, then the bills with their orders.
+  expect(stats.roundTrips).toBe(2);
+});
+
+test('a student with no bill at all is still told who pays, and the address on record, in the same two requests', async () => {
+  const student = await createSignedInStudent(w.tc.cloud, { email: 'roster3@example.edu.cn' });
+  const { result, stats } = await w.tc.cloud.invokeWithStats('bills', { action: 'overview' }, { openid: student.openid });
+  expect(ok(result as ApiResult<BillsOverview>)).toMatchObject({
+    payer: { name: '测试学生', idMasked: '3706**********1234', studentNo: student.studentNo },
+    unpaid: [],
+    paying: [],
+    done: [],
+    email: 'roster3@example.edu.cn',
+  });
   expect(stats.roundTrips).toBe(2);
 });

@@ -171,6 +171,11 @@ describe('orders', () => {
     expect(orderCard(order({ status: 'PAID', refund })).refundText).toBe('退款中 ¥1,200.00：计划财务处办理的退款，将原路退回');
     expect(orderCard(order({ status: 'PAID', refund: { ...refund, manual: true, state: 'FAILED' } })).refundText).toBe('退款失败 ¥1,200.00：计划财务处办理的退款，将原路退回');
   });
+
+  test('a failed refund 计划财务处 then refunded outside WeChat Pay: 已退款（线下办理）, no longer 退款失败', () => {
+    const refund = { amount: 120000, reason: '计划财务处办理的退款，将原路退回', refundedAt: '2026-11-30T02:05:00.000Z', manual: false, state: 'REFUNDED_OFFLINE' as const };
+    expect(orderCard(order({ status: 'PAID', refund })).refundText).toBe('已退款（线下办理） ¥1,200.00（2026-11-30 10:05）：计划财务处办理的退款，将原路退回');
+  });
 });
 
 describe('after the pay sheet said yes', () => {

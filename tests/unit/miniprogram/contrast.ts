@@ -196,8 +196,12 @@ function expandLibraryComponent(element: WxmlElement, host: StyleNode, context: 
     case 'van-submit-bar': {
       const rules = vantRules('submit-bar');
       const bar = root(rules, ['van-submit-bar']);
-      const inner = part(bar, rules, ['van-submit-bar__bar']);
-      const button = attach(newNode('button', inner, vantRules('button'), undefined, element.at, ['van-button', 'van-button--primary', 'van-button--normal', 'van-button--round']));
+      // bar-class and button-class: the page's classes on the bar and on the button, styled by the page.
+      const inner = attach(newNode('view', bar, [...rules, ...context.pageRules], a['bar-class'], element.at, ['van-submit-bar__bar']));
+      // The van-button host, which hands the bar's button height down to the button as Vant's button variables.
+      const host = part(inner, rules, ['van-submit-bar__button']);
+      const buttonRules = [...vantRules('button'), ...context.pageRules];
+      const button = attach(newNode('button', host, buttonRules, a['button-class'], element.at, ['van-button', 'van-button--primary', 'van-button--normal', 'van-button--round']));
       say(button, a['button-text']);
       return { slot: inner, texts };
     }

@@ -54,6 +54,25 @@ describe('what can be done with a case', () => {
     expect(caseActions({ ...open, kind: 'RECONCILIATION' }, null)).toEqual(['close']);
   });
 
+  it('a 退款失败 case: 重新申请退款 only when the failure is final at WeChat; 已线下退款 while the refund is with a person', () => {
+    const failedCase = { ...open, kind: 'REFUND' } as const;
+    const claimed = { ...paid, refundSummary: { billIds: ['a', 'b'] } as OrderDoc['refundSummary'] };
+    const request = { by: staff, reason: '学生退学，全额退费', billsBecome: 'REFUNDED', at: AT } as const;
+    const failed = (cause: 'REFUSED' | 'CLOSED' | 'ABNORMAL' | 'UNCONFIRMED') => ({ status: 'MANUAL', manual: { reason: cause, since: AT, cause }, wechatStatus: null, request }) as const;
+    expect(caseActions(failedCase, claimed, failed('REFUSED'))).toEqual(['retryRefund', 'refundedOffline', 'close']);
+    expect(caseActions(failedCase, claimed, failed('CLOSED'))).toEqual(['retryRefund', 'refundedOffline', 'close']);
+    // The money waits at WeChat (退款异常), or WeChat never said how it ended: asking again could pay twice.
+    expect(caseActions(failedCase, claimed, failed('ABNORMAL'))).toEqual(['refundedOffline', 'close']);
+    expect(caseActions(failedCase, claimed, failed('UNCONFIRMED'))).toEqual(['refundedOffline', 'close']);
+    // Records from before the cause was kept: WeChat's last status tells.
+    expect(caseActions(failedCase, claimed, { status: 'MANUAL', manual: { reason: 'closed', since: AT }, wechatStatus: 'REFUNDCLOSE', request })).toEqual(['retryRefund', 'refundedOffline', 'close']);
+    // A second payment's automatic refund is no console request: refunded by hand only.
+    expect(caseActions(failedCase, claimed, { ...failed('REFUSED'), request: undefined })).toEqual(['refundedOffline', 'close']);
+    // Completed meanwhile (by WeChat, or outside it): only closing is left.
+    expect(caseActions(failedCase, claimed, { ...failed('REFUSED'), status: 'SUCCESS' })).toEqual(['close']);
+    expect(caseActions(failedCase, claimed, { ...failed('REFUSED'), status: 'OFFLINE' })).toEqual(['close']);
+  });
+
   it('nothing once resolved, nor while a refund asked for from it waits for a 审核', () => {
     expect(caseActions({ ...open, status: 'RESOLVED' }, paid)).toEqual([]);
     expect(caseActions({ ...open, awaitingRefundId: 'RFZJ1' }, paid)).toEqual([]);

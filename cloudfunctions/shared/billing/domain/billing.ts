@@ -263,8 +263,12 @@ const REFUND_TRANSITIONS: Record<RefundStatus, readonly RefundStatus[]> = {
   // Confirmed even before its submission was recorded (WeChat accepted it, the answer was lost).
   PENDING: ['SUBMITTED', 'SUCCESS', 'MANUAL'],
   SUBMITTED: ['SUCCESS', 'MANUAL'],
-  // WeChat's confirmation still counts after a person was asked to step in.
-  MANUAL: ['SUCCESS'],
+  // WeChat's confirmation still counts after a person was asked to step in; a failure final at
+  // WeChat is asked for again under a new number; or finance refunds it outside WeChat Pay.
+  MANUAL: ['SUCCESS', 'RETRIED', 'OFFLINE'],
+  // The refund asked for in its place was rejected by a 审核: with a person again.
+  RETRIED: ['MANUAL'],
+  OFFLINE: [],
   SUCCESS: [],
 };
 
@@ -623,14 +627,58 @@ export function newRefund(
   return { refund, summary };
 }
 
-/** The summary once WeChat confirmed `refund` (which may have been with a person until now). */
-export function summaryAfterRefunded(summary: OrderRefundSummary, refund: Pick<RefundDoc, 'refundFee' | 'status' | 'billIds' | 'request'>, now: Date): OrderRefundSummary {
+/**
+ * The summary once `refund` is back with the payer (which may have been with a person until now):
+ * confirmed by WeChat, or (`offline`) refunded by finance outside WeChat Pay.
+ */
+export function summaryAfterRefunded(
+  summary: OrderRefundSummary,
+  refund: Pick<RefundDoc, 'refundFee' | 'status' | 'billIds' | 'request'>,
+  now: Date,
+  options: { offline?: boolean } = {},
+): OrderRefundSummary {
   return {
     ...summary,
     refunded: sumFen([summary.refunded, refund.refundFee]),
     manual: refund.status === 'MANUAL' ? Math.max(summary.manual - 1, 0) : summary.manual,
     lastRefundedAt: now,
+    ...(options.offline ? { offline: sumFen([summary.offline ?? fen(0), refund.refundFee]) } : {}),
     ...(refund.request ? { refundedBillIds: [...new Set([...(summary.refundedBillIds ?? []), ...refund.billIds])] } : {}),
+  };
+}
+
+/**
+ * Whether a refund with a person can be asked for again under a new number: a console refund of a
+ * paid order whose failure is final at WeChat (refused outright, or closed). Not after 退款异常 or
+ * without WeChat's last word: the first refund may still reach the student.
+ */
+export function refundRetryable(refund: Pick<RefundDoc, 'status' | 'manual' | 'wechatStatus' | 'request'>): boolean {
+  if (refund.status !== 'MANUAL' || !refund.request) return false;
+  const cause = refund.manual?.cause ?? (refund.wechatStatus === 'REFUNDCLOSE' ? 'CLOSED' : null);
+  return cause === 'REFUSED' || cause === 'CLOSED';
+}
+
+/**
+ * The summary once the failed `refund` gave way to a new request: it no longer counts towards what
+ * goes back, and its bills are free for the request that replaces it.
+ */
+export function summaryAfterRetry(summary: OrderRefundSummary, refund: Pick<RefundDoc, 'refundFee' | 'billIds'>): OrderRefundSummary {
+  const freed = new Set(refund.billIds);
+  return {
+    ...summary,
+    requested: fen(Math.max(summary.requested - refund.refundFee, 0)),
+    manual: Math.max(summary.manual - 1, 0),
+    billIds: (summary.billIds ?? []).filter((id) => !freed.has(id)),
+  };
+}
+
+/** The summary once the request that replaced the failed `refund` was rejected: the failed refund counts again, with a person. */
+export function summaryAfterRetryRejected(summary: OrderRefundSummary, refund: Pick<RefundDoc, 'refundFee' | 'billIds'>): OrderRefundSummary {
+  return {
+    ...summary,
+    requested: sumFen([summary.requested, refund.refundFee]),
+    manual: summary.manual + 1,
+    billIds: [...new Set([...(summary.billIds ?? []), ...refund.billIds])],
   };
 }
 

@@ -183,9 +183,20 @@ export type RefundReason = 'BILLS_ALREADY_PAID' | 'ARRANGED_BY_FINANCE';
  * REQUESTED: a 收费员 asked for it and a 审核 has yet to decide (待审核); REJECTED: the 审核 refused it
  * (已驳回, nothing moved); PENDING: to be submitted to WeChat; SUBMITTED: WeChat accepted it and is
  * paying it back; SUCCESS: WeChat confirmed it; MANUAL: WeChat will not complete it (REFUNDCLOSE,
- * CHANGE, refused or unconfirmed for too long) and a person refunds by hand.
+ * CHANGE, refused or unconfirmed for too long) and a person refunds by hand; RETRIED: it failed for
+ * good at WeChat and a new refund (`retriedAs`) was asked for in its place, so it no longer counts;
+ * OFFLINE: finance refunded it outside WeChat Pay (线下退款) and closed its case.
  */
-export type RefundStatus = 'REQUESTED' | 'REJECTED' | 'PENDING' | 'SUBMITTED' | 'SUCCESS' | 'MANUAL';
+export type RefundStatus = 'REQUESTED' | 'REJECTED' | 'PENDING' | 'SUBMITTED' | 'SUCCESS' | 'MANUAL' | 'RETRIED' | 'OFFLINE';
+
+/**
+ * Why a refund went to a person. REFUSED: WeChat refused the request itself and holds no such refund
+ * (e.g. the refund permission was never granted); CLOSED: WeChat closed it (REFUNDCLOSE); both are
+ * final at WeChat, so a new refund can be asked for. ABNORMAL: 退款异常 (CHANGE), the money waits at
+ * WeChat to be sent on in the merchant platform; UNCONFIRMED: WeChat never said how it ended. Neither
+ * of these two may be asked for again: the first refund may still reach the student.
+ */
+export type RefundFailureCause = 'REFUSED' | 'CLOSED' | 'ABNORMAL' | 'UNCONFIRMED';
 
 /** What the refunded bills become once the money is back: 已退费, or 待缴费 again (to be paid anew). */
 export type RefundedBillsBecome = 'REFUNDED' | 'UNPAID';
@@ -204,6 +215,8 @@ export interface RefundRequestInfo {
   at: Date;
   /** The review case it was asked for from: approving the refund resolves the case. */
   caseId?: string;
+  /** The failed refund (its outRefundNo) this one is asked for in place of: its case waits for this one's outcome. */
+  retryOf?: string;
 }
 
 /** The 审核's decision on a requested refund (RefundDoc.decision). */
@@ -249,7 +262,11 @@ export interface RefundDoc {
    * Why and since when a person has to refund it by hand (absent until then, and kept once it is
    * settled; the cloud database cannot set fields inside a null).
    */
-  manual?: { reason: string; since: Date };
+  manual?: { reason: string; since: Date; cause?: RefundFailureCause };
+  /** RETRIED: the refund asked for in its place. */
+  retriedAs?: string | null;
+  /** OFFLINE: who recorded that it was refunded outside WeChat Pay, and what they said. */
+  offline?: { by: StaffRef; reason: string; at: Date };
   /** When the payments timer next looks at it (to submit it, or to ask WeChat), and how often it has. */
   nextCheckAt: Date | null;
   checkAttempts: number;
@@ -271,8 +288,10 @@ export interface OrderRefundSummary {
   count: number;
   /** Their amounts together: never above the order's total. */
   requested: Fen;
-  /** Of that, what WeChat confirmed. */
+  /** Of that, what went back: confirmed by WeChat, or refunded outside it (`offline`). */
   refunded: Fen;
+  /** Of `refunded`, what finance refunded outside WeChat Pay (线下退款). Absent until then. */
+  offline?: Fen;
   /** Records a person has to refund by hand. */
   manual: number;
   /** The latest refund's reason (what the student is told). */
@@ -384,13 +403,17 @@ export type ReviewCaseReason = ReviewReason | 'REFUND_FAILED' | ReconcileDiffere
 
 /**
  * CONFIRM_PAID: a 审核 checked WeChat's record and the payment was applied; REFUND: a refund asked for
- * from the case was approved by a 审核; CLOSE: closed with a reason (handled outside the system).
+ * from the case was approved by a 审核 (for a refund asked for again after a failure: once WeChat
+ * confirmed it); CLOSE: closed with a reason (handled outside the system); WECHAT_REFUNDED: WeChat
+ * completed the failed refund after all (settled by the system); RETRY_FAILED: the refund asked for
+ * again failed too, and its own case takes over; REFUNDED_OFFLINE: a 审核 recorded that finance
+ * refunded it outside WeChat Pay.
  */
-export type ReviewCaseResolution = 'CONFIRM_PAID' | 'REFUND' | 'CLOSE';
+export type ReviewCaseResolution = 'CONFIRM_PAID' | 'REFUND' | 'CLOSE' | 'WECHAT_REFUNDED' | 'RETRY_FAILED' | 'REFUNDED_OFFLINE';
 
 export interface ReviewCaseDecision {
   action: ReviewCaseResolution;
-  /** Who decided (for REFUND: the 审核 who approved it). */
+  /** Who decided (for REFUND: the 审核 who approved it; SYSTEM_STAFF for what WeChat settled). */
   by: StaffRef;
   /** For REFUND: the 收费员 who asked for it. */
   requestedBy?: StaffRef;

@@ -4,7 +4,7 @@
  * record each, named by its subject so that seeing it again opens nothing new, and the decisions
  * that fit it. Pure: the clock is passed in.
  */
-import { checkPaymentAgainstOrder, reviewCaseStatusChange, type ConfirmedPayment } from './billing';
+import { checkPaymentAgainstOrder, refundRetryable, reviewCaseStatusChange, type ConfirmedPayment } from './billing';
 import type {
   OrderDoc,
   ReconcileDifference,
@@ -12,7 +12,11 @@ import type {
   ReviewCaseDecision,
   ReviewCaseDoc,
   ReviewReason,
+  StaffRef,
 } from './records';
+
+/** Who settles a case when WeChat settles its subject (a failed refund confirmed after all, a retry's outcome). */
+export const SYSTEM_STAFF: StaffRef = { staffId: 'system', name: '系统' };
 
 export const orderCaseId = (orderId: string, reason: ReviewReason): string => `order:${orderId}:${reason}`;
 export const refundCaseId = (outRefundNo: string): string => `refund:${outRefundNo}`;
@@ -75,21 +79,27 @@ export function differenceCase(billDate: string, difference: ReconcileDifference
 }
 
 /** What a 审核 or a 收费员 can do with a case now. */
-export type CaseAction = 'confirmPaid' | 'refund' | 'close';
+export type CaseAction = 'confirmPaid' | 'refund' | 'retryRefund' | 'refundedOffline' | 'close';
 
 /**
  * The decisions that fit the case as things stand: confirm as paid (a payment case whose order was
  * never applied), refund (some of its order's bills paid and in no refund yet), close with a reason.
- * None once it is resolved, and none but waiting while a refund asked for from it awaits a 审核.
+ * A 退款失败 case whose refund is still with a person also offers 已线下退款, and 重新申请退款 when
+ * the failure is final at WeChat (in place of a refund of other bills: one request at a time).
+ * None once it is resolved, and none but waiting while a refund asked for from it is under way.
  */
 export function caseActions(
   reviewCase: Pick<ReviewCaseDoc, 'status' | 'kind' | 'awaitingRefundId'>,
   order: Pick<OrderDoc, 'status' | 'billIds' | 'refundSummary'> | null,
+  refund: Pick<RefundDoc, 'status' | 'manual' | 'wechatStatus' | 'request'> | null = null,
 ): CaseAction[] {
   if (reviewCase.status !== 'OPEN' || reviewCase.awaitingRefundId) return [];
   const actions: CaseAction[] = [];
   if (reviewCase.kind === 'PAYMENT' && order && (order.status === 'PENDING' || order.status === 'CLOSED')) actions.push('confirmPaid');
-  if (order && refundableBillIds(order).length > 0) actions.push('refund');
+  const failedRefund = reviewCase.kind === 'REFUND' && refund?.status === 'MANUAL' ? refund : null;
+  if (failedRefund && order?.status === 'PAID' && refundRetryable(failedRefund)) actions.push('retryRefund');
+  else if (order && refundableBillIds(order).length > 0) actions.push('refund');
+  if (failedRefund) actions.push('refundedOffline');
   actions.push('close');
   return actions;
 }

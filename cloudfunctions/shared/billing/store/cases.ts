@@ -6,8 +6,8 @@
  * never by an attempt that could not finish.
  */
 import { collection, commands, isDuplicateKeyError, type Database, type DocumentBody, type Transaction } from '../../runtime';
-import { resolvedCase } from '../domain/review-cases';
-import type { ReconciliationDoc, ReviewCaseDecision, ReviewCaseDoc } from '../domain/records';
+import { refundCaseId, resolvedCase, SYSTEM_STAFF } from '../domain/review-cases';
+import type { ReconciliationDoc, RefundDoc, ReviewCaseDecision, ReviewCaseDoc } from '../domain/records';
 
 /** The cases a statement difference may be held by: the case of the order it set aside, if any, and its own. */
 export interface DifferenceCases {
@@ -18,8 +18,8 @@ export interface DifferenceCases {
 /** The n-th case of one difference of one day (the first is the difference's own id). */
 const followUpCaseId = (firstId: string, n: number): string => (n === 1 ? firstId : `${firstId}:${n}`);
 
-/** Why a case cannot take a refund request now. */
-export type CaseRefusal = 'NOT_FOUND' | 'RESOLVED' | 'AWAITING_REFUND';
+/** Why a case cannot take a refund request (or a decision about its refund) now. */
+export type CaseRefusal = 'NOT_FOUND' | 'RESOLVED' | 'AWAITING_REFUND' | 'NOT_FITTING';
 
 export class CaseRefusedError extends Error {
   constructor(readonly refusal: CaseRefusal) {
@@ -65,6 +65,53 @@ export async function settleCaseRefundIn(
   const fields = outcome.approved ? resolvedCase(outcome.decision, at) : { awaitingRefundId: null, updatedAt: at };
   await tx.update('reviewCases', caseId, fields);
   return { before, after: { ...before, ...fields } };
+}
+
+/** Inside a transaction: resolves the case if it is open, returning the change (null when it was not). */
+async function resolveOpenCaseIn(tx: Transaction, caseId: string, decision: ReviewCaseDecision, at: Date, onlyIfAwaiting?: string): Promise<CaseChange | null> {
+  const before = await tx.get('reviewCases', caseId);
+  if (!before || before.status !== 'OPEN') return null;
+  if (onlyIfAwaiting !== undefined && before.awaitingRefundId !== onlyIfAwaiting) return null;
+  const fields = resolvedCase(decision, at);
+  await tx.update('reviewCases', caseId, fields);
+  return { before, after: { ...before, ...fields } };
+}
+
+/**
+ * Inside the transaction that records how a refund ended at WeChat: the cases about it are settled
+ * with it, so none keeps offering what would pay the student twice. REFUNDED: its own 退款失败 case
+ * (open since it went to a person) is resolved as completed by WeChat, and a case that waits for it
+ * (it was asked for again from that case) is resolved by it. FAILED: a case that waits for it is
+ * resolved as failed again; the refund's own case, opened with it, takes over.
+ */
+export async function settleCasesOfRefundIn(tx: Transaction, refund: RefundDoc, outcome: 'REFUNDED' | 'FAILED', at: Date): Promise<CaseChange[]> {
+  const changes: CaseChange[] = [];
+  const waitingCaseId = refund.request?.caseId;
+  if (outcome === 'REFUNDED') {
+    const own = await resolveOpenCaseIn(
+      tx,
+      refundCaseId(refund.outRefundNo),
+      { action: 'WECHAT_REFUNDED', by: SYSTEM_STAFF, reason: '微信支付已完成该退款（退款成功），不需要再人工退款', refundId: refund._id, at },
+      at,
+    );
+    if (own) changes.push(own);
+    if (waitingCaseId && refund.request) {
+      const decision: ReviewCaseDecision = { action: 'REFUND', by: refund.decision?.by ?? SYSTEM_STAFF, requestedBy: refund.request.by, reason: refund.request.reason, refundId: refund._id, at };
+      const waiting = await resolveOpenCaseIn(tx, waitingCaseId, decision, at, refund._id);
+      if (waiting) changes.push(waiting);
+    }
+  } else if (waitingCaseId) {
+    const decision: ReviewCaseDecision = {
+      action: 'RETRY_FAILED',
+      by: SYSTEM_STAFF,
+      reason: `重新申请的退款 ${refund.outRefundNo} 也未成功，由待核实事项 ${refundCaseId(refund.outRefundNo)} 继续处理`,
+      refundId: refund._id,
+      at,
+    };
+    const waiting = await resolveOpenCaseIn(tx, waitingCaseId, decision, at, refund._id);
+    if (waiting) changes.push(waiting);
+  }
+  return changes;
 }
 
 export function caseWrites(db: Database) {

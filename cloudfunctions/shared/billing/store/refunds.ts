@@ -17,17 +17,20 @@ import {
   refundCompletesOrder,
   refundRefusal,
   refundRequestRefusal,
+  refundRetryable,
   refundStatusChange,
   rejectedRefund,
   summaryAfterManual,
   summaryAfterRefunded,
+  summaryAfterRetry,
+  summaryAfterRetryRejected,
   type NewRefundInput,
   type RefundRefusal,
   type RefundRequestInput,
 } from '../domain/billing';
-import type { OrderDoc, OrderRefundSummary, RefundDecision, RefundDoc } from '../domain/records';
-import { refundCase } from '../domain/review-cases';
-import { caseTakingRefundIn, openCaseIn, settleCaseRefundIn, type CaseChange } from './cases';
+import type { OrderDoc, OrderRefundSummary, RefundDecision, RefundDoc, RefundFailureCause, ReviewCaseDecision } from '../domain/records';
+import { refundCase, resolvedCase } from '../domain/review-cases';
+import { CaseRefusedError, caseTakingRefundIn, openCaseIn, settleCaseRefundIn, settleCasesOfRefundIn, type CaseChange } from './cases';
 
 /** A refund the order cannot take (not paid, too many, more than was paid, bills not its own). */
 export class RefundRefusedError extends Error {
@@ -71,6 +74,53 @@ export interface SettledRefund {
   changed: boolean;
   /** The review case the decision settled with it (a refund asked for from a case). */
   caseChange?: CaseChange | null;
+  /** Review cases WeChat's answer settled with it (its own 退款失败 case, a case waiting for it). */
+  caseChanges?: CaseChange[];
+}
+
+/**
+ * Inside a transaction that has read `refund` and its `order`: the money is back with the payer —
+ * confirmed by WeChat, or refunded by finance outside WeChat Pay (`offline`). The record takes
+ * `fields`, the order's summary counts it and an order refunded in full becomes REFUNDED. A console
+ * refund also moves its bills (已退费, or 待缴费 again, as requested) and, when part of the order stays
+ * paid, asks the receipts feature for the next edition of its receipt (marked OUTDATED).
+ */
+async function moneyBackIn(tx: Transaction, refund: RefundDoc, order: OrderDoc, fields: Partial<RefundDoc>, at: Date, offline: boolean): Promise<SettledRefund> {
+  await tx.update('refunds', refund._id, fields);
+  const summary = summaryAfterRefunded(summaryOf(order), refund, at, { offline });
+  const completes = refundCompletesOrder(order, summary);
+  if (refund.request) {
+    const becomes = refund.request.billsBecome;
+    for (const billId of refund.billIds) {
+      const bill = await tx.get('bills', billId);
+      // Paid by this order still (never a bill some other payment holds now).
+      if (bill && bill.status === 'PAID' && bill.paidOrderId === order._id) {
+        await tx.update('bills', billId, { ...billStatusChange('PAID', becomes).set, paidOrderId: becomes === 'UNPAID' ? null : bill.paidOrderId, orderId: null, updatedAt: at });
+      }
+    }
+  }
+  const reissue = Boolean(refund.request) && !completes && order.status === 'PAID' && order.receiptState !== 'VOIDED';
+  const orderFields = {
+    ...(completes && (order.status === 'PAID' || order.status === 'REFUNDING') ? { ...orderStatusChange(order.status, 'REFUNDED').set, nextCheckAt: nextCheck.never() } : {}),
+    ...(reissue ? { receiptState: 'OUTDATED' as const, receiptEdition: (order.receiptEdition ?? 1) + 1 } : {}),
+    refundSummary: summary,
+    updatedAt: at,
+  };
+  await tx.update('orders', order._id, orderFields);
+  return { refund: { ...refund, ...fields }, order: { ...order, ...orderFields }, changed: true };
+}
+
+/**
+ * Inside a transaction that has read `order`: the failed refund a new request replaces, refused
+ * (CaseRefusedError NOT_FITTING) unless it is this order's, still with a person, failed for good at
+ * WeChat, and the new request covers only its bills.
+ */
+async function retriedIn(tx: Transaction, outRefundNo: string, order: OrderDoc, billIds: readonly string[]): Promise<RefundDoc> {
+  const failed = await tx.get('refunds', outRefundNo);
+  if (!failed || failed.orderId !== order._id || !refundRetryable(failed)) throw new CaseRefusedError('NOT_FITTING');
+  const own = new Set(failed.billIds);
+  if (!billIds.every((id) => own.has(id))) throw new RefundRefusedError('NOT_THE_ORDERS_BILLS');
+  return failed;
 }
 
 export function refundWrites(db: Database) {
@@ -113,13 +163,18 @@ export function refundWrites(db: Database) {
       return transaction(db, async (tx) => {
         const caseId = input.request.caseId;
         const reviewCase = caseId ? await caseTakingRefundIn(tx, caseId) : null;
-        const order = await tx.get('orders', orderId);
-        if (!order) throw new RefundRefusedError('NOT_PAID');
+        const stored = await tx.get('orders', orderId);
+        if (!stored) throw new RefundRefusedError('NOT_PAID');
+        // Asked for again in place of a refund that failed for good: that one stops counting and
+        // frees its bills, in this transaction, so the order's limits see only the new one.
+        const retried = input.request.retryOf ? await retriedIn(tx, input.request.retryOf, stored, input.billIds) : null;
+        const order = retried ? { ...stored, refundSummary: summaryAfterRetry(summaryOf(stored), retried) } : stored;
         const refusal = refundRequestRefusal(order, input.billIds, at);
         if (refusal) throw new RefundRefusedError(refusal);
         const { refund, summary } = newRefundRequest(order, input, at);
         // Unique by its number: a request is never recorded twice.
         await tx.insert('refunds', refund);
+        if (retried) await tx.update('refunds', retried._id, { ...refundStatusChange('MANUAL', 'RETRIED').set, retriedAs: refund._id, updatedAt: at });
         await tx.update('orders', order._id, { refundSummary: summary, updatedAt: at });
         let caseChange: CaseChange | null = null;
         if (reviewCase) {
@@ -148,7 +203,8 @@ export function refundWrites(db: Database) {
           await tx.update('refunds', refund._id, fields);
           await tx.update('orders', order._id, { refundSummary: summary, updatedAt: at });
           const request = refund.request;
-          const caseChange = request?.caseId
+          // Asked for again after a failure: the case waits for WeChat's answer (it is settled with it).
+          const caseChange = request?.caseId && !request.retryOf
             ? await settleCaseRefundIn(
                 tx,
                 request.caseId,
@@ -168,8 +224,16 @@ export function refundWrites(db: Database) {
         outRefundNo,
         (refund) => refund.status !== 'REQUESTED',
         async (tx, refund, order) => {
-          const { fields, summary } = rejectedRefund(summaryOf(order), refund, decision, at);
+          const rejected = rejectedRefund(summaryOf(order), refund, decision, at);
+          const { fields } = rejected;
+          let summary: OrderRefundSummary = rejected.summary;
           await tx.update('refunds', refund._id, fields);
+          const retryOf = refund.request?.retryOf;
+          const failed = retryOf ? await tx.get('refunds', retryOf) : null;
+          if (failed && failed.status === 'RETRIED' && failed.retriedAs === refund._id) {
+            await tx.update('refunds', failed._id, { ...refundStatusChange('RETRIED', 'MANUAL').set, retriedAs: null, updatedAt: at });
+            summary = summaryAfterRetryRejected(summary, failed);
+          }
           await tx.update('orders', order._id, { refundSummary: summary, updatedAt: at });
           const caseId = refund.request?.caseId;
           const caseChange = caseId ? await settleCaseRefundIn(tx, caseId, refund._id, { approved: false }, at) : null;
@@ -200,15 +264,15 @@ export function refundWrites(db: Database) {
     },
 
     /**
-     * WeChat confirmed it: the record SUCCESS, the order's summary counts it, and an order refunded
-     * in full becomes REFUNDED, in one transaction. A console refund also moves its bills (已退费, or
-     * 待缴费 again, as requested) and, when part of the order stays paid, asks the receipts feature
-     * for the next edition of its receipt (marked OUTDATED). Null when no such refund exists.
+     * WeChat confirmed it: the record SUCCESS and the money counted back (moneyBackIn), and the
+     * review cases about it settled, in one transaction. Nothing changes for a refund already
+     * settled otherwise: refunded outside WeChat Pay, or given up for a new one (`changed` false).
+     * Null when no such refund exists.
      */
     markRefundSucceeded(outRefundNo: string, note: string, at: Date): Promise<SettledRefund | null> {
       return settle(
         outRefundNo,
-        (refund) => refund.status === 'SUCCESS',
+        (refund) => refund.status === 'SUCCESS' || refund.status === 'OFFLINE' || refund.status === 'RETRIED',
         async (tx, refund, order) => {
           const fields = {
             ...refundStatusChange(refund.status, 'SUCCESS').set,
@@ -219,30 +283,39 @@ export function refundWrites(db: Database) {
             nextCheckAt: nextCheck.never(),
             updatedAt: at,
           };
-          await tx.update('refunds', refund._id, fields);
-          const summary = summaryAfterRefunded(summaryOf(order), refund, at);
-          const completes = refundCompletesOrder(order, summary);
-          if (refund.request) {
-            const becomes = refund.request.billsBecome;
-            for (const billId of refund.billIds) {
-              const bill = await tx.get('bills', billId);
-              // Paid by this order still (never a bill some other payment holds now).
-              if (bill && bill.status === 'PAID' && bill.paidOrderId === order._id) {
-                await tx.update('bills', billId, { ...billStatusChange('PAID', becomes).set, paidOrderId: becomes === 'UNPAID' ? null : bill.paidOrderId, orderId: null, updatedAt: at });
-              }
-            }
-          }
-          const reissue = Boolean(refund.request) && !completes && order.status === 'PAID' && order.receiptState !== 'VOIDED';
-          const orderFields = {
-            ...(completes && (order.status === 'PAID' || order.status === 'REFUNDING') ? { ...orderStatusChange(order.status, 'REFUNDED').set, nextCheckAt: nextCheck.never() } : {}),
-            ...(reissue ? { receiptState: 'OUTDATED' as const, receiptEdition: (order.receiptEdition ?? 1) + 1 } : {}),
-            refundSummary: summary,
-            updatedAt: at,
-          };
-          await tx.update('orders', order._id, orderFields);
-          return { refund: { ...refund, ...fields }, order: { ...order, ...orderFields }, changed: true };
+          const settled = await moneyBackIn(tx, refund, order, fields, at, false);
+          return { ...settled, caseChanges: await settleCasesOfRefundIn(tx, settled.refund, 'REFUNDED', at) };
         },
       );
+    },
+
+    /**
+     * A 审核 recorded that finance refunded it outside WeChat Pay (已线下退款): the record OFFLINE,
+     * the money counted back as any refund's (moneyBackIn), and its 退款失败 case resolved with
+     * `decision`, in one transaction. Refused (CaseRefusedError) unless the case is open and free and
+     * the refund is still with a person. Null when no such refund exists.
+     */
+    settleRefundOffline(outRefundNo: string, caseId: string, decision: ReviewCaseDecision, at: Date): Promise<(SettledRefund & { caseChange: CaseChange }) | null> {
+      return transaction(db, async (tx) => {
+        const reviewCase = await caseTakingRefundIn(tx, caseId);
+        const refund = await tx.get('refunds', outRefundNo);
+        if (!refund) return null;
+        if (refund.status !== 'MANUAL' || reviewCase.outRefundNo !== refund._id) throw new CaseRefusedError('NOT_FITTING');
+        const order = await tx.get('orders', refund.orderId);
+        if (!order) throw new Error(`refund ${outRefundNo}: its order ${refund.orderId} is missing`);
+        const fields = {
+          ...refundStatusChange('MANUAL', 'OFFLINE').set,
+          offline: { by: decision.by, reason: decision.reason, at },
+          note: 'refunded outside WeChat Pay by finance',
+          refundedAt: at,
+          nextCheckAt: nextCheck.never(),
+          updatedAt: at,
+        };
+        const settled = await moneyBackIn(tx, refund, order, fields, at, true);
+        const caseFields = resolvedCase(decision, at);
+        await tx.update('reviewCases', reviewCase._id, caseFields);
+        return { ...settled, caseChange: { before: reviewCase, after: { ...reviewCase, ...caseFields } } };
+      });
     },
 
     /**
@@ -250,14 +323,18 @@ export function refundWrites(db: Database) {
      * MANUAL, the order's summary and its review case (退款失败) with it, in one transaction. Null
      * when no such refund exists.
      */
-    markRefundManual(outRefundNo: string, handOver: { reason: string; wechatStatus: string | null; attempts: number }, at: Date): Promise<SettledRefund | null> {
+    markRefundManual(
+      outRefundNo: string,
+      handOver: { reason: string; cause: RefundFailureCause; wechatStatus: string | null; attempts: number },
+      at: Date,
+    ): Promise<SettledRefund | null> {
       return settle(
         outRefundNo,
-        (refund) => refund.status === 'SUCCESS' || refund.status === 'MANUAL',
+        (refund) => refund.status !== 'PENDING' && refund.status !== 'SUBMITTED',
         async (tx, refund, order) => {
           const fields = {
             ...refundStatusChange(refund.status, 'MANUAL').set,
-            manual: { reason: handOver.reason, since: at },
+            manual: { reason: handOver.reason, since: at, cause: handOver.cause },
             wechatStatus: handOver.wechatStatus,
             note: handOver.reason,
             attempts: handOver.attempts,
@@ -268,7 +345,8 @@ export function refundWrites(db: Database) {
           const orderFields = { refundSummary: summaryAfterManual(summaryOf(order)), updatedAt: at };
           await tx.update('orders', order._id, orderFields);
           await openCaseIn(tx, refundCase(refund, order, handOver.reason, at));
-          return { refund: { ...refund, ...fields }, order: { ...order, ...orderFields }, changed: true };
+          const caseChanges = await settleCasesOfRefundIn(tx, { ...refund, ...fields }, 'FAILED', at);
+          return { refund: { ...refund, ...fields }, order: { ...order, ...orderFields }, changed: true, caseChanges };
         },
       );
     },

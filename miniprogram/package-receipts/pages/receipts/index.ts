@@ -152,9 +152,6 @@ Component({
       this.setData({ mailVisible: false, mailError: '' });
     },
 
-    /** Keeps a tap inside the sheet from reaching the mask behind it. */
-    noop() {},
-
     async onMailSend() {
       if (this.data.mailSending) return;
       const typed = this.data.mailInput.trim();
