@@ -101,6 +101,15 @@ async function type(target: OpenedPage, selector: string, value: string): Promis
 const receiptRequests = (action: string) =>
   recordedCalls('request').filter((call) => String(call.options.url).endsWith('/functions/receipts') && (call.options.data as { action?: string }).action === action);
 
+/** A new device signed in as a student who has paid once, on 我的发票 showing that receipt. */
+async function receiptsPageAfterPaying(body: Record<string, unknown> = {}): Promise<{ shown: OpenedPage; made: PaidOrder; receiptNo: string }> {
+  const made = await paidOrder(newDevice(), body);
+  const receiptNo = made.receipt!.data!.receiptNo;
+  const shown = (page = await openPage(RECEIPTS_PAGE));
+  await shown.waitForText(`票据号码 ${receiptNo}`);
+  return { shown, made, receiptNo };
+}
+
 test('a student who is not signed in is asked to sign in', async () => {
   newDevice();
   page = await openPage(RECEIPTS_PAGE);
@@ -140,11 +149,8 @@ test('lists the receipts newest first with number, amount, date and 已开具', 
 });
 
 test('tapping a receipt downloads its PDF and opens it', async () => {
-  const openid = newDevice();
-  const made = await paidOrder(openid, { name: '王㛃' });
-  const receiptNo = made.receipt!.data!.receiptNo;
-  page = await openPage(RECEIPTS_PAGE);
-  await page.waitForText(`票据号码 ${receiptNo}`);
+  const { shown, receiptNo } = await receiptsPageAfterPaying({ name: '王㛃' });
+  page = shown;
   await page.tap(`#receipt-${receiptNo}`);
   await requestsSettled();
   for (let i = 0; i < 100 && opened.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -161,11 +167,8 @@ test('tapping a receipt downloads its PDF and opens it', async () => {
 });
 
 test('发送到邮箱 with a bad address says so and sends nothing', async () => {
-  const openid = newDevice();
-  const made = await paidOrder(openid, { email: 'wang@example.edu.cn' });
-  const receiptNo = made.receipt!.data!.receiptNo;
-  page = await openPage(RECEIPTS_PAGE);
-  await page.waitForText(`票据号码 ${receiptNo}`);
+  const { shown, made, receiptNo } = await receiptsPageAfterPaying({ email: 'wang@example.edu.cn' });
+  page = shown;
 
   await page.tap(`#email-${receiptNo}`);
   await page.waitForText('发送到邮箱');
@@ -194,11 +197,8 @@ test('发送到邮箱 with a bad address says so and sends nothing', async () =>
 });
 
 test('发送到邮箱 without an address when the order had none asks for one', async () => {
-  const openid = newDevice();
-  const made = await paidOrder(openid, { email: '' });
-  const receiptNo = made.receipt!.data!.receiptNo;
-  page = await openPage(RECEIPTS_PAGE);
-  await page.waitForText(`票据号码 ${receiptNo}`);
+  const { shown, receiptNo } = await receiptsPageAfterPaying({ email: '' });
+  page = shown;
   await page.tap(`#email-${receiptNo}`);
   await page.waitForText('发送到邮箱');
   await page.tap('#mail-send');
@@ -209,11 +209,8 @@ test('发送到邮箱 without an address when the order had none asks for one', 
 });
 
 test('the 发送到邮箱 sheet stays open for taps inside it and closes for a tap on the page behind it', async () => {
-  const openid = newDevice();
-  const made = await paidOrder(openid, { email: 'wang@example.edu.cn' });
-  const receiptNo = made.receipt!.data!.receiptNo;
-  page = await openPage(RECEIPTS_PAGE);
-  await page.waitForText(`票据号码 ${receiptNo}`);
+  const { shown, receiptNo } = await receiptsPageAfterPaying({ email: 'wang@example.edu.cn' });
+  page = shown;
   await page.tap(`#email-${receiptNo}`);
   await page.waitForText('将以 PDF 附件发送');
   // The dialog is not inside the overlay that closes it, so a screen reader reads the dialog.
@@ -231,11 +228,8 @@ test('the 发送到邮箱 sheet stays open for taps inside it and closes for a t
 });
 
 test('查看 PDF beside the receipt opens it too', async () => {
-  const openid = newDevice();
-  const made = await paidOrder(openid);
-  const receiptNo = made.receipt!.data!.receiptNo;
-  page = await openPage(RECEIPTS_PAGE);
-  await page.waitForText(`票据号码 ${receiptNo}`);
+  const { shown, receiptNo } = await receiptsPageAfterPaying();
+  page = shown;
   await page.tap(`#open-${receiptNo}`);
   await requestsSettled();
   for (let i = 0; i < 100 && opened.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));

@@ -89,22 +89,29 @@ export async function refundableOrderOfBill(bill: ConsoleBill, order: ConsoleBil
   );
 }
 
-/** The order of a review case, from its detail (its lines, its bills as they stand, its refunds). */
-export function refundableOrderOfCase(detail: CaseDetail): RefundableOrder | null {
+/** A review case's order and whose it is, as the refund dialog heads it; null when the case has no order. */
+export function caseOrderHeading(detail: CaseDetail): Omit<RefundableOrder, 'bills' | 'wholeOrder'> | null {
   const order = detail.ours.order;
   if (!order) return null;
-  const statusOf = new Map(detail.ours.bills.map((bill) => [bill.billId, bill.status]));
   const student = detail.ours.bills[0];
+  return {
+    orderId: order.orderId,
+    outTradeNo: order.outTradeNo,
+    total: order.total,
+    paidAt: order.paidAt,
+    studentNo: detail.case.studentNo ?? student?.studentNo ?? '',
+    studentName: student?.studentName ?? '',
+  };
+}
+
+/** The order of a review case, from its detail (its lines, its bills as they stand, its refunds). */
+export function refundableOrderOfCase(detail: CaseDetail): RefundableOrder | null {
+  const heading = caseOrderHeading(detail);
+  if (!heading || !detail.ours.order) return null;
+  const statusOf = new Map(detail.ours.bills.map((bill) => [bill.billId, bill.status]));
   return refundable(
-    {
-      orderId: order.orderId,
-      outTradeNo: order.outTradeNo,
-      total: order.total,
-      paidAt: order.paidAt,
-      studentNo: detail.case.studentNo ?? student?.studentNo ?? '',
-      studentName: student?.studentName ?? '',
-    },
-    order.lines.map((line) => ({ ...line, status: statusOf.get(line.billId) ?? null })),
+    heading,
+    detail.ours.order.lines.map((line) => ({ ...line, status: statusOf.get(line.billId) ?? null })),
     detail.ours.refunds,
   );
 }

@@ -3,14 +3,14 @@
  * (the server frees them from the failed refund when the new request is made).
  */
 import type { CaseDetail } from '../../api/types';
-import type { RefundableOrder } from '../../utils/refundable-order';
+import { caseOrderHeading, type RefundableOrder } from '../../utils/refundable-order';
 
 export function retryableOrderOfCase(detail: CaseDetail): RefundableOrder | null {
+  const heading = caseOrderHeading(detail);
   const order = detail.ours.order;
   const failed = detail.ours.refunds.find((refund) => refund.refundId === detail.case.outRefundNo);
-  if (!order || !failed) return null;
+  if (!heading || !order || !failed) return null;
   const again = new Set(failed.lines.map((line) => line.billId));
-  const student = detail.ours.bills[0];
   const bills = order.lines.map((line) => ({
     billId: line.billId,
     term: line.term,
@@ -18,14 +18,5 @@ export function retryableOrderOfCase(detail: CaseDetail): RefundableOrder | null
     amount: line.amount,
     unavailable: again.has(line.billId) ? null : '不在这笔失败的退款中',
   }));
-  return {
-    orderId: order.orderId,
-    outTradeNo: order.outTradeNo,
-    total: order.total,
-    paidAt: order.paidAt,
-    studentNo: detail.case.studentNo ?? student?.studentNo ?? '',
-    studentName: student?.studentName ?? '',
-    bills,
-    wholeOrder: failed.amount === order.total && bills.every((bill) => bill.unavailable === null),
-  };
+  return { ...heading, bills, wholeOrder: failed.amount === order.total && bills.every((bill) => bill.unavailable === null) };
 }
