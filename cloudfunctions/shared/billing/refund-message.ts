@@ -1,6 +1,7 @@
 /**
- * The 退款结果 subscribe message: once a refund has its outcome — 已退款 (WeChat confirmed it) or
- * 退款失败 (WeChat will not complete it and 计划财务处 refunds by hand) — the payer of the order is
+ * The 退款结果 subscribe message: once a refund has its outcome — 已退款 (WeChat confirmed it),
+ * 退款失败 (WeChat will not complete it and 计划财务处 refunds by hand) or 线下退款 (计划财务处 recorded
+ * that it was refunded outside WeChat Pay) — the payer of the order is
  * told, once per refund and outcome, whatever number of callbacks, timer rounds or statements
  * report it. The student accepted the template in the prompt before paying; WeChat itself answers
  * 43101 to an account that did not (or has no acceptance left), so a send is simply refused there.
@@ -17,8 +18,8 @@ import { PAID_ORDERS_PAGE, sendSubscribeMessageOnce } from './after-paid';
 /** Environment variable with the template id of the 退款结果 subscribe message. */
 export const REFUND_RESULT_TEMPLATE_ENV = 'REFUND_RESULT_TEMPLATE_ID' satisfies VariableName;
 
-/** How a refund ended, as the student reads it (the order's refund state 已退款 / 退款失败). */
-export type RefundOutcome = 'REFUNDED' | 'FAILED';
+/** How a refund ended, as the student reads it (the order's refund state 已退款 / 退款失败 / 已退款（线下办理）). */
+export type RefundOutcome = 'REFUNDED' | 'FAILED' | 'REFUNDED_OFFLINE';
 
 /** WeChat refuses a `thing` value longer than 20 characters. */
 const THING_MAX = 20;
@@ -26,19 +27,19 @@ const THING_MAX = 20;
 const OUTCOME_PHRASE: Readonly<Record<RefundOutcome, string>> = {
   REFUNDED: '已退款',
   FAILED: '退款失败',
+  REFUNDED_OFFLINE: '线下退款',
 };
 
 const OUTCOME_HINT: Readonly<Record<RefundOutcome, string>> = {
   REFUNDED: '款项已原路退回至付款账户',
   FAILED: '计划财务处将为您人工退款',
+  REFUNDED_OFFLINE: '计划财务处已为您办理退款',
 };
 
 const thing = (text: string): string => {
   const chars = Array.from(text);
   return chars.length <= THING_MAX ? text : `${chars.slice(0, THING_MAX - 1).join('')}…`;
 };
-
-/** WeChat's amount: a currency sign and digits with a decimal point, no grouping commas. */
 
 /** WeChat's time, to the minute in Beijing time, e.g. 2026年11月28日 10:03. */
 function chinaMinute(at: Date): string {
@@ -49,7 +50,7 @@ function chinaMinute(at: Date): string {
 
 /** When the refund reached this outcome. */
 function outcomeTime(refund: RefundDoc, outcome: RefundOutcome): Date {
-  const at = outcome === 'REFUNDED' ? refund.refundedAt : refund.manual?.since;
+  const at = outcome === 'REFUNDED' ? refund.refundedAt : outcome === 'FAILED' ? refund.manual?.since : refund.offline?.at;
   return new Date(at ?? refund.updatedAt);
 }
 

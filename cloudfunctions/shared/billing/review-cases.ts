@@ -13,6 +13,7 @@ import type { CaseDetail, CasePage, ConsoleCase, ConsoleRefund } from './contrac
 import { caseAuditView, caseDifferences, caseOrderView, casePaymentView, caseWechatView, consoleCaseOf, refundCaseGuidance, wechatNotAsked } from './case-views';
 import { consoleBillOf } from './console-views';
 import { paymentContextOf, type PaymentContext } from './context';
+import { sendRefundResultOnce } from './refund-message';
 import type { QueryOrderResult, QueryRefundResult } from './cloudpay';
 import type { OrderDoc, RefundDoc, RefundedBillsBecome, ReviewCaseDecision, ReviewCaseDoc } from './domain/records';
 import { refundRetryable } from './domain/billing';
@@ -213,6 +214,8 @@ async function settleOffline(ctx: ConsoleContext, reviewCase: ReviewCaseDoc, rea
   ctx.audit.record({ target: `case:${reviewCase._id}`, before: caseAuditView(settled.caseChange.before), after: caseAuditView(settled.caseChange.after) });
   ctx.audit.record({ target: `refund:${refundBefore._id}`, before: refundAuditView(refundBefore), after: refundAuditView(settled.refund) });
   if (settled.refund.request) await refreshReceiptAfterOffline(ctx, settled.order._id);
+  const pc = paymentContextOrNull(ctx);
+  if (pc) await sendRefundResultOnce(pc, settled.refund, settled.order, 'REFUNDED_OFFLINE');
   return consoleCaseOf(settled.caseChange.after);
 }
 

@@ -11,6 +11,7 @@ import type { BillDoc, OrderDoc, PaymentDoc, RefundDoc } from '../../../cloudfun
 import type { ReceiptDoc } from '../../../cloudfunctions/shared/receipts/domain/receipt';
 import { collection } from '../../../cloudfunctions/shared/runtime';
 import { cloudPaySandboxOf, REQUEST_REFUSED_MESSAGE, type CloudPaySandbox } from '../../../local/wechat-pay';
+import { SANDBOX_REFUND_RESULT_TEMPLATE_ID, subscribeMessagesOf } from '../../../local/wechat-openapi';
 import { dump, MINUTE, readBills, readOrder } from '../../support/billing-fixtures';
 import { data, expectRefused, openOrderIn, paidOrderIn, reconcileTimer, settleRefunds, startConsoleCloud, sweepPayments, type ConsoleCloud } from './support';
 
@@ -323,6 +324,12 @@ test('退款异常 (CHANGE): no asking again; the case says where to handle it; 
   expect(seen!.refund!.refundedAt).not.toBeNull();
   expect((await readBills(c.running.cloud, bills.map((bill) => bill._id))).map((bill: BillDoc) => bill.status)).toEqual(['REFUNDED']);
   expect((await dump<ReceiptDoc>(c.running.cloud, 'receipts')).filter((receipt) => receipt.orderId === orderId).map((receipt) => receipt.status)).toEqual(['VOIDED']);
+  // The student is told as well: 退款失败 when it failed, then 线下退款 when finance settled it.
+  const told = subscribeMessagesOf(c.running.cloud).sent().filter((message) => message.touser === student.openid && message.templateId === SANDBOX_REFUND_RESULT_TEMPLATE_ID);
+  expect(told.map((message) => [message.data.phrase3!.value, message.data.thing5!.value])).toEqual([
+    ['退款失败', '计划财务处将为您人工退款'],
+    ['线下退款', '计划财务处已为您办理退款'],
+  ]);
   expect(await auditOf('admin.resolveCase', `refund:${requested.refundId}`)).toMatchObject([
     { actor: 'staff:demo-staff-reviewer', details: { changes: [{ target: `case:${caseId}` }, { target: `refund:${requested.refundId}`, before: { status: 'MANUAL' }, after: { status: 'OFFLINE' } }] } },
   ]);
