@@ -3,6 +3,9 @@ import type { BillsOverview, OrderView } from '../../../cloudfunctions/shared/bi
 import type { CancelOutcome, PayStart } from '../../../cloudfunctions/shared/billing/contract';
 import type { SweepReport } from '../../../cloudfunctions/shared/billing/contract';
 import { Db } from '@cloudbase/database';
+import cloudSdk from 'wx-server-sdk';
+import { paymentContext, type PaymentContext } from '../../../cloudfunctions/shared/billing';
+import { createLogger, type WxCloud } from '../../../cloudfunctions/shared/runtime';
 import { cloudPaySandboxOf, REFUND_PROCESSING_MS, type CloudPaySandbox } from '../../../local/wechat-pay';
 import { startTestCloud, type TestCloud } from '../../support/local-cloud';
 import { addBills, createSignedInStudent, type TestStudent } from '../../support/billing-fixtures';
@@ -152,4 +155,15 @@ export function holdBillTake(studentId: string): { reached: Promise<void>; relea
   }
   Object.defineProperty(Db, 'reqClass', { configurable: true, get: () => Holding, set: () => undefined });
   return { reached, release: () => go(), undo: () => Object.defineProperty(Db, 'reqClass', descriptor) };
+}
+
+/** What the finance console's function holds when it refunds (on this world's local cloud). */
+export function financeContext(w: PayWorld, logName: string): PaymentContext {
+  return paymentContext({
+    db: w.tc.cloud.sdkDatabase(),
+    cloud: cloudSdk as unknown as WxCloud,
+    log: createLogger('admin', logName),
+    env: w.tc.cloud.env,
+    now: () => w.tc.cloud.clock.now(),
+  });
 }

@@ -4,30 +4,18 @@
  * a hint), however often WeChat repeats the result. A student without an acceptance left (WeChat
  * answers 43101) gets none, the refusal is recorded, and the refund completes all the same.
  */
-import cloudSdk from 'wx-server-sdk';
-import { paymentContext, requestRefund, type PaymentContext } from '../../../cloudfunctions/shared/billing';
+import { requestRefund } from '../../../cloudfunctions/shared/billing';
 import type { SubscribeMessageDoc } from '../../../cloudfunctions/shared/billing/after-paid';
 import type { NotificationDoc, OrderLine, RefundDoc } from '../../../cloudfunctions/shared/billing/domain/records';
 import { refundMessageData } from '../../../cloudfunctions/shared/billing/refund-message';
-import { createLogger, type WxCloud } from '../../../cloudfunctions/shared/runtime';
 import { fen } from '../../../cloudfunctions/shared/kernel/money';
 import { SANDBOX_REFUND_RESULT_TEMPLATE_ID, subscribeMessagesOf } from '../../../local/wechat-openapi';
 import { dump, MINUTE, readOrder } from '../../support/billing-fixtures';
-import { ok, usePayWorld, type PayWorld } from './helpers';
+import { financeContext, ok, usePayWorld, type PayWorld } from './helpers';
 
 let w: PayWorld;
 usePayWorld((world) => (w = world));
 
-/** What the finance console's function holds when it refunds. */
-function financeContext(): PaymentContext {
-  return paymentContext({
-    db: w.tc.cloud.sdkDatabase(),
-    cloud: cloudSdk as unknown as WxCloud,
-    log: createLogger('admin', 'refund-message-test'),
-    env: w.tc.cloud.env,
-    now: () => w.tc.cloud.clock.now(),
-  });
-}
 
 /** A student who paid 学费 3,200.00, 住宿费 1,200.00 and 教材费 450.50 in one order; 教材费 is refunded. */
 async function textbookRefund() {
@@ -35,7 +23,7 @@ async function textbookRefund() {
   const { order } = ok(await w.create(student, bills.map((b) => b._id), { subscribed: true }));
   await w.sandbox.pay(order.id);
   await w.sandbox.settle();
-  const refund = await requestRefund(financeContext(), order.id, { refundFee: fen(45050), billIds: [bills[2]!._id], reason: 'ARRANGED_BY_FINANCE' });
+  const refund = await requestRefund(financeContext(w, 'refund-message-test'), order.id, { refundFee: fen(45050), billIds: [bills[2]!._id], reason: 'ARRANGED_BY_FINANCE' });
   return { student, order, outRefundNo: refund.outRefundNo };
 }
 

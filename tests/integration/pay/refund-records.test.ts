@@ -4,28 +4,16 @@
  * together and at most 50 per order — held in a transaction, so two refunds at once cannot pass
  * the limits together — each submitted and followed to its end on its own.
  */
-import cloudSdk from 'wx-server-sdk';
-import { paymentContext, requestRefund, RefundRefusedError, type PaymentContext } from '../../../cloudfunctions/shared/billing';
+import { requestRefund, RefundRefusedError } from '../../../cloudfunctions/shared/billing';
 import { MAX_REFUNDS_PER_ORDER } from '../../../cloudfunctions/shared/billing/domain/billing';
 import type { RefundDoc } from '../../../cloudfunctions/shared/billing/domain/records';
-import { createLogger, type WxCloud } from '../../../cloudfunctions/shared/runtime';
 import { fen } from '../../../cloudfunctions/shared/kernel/money';
 import { dump, MINUTE, readOrder } from '../../support/billing-fixtures';
-import { ok, usePayWorld, type PayWorld } from './helpers';
+import { financeContext, ok, usePayWorld, type PayWorld } from './helpers';
 
 let w: PayWorld;
 usePayWorld((world) => (w = world));
 
-/** What the finance console's function holds when it refunds. */
-function financeContext(): PaymentContext {
-  return paymentContext({
-    db: w.tc.cloud.sdkDatabase(),
-    cloud: cloudSdk as unknown as WxCloud,
-    log: createLogger('admin', 'refund-records-test'),
-    env: w.tc.cloud.env,
-    now: () => w.tc.cloud.clock.now(),
-  });
-}
 
 /** A student who paid three bills (学费 3,200.00, 住宿费 1,200.00, 教材费 450.50) in one order. */
 async function paidOrder() {
@@ -47,7 +35,7 @@ const refusal = (promise: Promise<unknown>): Promise<string> =>
 
 test('a paid order refunded in parts: each refund its own record, number, amount and bills; never more than was paid', async () => {
   const { student, bills, order } = await paidOrder();
-  const pc = financeContext();
+  const pc = financeContext(w, 'refund-records-test');
   const first = await requestRefund(pc, order.id, { refundFee: fen(120000), billIds: [bills[1]!._id], reason: 'ARRANGED_BY_FINANCE' });
   const second = await requestRefund(pc, order.id, { refundFee: fen(45050), billIds: [bills[2]!._id], reason: 'ARRANGED_BY_FINANCE' });
   expect([first.outRefundNo, second.outRefundNo]).toEqual([`RF${order.outTradeNo}`, `RF${order.outTradeNo}-2`]);
@@ -86,7 +74,7 @@ test('a paid order refunded in parts: each refund its own record, number, amount
 
 test('two refunds at once cannot together pass what was paid; an order takes at most 50', async () => {
   const { bills, order } = await paidOrder();
-  const pc = financeContext();
+  const pc = financeContext(w, 'refund-records-test');
   const ids = bills.map((b) => b._id);
   const raced = await Promise.all([
     refusal(requestRefund(pc, order.id, { refundFee: fen(300000), billIds: ids, reason: 'ARRANGED_BY_FINANCE' })),
@@ -109,7 +97,7 @@ test('two refunds at once cannot together pass what was paid; an order takes at 
 
 test('a refund WeChat could not take at first is submitted by the timer and followed to its end, on its own', async () => {
   const { bills, order } = await paidOrder();
-  const pc = financeContext();
+  const pc = financeContext(w, 'refund-records-test');
   w.sandbox.failNext('refund', 'timeout');
   const refund = await requestRefund(pc, order.id, { refundFee: fen(45050), billIds: [bills[2]!._id], reason: 'ARRANGED_BY_FINANCE' });
   expect(refund).toMatchObject({ status: 'PENDING', refundId: null });
