@@ -103,6 +103,8 @@ describe('the email for the receipt', () => {
     expect(textOf('#pay-bar-email-error')).toBe('请填写邮箱，电子票据将发送到该邮箱');
     // Inside the pay bar (fixed at the bottom), not under the bills where the bar can cover it.
     expect(textOf('#pay-bar')).toContain('请填写邮箱，电子票据将发送到该邮箱');
+    // The room kept below the bills grows by the same lines as the bar, so no bill ends up behind it.
+    expect(page.root.querySelector('.pay-bar-room')?.dom?.textContent).toContain('请填写邮箱，电子票据将发送到该邮箱');
     expect(recordedCalls('pageScrollTo').map((call) => call.options.selector)).toEqual(['#email-block']);
     expect(functionCalls('pay', 'create')).toEqual([]);
 
