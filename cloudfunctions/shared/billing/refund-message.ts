@@ -10,6 +10,7 @@
  */
 import { chinaWallClock } from '../kernel/china-time';
 import { formatFenForMessage } from '../kernel/money';
+import { messageThing } from '../kernel/message-fields';
 import type { VariableName } from '../runtime/environment';
 import type { OrderDoc, RefundDoc } from './domain/records';
 import type { PaymentContext } from './context';
@@ -21,9 +22,6 @@ export const REFUND_RESULT_TEMPLATE_ENV = 'REFUND_RESULT_TEMPLATE_ID' satisfies 
 /** How a refund ended, as the student reads it (the order's refund state 已退款 / 退款失败 / 已退款（线下办理）). */
 export type RefundOutcome = 'REFUNDED' | 'FAILED' | 'REFUNDED_OFFLINE';
 
-/** WeChat refuses a `thing` value longer than 20 characters. */
-const THING_MAX = 20;
-
 const OUTCOME_PHRASE: Readonly<Record<RefundOutcome, string>> = {
   REFUNDED: '已退款',
   FAILED: '退款失败',
@@ -34,11 +32,6 @@ const OUTCOME_HINT: Readonly<Record<RefundOutcome, string>> = {
   REFUNDED: '款项已原路退回至付款账户',
   FAILED: '计划财务处将为您人工退款',
   REFUNDED_OFFLINE: '计划财务处已为您办理退款',
-};
-
-const thing = (text: string): string => {
-  const chars = Array.from(text);
-  return chars.length <= THING_MAX ? text : `${chars.slice(0, THING_MAX - 1).join('')}…`;
 };
 
 /** WeChat's time, to the minute in Beijing time, e.g. 2026年11月28日 10:03. */
@@ -64,7 +57,7 @@ export function refundMessageData(refund: RefundDoc, order: Pick<OrderDoc, 'line
   const lines = order.lines.filter((line) => refunded.has(line.billId));
   const names = [...new Set((lines.length > 0 ? lines : order.lines).map((line) => line.itemName))];
   return {
-    thing1: { value: thing(names.join('、')) || '继续教育缴费' },
+    thing1: { value: messageThing(names.join('、')) || '继续教育缴费' },
     amount2: { value: formatFenForMessage(refund.refundFee) },
     phrase3: { value: OUTCOME_PHRASE[outcome] },
     time4: { value: chinaMinute(outcomeTime(refund, outcome)) },

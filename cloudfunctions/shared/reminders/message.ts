@@ -5,20 +5,15 @@
  */
 import { shanghaiDate } from '../kernel/china-time';
 import { formatFenForMessage } from '../kernel/money';
+import { messageThing } from '../kernel/message-fields';
 import type { DueReminder } from './domain/reminders';
 
-/** WeChat refuses a `thing` value longer than 20 characters. */
-const THING_MAX = 20;
 
-const thing = (text: string): string => {
-  const chars = Array.from(text);
-  return chars.length <= THING_MAX ? text : `${chars.slice(0, THING_MAX - 1).join('')}…`;
-};
 
 export function reminderMessageData(reminder: DueReminder): Record<string, { value: string }> {
   const [year, month, day] = shanghaiDate(reminder.deadline).split('-').map(Number);
   return {
-    thing1: { value: thing(reminder.itemNames.join('、')) },
+    thing1: { value: messageThing(reminder.itemNames.join('、')) },
     amount2: { value: formatFenForMessage(reminder.total) },
     date3: { value: `${year}年${month}月${day}日` },
     thing4: { value: '请在截止日期前完成缴费，以免逾期' },
