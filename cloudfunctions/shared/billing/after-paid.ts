@@ -8,6 +8,7 @@
  */
 import { shanghaiMinute } from '../kernel/china-time';
 import { formatFenForMessage } from '../kernel/money';
+import { itemsThing } from '../kernel/message-fields';
 import type { OrderDoc } from './domain/records';
 import { isDuplicateKeyError } from '../runtime/errors';
 import { collection } from '../runtime/db';
@@ -104,10 +105,8 @@ async function step(pc: PaymentContext, orderId: string, name: string, run: () =
  * (character_string4). Choose a 缴费成功 template with these keywords in 订阅消息, or adapt here.
  */
 export function paidMessageData(order: OrderDoc): Record<string, { value: string }> {
-  const names = [...new Set(order.lines.map((line) => line.itemName))];
-  const items = Array.from(names.join('、')).slice(0, 20).join('');
   return {
-    thing1: { value: items || '继续教育缴费' },
+    thing1: { value: itemsThing(order.lines.map((line) => line.itemName)) },
     amount2: { value: formatFenForMessage(order.total) },
     time3: { value: shanghaiMinute(new Date(order.paidAt ?? order.updatedAt ?? order.createdAt)) },
     character_string4: { value: order.outTradeNo },

@@ -10,7 +10,7 @@
  */
 import { chinaWallClock } from '../kernel/china-time';
 import { formatFenForMessage } from '../kernel/money';
-import { messageThing } from '../kernel/message-fields';
+import { itemsThing } from '../kernel/message-fields';
 import type { VariableName } from '../runtime/environment';
 import type { OrderDoc, RefundDoc } from './domain/records';
 import type { PaymentContext } from './context';
@@ -55,9 +55,8 @@ function outcomeTime(refund: RefundDoc, outcome: RefundOutcome): Date {
 export function refundMessageData(refund: RefundDoc, order: Pick<OrderDoc, 'lines'>, outcome: RefundOutcome): Record<string, { value: string }> {
   const refunded = new Set(refund.billIds);
   const lines = order.lines.filter((line) => refunded.has(line.billId));
-  const names = [...new Set((lines.length > 0 ? lines : order.lines).map((line) => line.itemName))];
   return {
-    thing1: { value: messageThing(names.join('、')) || '继续教育缴费' },
+    thing1: { value: itemsThing((lines.length > 0 ? lines : order.lines).map((line) => line.itemName)) },
     amount2: { value: formatFenForMessage(refund.refundFee) },
     phrase3: { value: OUTCOME_PHRASE[outcome] },
     time4: { value: chinaMinute(outcomeTime(refund, outcome)) },

@@ -5,7 +5,7 @@
  */
 import { shanghaiDate } from '../kernel/china-time';
 import { formatFenForMessage } from '../kernel/money';
-import { messageThing } from '../kernel/message-fields';
+import { itemsThing } from '../kernel/message-fields';
 import type { DueReminder } from './domain/reminders';
 
 
@@ -13,7 +13,7 @@ import type { DueReminder } from './domain/reminders';
 export function reminderMessageData(reminder: DueReminder): Record<string, { value: string }> {
   const [year, month, day] = shanghaiDate(reminder.deadline).split('-').map(Number);
   return {
-    thing1: { value: messageThing(reminder.itemNames.join('、')) },
+    thing1: { value: itemsThing(reminder.itemNames) },
     amount2: { value: formatFenForMessage(reminder.total) },
     date3: { value: `${year}年${month}月${day}日` },
     thing4: { value: '请在截止日期前完成缴费，以免逾期' },

@@ -71,4 +71,12 @@ describe('缴费成功 message', () => {
       character_string4: { value: 'ZJ20261128100304ABCDEFGHIJKL' },
     });
   });
+
+  it('names many items within WeChat\'s 20 characters, showing that it was cut', () => {
+    const names = ['学费', '住宿费', '教材费', '考试费', '毕业论文指导费', '学位申请费', '学费'];
+    const order = { outTradeNo: 'ZJ1', total: fen(100), lines: names.map((itemName) => ({ itemName })), createdAt: new Date('2026-11-28T02:03:00Z') } as unknown as OrderDoc;
+    const { value } = paidMessageData(order).thing1!;
+    expect(Array.from(value)).toHaveLength(20);
+    expect(value).toBe('学费、住宿费、教材费、考试费、毕业论文…');
+  });
 });
