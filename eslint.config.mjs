@@ -3,6 +3,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
 
 const BACKEND_CALLS = [
@@ -115,6 +116,15 @@ export default tseslint.config(
     ],
   },
   ...tseslint.configs.recommended,
+  // The console's single-file components: Vue's correctness rules, and their <script lang="ts">
+  // read by the TypeScript parser, so every rule below (the layer rules too) applies to them.
+  ...pluginVue.configs['flat/essential'],
+  {
+    files: ['**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'] } },
+    // A page is its folder's index.vue (one folder per page), reached by the router, never used as a tag.
+    rules: { 'vue/multi-word-component-names': ['error', { ignores: ['index'] }] },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -132,7 +142,7 @@ export default tseslint.config(
     // feature's contract and the kernel's contract, validator and money), so a fact the server
     // states is not copied into the browser; types only from the rest of the back end; and only
     // its API layer talks to the back end.
-    files: ['admin/src/**/*.ts'],
+    files: ['admin/src/**/*.{ts,vue}'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -150,7 +160,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['admin/src/**/*.ts'],
+    files: ['admin/src/**/*.{ts,vue}'],
     ignores: ['admin/src/api/**', 'admin/src/config/**'],
     rules: { 'no-restricted-globals': ['error', { name: 'fetch', message: '只有 admin/src/api/ 可以访问后端。' }] },
   },

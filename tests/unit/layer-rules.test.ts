@@ -137,6 +137,18 @@ const CASES: Record<string, { path: string; code: string }> = {
   },
   consolePageFetch: { path: 'admin/src/pages/demo/index.ts', code: "export const go = (): Promise<Response> => fetch('/admin/api/me');\n" },
   consoleApiFetch: { path: 'admin/src/api/demo.ts', code: "export const go = (): Promise<Response> => fetch('/admin/api/me');\n" },
+  consoleComponentStoreValueImport: {
+    path: 'admin/src/pages/demo/index.vue',
+    code: '<template><p>{{ r }}</p></template>\n<script setup lang="ts">\nimport { billingReads } from \'../../../../cloudfunctions/shared/billing/store\';\nconst r = billingReads;\n</script>\n',
+  },
+  consoleComponentFetch: {
+    path: 'admin/src/pages/demo/index.vue',
+    code: '<template><button @click="go">go</button></template>\n<script setup lang="ts">\nconst go = (): Promise<Response> => fetch(\'/admin/api/me\');\n</script>\n',
+  },
+  consoleComponentContractValueImport: {
+    path: 'admin/src/pages/demo/index.vue',
+    code: '<template><p>{{ r }}</p></template>\n<script setup lang="ts">\nimport { ROLE_LABELS } from \'../../../../cloudfunctions/shared/staff/contract\';\nconst r = ROLE_LABELS;\n</script>\n',
+  },
   staffWrittenOutsideStaff: {
     path: 'cloudfunctions/shared/imports/demo.ts',
     code: "import { collection, type Database } from '../runtime';\nexport const f = (db: Database) => collection(db, 'staff').updateById('o1', { active: false });\n",
@@ -170,6 +182,12 @@ describe('layer rules', () => {
     expect(violations('consoleTypeImport')).toEqual([]);
     expect(violations('consolePageFetch')).toContain('no-restricted-globals');
     expect(violations('consoleApiFetch')).toEqual([]);
+  });
+
+  it('the same rules hold in the console\'s single-file components', () => {
+    expect(violations('consoleComponentStoreValueImport')).toContain('@typescript-eslint/no-restricted-imports');
+    expect(violations('consoleComponentFetch')).toContain('no-restricted-globals');
+    expect(violations('consoleComponentContractValueImport')).toEqual([]);
   });
 
   it('staff records are written only by the staff feature', () => {

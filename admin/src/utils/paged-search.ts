@@ -16,7 +16,7 @@ export function usePagedSearch<F extends object, P extends { items: TableRowData
   const filters = shallowRef({} as F) as ShallowRef<F>;
   const paging = reactive({ current: 1, pageSize: PAGE_SIZES[0]! });
   const page = shallowRef(empty) as ShallowRef<P>;
-  const { loading, failure: loadFailure, load: request } = useLatestRequest(fetch, (found: P) => {
+  const { loading, failure: loadError, load: request } = useLatestRequest(fetch, (found: P) => {
     page.value = found;
   });
 
@@ -51,5 +51,5 @@ export function usePagedSearch<F extends object, P extends { items: TableRowData
     void load();
   }
 
-  return { filters, paging, page, loading, loadFailure, pagination, table, countText, load, search, changePage };
+  return { filters, paging, page, loading, loadError, pagination, table, countText, load, search, changePage };
 }
