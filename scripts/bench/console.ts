@@ -172,6 +172,10 @@ export async function run(): Promise<BenchSection> {
       value: `${((answeringBeforeImport - answeringBeforeCheck) / 1000).toFixed(1)} s / ${((answeringAfterImport - answeringBeforeImport) / 1000).toFixed(1)} s`,
     });
     rows.push({ label: '  全程：读取、预览检查、确认导入', value: `${(totalMs / 1000).toFixed(1)} s（读取的 ${(totalMs / parseMs).toFixed(2)} 倍，目标 ≤ 2 倍）` });
+    // In production the database is a service of its own: what the import costs without the local
+    // database's answering time is the part that stays in the browser and the function.
+    const withoutDatabaseMs = totalMs - (answeringAfterImport - answeringBeforeCheck);
+    rows.push({ label: '  全程除去本地数据库的应答', value: `${(withoutDatabaseMs / 1000).toFixed(1)} s（读取的 ${(withoutDatabaseMs / parseMs).toFixed(2)} 倍）` });
     rows.push({
       label: '  数据库往返（不含每次请求的会话核对）',
       value: `${ownTrips}（每 500 行 ${((ownTrips * 500) / sheetRows.length).toFixed(2)}，目标 ≤ 1；预览 ${checkTrips - chunks.length * sessionCheck}，导入 ${importTrips - (chunks.length + 2) * sessionCheck}）`,
