@@ -37,6 +37,24 @@ const FUNCTION_ASSETS: Record<string, { from: () => string; to: string }[]> = {
   ],
 };
 
+/** The project's source files whose code ends up in a function's bundle (after tree shaking). */
+export async function bundledSourcesOf(name: string): Promise<string[]> {
+  const result = await build({
+    entryPoints: [path.join(FUNCTIONS_ROOT, name, 'index.ts')],
+    outfile: path.join(FUNCTIONS_ROOT, name, 'index.js'),
+    write: false,
+    bundle: true,
+    platform: 'node',
+    target: 'node16',
+    format: 'cjs',
+    external: externalsOf(name),
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const inputs = Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs));
+  return inputs.filter(([file, input]) => input.bytesInOutput > 0 && !file.includes('node_modules/')).map(([file]) => file);
+}
+
 export async function buildFunctions(names: string[] = listFunctionNames()): Promise<{ name: string; bytes: number }[]> {
   const results = [];
   for (const name of names) {

@@ -41,7 +41,8 @@ export interface VariableSpec {
 const PAY_FUNCTIONS = ['pay', 'payNotify', 'paymentsSweep'];
 
 export const ENVIRONMENT_VARIABLES = [
-  { name: 'IDENTITY_HMAC_KEY', functions: ['auth'], required: true, secret: true, minLength: 32, developmentDefault: 'local-cloud-identity-hmac-key--for-development-only--not-for-production', description: '证件号、手机号查找用的 HMAC 密钥；各函数必须相同，丢失或更换后已存的哈希全部失效，请离线备份' },
+  // admin hashes ID numbers and phones when the office imports the roster, searches by 证件号 or issues an activation code.
+  { name: 'IDENTITY_HMAC_KEY', functions: ['auth', 'admin'], required: true, secret: true, minLength: 32, developmentDefault: 'local-cloud-identity-hmac-key--for-development-only--not-for-production', description: '证件号、手机号查找用的 HMAC 密钥；各函数必须相同，丢失或更换后已存的哈希全部失效，请离线备份' },
   { name: 'DESKTOP_LINK_SECRET', functions: ['auth'], required: false, secret: true, minLength: 32, developmentDefault: 'local-cloud-desktop-link-secret--for-development-only--not-for-production', description: '学习平台人脸核验后登录二维码（一次性签名链接）的 HMAC-SHA256 密钥，与学习平台共用，至少 32 个随机字符；不设则不接受这种二维码' },
   { name: 'DESKTOP_LINK_KEY_ID', functions: ['auth'], required: false, secret: false, description: '当前学习平台链接密钥的编号（默认 k1，即链接中的 k），轮换时换一个' },
   { name: 'DESKTOP_LINK_SECRET_PREVIOUS', functions: ['auth'], required: false, secret: true, description: '轮换下来仍接受的学习平台链接旧密钥，`旧编号:旧密钥`，多个用逗号分隔；从这里删除即停用' },

@@ -89,6 +89,7 @@ describe('the deploy plan', () => {
     };
     const problems = variableProblemsByFunction(planDeployment({ envId: ENV_ID, values: asSecrets(values) }));
     expect(problems).toEqual([
+      { functionName: 'admin', problems: [{ variable: 'IDENTITY_HMAC_KEY', problem: 'development-default' }] },
       { functionName: 'auth', problems: [{ variable: 'IDENTITY_HMAC_KEY', problem: 'development-default' }, { variable: 'PASSWORD_SCRYPT_LOG_N', problem: 'development-only' }] },
       { functionName: 'receipts', problems: [{ variable: 'RECEIPT_CHECK_SECRET', problem: 'too-short' }] },
     ]);
