@@ -6,7 +6,6 @@ import { listAudit, startAuditExport } from './audit-log';
 
 export { adminContract, ADMIN_ERRORS, ROLE_LABELS } from './contract';
 export { STAFF_PAGES } from './mini-program-code';
-export { FIRST_ADMIN_INVITATION_ID } from './members';
 
 /** The admin function's allowed browser origins (ADMIN_ALLOWED_ORIGINS), read at each request. */
 export const ALLOWED_ORIGINS_ENV = 'ADMIN_ALLOWED_ORIGINS';

@@ -24,14 +24,13 @@ import {
   listStaffRecords,
   loadInvitation,
   loadStaffRecord,
+  retireFirstAdminInvitations,
   saveInvitation,
   updateStaffRecord,
   type StaffInvitationDoc,
 } from './store';
 
 export const INVITATION_MS = 24 * 3600_000;
-/** The first administrator's invitation has a fixed id: a newer one replaces it, and only one can be accepted. */
-export const FIRST_ADMIN_INVITATION_ID = 'first-administrator';
 export const BOOTSTRAP_CODE_ENV = 'ADMIN_BOOTSTRAP_CODE' satisfies VariableName;
 
 export const staffView = (doc: StaffDoc): StaffView => ({
@@ -87,7 +86,10 @@ export async function startFirstAdmin(request: { code: string; name: string }, c
     ctx.log.warn('first administrator: wrong setup code', { address: ctx.http.address });
     throw new AppError('FIRST_ADMIN_CODE_WRONG');
   }
-  return issueInvitation(ctx, { id: FIRST_ADMIN_INVITATION_ID, name: request.name, role: 'admin', createdBy: null, firstAdmin: true });
+  // A random id like every invitation's (the code is the only way to it); a newer one retires the
+  // earlier ones, so only the latest can be accepted.
+  await retireFirstAdminInvitations(ctx.db, ctx.now());
+  return issueInvitation(ctx, { id: randomBytes(12).toString('base64url'), name: request.name, role: 'admin', createdBy: null, firstAdmin: true });
 }
 
 function usableInvitation(invitation: StaffInvitationDoc | null, at: Date): StaffInvitationDoc {

@@ -82,6 +82,11 @@ export async function saveInvitation(db: Database, doc: StaffInvitationDoc): Pro
 
 export const loadInvitation = (db: Database, id: string): Promise<StaffInvitationDoc | null> => collection(db, 'staffInvitations').findById(id);
 
+/** Unused first-administrator invitations expire now: a newer one takes their place. */
+export async function retireFirstAdminInvitations(db: Database, at: Date): Promise<void> {
+  await collection(db, 'staffInvitations').updateWhere({ firstAdmin: true, usedAt: null, expiresAt: commands(db).gt(at) }, { expiresAt: at });
+}
+
 // ------------------------------------------------------------------ staff records
 
 export const loadStaffRecord = (db: Database, openid: string): Promise<StaffDoc | null> => collection(db, 'staff').findById(openid);

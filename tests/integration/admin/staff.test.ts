@@ -109,3 +109,26 @@ describe('the first administrator', () => {
     expectRefused(await c.api('startFirstAdmin', { code: DEVELOPMENT_DEFAULTS.ADMIN_BOOTSTRAP_CODE!, name: '另一人' }), 422, 'FIRST_ADMIN_EXISTS');
   });
 });
+
+describe('the first administrator\'s invitation', () => {
+  let c: ConsoleCloud;
+  beforeAll(async () => {
+    c = await startConsoleCloud({ seedStaff: false });
+  });
+  afterAll(async () => c.stop());
+
+  it('cannot be guessed by someone without the setup code, and only the latest one can be accepted', async () => {
+    const start = async (name: string) => {
+      const started = await c.api<StaffInvitationCreated>('startFirstAdmin', { code: DEVELOPMENT_DEFAULTS.ADMIN_BOOTSTRAP_CODE!, name });
+      return (started.result as { data: StaffInvitationCreated }).data.invitationId;
+    };
+    const first = await start('陈静');
+    const latest = await start('陈静');
+    expect(latest).not.toBe(first);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    // Someone who knows how invitations are named, but not the code, finds none to accept.
+    expect(await c.fromPhone('o-stranger', 'acceptInvitation', { invitationId: 'first-administrator' })).toMatchObject({ ok: false, code: 'NOT_FOUND' });
+    expect(await c.fromPhone('o-first-admin', 'acceptInvitation', { invitationId: first })).toMatchObject({ ok: false, code: 'INVITATION_EXPIRED' });
+    expect(await c.fromPhone('o-first-admin', 'acceptInvitation', { invitationId: latest })).toMatchObject({ ok: true, data: { role: 'admin' } });
+  });
+});
