@@ -43,12 +43,20 @@ export function maskEmail(email: string): string {
 const EMAIL_PATTERN = /(?<![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/g;
 
 // 18-digit resident ID (last may be X) or 15-digit legacy ID, also written in groups with spaces
-// ("370602 19990307 123X"); mainland mobile numbers, also with the country code (+86, 86, 0086)
-// or in groups ("138 1234 5678", "138-1234-5678") — when they stand alone (not part of a longer
-// digit run such as a transaction id).
-const GAP = '[ \u3000]?';
-const ID_PATTERN = new RegExp(`(?<![0-9A-Za-z])(?:(?:\\d${GAP}){17}[\\dXx]|(?:\\d${GAP}){14}\\d)(?![0-9A-Za-z])`, 'g');
-const PHONE_PATTERN = /(?<![0-9])(\+86|0086|86)?([ \u3000-]?)(1[3-9]\d(?:[ \u3000-]?\d{4}){2})(?![0-9])/g;
+// or dashes ("370602 19990307 123X", "370602-19990307-123X"); mainland mobile numbers, also with the
+// country code (+86, 86, 0086) or in groups ("138 1234 5678", "138-1234-5678") — when they stand
+// alone (not part of a longer digit run such as a transaction id). Digits may be full-width, as a
+// Chinese input method types them.
+const DIGIT = '[0-9\uFF10-\uFF19]';
+const GAP = '[ \u3000-]?';
+const ID_PATTERN = new RegExp(`(?<![0-9A-Za-z\uFF10-\uFF19])(?:(?:${DIGIT}${GAP}){17}[0-9\uFF10-\uFF19Xx\uFF38\uFF58]|(?:${DIGIT}${GAP}){14}${DIGIT})(?![0-9A-Za-z\uFF10-\uFF19])`, 'g');
+const PHONE_PATTERN = new RegExp(
+  `(?<!${DIGIT})(\\+86|0086|86)?([ \u3000-]?)([1\uFF11][3-9\uFF13-\uFF19]${DIGIT}(?:[ \u3000-]?${DIGIT}{4}){2})(?!${DIGIT})`,
+  'g',
+);
+
+/** Full-width digits and X as their ASCII forms, so a number typed either way masks the same. */
+const halfWidth = (text: string): string => text.replace(/[\uFF10-\uFF19\uFF38\uFF58]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
 
 /**
  * Scrubs free text (log lines, stored error messages) of email addresses, ID numbers and phone
@@ -57,8 +65,8 @@ const PHONE_PATTERN = /(?<![0-9])(\+86|0086|86)?([ \u3000-]?)(1[3-9]\d(?:[ \u300
 export function scrubPersonalData(text: string): string {
   return text
     .replace(EMAIL_PATTERN, (address) => maskEmail(address))
-    .replace(ID_PATTERN, (m) => maskIdNumber(m.replace(/[ \u3000]/g, '')))
+    .replace(ID_PATTERN, (m) => maskIdNumber(halfWidth(m).replace(/[ \u3000-]/g, '')))
     .replace(PHONE_PATTERN, (_m, country: string | undefined, gap: string, national: string) =>
-      country ? `${country}${gap}${maskPhone(national)}` : `${gap}${maskPhone(national)}`,
+      country ? `${country}${gap}${maskPhone(halfWidth(national))}` : `${gap}${maskPhone(halfWidth(national))}`,
     );
 }

@@ -2,6 +2,7 @@
  * A small typed validator for action requests. Pure TypeScript so the mini program can import the
  * inferred request types. Messages are Chinese because they reach the user as BAD_REQUEST details.
  */
+import { scrubPersonalData } from './mask';
 
 export type Issue = { path: string; message: string };
 export type Parsed<T> = { ok: true; value: T } | { ok: false; issue: Issue };
@@ -137,14 +138,18 @@ function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
 export const v = { string, integer, boolean, literal, array, object, optional };
 
 /** Document ids as the cloud database issues them, or as our importers and seeders choose them. */
-/** The reason a staff member gives for a change (the audit log keeps it): one rule for every such field. */
+/**
+ * The reason a staff member gives for a change (the audit log keeps it, and exports it): one rule for
+ * every such field. A phone or ID number typed into it ("本人来电 13812345678") is kept masked.
+ */
 export const REASON_MIN_LENGTH = 4;
 export const REASON_TOO_SHORT = `请填写原因（至少 ${REASON_MIN_LENGTH} 个字）`;
 export const reasonText = (): Schema<string> =>
   schema((input, path) => {
     const parsed = string({ max: 200 }).parse(input, path);
-    if (parsed.ok && Array.from(parsed.value).length < REASON_MIN_LENGTH) return fail(path, REASON_TOO_SHORT);
-    return parsed;
+    if (!parsed.ok) return parsed;
+    if (Array.from(parsed.value).length < REASON_MIN_LENGTH) return fail(path, REASON_TOO_SHORT);
+    return { ok: true, value: scrubPersonalData(parsed.value) };
   });
 
 export const docId = (): Schema<string> => string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });

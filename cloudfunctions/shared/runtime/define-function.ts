@@ -295,7 +295,7 @@ export function defineFunction<C extends Contract>(cloud: WxCloud, definition: F
       };
       // checkAccess granted what the action's access kind promises (a student session, a staff member).
       const data = await handlers[action](parsed.value as RequestOf<C, typeof action>, ctx as never);
-      if (spec.audited) await auditAction(ctx, action, payload);
+      if (spec.audited) await auditAction(ctx, action, parsed.value as Record<string, unknown>);
       return { ok: true, data };
     } catch (error) {
       if (error instanceof AppError) {

@@ -46,3 +46,13 @@ it('an export of the log is itself in the log: who, with which filters, how many
   expect(JSON.parse(exports.result.data.items[0]!.details)).toMatchObject({ changes: [{ target: 'export:audit', after: { filters: { action: 'admin.updateStaff' }, rows: 1 } }] });
   expectRefused(await c.api('startAuditExport', {}, { token: await c.signInAs('cashier') }), 403, 'FORBIDDEN');
 });
+
+it('keeps a phone or ID number typed into a reason masked', async () => {
+  const admin = await c.signInAs('admin');
+  const reason = '本人来电 １３８１２３４５６７８，证件号 370102-19900307-123X';
+  // The 只读 member the first test disabled comes back.
+  expect((await c.api('updateStaff', { staffId: c.openidOf('viewer'), active: true, reason }, { token: admin })).result.ok).toBe(true);
+  const page = await c.api<AuditPage>('listAudit', { action: 'admin.updateStaff', page: 1, pageSize: 50 }, { token: admin });
+  const [newest] = page.result.ok ? page.result.data.items : [];
+  expect(newest?.reason).toBe('本人来电 138****5678，证件号 3701**********123X');
+});

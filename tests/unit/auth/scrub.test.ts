@@ -37,6 +37,15 @@ describe('scrubPersonalData', () => {
     expect(scrubbed).toContain('3701**********');
   });
 
+  it.each([['370102-19900307-123X'], ['３７０１０２１９９００３０７１２３Ｘ'], ['３７０１０２ １９９００３０７ １２３ｘ']])('masks the ID number typed as %s', (written) => {
+    const scrubbed = scrubPersonalData(`学生本人来电，证件号 ${written}，要求退费`);
+    expect(scrubbed).toMatch(/^学生本人来电，证件号 3701\*{10}123[Xx]，要求退费$/);
+  });
+
+  it.each([['１３８１２３４５６７８'], ['１３８－１２３４－５６７８'.replace(/－/g, '-')]])('masks the phone number typed as %s', (written) => {
+    expect(scrubPersonalData(`本人来电 ${written}`)).toBe('本人来电 138****5678');
+  });
+
   it('masks a legacy 15-digit number written in groups', () => {
     const scrubbed = scrubPersonalData('id 370102 900307 123 end');
     expect(digitsOf(scrubbed)).not.toContain('370102900307123');
