@@ -9,6 +9,7 @@ import { orderView } from './views';
 import { normalizeEmail } from '../kernel/email';
 import { paymentContextOf, type PaymentContext } from './context';
 import { closeLocally, ensurePayment, isPaidOutcome, markBillsPaid, retireOrder, syncWithWechat } from './orders';
+import { billsAsPriced, stillAsPriced, type BillAsPriced } from './store/bills';
 import { AppError, commands, isDuplicateKeyError, maskReference, type Handlers, type RequestContext, type StudentContext, type StudentJoins } from '../runtime';
 
 /** How long a tap waits for an earlier tap of the same bills to finish taking them, before it says 正在处理. */
@@ -124,7 +125,7 @@ const billsOf = (pc: PaymentContext, order: Pick<OrderDoc, 'billIds' | 'studentI
  * An open order of exactly the requested bills that another tap has just made (a double tap, a
  * second device): it is the answer once it holds its bills. While the tap that made it is still
  * taking them, this one waits for a moment, then says 正在处理 (PAY_BUSY); an order whose maker has
- * been gone for long has its bills taken here.
+ * been gone for long has its bills taken here, as they were when it was priced.
  */
 async function joinOrder(pc: PaymentContext, order: OrderDoc): Promise<OrderDoc> {
   const giveUpAt = performance.now() + JOIN_WAIT_MS;
@@ -136,8 +137,10 @@ async function joinOrder(pc: PaymentContext, order: OrderDoc): Promise<OrderDoc>
       throw new AppError('PAY_BUSY');
     }
     if (pc.now().getTime() - new Date(order.createdAt).getTime() >= ABANDONED_AFTER_MS) {
-      await pc.store.takeBills(order, pc.now());
-      continue;
+      const priced = billsAsPriced(order);
+      await pc.store.takeBills(order, priced, pc.now());
+      await settlePartialTake(pc, order, priced);
+      return order;
     }
     if (performance.now() >= giveUpAt) throw new AppError('PAY_BUSY');
     await sleep(JOIN_POLL_MS);
@@ -146,18 +149,21 @@ async function joinOrder(pc: PaymentContext, order: OrderDoc): Promise<OrderDoc>
 
 /**
  * The new order took fewer than all its bills: something else holds or changed some of them.
- * Returns when the order holds them all after all; otherwise gives back what it took, closes it,
- * and says why: a bill no longer payable as it was read (BILLS_CHANGED), or another tap at work on
- * some of them (PAY_BUSY, never the false "your bills changed").
+ * Returns when the order holds them all after all; otherwise closes it, gives back what it took
+ * (also when it was closed already: a tap that comes back late to an order a later tap closed
+ * must not leave its bills in 缴费中), and says why: a bill no longer as the order was priced
+ * (BILLS_CHANGED: the student refreshes and pays what the bill says now), or another tap at work
+ * on some of them (PAY_BUSY, never the false "your bills changed").
  */
-async function settlePartialTake(pc: PaymentContext, order: OrderDoc, read: readonly BillDoc[]): Promise<void> {
+async function settlePartialTake(pc: PaymentContext, order: OrderDoc, priced: readonly BillAsPriced[]): Promise<void> {
   const bills = await billsOf(pc, order);
   if (bills.length === order.billIds.length && bills.every((bill) => bill.orderId === order._id)) return;
-  await closeLocally(pc, order, 'DUPLICATE', 'NONE');
-  const asRead = new Map(read.map((bill) => [bill._id, bill]));
-  const changed = order.billIds.some((id) => {
-    const now = bills.find((bill) => bill._id === id);
-    return !now || (now.status !== 'UNPAID' && now.status !== 'PAYING') || now.amount !== asRead.get(id)?.amount;
+  if (!(await closeLocally(pc, order, 'DUPLICATE', 'NONE')) && (await pc.orders.findById(order._id))?.status === 'CLOSED') {
+    await pc.store.releaseBills(order._id, pc.now());
+  }
+  const changed = priced.some((asPriced) => {
+    const now = bills.find((bill) => bill._id === asPriced._id);
+    return !now || (now.status !== 'UNPAID' && now.status !== 'PAYING') || !stillAsPriced(now, asPriced);
   });
   throw new AppError(changed ? 'BILLS_CHANGED' : 'PAY_BUSY');
 }
@@ -191,9 +197,11 @@ async function placeOrder(pc: PaymentContext, ctx: StudentContext, bills: readon
       if (existing && existing.status === 'PENDING' && sameBills(existing, order.billIds)) return joinOrder(pc, existing);
       continue;
     }
-    // A bill is in at most one open order: only those still unpaid and in no order are taken.
-    const taken = await pc.store.takeBills(order, now);
-    if (taken !== order.billIds.length) await settlePartialTake(pc, order, bills);
+    // A bill is in at most one open order, and is paid at the amount the order charges: only those
+    // still unpaid, in no order and as they were read are taken.
+    const priced = billsAsPriced(order, bills);
+    const taken = await pc.store.takeBills(order, priced, now);
+    if (taken !== order.billIds.length) await settlePartialTake(pc, order, priced);
     ctx.log.info('order created', { orderId: order._id, bills: order.billIds.length, total: order.total });
     return order;
   }

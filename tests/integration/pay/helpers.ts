@@ -123,6 +123,13 @@ export function perDocumentWrites(collections: readonly string[]): () => void {
   return () => Object.defineProperty(Db, 'reqClass', descriptor);
 }
 
+/** Whether a bills query is about this student: named at its top level, or in each of its `$or` branches (one per bill). */
+function concernsStudent(query: Params, studentId: string): boolean {
+  if (query.studentId === studentId) return true;
+  const branches = query.$or;
+  return Array.isArray(branches) && branches.length > 0 && branches.every((branch: Params) => concernsStudent(branch, studentId));
+}
+
 /**
  * Holds the next write that takes this student's bills into an order (a tap stopped halfway, after
  * its order exists and before its bills are taken) until `release`. `reached` resolves when a tap
@@ -144,7 +151,7 @@ export function holdBillTake(studentId: string): { reached: Promise<void>; relea
         action === 'database.modifyDocument' &&
         params.collectionName === 'bills' &&
         String(params.data).includes('"PAYING"') &&
-        (JSON.parse(String(params.query)) as Params).studentId === studentId;
+        concernsStudent(JSON.parse(String(params.query)) as Params, studentId);
       if (takesBills) {
         armed = false;
         arrive();
