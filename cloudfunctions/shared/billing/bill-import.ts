@@ -2,18 +2,21 @@
  * The bills sheet: each row checked (the student exists, the term, the fee item, the amount, the
  * deadline), compared with the bill of the same student, term and item if there is one, and
  * written only when asked. A bill's id is its natural key (学号 + 学年学期 + 收费项目), so the same
- * file twice, or two files that overlap, create nothing twice; a different amount for an existing
- * bill is a conflict to settle in 账单 (adjust, with a reason), never a silent overwrite.
+ * file twice, or two files that overlap, create nothing twice; a different amount, deadline or 必缴
+ * for an existing bill is a conflict to settle in 账单 (adjust, with a reason), never a silent
+ * overwrite. A voided bill (its batch withdrawn, or 作废 of a wrong bill) counts as absent: the row
+ * issues it again, as it now reads.
  *
  * Round trips per chunk: the existing bills, one insert (the fee item catalogue is read once a
- * minute per function instance: an import reads it once, not once per chunk).
+ * minute per function instance: an import reads it once, not once per chunk), and only for a chunk
+ * that reissues voided bills, one write per set of them that take the same fields.
  */
 import { commands, type Database } from '../runtime';
 import { formatFenPlain } from '../kernel/money';
 import { shanghaiDate } from '../kernel/china-time';
 import { BILL_STATUS_TEXT } from './contract';
 import { parseBillRow, type BillRowCells, type BillRowColumn, type FeeItemDoc } from './domain/bill-row';
-import { billIdFor, newBill, type BillStudent } from './domain/billing';
+import { billIdFor, newBill, reissuedBill, type BillStudent, type ReissuedBill } from './domain/billing';
 import type { BillDoc } from './domain/records';
 import { billingReads, billingStore } from './store';
 
@@ -62,13 +65,27 @@ export function forgetFeeItemCatalogue(): void {
 
 const yuan = (amount: number): string => `${formatFenPlain(amount as BillDoc['amount'])} 元`;
 
+/** The first column where the row differs from the bill already there, or null when it is the same bill. */
+function differingColumn(known: BillDoc, row: { amount: number; deadline: Date; mandatory: boolean }): BillRowColumn | null {
+  if (known.amount !== row.amount) return 'amount';
+  if (shanghaiDate(new Date(known.deadline)) !== shanghaiDate(row.deadline)) return 'deadline';
+  if (known.mandatory !== row.mandatory) return 'mandatory';
+  return null;
+}
+
+interface PlannedRow {
+  result: BillRowResult;
+  create?: BillDoc;
+  reissue?: ReissuedBill;
+}
+
 async function plan(
   db: Database,
   rows: readonly BillSheetRow[],
   students: ReadonlyMap<string, BillStudentRef>,
   batchId: string | null,
   now: Date,
-): Promise<{ result: BillRowResult; create?: BillDoc }[]> {
+): Promise<PlannedRow[]> {
   const read = billingReads(db);
   const _ = commands(db);
   const items = await feeItemCatalogue(db, now);
@@ -81,7 +98,7 @@ async function plan(
   const existing = new Map((ids.length ? await read.bills.aggregate<BillDoc>([{ match: { _id: _.in(ids) } }, { limit: ids.length }]) : []).map((bill) => [bill._id, bill]));
   const firstRowOf = new Map<string, number>();
 
-  return parsed.map(({ row, parsed: p, student, id }) => {
+  return parsed.map(({ row, parsed: p, student, id }): PlannedRow => {
     const result: BillRowResult = { rowNumber: row.rowNumber, outcome: 'invalid', problems: [], changes: [] };
     if (!student) result.problems.push({ column: '学号', reason: row.cells.studentNo ? `学号 ${row.cells.studentNo} 不存在，请先导入学生名单` : '学号不能为空' });
     if (!p.ok) result.problems.push(...p.problems.map((problem) => ({ column: BILL_SHEET_HEADERS[problem.column], reason: problem.reason })));
@@ -93,21 +110,23 @@ async function plan(
       return { result };
     }
     firstRowOf.set(id, row.rowNumber);
-    const known = existing.get(id);
+    const found = existing.get(id);
+    // A voided bill is issued again by the row, as if it were not there.
+    const known = found && found.status !== 'VOID' ? found : undefined;
     if (known) {
       if (batchId !== null && known.importBatchId === batchId) {
         result.problems.push({ column: '收费项目', reason: '文件内重复：本文件前面的行已导入同一学生、同一学期的同一收费项目' });
         return { result };
       }
-      const sameBill = known.amount === p.row.amount && shanghaiDate(new Date(known.deadline)) === shanghaiDate(p.row.deadline) && known.mandatory === p.row.mandatory;
-      if (sameBill) return { result: { ...result, outcome: 'unchanged' } };
+      const differs = differingColumn(known, p.row);
+      if (differs === null) return { result: { ...result, outcome: 'unchanged' } };
       result.problems.push({
-        column: '金额（元）',
-        reason: `与已有账单冲突：已有 ${yuan(known.amount)}，截止 ${shanghaiDate(new Date(known.deadline))}（${BILL_STATUS_TEXT[known.status]}）。如需修改，请在“账单”中调整`,
+        column: BILL_SHEET_HEADERS[differs],
+        reason: `与已有账单冲突：已有 ${yuan(known.amount)}，截止 ${shanghaiDate(new Date(known.deadline))}，${known.mandatory ? '必缴' : '选缴'}（${BILL_STATUS_TEXT[known.status]}）。如需修改，请在“账单”中调整`,
       });
       return { result };
     }
-    const create = newBill({
+    const fresh = newBill({
       studentId: student.id,
       studentNo: student.studentNo,
       student,
@@ -120,7 +139,7 @@ async function plan(
       ...(batchId ? { importBatchId: batchId } : {}),
       now,
     });
-    return { result: { ...result, outcome: 'create' }, create };
+    return found ? { result: { ...result, outcome: 'create' }, reissue: reissuedBill(found, fresh) } : { result: { ...result, outcome: 'create' }, create: fresh };
   });
 }
 
@@ -138,8 +157,17 @@ export async function importBillRows(
   now: Date,
 ): Promise<BillRowResult[]> {
   const planned = await plan(db, rows, students, batchId, now);
-  await billingStore(db).insertBills(planned.flatMap((p) => (p.create ? [p.create] : [])));
-  return planned.map((p) => p.result);
+  const store = billingStore(db);
+  const [, notReissued] = await Promise.all([
+    store.insertBills(planned.flatMap((p) => (p.create ? [p.create] : []))),
+    store.reissueVoidBills(planned.flatMap((p) => (p.reissue ? [p.reissue] : []))),
+  ]);
+  const changedMeanwhile = new Set(notReissued);
+  return planned.map((p) =>
+    p.reissue && changedMeanwhile.has(p.reissue.billId)
+      ? { ...p.result, outcome: 'invalid', problems: [{ column: '收费项目', reason: '该账单在导入过程中已被他人修改，本行未导入；请重新检查后再导入' }] }
+      : p.result,
+  );
 }
 
 /** An import withdrawn: its unpaid bills in no order are voided; paid ones and those being paid stay. */

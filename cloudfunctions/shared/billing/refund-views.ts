@@ -40,6 +40,7 @@ const STATUS_TEXT: Readonly<Partial<Record<RefundStatus, string>>> = {
 /** Why the payments refunded by themselves, for a refund nobody requested. */
 const AUTOMATIC_REASONS: Readonly<Record<RefundReason, string>> = {
   BILLS_ALREADY_PAID: '重复缴费（账单已由另一笔订单支付），自动原路退回',
+  BILLS_CHANGED: '订单取消后账单已调整（减免、改金额或作废），自动原路退回',
   ARRANGED_BY_FINANCE: '计划财务处办理的退款',
 };
 

@@ -22,6 +22,7 @@ export type RefundVerdict = RefundState | null;
 /** What the payer reads in WeChat's refund notice (退款原因). */
 const REFUND_DESCRIPTIONS: Record<RefundReason, string> = {
   BILLS_ALREADY_PAID: '重复缴费，原路退回',
+  BILLS_CHANGED: '账单已调整，原路退回',
   ARRANGED_BY_FINANCE: '计划财务处办理退款，原路退回',
 };
 

@@ -39,6 +39,7 @@ export function lineView(line: OrderLine): OrderLineView {
 
 const REFUND_REASONS: Record<RefundReason, string> = {
   BILLS_ALREADY_PAID: '所缴账单已由另一笔订单支付，本次支付将原路退回',
+  BILLS_CHANGED: '订单取消后，所缴账单已由计划财务处调整（减免、改金额或作废），本次支付将原路退回，请以“待缴费”中的账单为准',
   ARRANGED_BY_FINANCE: '计划财务处办理的退款，将原路退回',
 };
 

@@ -7,6 +7,7 @@ import {
   formatWxTime,
   MAX_REFUNDS_PER_ORDER,
   mayHaveOrdersToList,
+  newBill,
   newOrder,
   newOutTradeNo,
   newRefund,
@@ -22,6 +23,7 @@ import {
   refundRefusal,
   refundRetryDelayMs,
   refundStatusChange,
+  reissuedBill,
   shanghaiDayBefore,
   shanghaiDayRange,
   priceBills,
@@ -139,6 +141,22 @@ describe('pricing', () => {
   });
 });
 
+describe('a voided bill issued again by an import', () => {
+  const student = { name: '张三', college: '继续教育学院', major: '会计学', grade: '2026', className: '会计1班' };
+  const imported = (studentNo: string, amount: number, over: Partial<typeof student> = {}) =>
+    newBill({ studentId: `s-${studentNo}`, studentNo, student: { ...student, ...over }, term: '2026-2027-1', itemCode: 'XF', itemName: '学费', amount: fen(amount), deadline: new Date('2027-01-15T15:59:59Z'), mandatory: true, importBatchId: 'batch-2', now: NOW });
+  const voided = (studentNo: string) => ({ ...imported(studentNo, 480000), status: 'VOID' as const, importBatchId: 'batch-1', originalAmount: fen(500000) });
+
+  it('is unpaid, in no order, with the row’s amount, deadline and 必缴, under the new batch', () => {
+    const { set } = reissuedBill(voided('2026001'), imported('2026001', 520000));
+    expect(set).toEqual({ status: 'UNPAID', amount: 520000, deadline: new Date('2027-01-15T15:59:59Z'), mandatory: true, importBatchId: 'batch-2', orderId: null, paidOrderId: null, updatedAt: NOW });
+  });
+  it('writes the student’s fields only where they changed, so bills of the same amount share one write', () => {
+    expect(reissuedBill(voided('2026001'), imported('2026001', 480000)).set).toEqual(reissuedBill(voided('2026002'), imported('2026002', 480000)).set);
+    expect(reissuedBill(voided('2026001'), imported('2026001', 480000, { className: '会计2班' })).set).toMatchObject({ className: '会计2班' });
+  });
+});
+
 describe('a new order', () => {
   it('carries the prepay request it will resend unchanged', () => {
     const o = order();
@@ -186,7 +204,9 @@ describe('order rules', () => {
     // A refund gives a paid bill back as 待缴费 or 已退费, as the request chose.
     expect(billStatusChange('PAID', 'UNPAID').froms).toEqual(['PAID']);
     expect(billStatusChange('PAID', 'REFUNDED').froms).toEqual(['PAID']);
-    for (const [from, to] of [['VOID', 'PAYING'], ['REFUNDED', 'PAID'], ['UNPAID', 'REFUNDED'], ['WAIVED', 'UNPAID']] as const) {
+    // An import issues a voided bill again.
+    expect(billStatusChange('VOID', 'UNPAID').froms).toEqual(['VOID']);
+    for (const [from, to] of [['VOID', 'PAYING'], ['VOID', 'PAID'], ['REFUNDED', 'PAID'], ['UNPAID', 'REFUNDED'], ['WAIVED', 'UNPAID']] as const) {
       expect(() => billStatusChange(from, to)).toThrow(StatusChangeError);
     }
   });
@@ -305,23 +325,40 @@ describe('what follows a payment, and what the bills page reads', () => {
 });
 
 describe('a payment for a closed order', () => {
-  const closed = { _id: 'A', billIds: ['b1', 'b2'] };
-  it('is kept when its bills are unpaid (released or held by another open order)', () => {
+  const line = (billId: string) => ({ billId, term: '2026-2027-1', academicYear: '2026-2027', itemCode: 'XF', itemName: '学费', amount: fen(320000) });
+  const closed = { _id: 'A', billIds: ['b1', 'b2'], lines: [line('b1'), line('b2')] };
+  it('is kept when its bills are unpaid (released or held by another open order) at the amounts it was priced at', () => {
     const bills = [bill('b1'), bill('b2', { status: 'PAYING', orderId: 'B' })];
     expect(decideLatePayment(closed, bills, [{ _id: 'B', status: 'PENDING' }])).toEqual({ kind: 'keep', supersede: ['B'] });
     expect(decideLatePayment(closed, [bill('b1', { status: 'PAYING', orderId: 'A' }), bill('b2')], [])).toEqual({ kind: 'keep', supersede: [] });
+    // A retry after its bills were marked paid by it.
+    expect(decideLatePayment(closed, [bill('b1', { status: 'PAID', paidOrderId: 'A' }), bill('b2')], [])).toEqual({ kind: 'keep', supersede: [] });
   });
-  it('is refunded when another order paid any of its bills', () => {
+  it('is refunded as a second payment when another order paid any of its bills', () => {
     const bills = [bill('b1'), bill('b2', { status: 'PAID', paidOrderId: 'B' })];
-    expect(decideLatePayment(closed, bills, [])).toEqual({ kind: 'refund', paidBy: ['B'] });
+    expect(decideLatePayment(closed, bills, [])).toEqual({ kind: 'refund', reason: 'BILLS_ALREADY_PAID', paidBy: ['B'], changed: [] });
   });
-  it('is refunded when the other order is paid but its bills not marked yet', () => {
+  it('is refunded as a second payment when the other order is paid but its bills not marked yet', () => {
     const bills = [bill('b1', { status: 'PAYING', orderId: 'B' }), bill('b2', { status: 'PAYING', orderId: 'B' })];
-    expect(decideLatePayment(closed, bills, [{ _id: 'B', status: 'PAID' }])).toEqual({ kind: 'refund', paidBy: ['B'] });
+    expect(decideLatePayment(closed, bills, [{ _id: 'B', status: 'PAID' }])).toEqual({ kind: 'refund', reason: 'BILLS_ALREADY_PAID', paidBy: ['B'], changed: [] });
   });
-  it('is refunded when a bill was voided or is gone', () => {
-    expect(decideLatePayment(closed, [bill('b1', { status: 'VOID' }), bill('b2')], []).kind).toBe('refund');
-    expect(decideLatePayment(closed, [null, bill('b2')], []).kind).toBe('refund');
+  it('is refunded as a changed bill when a bill was waived, voided, re-priced or is gone', () => {
+    const changed = (bills: (BillDoc | null)[], holders: { _id: string; status: OrderDoc['status'] }[] = []) => decideLatePayment(closed, bills, holders);
+    expect(changed([bill('b1', { status: 'WAIVED' }), bill('b2')])).toEqual({ kind: 'refund', reason: 'BILLS_CHANGED', paidBy: [], changed: ['b1'] });
+    expect(changed([bill('b1', { status: 'VOID' }), bill('b2')])).toEqual({ kind: 'refund', reason: 'BILLS_CHANGED', paidBy: [], changed: ['b1'] });
+    expect(changed([bill('b1'), bill('b2', { amount: fen(100000), originalAmount: fen(320000) })])).toEqual({ kind: 'refund', reason: 'BILLS_CHANGED', paidBy: [], changed: ['b2'] });
+    // Re-priced, then taken into a new open order at the new amount: that order stays.
+    expect(changed([bill('b1'), bill('b2', { amount: fen(100000), status: 'PAYING', orderId: 'B' })], [{ _id: 'B', status: 'PENDING' }])).toEqual({
+      kind: 'refund',
+      reason: 'BILLS_CHANGED',
+      paidBy: [],
+      changed: ['b2'],
+    });
+    expect(changed([null, bill('b2')])).toEqual({ kind: 'refund', reason: 'BILLS_CHANGED', paidBy: [], changed: ['b1'] });
+  });
+  it('names the second payment first when both happened', () => {
+    const bills = [bill('b1', { status: 'WAIVED' }), bill('b2', { status: 'PAID', paidOrderId: 'B' })];
+    expect(decideLatePayment(closed, bills, [])).toEqual({ kind: 'refund', reason: 'BILLS_ALREADY_PAID', paidBy: ['B'], changed: ['b1'] });
   });
 });
 

@@ -182,6 +182,43 @@ export function newBill(input: NewBillInput): BillDoc {
   };
 }
 
+/** What a voided bill becomes when an import issues it again: `set` is what its conditional update (still VOID) writes. */
+export interface ReissuedBill {
+  billId: string;
+  set: Pick<BillDoc, 'status' | 'amount' | 'deadline' | 'mandatory' | 'orderId' | 'paidOrderId' | 'updatedAt'> &
+    Partial<Pick<BillDoc, 'importBatchId' | 'studentId' | 'studentName' | 'college' | 'major' | 'grade' | 'className'>>;
+}
+
+const STUDENT_FIELDS = ['studentId', 'studentName', 'college', 'major', 'grade', 'className'] as const;
+
+/**
+ * The voided bill `known` made again as `fresh` (newBill of the imported row) says: unpaid, in no
+ * order, with the row's amount, deadline and 必缴, under the new batch. It keeps its id and when it
+ * was first made; the student's fields are written only where they differ, so reissued bills of the
+ * same amount and deadline share one write. (Its adjusted-from amount is dropped by the store.)
+ */
+export function reissuedBill(known: BillDoc, fresh: BillDoc): ReissuedBill {
+  const student: Partial<Pick<BillDoc, (typeof STUDENT_FIELDS)[number]>> = {};
+  for (const field of STUDENT_FIELDS) {
+    const value = fresh[field];
+    if (value !== undefined && value !== known[field]) student[field] = value;
+  }
+  return {
+    billId: known._id,
+    set: {
+      ...billStatusChange('VOID', 'UNPAID').set,
+      amount: fresh.amount,
+      deadline: fresh.deadline,
+      mandatory: fresh.mandatory,
+      ...(fresh.importBatchId ? { importBatchId: fresh.importBatchId } : {}),
+      ...student,
+      orderId: null,
+      paidOrderId: null,
+      updatedAt: fresh.updatedAt,
+    },
+  };
+}
+
 /** The academic year an instant falls in (from September): 2026-11-28 → "2026-2027". */
 export function academicYearOf(at: Date): string {
   const d = chinaWallClock(at);
@@ -252,7 +289,9 @@ const BILL_TRANSITIONS: Record<BillStatus, readonly BillStatus[]> = {
   // Refunded by 计划财务处: 已退费, or 待缴费 again when the office chose so (to be paid anew).
   PAID: ['REFUNDED', 'UNPAID'],
   REFUNDED: [],
-  VOID: [],
+  // Reissued by an import: the same row imported again after the bill was voided (its batch
+  // withdrawn, or 作废 of a wrong bill) makes it a bill to pay again.
+  VOID: ['UNPAID'],
   WAIVED: [],
 };
 
@@ -772,36 +811,58 @@ export function checkPaymentAgainstOrder(
 export type LateDecision =
   /** Keep the payment: the bills become paid by this order; `supersede` are open orders holding some of them. */
   | { kind: 'keep'; supersede: string[] }
-  /** Another order already paid (some of) the bills: refund this payment in full. */
-  | { kind: 'refund'; paidBy: string[] };
+  /**
+   * Refund the payment in full: BILLS_ALREADY_PAID when another order paid (some of) the bills
+   * (`paidBy`), BILLS_CHANGED when the office changed a bill since the order priced it (减免, 作废,
+   * a new amount) or it is gone (`changed`).
+   */
+  | { kind: 'refund'; reason: Extract<RefundReason, 'BILLS_ALREADY_PAID' | 'BILLS_CHANGED'>; paidBy: string[]; changed: string[] };
 
 /**
  * A payment for an order that is no longer open (cancelled or expired, its bills released). It is
- * kept when none of its bills is paid; refunded when another order paid any of them (one payment
- * per bill). `holders` are the other orders that hold any of the bills, as stored now.
+ * kept only when every bill can still be paid by it exactly as the order priced it: unpaid (or held
+ * by an open order it supersedes) and still of the order line's amount. Otherwise it is refunded in
+ * full: one payment per bill, and never a payment of an amount the bill no longer asks for.
+ * `holders` are the other orders that hold any of the bills, as stored now.
  */
 export function decideLatePayment(
-  order: Pick<OrderDoc, '_id' | 'billIds'>,
+  order: Pick<OrderDoc, '_id' | 'billIds' | 'lines'>,
   bills: readonly (BillDoc | null)[],
   holders: readonly Pick<OrderDoc, '_id' | 'status'>[],
 ): LateDecision {
   const holderStatus = new Map(holders.map((holder) => [holder._id, holder.status]));
+  const pricedAt = new Map(order.lines.map((line) => [line.billId, line.amount]));
   const paidBy = new Set<string>();
+  const changed = new Set<string>();
   const supersede = new Set<string>();
-  for (const bill of bills) {
+  order.billIds.forEach((billId, index) => {
+    const bill = bills[index] ?? null;
     if (!bill) {
-      paidBy.add('(missing bill)');
-      continue;
+      changed.add(billId);
+      return;
     }
-    if (bill.status === 'PAID' && bill.paidOrderId !== order._id) paidBy.add(bill.paidOrderId ?? '(unknown)');
-    else if (bill.status === 'REFUNDED' || bill.status === 'VOID') paidBy.add(`(${bill.status.toLowerCase()})`);
-    else if (bill.orderId && bill.orderId !== order._id) {
-      const status = holderStatus.get(bill.orderId);
-      // Paid but its bills not marked yet: the other payment counts first.
-      if (status === 'PAID' || status === 'REFUNDING' || status === 'REFUNDED') paidBy.add(bill.orderId);
-      else if (status === 'PENDING') supersede.add(bill.orderId);
+    // Already marked paid by this very order (a retry of this decision).
+    if (bill.status === 'PAID' && bill.paidOrderId === order._id) return;
+    if (bill.status === 'PAID') {
+      paidBy.add(bill.paidOrderId ?? '(unknown)');
+      return;
     }
-  }
-  if (paidBy.size > 0) return { kind: 'refund', paidBy: [...paidBy] };
+    if (bill.status === 'REFUNDED') {
+      paidBy.add(bill.paidOrderId ?? '(refunded)');
+      return;
+    }
+    if (bill.status === 'WAIVED' || bill.status === 'VOID') {
+      changed.add(bill._id);
+      return;
+    }
+    const holder = bill.orderId && bill.orderId !== order._id ? bill.orderId : null;
+    const holderIs = holder ? holderStatus.get(holder) : undefined;
+    // Paid but its bills not marked yet: the other payment counts first.
+    if (holder && (holderIs === 'PAID' || holderIs === 'REFUNDING' || holderIs === 'REFUNDED')) paidBy.add(holder);
+    else if (pricedAt.get(bill._id) !== bill.amount) changed.add(bill._id);
+    else if (holder && holderIs === 'PENDING') supersede.add(holder);
+  });
+  if (paidBy.size > 0) return { kind: 'refund', reason: 'BILLS_ALREADY_PAID', paidBy: [...paidBy], changed: [...changed] };
+  if (changed.size > 0) return { kind: 'refund', reason: 'BILLS_CHANGED', paidBy: [], changed: [...changed] };
   return { kind: 'keep', supersede: [...supersede] };
 }

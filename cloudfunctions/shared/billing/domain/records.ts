@@ -175,9 +175,11 @@ export type PaymentParamsRecord = PaymentParams;
 
 /**
  * Why money goes back. BILLS_ALREADY_PAID: a second payment for bills another order had paid
- * (refunded in full, automatically); ARRANGED_BY_FINANCE: 计划财务处 refunds (part of) a payment.
+ * (refunded in full, automatically); BILLS_CHANGED: a payment for a cancelled order whose bills the
+ * office waived, voided or re-priced meanwhile (refunded in full, automatically);
+ * ARRANGED_BY_FINANCE: 计划财务处 refunds (part of) a payment.
  */
-export type RefundReason = 'BILLS_ALREADY_PAID' | 'ARRANGED_BY_FINANCE';
+export type RefundReason = 'BILLS_ALREADY_PAID' | 'BILLS_CHANGED' | 'ARRANGED_BY_FINANCE';
 
 /**
  * REQUESTED: a 收费员 asked for it and a 审核 has yet to decide (待审核); REJECTED: the 审核 refused it

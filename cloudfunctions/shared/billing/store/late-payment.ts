@@ -5,7 +5,7 @@
  */
 import { transaction, type Database } from '../../runtime';
 import { billStatusChange, decideLatePayment, nextCheck, orderStatusChange, type ConfirmedPayment } from '../domain/billing';
-import type { BillDoc, OrderDoc, RefundDoc, WxCloseState } from '../domain/records';
+import type { BillDoc, OrderDoc, RefundDoc, RefundReason, WxCloseState } from '../domain/records';
 import { paidFields, type PaidVia } from './orders';
 import { paymentRecord } from './payments';
 import { addRefundIn } from './refunds';
@@ -13,17 +13,21 @@ import { addRefundIn } from './refunds';
 export type LatePaymentResult =
   /** The transaction is recorded for another order: nothing applied. */
   | { kind: 'conflict'; otherOrderId: string }
-  /** None of its bills was paid: kept, its bills paid by it, open orders holding them closed. */
+  /** Every bill could still be paid as the order priced it: kept, its bills paid by it, open orders holding them closed. */
   | { kind: 'kept-late'; order: OrderDoc; superseded: string[] }
-  /** Another order paid (some of) its bills: the payment is refunded in full. */
-  | { kind: 'refunding'; order: OrderDoc; refund: RefundDoc; paidBy: string[] };
+  /**
+   * Another order paid (some of) its bills (`paidBy`), or the office changed some since the order
+   * priced them (`changed`: waived, voided, re-priced): the payment is refunded in full.
+   */
+  | { kind: 'refunding'; order: OrderDoc; refund: RefundDoc; reason: RefundReason; paidBy: string[]; changed: string[] };
 
 export function latePaymentWrites(db: Database) {
   return {
     /**
      * Applies a payment to a closed order, with all it decides (decideLatePayment), at once: the
      * transaction claimed, then either the order PAID with its bills (and any open order holding
-     * them closed, its other bills released), or the order REFUNDING with its refund recorded. Null
+     * them closed, its other bills released), or the order REFUNDING with its refund recorded (the
+     * bills stay as they are: paid by the other order, or as the office left them). Null
      * when the order is no longer CLOSED (the caller looks again).
      */
     applyLatePayment(closedId: string, payment: ConfirmedPayment, via: PaidVia, at: Date): Promise<LatePaymentResult | null> {
@@ -49,11 +53,18 @@ export function latePaymentWrites(db: Database) {
           const { refund, summary } = await addRefundIn(
             tx,
             { ...order, ...refunding },
-            { refundFee: order.total, billIds: order.billIds, reason: 'BILLS_ALREADY_PAID' },
+            { refundFee: order.total, billIds: order.billIds, reason: decision.reason },
             at,
             refunding,
           );
-          return { kind: 'refunding', order: { ...order, ...refunding, refundSummary: summary, updatedAt: at }, refund, paidBy: decision.paidBy };
+          return {
+            kind: 'refunding',
+            order: { ...order, ...refunding, refundSummary: summary, updatedAt: at },
+            refund,
+            reason: decision.reason,
+            paidBy: decision.paidBy,
+            changed: decision.changed,
+          };
         }
 
         const kept = { ...orderStatusChange('CLOSED', 'PAID').set, ...paid };

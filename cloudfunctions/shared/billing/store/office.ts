@@ -6,9 +6,12 @@
  */
 import { collection, commands, type Database } from '../../runtime';
 import type { Fen } from '../../kernel/money';
-import { billStatusChange } from '../domain/billing';
+import { billStatusChange, type ReissuedBill } from '../domain/billing';
 import type { FeeItemDoc } from '../domain/bill-row';
 import type { BillDoc } from '../domain/records';
+
+/** Reissue writes sent together: a chunk of a file imported again after its withdrawal is written at once, within the database's concurrency. */
+const REISSUE_WRITES_AT_ONCE = 10;
 
 export function officeWrites(db: Database) {
   const bills = collection(db, 'bills');
@@ -18,6 +21,38 @@ export function officeWrites(db: Database) {
     /** The new bills of an import, in one request. */
     async insertBills(docs: readonly BillDoc[]): Promise<void> {
       await bills.insertMany(docs);
+    },
+
+    /**
+     * Voided bills issued again by an import, each only while still VOID. Bills that take the same
+     * fields (the same amount, deadline and batch, as in a withdrawn file imported again) share one
+     * write. Returns the ids that were no longer void, so not reissued (a read only when a write
+     * matched fewer bills than it named).
+     */
+    async reissueVoidBills(reissued: readonly ReissuedBill[]): Promise<string[]> {
+      const groups = new Map<string, { set: ReissuedBill['set']; billIds: string[] }>();
+      for (const { billId, set } of reissued) {
+        const key = JSON.stringify(set);
+        const group = groups.get(key) ?? { set, billIds: [] };
+        group.billIds.push(billId);
+        groups.set(key, group);
+      }
+      const from = billStatusChange('VOID', 'UNPAID').froms;
+      const notReissued: string[] = [];
+      const pending = [...groups.values()];
+      for (let start = 0; start < pending.length; start += REISSUE_WRITES_AT_ONCE) {
+        await Promise.all(
+          pending.slice(start, start + REISSUE_WRITES_AT_ONCE).map(async ({ set, billIds }) => {
+            const updated = await bills.updateWhere({ _id: _.in(billIds), status: _.in([...from]) }, { ...set, originalAmount: _.remove() });
+            if (updated === billIds.length) return;
+            // The batch is new: a bill that carries it was reissued by this write.
+            const stored = await bills.find({ _id: _.in(billIds) }, { limit: billIds.length, fields: ['_id', 'importBatchId'] });
+            const mine = new Set(stored.filter((bill) => bill.importBatchId === set.importBatchId).map((bill) => bill._id));
+            notReissued.push(...billIds.filter((id) => !mine.has(id)));
+          }),
+        );
+      }
+      return notReissued;
     },
 
     /** A new amount for an unpaid bill in no order that still has `expected`; false when it changed meanwhile. */
