@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
+import { TEXT_BODY_MAX_BYTES } from '../cloudfunctions/shared/kernel/contract';
 import type { LocalCloud } from './cloud';
 import { cloudPathFromUrlPath } from './storage';
 
@@ -212,20 +213,32 @@ export class LocalCloudServer {
   }
 }
 
-/** What the HTTP access service hands the function, and how it sends the function's answer back. */
+/** The body types the HTTP access service passes as text; any other it passes base64-encoded. */
+const TEXT_BODY = /^(?:text\/|application\/(?:json|[\w.+-]+\+json|x-www-form-urlencoded|xml|javascript)$)/;
+
+/**
+ * What the HTTP access service hands the function, and how it sends the function's answer back. Like
+ * the service, it takes a text body of at most 100 KB and any other body, which the function receives
+ * base64-encoded, of at most 6 MB; it refuses a larger one itself, before the function runs.
+ */
 async function forwardToAdminFunction(cloud: LocalCloud, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const target = req.url ?? '/';
   const queryAt = target.indexOf('?');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
+  const asText = TEXT_BODY.test((headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase());
   const body = await readBody(req, MAX_HTTP_ACCESS_BYTES);
+  if (body.length > (asText ? TEXT_BODY_MAX_BYTES : MAX_HTTP_ACCESS_BYTES)) {
+    send(res, 413, { code: 'EXCEED_MAX_PAYLOAD_SIZE', message: `Request body size exceeds limit (${asText ? 'text 100KB' : '6MB'})` });
+    return;
+  }
   const event = {
     path: queryAt === -1 ? target : target.slice(0, queryAt),
     httpMethod: req.method ?? 'GET',
     headers,
     queryStringParameters: Object.fromEntries(new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1))),
-    body: body.toString('utf8'),
-    isBase64Encoded: false,
+    body: body.toString(asText ? 'utf8' : 'base64'),
+    isBase64Encoded: !asText,
     requestContext: { sourceIp: req.socket.remoteAddress ?? '' },
   };
   const answer = (await cloud.invoke('admin', event, {})) as { statusCode?: number; headers?: Record<string, string>; body?: string };

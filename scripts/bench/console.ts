@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import type { BenchSection } from '../bench';
 import { LocalCloud } from '../../local/cloud';
@@ -14,6 +15,7 @@ import { installSandboxes } from '../../local/sandboxes';
 import { seedFeeItems } from '../../local/seed/bills';
 import { confirmConsoleSignInAs, seedDemoStaff } from '../../local/seed/staff';
 import { collection } from '../../cloudfunctions/shared/runtime';
+import { REQUEST_BODY_TYPES, REQUEST_COMPRESS_FROM_BYTES } from '../../cloudfunctions/shared/kernel/contract';
 import { IMPORT_CHUNK_ROWS, IMPORT_COLUMNS, type ImportRow } from '../../cloudfunctions/shared/imports/contract';
 import { buildConsole, describeConsoleBuild } from '../build';
 
@@ -97,11 +99,19 @@ export async function run(): Promise<BenchSection> {
 
     let token = '';
     const call = async (action: string, body: Record<string, unknown> = {}): Promise<Call> => {
+      // As the console sends it and the access service passes it on: a large request gzip-compressed, base64-encoded.
+      const json = JSON.stringify(body);
+      const large = Buffer.byteLength(json) > REQUEST_COMPRESS_FROM_BYTES;
       const event = {
         path: `/admin/api/${action}`,
         httpMethod: 'POST',
-        headers: { origin: ORIGIN, 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify(body),
+        headers: {
+          origin: ORIGIN,
+          'content-type': large ? REQUEST_BODY_TYPES.gzipJson : REQUEST_BODY_TYPES.json,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: large ? gzipSync(json).toString('base64') : json,
+        isBase64Encoded: large,
         requestContext: { sourceIp: '10.0.0.8' },
       };
       const { result, stats } = await cloud.invokeWithStats('admin', event, {});

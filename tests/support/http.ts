@@ -9,7 +9,7 @@ export interface HttpReply {
   json: unknown;
 }
 
-function exchange(options: http.RequestOptions, body: string | undefined): Promise<HttpReply> {
+function exchange(options: http.RequestOptions, body: string | Buffer | undefined): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const req = http.request(options, (res) => {
       const chunks: Buffer[] = [];
@@ -30,8 +30,8 @@ function exchange(options: http.RequestOptions, body: string | undefined): Promi
   });
 }
 
-/** A request with a JSON body (`content-type: application/json` unless `headers` names another). */
-export function httpRequest(method: 'GET' | 'POST' | 'OPTIONS', url: string, body?: string, headers: Record<string, string> = {}): Promise<HttpReply> {
+/** A request with a JSON body (`content-type: application/json` unless `headers` names another, e.g. for a compressed one). */
+export function httpRequest(method: 'GET' | 'POST' | 'OPTIONS', url: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<HttpReply> {
   const target = new URL(url);
   return exchange(
     {

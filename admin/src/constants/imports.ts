@@ -1,14 +1,14 @@
 /**
  * The import sheets as the console shows them: the kinds, their columns and the rows per request
- * are the import contract's (IMPORT_KIND_LABELS, IMPORT_COLUMNS, IMPORT_CHUNK_ROWS). The two limits
+ * are the import contract's (IMPORT_KIND_LABELS, IMPORT_COLUMNS, IMPORT_CHUNK_ROWS, IMPORT_CHUNK_MAX_BYTES). The two limits
  * below are written inline in its request schemas, not as values to import, so they are repeated
  * here; the batch states' names are the console's own.
  */
-import { IMPORT_CHUNK_ROWS, IMPORT_COLUMNS as CONTRACT_COLUMNS, IMPORT_KIND_LABELS } from '../../../cloudfunctions/shared/imports/contract';
+import { IMPORT_CHUNK_MAX_BYTES, IMPORT_CHUNK_ROWS, IMPORT_COLUMNS as CONTRACT_COLUMNS, IMPORT_KIND_LABELS } from '../../../cloudfunctions/shared/imports/contract';
 import type { ImportCellKey } from '../api/imports';
 import type { ImportKind, ImportBatchStatus } from '../api/types';
 
-export { IMPORT_CHUNK_ROWS, IMPORT_KIND_LABELS };
+export { IMPORT_CHUNK_MAX_BYTES, IMPORT_CHUNK_ROWS, IMPORT_KIND_LABELS };
 
 export interface SheetColumn {
   key: ImportCellKey;

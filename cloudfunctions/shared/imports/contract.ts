@@ -52,11 +52,14 @@ export const IMPORT_KIND_LABELS: Readonly<Record<ImportKind, string>> = { studen
 
 /**
  * Rows per request: a chunk costs the same few database requests however many rows it has (each
- * lookup is one aggregation, the write one insert), so chunks are large: 5,000 rows are about
- * 750 KB of JSON for bills and 1.3 MB for the roster, well inside the 6 MB an HTTP-triggered
- * function accepts, and their insert stays one request of a few MB.
+ * lookup is one aggregation, the write one insert), so chunks are large: up to 5,000 rows, and no
+ * more JSON than IMPORT_CHUNK_MAX_BYTES (5,000 bills are about 850 KB, a roster of 5,000 with
+ * ordinary names and majors about 1.3 MB; a sheet of long cells makes smaller chunks). The console
+ * sends a chunk gzip-compressed (a tenth of its size), within what the admin function takes
+ * unpacked (REQUEST_MAX_BYTES).
  */
 export const IMPORT_CHUNK_ROWS = 5000;
+export const IMPORT_CHUNK_MAX_BYTES = 2 * 1024 * 1024;
 
 /** One row as read from the sheet: its 1-based row number and its cells as text, by column key. */
 export interface ImportRow {

@@ -84,3 +84,14 @@ export type RequestOf<C extends Contract, A extends keyof C> = C[A] extends Acti
 export type ResponseOf<C extends Contract, A extends keyof C> = C[A] extends ActionSpec<unknown, infer Res, any> ? Res : never;
 /* eslint-enable @typescript-eslint/no-explicit-any */
 export type AccessKindOf<C extends Contract, A extends keyof C> = C[A] extends ActionSpec<unknown, unknown, infer K> ? K : never;
+
+/**
+ * How the console's requests travel through the HTTP access service, which hands a function a text
+ * body (JSON) of at most 100 KB and any other body, base64-encoded, of at most 6 MB. A request larger
+ * than REQUEST_COMPRESS_FROM_BYTES is sent gzip-compressed as binary; the function reads both and
+ * takes at most REQUEST_MAX_BYTES, received or unpacked.
+ */
+export const REQUEST_BODY_TYPES = { json: 'application/json', gzipJson: 'application/gzip' } as const;
+export const TEXT_BODY_MAX_BYTES = 100 * 1024;
+export const REQUEST_COMPRESS_FROM_BYTES = 64 * 1024;
+export const REQUEST_MAX_BYTES = 4 * 1024 * 1024;

@@ -6,9 +6,12 @@
  * requests the same way, so this is the code path production runs.
  *
  * What it does not expect it refuses before any action runs: an origin outside the allowlist, a
- * method but POST (and the CORS preflight), a body that is not JSON or over the limit, a path that
- * names no action. Answers never carry a stack trace, and the token is never logged.
+ * method but POST (and the CORS preflight), a body that is not JSON (plain, or gzip-compressed as the
+ * console sends a large one) or over the limit, a path that names no action. Answers never carry a
+ * stack trace, and the token is never logged.
  */
+import { gunzipSync } from 'node:zlib';
+import { REQUEST_BODY_TYPES, REQUEST_MAX_BYTES } from '../kernel/contract';
 import type { ApiResult } from '../kernel/result';
 
 /** The integration event of the HTTP access service. Header names may arrive in any case. */
@@ -47,8 +50,8 @@ export interface HttpPolicy {
   maxBodyBytes: number;
 }
 
-/** Import batches (≤ 500 rows) fit well inside this. */
-export const MAX_HTTP_BODY_BYTES = 1024 * 1024;
+/** An import chunk (IMPORT_CHUNK_MAX_BYTES of JSON) fits inside this, received or unpacked. */
+export const MAX_HTTP_BODY_BYTES = REQUEST_MAX_BYTES;
 
 export const isHttpEvent = (event: Record<string, unknown>): boolean => typeof event.httpMethod === 'string' && typeof event.path === 'string';
 
@@ -93,6 +96,29 @@ function respond(statusCode: number, body: unknown, extraHeaders: Record<string,
 const refusal = (statusCode: number, code: string, message: string, headers: Record<string, string> = {}): HttpResponse =>
   respond(statusCode, { ok: false, code, message }, headers);
 
+/**
+ * The request's JSON text. A text body is measured in place (an import chunk is megabytes, and copying
+ * it into a buffer and back only to count its bytes costs more than reading it). A compressed one
+ * arrives base64-encoded, as the access service passes any binary body, and is unpacked no further
+ * than the limit, so a small body cannot unpack into a huge one.
+ */
+function requestText(event: HttpEvent, compressed: boolean, maxBytes: number): { value: string; problem?: undefined } | { problem: 'too-large' | 'unreadable' } {
+  const raw = event.body ?? '';
+  if (!compressed) {
+    const decoded = event.isBase64Encoded ? Buffer.from(raw, 'base64') : null;
+    if ((decoded ? decoded.length : Buffer.byteLength(raw, 'utf8')) > maxBytes) return { problem: 'too-large' };
+    return { value: decoded ? decoded.toString('utf8') : raw };
+  }
+  if (!event.isBase64Encoded) return { problem: 'unreadable' };
+  const packed = Buffer.from(raw, 'base64');
+  if (packed.length > maxBytes) return { problem: 'too-large' };
+  try {
+    return { value: gunzipSync(packed, { maxOutputLength: maxBytes }).toString('utf8') };
+  } catch (error) {
+    return { problem: (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? 'too-large' : 'unreadable' };
+  }
+}
+
 /** Reads a request, or answers it at once (preflight, refusal). */
 export function readHttpCall(event: HttpEvent, policy: HttpPolicy): { call: HttpCall } | { response: HttpResponse } {
   const headers = lowerCaseHeaders(event.headers);
@@ -118,18 +144,17 @@ export function readHttpCall(event: HttpEvent, policy: HttpPolicy): { call: Http
   if (method !== 'POST') return { response: refusal(405, 'BAD_REQUEST', '请使用 POST', { ...cors, allow: 'POST, OPTIONS' }) };
   const action = ACTION_IN_PATH.exec(event.path)?.[1];
   if (!action) return { response: refusal(404, 'NOT_FOUND', '没有这个接口', cors) };
-  if ((headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() !== 'application/json') {
+  const contentType = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (contentType !== REQUEST_BODY_TYPES.json && contentType !== REQUEST_BODY_TYPES.gzipJson) {
     return { response: refusal(415, 'BAD_REQUEST', '请求体须为 JSON', cors) };
   }
-  const raw = event.body ?? '';
-  // A text body is measured in place: an import chunk is about a megabyte, and copying it into a
-  // buffer and back only to count its bytes costs more than reading it.
-  const decoded = event.isBase64Encoded ? Buffer.from(raw, 'base64') : null;
-  const text = decoded ? decoded.toString('utf8') : raw;
-  if ((decoded ? decoded.length : Buffer.byteLength(raw, 'utf8')) > policy.maxBodyBytes) return { response: refusal(413, 'BAD_REQUEST', '请求内容过大，请分批提交', cors) };
+  const text = requestText(event, contentType === REQUEST_BODY_TYPES.gzipJson, policy.maxBodyBytes);
+  if (text.problem !== undefined) {
+    return { response: text.problem === 'too-large' ? refusal(413, 'BAD_REQUEST', '请求内容过大，请分批提交', cors) : refusal(400, 'BAD_REQUEST', '请求体不是有效的压缩数据', cors) };
+  }
   let payload: unknown;
   try {
-    payload = text.length === 0 ? {} : JSON.parse(text);
+    payload = text.value.length === 0 ? {} : JSON.parse(text.value);
   } catch {
     return { response: refusal(400, 'BAD_REQUEST', '请求体不是有效的 JSON', cors) };
   }

@@ -9,6 +9,8 @@ import path from 'node:path';
 import type { ApiResult, StaffRole } from '../../../cloudfunctions/shared/contracts';
 import { DEMO_STAFF, seedDemoStaff } from '../../../local/seed/staff';
 import { startLocalCloud, type RunningLocalCloud } from '../../../local/start';
+import { gzipSync } from 'node:zlib';
+import { REQUEST_BODY_TYPES, REQUEST_COMPRESS_FROM_BYTES } from '../../../cloudfunctions/shared/kernel/contract';
 import { httpRequest, postJson, type HttpReply } from '../../support/http';
 import { addBills, createSignedInStudent, type TestStudent } from '../../support/billing-fixtures';
 import { cloudPaySandboxOf, REFUND_PROCESSING_MS } from '../../../local/wechat-pay';
@@ -46,7 +48,11 @@ export async function startConsoleCloud(options: { seedStaff?: boolean; startAt?
       const headers: Record<string, string> = { origin: options.origin ?? origin, 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36' };
       if (options.token) headers.authorization = `Bearer ${options.token}`;
       if (options.forwardedFor) headers['x-forwarded-for'] = options.forwardedFor;
-      const reply = await httpRequest('POST', `${origin}/admin/api/${action}`, JSON.stringify(body), headers);
+      // As the console sends it: a request larger than the access service passes as text goes compressed.
+      const json = JSON.stringify(body);
+      const large = Buffer.byteLength(json) > REQUEST_COMPRESS_FROM_BYTES;
+      if (large) headers['content-type'] = REQUEST_BODY_TYPES.gzipJson;
+      const reply = await httpRequest('POST', `${origin}/admin/api/${action}`, large ? gzipSync(json) : json, headers);
       return { reply, result: reply.json as ApiResult<T> };
     },
     async fromPhone<T>(openid: string, action: string, payload: Record<string, unknown> = {}) {

@@ -5,11 +5,12 @@
  * was under way for the earlier one.
  */
 import { computed, reactive, ref, shallowRef } from 'vue';
-import { ApiError, messageOf } from '../../api/client';
+import { ApiError, canCompressRequests, messageOf } from '../../api/client';
 import { listFeeItems } from '../../api/fee-items';
 import { checkImport, finishImport, importRows, startImport, type SheetRow } from '../../api/imports';
 import type { ErrorCode, FeeItemView, ImportBatchView, ImportKind, RowChange, RowCheck, RowOutcome, RowProblem } from '../../api/types';
-import { IMPORT_CHUNK_ROWS } from '../../constants/imports';
+import { TEXT_BODY_MAX_BYTES } from '../../../../cloudfunctions/shared/kernel/contract';
+import { IMPORT_CHUNK_MAX_BYTES, IMPORT_CHUNK_ROWS } from '../../constants/imports';
 import { feeItemKey, normalizeStudentNo, normalizeTerm } from '../../utils/normalize';
 import { readSheet, SheetError, type ReadSheet } from './sheet';
 
@@ -39,9 +40,42 @@ export interface OutcomeCounts {
   invalid: number;
 }
 
+/** UTF-8 bytes of a text, counted without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4;
+      i += 1;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * The rows in request-sized chunks: at most IMPORT_CHUNK_ROWS, and no more JSON than the request can
+ * carry: IMPORT_CHUNK_MAX_BYTES compressed, or, in a browser that cannot compress, what the HTTP
+ * access service passes as text (with room for the rest of the request).
+ */
 function chunksOf<T>(items: readonly T[]): T[][] {
+  const maxBytes = canCompressRequests() ? IMPORT_CHUNK_MAX_BYTES : TEXT_BODY_MAX_BYTES - 4 * 1024;
   const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += IMPORT_CHUNK_ROWS) chunks.push(items.slice(start, start + IMPORT_CHUNK_ROWS));
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const itemBytes = utf8Length(JSON.stringify(item)) + 1;
+    if (chunk.length > 0 && (chunk.length >= IMPORT_CHUNK_ROWS || bytes + itemBytes > maxBytes)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(item);
+    bytes += itemBytes;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
   return chunks;
 }
 
@@ -221,7 +255,7 @@ export function useImport() {
     let batchId = interrupted.value?.batchId ?? null;
     let next = interrupted.value?.nextChunk ?? 0;
     progress.total = read.rows.length;
-    progress.done = Math.min(next * IMPORT_CHUNK_ROWS, read.rows.length);
+    progress.done = chunks.slice(0, next).reduce((sum, chunk) => sum + chunk.length, 0);
     try {
       if (!batchId) {
         imported.value = [];
