@@ -2,22 +2,24 @@
  * Review cases (待核实) in the finance console: the list (any role), a case with our record beside
  * WeChat's (asked live), and its decisions. A 审核 confirms an order as paid — only once WeChat says
  * it was paid, for this order's amount, to our merchant; the payment is then applied through the
- * same path as a callback, so it is applied once — or closes a case with a reason. A 收费员 asks
- * for a refund from a case, which a 审核 who is not the requester approves (four eyes): the
- * approval resolves the case. A case is resolved once; every decision is audited.
+ * same path as a callback, so it is applied once — or closes a case with a reason. Closing a payment
+ * case whose order is still open and set aside closes that order too and gives its bills back to
+ * 待缴费, unless WeChat took the money, which is settled first. A 收费员 asks for a refund from a
+ * case, which a 审核 who is not the requester approves (four eyes): the approval resolves the case.
+ * A case is resolved once; every decision is audited.
  */
 import { AppError, commands, type ConsoleContext } from '../runtime';
 import type { ErrorCode } from '../contracts';
 import { formatFenPlain, fen } from '../kernel/money';
 import type { CaseDetail, CasePage, ConsoleCase, ConsoleRefund } from './contract';
-import { caseAuditView, caseDifferences, caseOrderView, casePaymentView, caseWechatView, consoleCaseOf, refundCaseGuidance, wechatNotAsked } from './case-views';
+import { caseAuditView, caseDifferences, caseOrderView, casePaymentView, caseWechatView, consoleCaseOf, paymentCaseGuidance, refundCaseGuidance, wechatNotAsked } from './case-views';
 import { consoleBillOf } from './console-views';
 import { paymentContextOf, type PaymentContext } from './context';
 import { sendRefundResultOnce } from './refund-message';
-import type { QueryOrderResult, QueryRefundResult } from './cloudpay';
-import type { OrderDoc, RefundDoc, RefundedBillsBecome, ReviewCaseDecision, ReviewCaseDoc } from './domain/records';
+import type { QueriedOrder, QueryOrderResult, QueryRefundResult } from './cloudpay';
+import type { BillDoc, OrderDoc, RefundDoc, RefundedBillsBecome, ReviewCaseDecision, ReviewCaseDoc } from './domain/records';
 import { refundRetryable } from './domain/billing';
-import { caseActions, confirmRefusal, refundableBillIds, resolvedCase, type ConfirmRefusal } from './domain/review-cases';
+import { caseActions, closingEndsOrder, confirmRefusal, orderEndingOnClose, refundableBillIds, resolvedCase, type ConfirmRefusal } from './domain/review-cases';
 import { paymentFromQuery } from './domain/wechat-payment';
 import { confirmPayment, isPaidOutcome } from './orders';
 import { consoleRefundOf } from './refund-views';
@@ -90,8 +92,8 @@ export async function caseDetail(request: { caseId: string }, ctx: ConsoleContex
   const billOrder = new Map((order?.billIds ?? []).map((id, index) => [id, index]));
   return {
     case: consoleCaseOf(reviewCase),
-    actions: caseActions(reviewCase, order, refund),
-    guidance: refundCaseGuidance(reviewCase, refund),
+    actions: caseActions(reviewCase, order, refund, query?.kind === 'found' ? query.tradeState : null),
+    guidance: refundCaseGuidance(reviewCase, refund) ?? (ourMerchant === null ? null : paymentCaseGuidance(reviewCase, order, query, ourMerchant)),
     ours: {
       order: order ? caseOrderView(order, payments.find((payment) => payment._id === order.transactionId)?.subMchId ?? ourMerchant) : null,
       payments: payments.map(casePaymentView),
@@ -134,6 +136,10 @@ const orderAuditView = (order: Pick<OrderDoc, 'status' | 'review' | 'transaction
   transactionId: order.transactionId ?? null,
   total: order.total,
 });
+
+const closedOrderAuditView = (order: OrderDoc) => ({ ...orderAuditView(order), closeReason: order.closeReason ?? null, wxClose: order.wxClose ?? null });
+
+const billAuditView = (bill: Pick<BillDoc, 'status' | 'orderId'>) => ({ status: bill.status, orderId: bill.orderId ?? null });
 
 /**
  * Confirms the case's order as paid after asking WeChat: SUCCESS, this order's number and amount,
@@ -182,6 +188,10 @@ export async function resolveCase(
 ): Promise<ConsoleCase> {
   const before = await openCaseOrFail(ctx, request.caseId);
   if (request.resolution === 'refundedOffline') return settleOffline(ctx, before, request.reason.trim());
+  if (request.resolution === 'close') {
+    const order = before.kind === 'PAYMENT' ? await orderOfCase(ctx, before) : null;
+    if (order && closingEndsOrder(before, order)) return closeWithOrder(ctx, before, order, request.reason.trim());
+  }
   const confirmed = request.resolution === 'confirmPaid' ? await confirmPaid(ctx, before) : null;
   const at = ctx.now();
   const decision: ReviewCaseDecision = { action: confirmed ? 'CONFIRM_PAID' : 'CLOSE', by: staffRef(ctx), reason: request.reason.trim(), at };
@@ -190,6 +200,45 @@ export async function resolveCase(
   ctx.audit.record({ target: `case:${before._id}`, before: caseAuditView(before), after: caseAuditView(after) });
   if (confirmed) ctx.audit.record({ target: `order:${confirmed.before._id}`, before: orderAuditView(confirmed.before), after: orderAuditView(confirmed.after) });
   return consoleCaseOf(after);
+}
+
+/** WeChat holds a payment for the order: closing is refused, saying how the money is settled. */
+function paidAtWechatRefusal(order: OrderDoc, wechat: QueriedOrder, merchantId: string): AppError {
+  const settle = confirmRefusal(order, wechat, merchantId)
+    ? '该笔款项与订单不一致，不能确认为已缴费：请先在微信支付商户平台（交易中心 → 退款）将款项原路退还学生，微信支付显示已转入退款后，再关闭本事项并写明退款情况'
+    : '款项与订单一致：请选择“确认已缴费”，账单将记为已缴费';
+  return new AppError('CASE_ACTION_NOT_FITTING', `微信支付显示该订单已支付成功（${yuan(wechat.totalFee)}），学生的款项须先处理，不能关闭。${settle}。`);
+}
+
+/**
+ * Closes a payment case whose order is still open and set aside, after asking WeChat: with no
+ * payment there, the order is closed with the case (at WeChat too, by the timer, where WeChat may
+ * still take money for it) and its bills go back to 待缴费, in one transaction; a payment there is
+ * settled first, so closing is refused.
+ */
+async function closeWithOrder(ctx: ConsoleContext, reviewCase: ReviewCaseDoc, order: OrderDoc, reason: string): Promise<ConsoleCase> {
+  const pc = paymentContextOf(ctx);
+  const query = await pc.pay.queryOrder(order.outTradeNo);
+  if (query.kind === 'unavailable' || query.kind === 'failed') throw new AppError('CASE_WECHAT_UNAVAILABLE');
+  const at = ctx.now();
+  const ending = orderEndingOnClose(order, query.kind === 'found' ? query : null, at);
+  if (ending.kind === 'paid-at-wechat' && query.kind === 'found') throw paidAtWechatRefusal(order, query, pc.pay.subMchId);
+  if (ending.kind !== 'close') throw new AppError('CASE_ACTION_NOT_FITTING', '微信支付显示学生正在支付该订单（用户支付中），支付结果未定，暂不能关闭，请稍后刷新再处理。');
+  const decision: ReviewCaseDecision = { action: 'CLOSE', by: staffRef(ctx), reason, at };
+  const closed = await billingStore(ctx.db)
+    .closeCaseWithOrder(reviewCase._id, order._id, decision, { reason: ending.reason, wxClose: ending.wxClose }, at)
+    .catch((error: unknown) => {
+      if (error instanceof CaseRefusedError) throw new AppError(CASE_REFUSALS[error.refusal]);
+      throw error;
+    });
+  if (!closed) return notResolved(ctx, reviewCase._id);
+  ctx.log.info('review case closed with its order', { caseId: reviewCase._id, orderId: order._id, wxClose: ending.wxClose, releasedBills: closed.releasedBills.length });
+  ctx.audit.record({ target: `case:${reviewCase._id}`, before: caseAuditView(closed.caseChange.before), after: caseAuditView(closed.caseChange.after) });
+  ctx.audit.record({ target: `order:${order._id}`, before: closedOrderAuditView(closed.order.before), after: closedOrderAuditView(closed.order.after) });
+  for (const bill of closed.releasedBills) {
+    ctx.audit.record({ target: `bill:${bill._id}`, before: billAuditView(bill), after: billAuditView({ status: 'UNPAID', orderId: null }) });
+  }
+  return consoleCaseOf(closed.caseChange.after);
 }
 
 /**

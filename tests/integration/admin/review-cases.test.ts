@@ -3,9 +3,10 @@
  * payment WeChat reports differently, a refund WeChat will not complete — is a case of its own, seen
  * beside WeChat's record (asked live), and decided once: confirmed as paid (only once WeChat's record
  * fits the order; the bills are paid once), refunded (a 收费员 asks, a 审核 approves), or closed with
- * a reason. Every decision is audited; the dashboard counts the same open cases as the list.
+ * a reason (a payment case's open order closed with it, its bills back to 待缴费, unless WeChat took
+ * the money). Every decision is audited; the dashboard counts the same open cases as the list.
  */
-import type { CaseDetail, CasePage, ConsoleCase, ConsoleRefund, Dashboard, BillsOverview, RefundPage } from '../../../cloudfunctions/shared/billing/contract';
+import type { CaseDetail, CasePage, ConsoleCase, ConsoleRefund, Dashboard, BillsOverview, PayStart, RefundPage } from '../../../cloudfunctions/shared/billing/contract';
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
 import type { BillDoc, OrderDoc, PaymentDoc, RefundDoc } from '../../../cloudfunctions/shared/billing/domain/records';
 import type { ReceiptDoc } from '../../../cloudfunctions/shared/receipts/domain/receipt';
@@ -103,7 +104,8 @@ test('WeChat reports another amount than the callback: a case; confirmed as paid
   expect(data(await c.api<Dashboard>('dashboard', {}, { token: viewer })).openReviewCases).toBe(before.total);
 
   const detail = await detailOf(caseId);
-  expect(detail.actions).toEqual(['confirmPaid', 'close']);
+  // WeChat took money for it: settled first, never closed away.
+  expect(detail.actions).toEqual(['confirmPaid']);
   expect(detail.ours.order).toMatchObject({ status: 'PENDING', total, reviewText: expect.stringContaining('金额') });
   expect(detail.ours.bills.map((bill) => bill.status)).toEqual(['PAYING', 'PAYING']);
   expect(detail.wechat.order).toMatchObject({ found: true, tradeState: 'SUCCESS', tradeStateText: '支付成功', totalFee: 1 });
@@ -144,6 +146,92 @@ test('WeChat reports another amount than the callback: a case; confirmed as paid
   const after = await openCases();
   expect(after.total).toBe(before.total - 1);
   expect(data(await c.api<Dashboard>('dashboard', {}, { token: reviewer })).openReviewCases).toBe(after.total);
+});
+
+const studentOverview = async (student: { openid: string }): Promise<BillsOverview> => {
+  const overview = (await c.running.cloud.invoke('bills', { action: 'overview' }, { openid: student.openid })) as ApiResult<BillsOverview>;
+  if (!overview.ok) throw new Error(overview.message);
+  return overview.data;
+};
+
+test('closing a payment case whose open order WeChat never took money for closes the order too: the student has the bills under 待缴费 again, once, audited', async () => {
+  const { student, bills, orderId } = await openOrderIn(c, 2);
+  // Set aside for finance (the pay sheet was never used: WeChat holds the order unpaid); the hourly run opens its case.
+  await collection(c.running.cloud.sdkDatabase(), 'orders').updateById(orderId, {
+    review: { reason: 'AMOUNT_MISMATCH', note: 'total_fee 1 differs from the order', since: c.running.cloud.clock.now() },
+    nextCheckAt: null,
+  });
+  await reconcileTimer(c);
+  const caseId = `order:${orderId}:AMOUNT_MISMATCH`;
+  expect((await studentOverview(student)).paying.find((order) => order.id === orderId)).toMatchObject({ underReview: true, canCancel: false, canResume: false });
+
+  const detail = await detailOf(caseId);
+  expect(detail.wechat.order).toMatchObject({ found: true, tradeState: 'NOTPAY' });
+  expect(detail.actions).toEqual(['confirmPaid', 'close']);
+  expect(detail.guidance).toContain('账单恢复为待缴费');
+
+  const closed = data(await resolve(caseId, 'close', '微信支付未收款，订单作废，请学生重新缴费'));
+  expect(closed).toMatchObject({ state: 'RESOLVED', resolution: { action: 'CLOSE', by: '赵立', reason: '微信支付未收款，订单作废，请学生重新缴费' } });
+  expect(await readOrder(c.running.cloud, orderId)).toMatchObject({ status: 'CLOSED', review: null, wxClose: 'NEEDED' });
+  expect((await readBills(c.running.cloud, bills.map((bill) => bill._id))).map((bill) => [bill.status, bill.orderId])).toEqual(bills.map(() => ['UNPAID', null]));
+
+  // The student: no order being checked any more, the bills under 待缴费, payable again.
+  const seen = await studentOverview(student);
+  expect(seen.paying.map((order) => order.id)).not.toContain(orderId);
+  expect(seen.unpaid.filter((bill) => bills.some((one) => one._id === bill.id)).map((bill) => bill.status)).toEqual(['UNPAID', 'UNPAID']);
+  // The office can act on the bills again.
+  expect((await detailOf(caseId)).ours.bills.map((bill) => bill.status)).toEqual(['UNPAID', 'UNPAID']);
+
+  // Closed once: a second close changes nothing and records nothing.
+  expectRefused(await resolve(caseId, 'close', '再次关闭这个事项'), 422, 'CASE_ALREADY_RESOLVED');
+  const audits = await auditOf('admin.resolveCase', `case:${caseId}`);
+  expect(audits).toHaveLength(1);
+  expect(audits[0]!.details.changes).toEqual([
+    { target: `case:${caseId}`, before: expect.objectContaining({ status: 'OPEN' }), after: expect.objectContaining({ status: 'RESOLVED', resolution: expect.objectContaining({ action: 'CLOSE' }) }) },
+    { target: `order:${orderId}`, before: expect.objectContaining({ status: 'PENDING', review: 'AMOUNT_MISMATCH' }), after: expect.objectContaining({ status: 'CLOSED', review: null, wxClose: 'NEEDED' }) },
+    ...bills.map((bill) => ({ target: `bill:${bill._id}`, before: { status: 'PAYING', orderId }, after: { status: 'UNPAID', orderId: null } })),
+  ]);
+
+  // WeChat is told to close it once it allows (5 minutes after the order was placed).
+  c.running.cloud.clock.advance(6 * MINUTE);
+  await sweepPayments(c);
+  expect(sandbox.order(orderId)!.state).toBe('CLOSED');
+  expect(await readOrder(c.running.cloud, orderId)).toMatchObject({ status: 'CLOSED', wxClose: 'DONE' });
+
+  // The student pays the same bills in a new order.
+  const again = (await c.running.cloud.invoke('pay', { action: 'create', billIds: bills.map((bill) => bill._id), email: 'student@example.com' }, { openid: student.openid })) as ApiResult<PayStart>;
+  expect(again.ok && again.data.order.id).not.toBe(orderId);
+  expect(again.ok && again.data.order.status).toBe('PENDING');
+});
+
+test('closing a payment case whose order WeChat took money for is refused, saying how to settle the money first; nothing changes', async () => {
+  const { student, bills, orderId, total } = await openOrderIn(c, 1);
+  sandbox.dropNextCallbacks();
+  await sandbox.pay(orderId, { openid: student.openid });
+  sandbox.alterOrder(orderId, { totalFee: 1 });
+  await sandbox.sendCallback({ ...sandbox.callbackEventFor(orderId), totalFee: total });
+  const caseId = `order:${orderId}:AMOUNT_MISMATCH`;
+
+  const detail = await detailOf(caseId);
+  expect(detail.actions).not.toContain('close');
+  expect(detail.guidance).toContain('交易中心 → 退款');
+
+  const refused = await resolve(caseId, 'close', '学生实付 0.01 元，已联系学生重新缴费');
+  expectRefused(refused, 422, 'CASE_ACTION_NOT_FITTING');
+  const message = refused.result.ok ? '' : refused.result.message;
+  expect(message).toContain('已支付成功（0.01 元）');
+  expect(message).toContain('退还学生');
+  // WeChat's record fits the order after all: the way out is 确认已缴费, still not closing.
+  sandbox.alterOrder(orderId, { totalFee: total });
+  const stillRefused = await resolve(caseId, 'close', '学生实付 0.01 元，已联系学生重新缴费');
+  expectRefused(stillRefused, 422, 'CASE_ACTION_NOT_FITTING');
+  expect(stillRefused.result.ok ? '' : stillRefused.result.message).toContain('确认已缴费');
+
+  // Nothing changed: the order still set aside, its bills held, the case open, nothing audited.
+  expect(await readOrder(c.running.cloud, orderId)).toMatchObject({ status: 'PENDING', review: { reason: 'AMOUNT_MISMATCH' } });
+  expect((await readBills(c.running.cloud, bills.map((bill) => bill._id))).map((bill) => bill.status)).toEqual(['PAYING']);
+  expect((await detailOf(caseId)).case).toMatchObject({ state: 'OPEN', resolution: null });
+  expect(await auditOf('admin.resolveCase', `case:${caseId}`)).toEqual([]);
 });
 
 test('a paid order WeChat reports with a second transaction: a 收费员 asks for a refund from the case, a 审核 approves it and that resolves the case', async () => {

@@ -4,8 +4,9 @@
  * record each, named by its subject so that seeing it again opens nothing new, and the decisions
  * that fit it. Pure: the clock is passed in.
  */
-import { checkPaymentAgainstOrder, refundRetryable, reviewCaseStatusChange, type ConfirmedPayment } from './billing';
+import { checkPaymentAgainstOrder, isExpired, refundRetryable, reviewCaseStatusChange, type ConfirmedPayment } from './billing';
 import type {
+  OrderCloseReason,
   OrderDoc,
   ReconcileDifference,
   RefundDoc,
@@ -13,6 +14,7 @@ import type {
   ReviewCaseDoc,
   ReviewReason,
   StaffRef,
+  WxCloseState,
 } from './records';
 
 /** Who settles a case when WeChat settles its subject (a failed refund confirmed after all, a retry's outcome). */
@@ -87,11 +89,15 @@ export type CaseAction = 'confirmPaid' | 'refund' | 'retryRefund' | 'refundedOff
  * A 退款失败 case whose refund is still with a person also offers 已线下退款, and 重新申请退款 when
  * the failure is final at WeChat (in place of a refund of other bills: one request at a time).
  * None once it is resolved, and none but waiting while a refund asked for from it is under way.
+ * `wechatTradeState`: WeChat's state of the order when it was just asked (null when it was not, or
+ * has no such order): a payment case whose open order WeChat reports paid is not offered close,
+ * since closing it would leave the student's money unaccounted for.
  */
 export function caseActions(
   reviewCase: Pick<ReviewCaseDoc, 'status' | 'kind' | 'awaitingRefundId'>,
-  order: Pick<OrderDoc, 'status' | 'billIds' | 'refundSummary'> | null,
+  order: Pick<OrderDoc, 'status' | 'billIds' | 'refundSummary' | 'review'> | null,
   refund: Pick<RefundDoc, 'status' | 'manual' | 'wechatStatus' | 'request'> | null = null,
+  wechatTradeState: string | null = null,
 ): CaseAction[] {
   if (reviewCase.status !== 'OPEN' || reviewCase.awaitingRefundId) return [];
   const actions: CaseAction[] = [];
@@ -100,8 +106,50 @@ export function caseActions(
   if (failedRefund && order?.status === 'PAID' && refundRetryable(failedRefund)) actions.push('retryRefund');
   else if (order && refundableBillIds(order).length > 0) actions.push('refund');
   if (failedRefund) actions.push('refundedOffline');
-  actions.push('close');
+  if (!(order && closingEndsOrder(reviewCase, order) && wechatTradeState === 'SUCCESS')) actions.push('close');
   return actions;
+}
+
+/**
+ * Whether closing the case also ends its order: a payment case whose order is still open and set
+ * aside. Nothing else would ever end that order — the timer no longer asks about it and the student
+ * may neither pay nor cancel it — so its bills would stay 缴费中 for good.
+ */
+export function closingEndsOrder(reviewCase: Pick<ReviewCaseDoc, 'kind'>, order: Pick<OrderDoc, 'status' | 'review'>): boolean {
+  return reviewCase.kind === 'PAYMENT' && order.status === 'PENDING' && Boolean(order.review);
+}
+
+/** What closing a payment case does to its open order, by WeChat's record of that order. */
+export type OrderEndingOnClose =
+  /** Closed here with its bills back to 待缴费; `wxClose` NEEDED: the timer closes it at WeChat too. */
+  | { kind: 'close'; reason: OrderCloseReason; wxClose: WxCloseState }
+  /** WeChat took the money: it is settled first (confirmed as paid, or refunded at WeChat). */
+  | { kind: 'paid-at-wechat' }
+  /** The student is in the pay sheet right now (USERPAYING): not while the outcome is unknown. */
+  | { kind: 'paying-now' };
+
+/**
+ * How a payment case's open order ends when the case is closed. `wechat`: WeChat's record of the
+ * order, null when WeChat has none. A payment refunded at WeChat (REFUND) is settled there: the
+ * order may close, and WeChat can no longer take money for it, as for one closed there.
+ */
+export function orderEndingOnClose(order: Pick<OrderDoc, 'expiresAt'>, wechat: { tradeState: string } | null, now: Date): OrderEndingOnClose {
+  // Nearly every order set aside has long passed its pay window; one that has not is cancelled for the student.
+  const reason: OrderCloseReason = isExpired(order, now) ? 'EXPIRED' : 'CANCELLED';
+  if (!wechat) return { kind: 'close', reason, wxClose: isExpired(order, now) ? 'NONE' : 'NEEDED' };
+  switch (wechat.tradeState) {
+    case 'SUCCESS':
+      return { kind: 'paid-at-wechat' };
+    case 'USERPAYING':
+      return { kind: 'paying-now' };
+    case 'REFUND':
+    case 'CLOSED':
+    case 'REVOKED':
+      return { kind: 'close', reason, wxClose: 'DONE' };
+    default:
+      // NOTPAY, PAYERROR: closing it at WeChat is what makes a late payment impossible.
+      return { kind: 'close', reason, wxClose: 'NEEDED' };
+  }
 }
 
 /** The bills of a paid order that no refund (requested, under way or done) covers yet. */

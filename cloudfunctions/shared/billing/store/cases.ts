@@ -3,11 +3,13 @@
  * (its `_id` names its subject: opening it again is a no-op) and resolved once (a conditional update
  * from OPEN through the status table); a statement difference still there after its case was
  * resolved opens a follow-up case. A reconciled day is replaced by each later reconciliation, but
- * never by an attempt that could not finish.
+ * never by an attempt that could not finish. A payment case closed while its order is still open
+ * and set aside closes that order with it, in the same transaction, so its bills are not left 缴费中.
  */
-import { collection, commands, isDuplicateKeyError, type Database, type DocumentBody, type Transaction } from '../../runtime';
-import { refundCaseId, resolvedCase, SYSTEM_STAFF } from '../domain/review-cases';
-import type { ReconciliationDoc, RefundDoc, ReviewCaseDecision, ReviewCaseDoc } from '../domain/records';
+import { collection, commands, isDuplicateKeyError, transaction, type Database, type DocumentBody, type Transaction } from '../../runtime';
+import { billStatusChange, nextCheck, orderStatusChange } from '../domain/billing';
+import { closingEndsOrder, refundCaseId, resolvedCase, SYSTEM_STAFF } from '../domain/review-cases';
+import type { BillDoc, OrderCloseReason, OrderDoc, ReconciliationDoc, RefundDoc, ReviewCaseDecision, ReviewCaseDoc, WxCloseState } from '../domain/records';
 
 /** The cases a statement difference may be held by: the case of the order it set aside, if any, and its own. */
 export interface DifferenceCases {
@@ -46,6 +48,14 @@ export async function caseTakingRefundIn(tx: Transaction, caseId: string): Promi
 export interface CaseChange {
   before: ReviewCaseDoc;
   after: ReviewCaseDoc;
+}
+
+/** A payment case closed with its order: each record before and after, for the audit log. */
+export interface CaseClosedWithOrder {
+  caseChange: CaseChange;
+  order: { before: OrderDoc; after: OrderDoc };
+  /** The bills released to 待缴费, as they were before. */
+  releasedBills: BillDoc[];
 }
 
 /**
@@ -188,6 +198,51 @@ export function caseWrites(db: Database) {
      */
     async resolveCase(caseId: string, decision: ReviewCaseDecision, at: Date): Promise<boolean> {
       return (await cases.updateWhere({ _id: caseId, status: 'OPEN', awaitingRefundId: null }, resolvedCase(decision, at))) === 1;
+    },
+
+    /**
+     * Closes a payment case and the open order it set aside, at once: the case OPEN → RESOLVED with
+     * the decision, the order PENDING → CLOSED and no longer set aside (`wxClose` NEEDED: the timer
+     * closes it at WeChat once WeChat allows), its bills 缴费中 → 待缴费. Null when the case is no
+     * longer open and free (another decision won); refused NOT_FITTING when the order is no longer
+     * open and set aside (it changed since WeChat was asked).
+     */
+    closeCaseWithOrder(
+      caseId: string,
+      orderId: string,
+      decision: ReviewCaseDecision,
+      close: { reason: OrderCloseReason; wxClose: WxCloseState },
+      at: Date,
+    ): Promise<CaseClosedWithOrder | null> {
+      return transaction(db, async (tx): Promise<CaseClosedWithOrder | null> => {
+        const before = await tx.get('reviewCases', caseId);
+        if (!before || before.status !== 'OPEN' || before.awaitingRefundId) return null;
+        const order = await tx.get('orders', orderId);
+        if (!order || (before.orderId ?? before.outTradeNo) !== order._id || !closingEndsOrder(before, order)) throw new CaseRefusedError('NOT_FITTING');
+        const orderFields = {
+          ...orderStatusChange('PENDING', 'CLOSED').set,
+          closeReason: close.reason,
+          closedAt: at,
+          wxClose: close.wxClose,
+          review: null,
+          nextCheckAt: close.wxClose === 'NEEDED' ? nextCheck.wechatClose(order, at) : nextCheck.never(),
+          checkAttempts: 0,
+          updatedAt: at,
+        };
+        await tx.update('orders', order._id, orderFields);
+        const release = billStatusChange('PAYING', 'UNPAID');
+        const releasedBills: BillDoc[] = [];
+        for (const id of order.billIds) {
+          const bill = await tx.get('bills', id);
+          if (bill && bill.orderId === order._id && release.froms.includes(bill.status)) {
+            await tx.update('bills', id, { ...release.set, orderId: null, updatedAt: at });
+            releasedBills.push(bill);
+          }
+        }
+        const caseFields = resolvedCase(decision, at);
+        await tx.update('reviewCases', caseId, caseFields);
+        return { caseChange: { before, after: { ...before, ...caseFields } }, order: { before: order, after: { ...order, ...orderFields } }, releasedBills };
+      });
     },
 
     /** Records a day's reconciliation: a finished one replaces what was there; an unfinished one never replaces a finished one. */
