@@ -480,7 +480,10 @@ export type ExportRow = Record<string, string | number>;
 
 export interface ExportPage {
   rows: ExportRow[];
-  /** Pass back to get the next page; null on the last. */
+  /**
+   * Pass back as `after` for the page that follows (where this page ended, so rows that change
+   * meanwhile move no other row out of the export); null on the last.
+   */
   next: string | null;
   /** Rows in the whole export, for the progress bar. */
   total: number;
@@ -802,7 +805,7 @@ export const billingConsoleContract = {
   /** Recorded once per export, with what was asked for (personal data leaves the system). */
   startExport: action<{ total: number }>()({ request: v.object({ kind: v.literal('unpaid', 'payments', 'bills'), ...exportFilters }), access: everyRole, audited: true }),
   exportRows: action<ExportPage>()({
-    request: v.object({ kind: v.literal('unpaid', 'payments', 'bills'), ...exportFilters, page: v.integer({ min: 1, max: 1000 }) }),
+    request: v.object({ kind: v.literal('unpaid', 'payments', 'bills'), ...exportFilters, after: v.optional(v.string({ min: 1, max: 600, pattern: /^[A-Za-z0-9_-]+$/ })) }),
     access: everyRole,
   }),
   /**

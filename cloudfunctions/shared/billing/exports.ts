@@ -2,8 +2,13 @@
  * Exports, page by page: the console asks for each page in turn (so a long export shows its
  * progress) and writes the .xlsx in the browser. Each page is one read and one count; amounts stay
  * fen here, the sheet shows 元. Personal data leaves masked as everywhere (no ID numbers, no phones).
+ *
+ * Pages are read by key, not by position: each starts after the sort key of the previous page's
+ * last row, handed to the console as `next`. The rows change while an export runs (students pay,
+ * the office waives), and a row leaving an earlier page would otherwise move the row at the next
+ * page's start out of both pages.
  */
-import { AppError, aggregateOperators, commands, maskReference, type ConsoleContext } from '../runtime';
+import { AppError, aggregateOperators, commands, maskReference, type ConsoleContext, type Query } from '../runtime';
 import { parseChinaDateEndOfDay, shanghaiDate, shanghaiDateTime } from '../kernel/china-time';
 import { EXPORT_PAGE_ROWS, ORDER_STATUS_TEXT, type ExportKind, type ExportPage, type ExportRow } from './contract';
 import type { BillDoc } from './domain/records';
@@ -14,6 +19,11 @@ export interface ExportRequest extends BillFilterInput {
   kind: ExportKind;
   paidFrom?: string;
   paidTo?: string;
+}
+
+export interface ExportPageRequest extends ExportRequest {
+  /** The previous page's `next`; absent for the first page. */
+  after?: string;
 }
 
 const DAY_MS = 24 * 3600_000;
@@ -44,6 +54,62 @@ function paidRange(request: ExportRequest, _: ReturnType<typeof commands>): Reco
   return { status: _.in(['PAID', 'REFUNDING', 'REFUNDED']), paidAt: _.and(_.gte(new Date(from.getTime() - DAY_MS + 1000)), _.lte(to)) };
 }
 
+type KeyValue = string | number;
+
+/** Each export's sort, field by field; the last field is unique, so every row has its own key. */
+const SORT_KEYS = {
+  unpaid: ['studentNo'],
+  payments: ['paidAt', '_id'],
+  bills: ['studentNo', 'term', 'itemCode', '_id'],
+} as const satisfies Record<ExportKind, readonly string[]>;
+
+/** The page token: the export's kind and the last row's key (a time as epoch milliseconds). */
+function pageToken(kind: ExportKind, key: readonly KeyValue[]): string {
+  return Buffer.from(JSON.stringify({ kind, key }), 'utf8').toString('base64url');
+}
+
+const TOKEN_REFUSED = '导出的分页标记无效，请重新导出';
+
+function keyOfToken(kind: ExportKind, token: string): KeyValue[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw new AppError('BAD_REQUEST', TOKEN_REFUSED);
+  }
+  const { kind: tokenKind, key } = (parsed ?? {}) as { kind?: unknown; key?: unknown };
+  const fields = SORT_KEYS[kind];
+  const fits =
+    tokenKind === kind &&
+    Array.isArray(key) &&
+    key.length === fields.length &&
+    key.every((value: unknown, index) => (fields[index] === 'paidAt' ? Number.isSafeInteger(value) : typeof value === 'string'));
+  if (!fits) throw new AppError('BAD_REQUEST', TOKEN_REFUSED);
+  return key as KeyValue[];
+}
+
+/**
+ * Rows sorted after `key` by the fields in order: (a > x) or (a = x and b > y) or … — the same
+ * order the page is read in, ascending.
+ */
+function afterKey(kind: ExportKind, key: readonly KeyValue[], _: ReturnType<typeof commands>): Query {
+  const fields = SORT_KEYS[kind];
+  const valueOf = (index: number): unknown => (fields[index] === 'paidAt' ? new Date(key[index] as number) : key[index]);
+  const branches = fields.map((field, index) => {
+    const branch: Record<string, unknown> = {};
+    for (let earlier = 0; earlier < index; earlier += 1) branch[fields[earlier]!] = valueOf(earlier);
+    branch[field] = _.gt(valueOf(index));
+    return branch;
+  });
+  return branches.length === 1 ? branches[0]! : _.or(...branches);
+}
+
+/** The export's own conditions, and from the second page on, only rows after the previous page. */
+function pageQuery(request: ExportPageRequest, base: Record<string, unknown>, _: ReturnType<typeof commands>): Query {
+  if (request.after === undefined) return base;
+  return _.and(base, afterKey(request.kind, keyOfToken(request.kind, request.after), _));
+}
+
 /** How many rows the export will have. */
 export async function exportTotal(request: ExportRequest, ctx: ConsoleContext): Promise<number> {
   const read = billingReads(ctx.db);
@@ -60,17 +126,18 @@ export async function exportTotal(request: ExportRequest, ctx: ConsoleContext): 
   }
 }
 
-export async function exportPage(request: ExportRequest & { page: number }, ctx: ConsoleContext): Promise<ExportPage> {
+export async function exportPage(request: ExportPageRequest, ctx: ConsoleContext): Promise<ExportPage> {
   const read = billingReads(ctx.db);
   const _ = commands(ctx.db);
   const $ = aggregateOperators(ctx.db);
-  const skip = (request.page - 1) * EXPORT_PAGE_ROWS;
   const now = ctx.now();
   let rows: ExportRow[];
+  let lastKey: KeyValue[] | null;
   switch (request.kind) {
     case 'unpaid': {
+      // Every bill of a student is after the previous page's last 学号 or none is, so no group is cut.
       const groups = await read.bills.aggregate<UnpaidGroup>([
-        { match: unpaidQuery(request, _) },
+        { match: pageQuery(request, unpaidQuery(request, _), _) },
         { sort: { studentNo: 1, itemCode: 1 } },
         {
           group: {
@@ -86,7 +153,6 @@ export async function exportPage(request: ExportRequest & { page: number }, ctx:
           },
         },
         { sort: { _id: 1 } },
-        { skip },
         { limit: EXPORT_PAGE_ROWS },
       ]);
       rows = groups.map((group) => ({
@@ -100,10 +166,12 @@ export async function exportPage(request: ExportRequest & { page: number }, ctx:
         amount: group.amount,
         earliestDeadline: shanghaiDate(new Date(group.earliestDeadline)),
       }));
+      const last = groups.at(-1);
+      lastKey = last ? [last._id] : null;
       break;
     }
     case 'payments': {
-      const orders = await read.orders.find(paidRange(request, _), { orderBy: [['paidAt', 'asc'], ['_id', 'asc']], skip, limit: EXPORT_PAGE_ROWS });
+      const orders = await read.orders.find(pageQuery(request, paidRange(request, _), _), { orderBy: [['paidAt', 'asc'], ['_id', 'asc']], limit: EXPORT_PAGE_ROWS });
       rows = orders.map((order) => ({
         paidAt: order.paidAt ? shanghaiDateTime(new Date(order.paidAt)) : '',
         outTradeNo: order.outTradeNo,
@@ -114,10 +182,15 @@ export async function exportPage(request: ExportRequest & { page: number }, ctx:
         refunded: order.refundSummary?.refunded ?? 0,
         statusText: ORDER_STATUS_TEXT[order.status],
       }));
+      const last = orders.at(-1);
+      lastKey = last ? [new Date(last.paidAt!).getTime(), last._id] : null;
       break;
     }
     case 'bills': {
-      const bills: BillDoc[] = await read.bills.find(billQuery(request, _), { orderBy: [['studentNo', 'asc'], ['term', 'asc'], ['itemCode', 'asc']], skip, limit: EXPORT_PAGE_ROWS });
+      const bills: BillDoc[] = await read.bills.find(pageQuery(request, billQuery(request, _), _), {
+        orderBy: [['studentNo', 'asc'], ['term', 'asc'], ['itemCode', 'asc'], ['_id', 'asc']],
+        limit: EXPORT_PAGE_ROWS,
+      });
       rows = bills.map((bill) => {
         const view = consoleBillOf(bill, now);
         return {
@@ -135,11 +208,14 @@ export async function exportPage(request: ExportRequest & { page: number }, ctx:
           statusText: view.statusText,
         };
       });
+      const last = bills.at(-1);
+      lastKey = last ? [last.studentNo, last.term, last.itemCode, last._id] : null;
       break;
     }
   }
   const total = await exportTotal(request, ctx);
-  return { rows, next: skip + rows.length < total ? String(request.page + 1) : null, total };
+  // A full page may be the last one: the page after it then comes back empty, with no next.
+  return { rows, next: lastKey && rows.length === EXPORT_PAGE_ROWS ? pageToken(request.kind, lastKey) : null, total };
 }
 
 export async function startExport(request: ExportRequest, ctx: ConsoleContext): Promise<{ total: number }> {
