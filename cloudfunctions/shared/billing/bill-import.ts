@@ -79,13 +79,21 @@ interface PlannedRow {
   reissue?: ReissuedBill;
 }
 
+/** The batch a chunk of bills is imported under. */
+export interface BillImportScope {
+  batchId: string;
+  /** Whether a bill this batch wrote at `at` was written by another chunk of the file (not by this one, sent again). */
+  writtenByAnotherChunk(at: Date): boolean;
+}
+
 async function plan(
   db: Database,
   rows: readonly BillSheetRow[],
   students: ReadonlyMap<string, BillStudentRef>,
-  batchId: string | null,
+  scope: BillImportScope | null,
   now: Date,
 ): Promise<PlannedRow[]> {
+  const batchId = scope?.batchId ?? null;
   const read = billingReads(db);
   const _ = commands(db);
   const items = await feeItemCatalogue(db, now);
@@ -114,7 +122,9 @@ async function plan(
     // A voided bill is issued again by the row, as if it were not there.
     const known = found && found.status !== 'VOID' ? found : undefined;
     if (known) {
-      if (batchId !== null && known.importBatchId === batchId) {
+      if (scope !== null && known.importBatchId === scope.batchId) {
+        // This chunk, sent again after its answer was lost: the row did what it did the first time.
+        if (differingColumn(known, p.row) === null && !scope.writtenByAnotherChunk(new Date(known.updatedAt))) return { result: { ...result, outcome: 'create' } };
         result.problems.push({ column: '收费项目', reason: '文件内重复：本文件前面的行已导入同一学生、同一学期的同一收费项目' });
         return { result };
       }
@@ -153,10 +163,10 @@ export async function importBillRows(
   db: Database,
   rows: readonly BillSheetRow[],
   students: ReadonlyMap<string, BillStudentRef>,
-  batchId: string,
+  scope: BillImportScope,
   now: Date,
 ): Promise<BillRowResult[]> {
-  const planned = await plan(db, rows, students, batchId, now);
+  const planned = await plan(db, rows, students, scope, now);
   const store = billingStore(db);
   const [, notReissued] = await Promise.all([
     store.insertBills(planned.flatMap((p) => (p.create ? [p.create] : []))),

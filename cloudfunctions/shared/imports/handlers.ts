@@ -4,15 +4,18 @@
  * sheet's kind; this feature keeps only the batches.
  */
 import { randomBytes } from 'node:crypto';
-import { AppError, type ConsoleContext, type Database } from '../runtime';
-import { checkBillRows, importBillRows, withdrawBillsOfBatch, type BillSheetRow } from '../billing';
-import { checkRoster, importRoster, normalizeStudentNo, studentRefsByNo, type RosterRow } from '../students';
+import { AppError, writeAudit, type ConsoleContext, type Database } from '../runtime';
+import { checkBillRows, correctStudentOnBills, importBillRows, withdrawBillsOfBatch, type BillImportScope, type BillSheetRow } from '../billing';
+import { checkRoster, normalizeStudentNo, prepareRosterImport, studentRefsByNo, type RosterImportScope, type RosterRow } from '../students';
 import type { ImportBatchView, ImportKind, ImportRow, RowCheck } from './contract';
-import { closeBatch, countChunk, createBatch, loadBatch, recentBatches, type ImportBatchDoc, type OutcomeCounts } from './store';
+import { chunkKey, closeBatch, countChunk, createBatch, loadBatch, recentBatches, type ImportBatchDoc, type OutcomeCounts } from './store';
+
+/** The batch a chunk is imported under, as each sheet needs it. */
+type ChunkScope = RosterImportScope & BillImportScope;
 
 interface Sheet {
   check(db: Database, rows: readonly ImportRow[], now: Date): Promise<RowCheck[]>;
-  import(db: Database, rows: readonly ImportRow[], batchId: string, now: Date): Promise<RowCheck[]>;
+  import(ctx: ConsoleContext, rows: readonly ImportRow[], scope: ChunkScope, chunk: string, now: Date): Promise<RowCheck[]>;
 }
 
 const rosterRows = (rows: readonly ImportRow[]): RosterRow[] =>
@@ -46,19 +49,48 @@ const billRows = (rows: readonly ImportRow[]): BillSheetRow[] =>
 /** The students a chunk of bills names, read once for the chunk. */
 const studentsOf = (db: Database, rows: readonly BillSheetRow[]) => studentRefsByNo(db, rows.map((row) => row.cells.studentNo));
 
+/**
+ * Phone numbers on file are how a student who has not signed in yet proves who they are: a chunk
+ * that changes them is written to the audit log (which students, never the numbers), once per chunk.
+ */
+async function auditPhoneChanges(ctx: ConsoleContext, batchId: string, chunk: string, studentNos: readonly string[], at: Date): Promise<void> {
+  if (studentNos.length === 0) return;
+  const action = `${ctx.functionName}.importRows`;
+  await writeAudit(ctx.db, {
+    key: `${action}:${batchId}:${chunk}`,
+    at,
+    actor: `staff:${ctx.staff.id}`,
+    action,
+    details: {
+      staffName: ctx.staff.name,
+      role: ctx.staff.role,
+      changes: [{ target: `importBatch:${batchId}`, after: { phonesChanged: studentNos.length, studentNos } }],
+    },
+  });
+}
+
 const SHEETS: Readonly<Record<ImportKind, Sheet>> = {
   students: {
     check: (db, rows, now) => checkRoster(db, rosterRows(rows), now),
-    import: (db, rows, batchId, now) => importRoster(db, rosterRows(rows), batchId, now),
+    async import(ctx, rows, scope, chunk, now) {
+      const roster = await prepareRosterImport(ctx.db, rosterRows(rows), scope, now);
+      // Recorded before the numbers change, and the bills corrected before the students: a chunk
+      // that stops part-way is sent again and finds only what is left to do, so whatever it would
+      // not find again is done first.
+      await auditPhoneChanges(ctx, scope.batchId, chunk, roster.phonesChanged, now);
+      await correctStudentOnBills(ctx.db, roster.corrections);
+      await roster.write();
+      return roster.rows;
+    },
   },
   bills: {
     async check(db, rows, now) {
       const sheet = billRows(rows);
       return checkBillRows(db, sheet, await studentsOf(db, sheet), now);
     },
-    async import(db, rows, batchId, now) {
+    async import(ctx, rows, scope, _chunk, now) {
       const sheet = billRows(rows);
-      return importBillRows(db, sheet, await studentsOf(db, sheet), batchId, now);
+      return importBillRows(ctx.db, sheet, await studentsOf(ctx.db, sheet), scope, now);
     },
   },
 };
@@ -116,6 +148,7 @@ export async function startImport(
     withdrawReason: null,
     startedAt: ctx.now(),
     finishedAt: null,
+    chunks: {},
   };
   await createBatch(ctx.db, doc);
   ctx.audit.record({ target: `importBatch:${doc._id}`, after: { kind: doc.kind, fileName: doc.fileName, fileHash: doc.fileHash, rowCount: doc.rowCount } });
@@ -129,17 +162,40 @@ async function openBatchOf(ctx: ConsoleContext, batchId: string): Promise<Import
   return batch;
 }
 
+/** The batch rows may be imported under: this staff member's, of this kind, still importing. */
+async function batchToImportInto(ctx: ConsoleContext, batchId: string, kind: ImportKind): Promise<ImportBatchDoc> {
+  const batch = await loadBatch(ctx.db, batchId);
+  // Another person's batch, or one of the other kind, is none of this request's: as if there were none.
+  if (!batch || batch.staffId !== ctx.staff.id || batch.kind !== kind) throw new AppError('IMPORT_BATCH_NOT_FOUND');
+  if (batch.status !== 'IMPORTING') throw new AppError('IMPORT_BATCH_CLOSED');
+  return batch;
+}
+
 /**
- * A chunk is written, then counted into its batch on condition that the batch is still importing
- * rows of this kind: the batch is not read first (one request less per chunk). A chunk that finds
- * its batch closed (withdrawn meanwhile in another window) has its bills withdrawn again at once.
+ * A chunk of rows under its batch. The batch is read first and nothing is written unless it is this
+ * staff member's, of this kind and still importing. The chunk is then counted into it on condition
+ * that it still is and has not counted this chunk (named by its first row number) yet: a chunk sent
+ * again after its answer was lost is counted once (the roster's rows then count as what they did
+ * the first time). A chunk that finds its batch closed meanwhile (withdrawn in another window) has
+ * its bills withdrawn again at once.
  */
 export async function importRows(request: { batchId: string; kind: ImportKind; rows: ImportRow[] }, ctx: ConsoleContext): Promise<{ rows: RowCheck[] }> {
+  const batch = await batchToImportInto(ctx, request.batchId, request.kind);
   const at = ctx.now();
-  const rows = await SHEETS[request.kind].import(ctx.db, request.rows, request.batchId, at);
-  if (!(await countChunk(ctx.db, request.batchId, request.kind, countOutcomes(rows)))) {
-    if (request.kind === 'bills') await withdrawBillsOfBatch(ctx.db, request.batchId, at);
-    throw new AppError((await loadBatch(ctx.db, request.batchId)) ? 'IMPORT_BATCH_CLOSED' : 'IMPORT_BATCH_NOT_FOUND');
+  const chunk = chunkKey(request.rows[0]!.rowNumber);
+  const otherChunks = new Set(
+    Object.entries(batch.chunks ?? {})
+      .filter(([key]) => key !== chunk)
+      .map(([, writtenAt]) => new Date(writtenAt).getTime()),
+  );
+  const scope: ChunkScope = { batchId: batch._id, startedAt: new Date(batch.startedAt), writtenByAnotherChunk: (writtenAt) => otherChunks.has(writtenAt.getTime()) };
+  const rows = await SHEETS[request.kind].import(ctx, request.rows, scope, chunk, at);
+  if (!(await countChunk(ctx.db, batch._id, request.kind, chunk, at, countOutcomes(rows)))) {
+    const current = await loadBatch(ctx.db, batch._id);
+    // Counted already: this chunk sent again (or twice at once).
+    if (current?.status === 'IMPORTING' && current.chunks?.[chunk] !== undefined) return { rows };
+    if (request.kind === 'bills') await withdrawBillsOfBatch(ctx.db, batch._id, at);
+    throw new AppError(current ? 'IMPORT_BATCH_CLOSED' : 'IMPORT_BATCH_NOT_FOUND');
   }
   return { rows };
 }

@@ -20,6 +20,12 @@ export interface ImportBatchDoc {
   withdrawReason: string | null;
   startedAt: Date;
   finishedAt: Date | null;
+  /**
+   * The chunks counted into the batch, by their first row number (`r<row>`), each with the time its
+   * rows were written: a chunk sent again (its answer lost) is not counted twice, and a record the
+   * batch wrote at one of these times was written by that chunk. Absent on batches from before.
+   */
+  chunks?: Record<string, Date>;
 }
 
 export type OutcomeCounts = Pick<ImportBatchDoc, 'created' | 'updated' | 'unchanged' | 'invalid'>;
@@ -33,12 +39,25 @@ export async function createBatch(db: Database, doc: ImportBatchDoc): Promise<vo
 
 export const loadBatch = (db: Database, id: string): Promise<ImportBatchDoc | null> => batches(db).findById(id);
 
-/** Adds a chunk's outcomes while the batch is still importing rows of this kind; false when it is not. */
-export async function countChunk(db: Database, id: string, kind: ImportKind, counts: OutcomeCounts): Promise<boolean> {
+/** How a chunk is named on its batch: by the row number it starts at. */
+export const chunkKey = (firstRowNumber: number): string => `r${firstRowNumber}`;
+
+/**
+ * Adds a chunk's outcomes, and the time its rows were written, while the batch is still importing
+ * rows of this kind and has not counted this chunk yet; false otherwise (the caller reads the batch
+ * to tell which).
+ */
+export async function countChunk(db: Database, id: string, kind: ImportKind, chunk: string, writtenAt: Date, counts: OutcomeCounts): Promise<boolean> {
   const _ = commands(db);
   const updated = await batches(db).updateWhere(
-    { _id: id, kind, status: 'IMPORTING' },
-    { created: _.inc(counts.created), updated: _.inc(counts.updated), unchanged: _.inc(counts.unchanged), invalid: _.inc(counts.invalid) },
+    { _id: id, kind, status: 'IMPORTING', [`chunks.${chunk}`]: _.exists(false) },
+    {
+      created: _.inc(counts.created),
+      updated: _.inc(counts.updated),
+      unchanged: _.inc(counts.unchanged),
+      invalid: _.inc(counts.invalid),
+      [`chunks.${chunk}`]: writtenAt,
+    },
   );
   return updated === 1;
 }

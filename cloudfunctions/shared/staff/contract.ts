@@ -119,6 +119,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'admin.acceptInvitation': '接受邀请加入',
   'admin.updateStaff': '修改财务人员',
   'admin.startImport': '开始导入',
+  'admin.importRows': '导入名单（手机号变更）',
   'admin.finishImport': '完成导入',
   'admin.withdrawImport': '撤回导入批次',
   'admin.adjustBill': '调整账单金额',

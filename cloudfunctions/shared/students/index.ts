@@ -8,6 +8,6 @@ export { CLEANUP_TRIGGER } from './deps';
 export type { StudentDoc } from './domain/student';
 export { studentRefsByNo } from './store';
 export { normalizeStudentNo } from './domain/student';
-export { checkRoster, importRoster, type RosterRow } from './roster';
+export { checkRoster, prepareRosterImport, type RosterImportScope, type RosterRow } from './roster';
 export { studentsConsoleContract } from './contract';
 export { studentsConsoleHandlers } from './console';

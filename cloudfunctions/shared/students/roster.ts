@@ -6,7 +6,8 @@
  * phone number the student verified through WeChat is the student's, not the sheet's.
  *
  * Round trips per chunk: one read (the students known by 学号 or by ID number), then one insert for
- * all new students and one update per changed one.
+ * all new students and one update per changed one. What a change means for the student's bills
+ * (their copy of 姓名, 学院 …) is billing's to write: the import hands it the corrections.
  */
 import { collection, commands, type Database } from '../runtime';
 import { studentProblemMessage } from './contract';
@@ -42,13 +43,44 @@ export interface RosterRowResult {
 /** The fields an import may change on a known student, and how each is shown. */
 const UPDATABLE = ['name', 'college', 'major', 'grade', 'className'] as const;
 
+/** What the roster says of a student beyond who they are: bills carry a copy of it. */
+export type RosterDetails = Pick<StudentDoc, (typeof UPDATABLE)[number]>;
+
+/** A known student whose details an import corrects: the new values of what changed. */
+export interface RosterCorrection {
+  studentId: string;
+  changed: Partial<RosterDetails>;
+}
+
+/** The batch a chunk is imported under, and how to tell the chunk's own earlier writes from another chunk's. */
+export interface RosterImportScope {
+  batchId: string;
+  /** When the batch started: a student it wrote that was created since, it created. */
+  startedAt: Date;
+  /** Whether a student this batch wrote at `at` was written by another chunk of the file. */
+  writtenByAnotherChunk(at: Date): boolean;
+}
+
+export interface PreparedRosterImport {
+  rows: RosterRowResult[];
+  /** Known students whose 姓名, 学院, 专业, 年级 or 班级 the chunk changes. */
+  corrections: RosterCorrection[];
+  /** 学号 of the known students whose phone number on file the chunk changes. */
+  phonesChanged: string[];
+  /** Writes the new students and the changes. */
+  write(): Promise<void>;
+}
+
 interface Planned {
   result: RosterRowResult;
   create?: Omit<StudentDoc, '_id'>;
-  update?: { id: string; patch: Partial<Omit<StudentDoc, '_id'>> };
+  update?: { id: string; studentNo: string; patch: Partial<Omit<StudentDoc, '_id'>> };
 }
 
-type KnownStudent = Pick<StudentDoc, '_id' | 'studentNo' | 'idHash' | 'name' | 'college' | 'major' | 'grade' | 'className' | 'phoneHash' | 'phoneMasked' | 'phoneVerifiedAt' | 'importBatchId'>;
+type KnownStudent = Pick<
+  StudentDoc,
+  '_id' | 'studentNo' | 'idHash' | 'name' | 'college' | 'major' | 'grade' | 'className' | 'phoneHash' | 'phoneMasked' | 'phoneVerifiedAt' | 'importBatchId' | 'createdAt' | 'updatedAt'
+>;
 
 /**
  * The stored students a chunk names by 学号 or by ID number, in one aggregation: a plain read stops
@@ -59,13 +91,13 @@ async function knownStudents(db: Database, docs: readonly Pick<StudentDoc, 'stud
   const _ = commands(db);
   return collection(db, 'students').aggregate<KnownStudent>([
     { match: _.or({ studentNo: _.in(docs.map((doc) => doc.studentNo)) }, { idHash: _.in(docs.map((doc) => doc.idHash)) }) },
-    { project: { studentNo: 1, idHash: 1, name: 1, college: 1, major: 1, grade: 1, className: 1, phoneHash: 1, phoneMasked: 1, phoneVerifiedAt: 1, importBatchId: 1 } },
+    { project: { studentNo: 1, idHash: 1, name: 1, college: 1, major: 1, grade: 1, className: 1, phoneHash: 1, phoneMasked: 1, phoneVerifiedAt: 1, importBatchId: 1, createdAt: 1, updatedAt: 1 } },
     { limit: docs.length * 2 },
   ]);
 }
 
-/** `batchId`: the batch being imported (null when only checking). */
-async function plan(db: Database, rows: readonly RosterRow[], now: Date, batchId: string | null): Promise<Planned[]> {
+/** `scope`: the batch being imported (null when only checking). */
+async function plan(db: Database, rows: readonly RosterRow[], now: Date, scope: RosterImportScope | null): Promise<Planned[]> {
   const deps = studentPreparationDeps(now);
   const prepared = rows.map((row) => ({ row, prepared: prepareStudent(row.input, deps) }));
   const valid = prepared.flatMap(({ prepared: p }) => (p.ok ? [p.doc] : []));
@@ -101,27 +133,33 @@ async function plan(db: Database, rows: readonly RosterRow[], now: Date, batchId
       return { result };
     }
     if (!known) return { result: { ...result, outcome: 'create' }, create: doc };
-    // Written by an earlier chunk of this same file: a second row for the student.
-    if (batchId !== null && known.importBatchId === batchId) {
-      result.problems.push({ column: '学号', reason: '文件内重复：本文件前面的行已导入该学号' });
-      return { result };
-    }
 
     const patch: Partial<Omit<StudentDoc, '_id'>> = {};
+    const changes: RosterRowResult['changes'] = [];
     for (const field of UPDATABLE) {
       if (known[field] !== doc[field]) {
         patch[field] = doc[field];
-        result.changes.push({ column: ROSTER_HEADERS[field], before: known[field], after: doc[field] });
+        changes.push({ column: ROSTER_HEADERS[field], before: known[field], after: doc[field] });
       }
     }
     // A number the student verified through WeChat stays; an unverified one follows the sheet.
     if (doc.phoneHash && doc.phoneHash !== known.phoneHash && !known.phoneVerifiedAt) {
       patch.phoneHash = doc.phoneHash;
       patch.phoneMasked = doc.phoneMasked;
-      result.changes.push({ column: '手机号', before: known.phoneMasked ?? '', after: doc.phoneMasked ?? '' });
+      changes.push({ column: '手机号', before: known.phoneMasked ?? '', after: doc.phoneMasked ?? '' });
     }
-    if (result.changes.length === 0) return { result: { ...result, outcome: 'unchanged' } };
-    return { result: { ...result, outcome: 'update' }, update: { id: known._id, patch: { ...patch, updatedAt: now } } };
+
+    if (scope !== null && known.importBatchId === scope.batchId) {
+      // Written by this batch already: by an earlier row of the file (a second row for the student),
+      // or by this very row when the chunk is sent again after its answer was lost. The row then
+      // counts as what it did, and writes nothing more.
+      if (changes.length > 0 || scope.writtenByAnotherChunk(new Date(known.updatedAt))) {
+        return { result: { ...result, problems: [{ column: '学号', reason: '文件内重复：本文件前面的行已导入该学号' }] } };
+      }
+      return { result: { ...result, outcome: new Date(known.createdAt).getTime() >= scope.startedAt.getTime() ? 'create' : 'update' } };
+    }
+    if (changes.length === 0) return { result: { ...result, outcome: 'unchanged' } };
+    return { result: { ...result, outcome: 'update', changes }, update: { id: known._id, studentNo: known.studentNo, patch: { ...patch, updatedAt: now } } };
   });
 }
 
@@ -131,15 +169,26 @@ export async function checkRoster(db: Database, rows: readonly RosterRow[], now:
 }
 
 /**
- * Imports the rows that are right, under the batch; the others are reported again and skipped.
- * Run again with the same rows it creates nothing twice (they are then known and unchanged).
+ * The import of a chunk under its batch, worked out and ready to write: the rows that are right are
+ * written, the others reported again and skipped. Run again with the same rows under another batch
+ * it creates nothing twice (they are then known and unchanged); sent again under the same batch, the
+ * rows it wrote count as what they did.
  */
-export async function importRoster(db: Database, rows: readonly RosterRow[], batchId: string, now: Date): Promise<RosterRowResult[]> {
-  const planned = await plan(db, rows, now, batchId);
-  await insertStudents(
-    db,
-    planned.flatMap((p) => (p.create ? [{ ...p.create, importBatchId: batchId }] : [])),
-  );
-  for (const p of planned) if (p.update) await updateStudent(db, p.update.id, { ...p.update.patch, importBatchId: batchId });
-  return planned.map((p) => p.result);
+export async function prepareRosterImport(db: Database, rows: readonly RosterRow[], scope: RosterImportScope, now: Date): Promise<PreparedRosterImport> {
+  const planned = await plan(db, rows, now, scope);
+  const updates = planned.flatMap((p) => (p.update ? [p.update] : []));
+  const corrections = updates.flatMap(({ id, patch }): RosterCorrection[] => {
+    const changed: Partial<RosterDetails> = {};
+    for (const field of UPDATABLE) if (patch[field] !== undefined) changed[field] = patch[field];
+    return Object.keys(changed).length > 0 ? [{ studentId: id, changed }] : [];
+  });
+  return {
+    rows: planned.map((p) => p.result),
+    corrections,
+    phonesChanged: updates.filter(({ patch }) => patch.phoneHash !== undefined).map(({ studentNo }) => studentNo),
+    async write() {
+      await insertStudents(db, planned.flatMap((p) => (p.create ? [{ ...p.create, importBatchId: scope.batchId }] : [])));
+      for (const { id, patch } of updates) await updateStudent(db, id, { ...patch, importBatchId: scope.batchId });
+    },
+  };
 }

@@ -15,6 +15,7 @@ import { refundWrites } from './refunds';
 
 export { billingReads, type BillingReads, type Reader } from './reads';
 export { receiptMarks, type ReceiptMark } from './receipt-marks';
+export { correctStudentOnBills, type StudentCorrection } from './student-snapshot';
 export { studentBillingView, type StudentBillingView } from './student-view';
 export { RefundRefusedError, type SettledRefund } from './refunds';
 export { CaseRefusedError, type CaseChange, type CaseRefusal } from './cases';
