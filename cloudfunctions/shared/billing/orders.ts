@@ -201,8 +201,9 @@ export async function confirmPayment(
 }
 
 /**
- * A payment for a closed order. Kept when none of its bills is paid (they become paid by it and any
- * open order holding them is closed); refunded in full when another order paid any of them.
+ * A payment for a closed order. Kept when every bill can still be paid by it as the order priced
+ * it (they become paid by it and any open order holding them is closed); refunded in full when
+ * another order paid any of them, or the office changed one since (waived, voided, re-priced).
  * Returns null when the order is no longer CLOSED (the caller looks again).
  */
 async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: ConfirmedPayment, via: PaidVia): Promise<ConfirmOutcome | null> {
@@ -217,7 +218,13 @@ async function applyLatePayment(pc: PaymentContext, closed: OrderDoc, payment: C
     await afterOrderPaid(pc, result.order);
     return { kind: 'kept-late', order: result.order };
   }
-  pc.log.warn('payment for bills already paid: refunding', { orderId: closed._id, paidBy: result.paidBy, outRefundNo: result.refund.outRefundNo });
+  pc.log.warn('payment for a closed order whose bills are paid or changed: refunding', {
+    orderId: closed._id,
+    reason: result.reason,
+    paidBy: result.paidBy,
+    changed: result.changed,
+    outRefundNo: result.refund.outRefundNo,
+  });
   await progressRefund(pc, result.refund);
   return { kind: 'refunding', order: (await pc.orders.findById(closed._id)) ?? result.order };
 }
