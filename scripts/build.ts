@@ -37,20 +37,23 @@ const FUNCTION_ASSETS: Record<string, { from: () => string; to: string }[]> = {
   ],
 };
 
-/** The project's source files whose code ends up in a function's bundle (after tree shaking). */
-export async function bundledSourcesOf(name: string): Promise<string[]> {
-  const result = await build({
-    entryPoints: [path.join(FUNCTIONS_ROOT, name, 'index.ts')],
+/** How a function is bundled: its entry and what it imports, for Node as Cloud Development runs it. */
+const functionBundle = (name: string) =>
+  ({
+    entryPoints: [path.join(FUNCTIONS_ROOT, name, 'index.ts')] as string[],
     outfile: path.join(FUNCTIONS_ROOT, name, 'index.js'),
-    write: false,
     bundle: true,
     platform: 'node',
+    // Cloud Development runs Node.js 16 or newer for new functions.
     target: 'node16',
     format: 'cjs',
     external: externalsOf(name),
     metafile: true,
-    logLevel: 'silent',
-  });
+  }) as const;
+
+/** The project's source files whose code ends up in a function's bundle (after tree shaking). */
+export async function bundledSourcesOf(name: string): Promise<string[]> {
+  const result = await build({ ...functionBundle(name), write: false, logLevel: 'silent' });
   const inputs = Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs));
   return inputs.filter(([file, input]) => input.bytesInOutput > 0 && !file.includes('node_modules/')).map(([file]) => file);
 }
@@ -58,20 +61,7 @@ export async function bundledSourcesOf(name: string): Promise<string[]> {
 export async function buildFunctions(names: string[] = listFunctionNames()): Promise<{ name: string; bytes: number }[]> {
   const results = [];
   for (const name of names) {
-    const outfile = path.join(FUNCTIONS_ROOT, name, 'index.js');
-    const result = await build({
-      entryPoints: [path.join(FUNCTIONS_ROOT, name, 'index.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      // Cloud Development runs Node.js 16 or newer for new functions.
-      target: 'node16',
-      format: 'cjs',
-      external: externalsOf(name),
-      metafile: true,
-      logLevel: 'warning',
-      legalComments: 'none',
-    });
+    const result = await build({ ...functionBundle(name), logLevel: 'warning', legalComments: 'none' });
     for (const asset of FUNCTION_ASSETS[name] ?? []) {
       const target = path.join(FUNCTIONS_ROOT, name, asset.to);
       mkdirSync(path.dirname(target), { recursive: true });

@@ -4,13 +4,13 @@
  * batch. A row that differs from a bill still in force is a conflict named by the column that
  * differs.
  */
-import { Db } from '@cloudbase/database';
 import type { ImportBatchView, ImportRow, RowCheck } from '../../../cloudfunctions/shared/imports/contract';
 import type { BillsOverview, ConsoleBill } from '../../../cloudfunctions/shared/billing/contract';
 import type { ApiResult } from '../../../cloudfunctions/shared/contracts';
 import { collection } from '../../../cloudfunctions/shared/runtime';
 import { seedFeeItems } from '../../../local/seed/bills';
 import { createSignedInStudent, type TestStudent } from '../../support/billing-fixtures';
+import { holdNextDatabaseRequest } from '../../support/hold-database-request';
 import { data, startConsoleCloud, type ConsoleCloud } from './support';
 
 let c: ConsoleCloud;
@@ -114,32 +114,9 @@ test('a row that differs from a bill in force names the column that differs', as
   expect(amount).toMatchObject({ outcome: 'invalid', problems: [{ column: '金额（元）' }] });
 });
 
-type Params = Record<string, unknown>;
-type RequestClass = new (config?: unknown) => { send(action: string, params?: Params): Promise<unknown> };
-
 /** Holds the next write that reissues a voided bill until `release`; `reached` resolves when one gets there. */
-function holdNextReissue(): { reached: Promise<void>; release(): void; undo(): void } {
-  const descriptor = Object.getOwnPropertyDescriptor(Db, 'reqClass')!;
-  const Local = (Db as unknown as { reqClass: RequestClass }).reqClass;
-  const local = new Local();
-  let arrive!: () => void;
-  let go!: () => void;
-  const reached = new Promise<void>((resolve) => (arrive = resolve));
-  const released = new Promise<void>((resolve) => (go = resolve));
-  let armed = true;
-  class Holding {
-    async send(action: string, params: Params = {}): Promise<unknown> {
-      if (armed && action === 'database.modifyDocument' && params.collectionName === 'bills' && String(params.query).includes('"VOID"')) {
-        armed = false;
-        arrive();
-        await released;
-      }
-      return local.send(action, params);
-    }
-  }
-  Object.defineProperty(Db, 'reqClass', { configurable: true, get: () => Holding, set: () => undefined });
-  return { reached, release: () => go(), undo: () => Object.defineProperty(Db, 'reqClass', descriptor) };
-}
+const holdNextReissue = () =>
+  holdNextDatabaseRequest((action, params) => action === 'database.modifyDocument' && params.collectionName === 'bills' && String(params.query).includes('"VOID"'));
 
 test('two imports reissue the same voided bill at once: one issues it, the other reports the row instead of overwriting it', async () => {
   await createSignedInStudent(c.running.cloud, { studentNo: '2026600004' });

@@ -8,6 +8,7 @@ import { paymentContext, type PaymentContext } from '../../../cloudfunctions/sha
 import { createLogger, type WxCloud } from '../../../cloudfunctions/shared/runtime';
 import { cloudPaySandboxOf, REFUND_PROCESSING_MS, type CloudPaySandbox } from '../../../local/wechat-pay';
 import { startTestCloud, type TestCloud } from '../../support/local-cloud';
+import { holdNextDatabaseRequest, type HeldRequest } from '../../support/hold-database-request';
 import { addBills, createSignedInStudent, type TestStudent } from '../../support/billing-fixtures';
 import type { BillDoc } from '../../../cloudfunctions/shared/billing/domain/records';
 
@@ -135,33 +136,14 @@ function concernsStudent(query: Params, studentId: string): boolean {
  * its order exists and before its bills are taken) until `release`. `reached` resolves when a tap
  * gets there; `undo` restores the database's transport.
  */
-export function holdBillTake(studentId: string): { reached: Promise<void>; release(): void; undo(): void } {
-  const descriptor = Object.getOwnPropertyDescriptor(Db, 'reqClass')!;
-  const Local = (Db as unknown as { reqClass: RequestClass }).reqClass;
-  const local = new Local();
-  let arrive!: () => void;
-  let go!: () => void;
-  const reached = new Promise<void>((resolve) => (arrive = resolve));
-  const released = new Promise<void>((resolve) => (go = resolve));
-  let armed = true;
-  class Holding {
-    async send(action: string, params: Params = {}): Promise<unknown> {
-      const takesBills =
-        armed &&
-        action === 'database.modifyDocument' &&
-        params.collectionName === 'bills' &&
-        String(params.data).includes('"PAYING"') &&
-        concernsStudent(JSON.parse(String(params.query)) as Params, studentId);
-      if (takesBills) {
-        armed = false;
-        arrive();
-        await released;
-      }
-      return local.send(action, params);
-    }
-  }
-  Object.defineProperty(Db, 'reqClass', { configurable: true, get: () => Holding, set: () => undefined });
-  return { reached, release: () => go(), undo: () => Object.defineProperty(Db, 'reqClass', descriptor) };
+export function holdBillTake(studentId: string): HeldRequest {
+  return holdNextDatabaseRequest(
+    (action, params) =>
+      action === 'database.modifyDocument' &&
+      params.collectionName === 'bills' &&
+      String(params.data).includes('"PAYING"') &&
+      concernsStudent(JSON.parse(String(params.query)) as Params, studentId),
+  );
 }
 
 /** What the finance console's function holds when it refunds (on this world's local cloud). */
