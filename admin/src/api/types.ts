@@ -25,7 +25,7 @@ export type {
   FeeItemView,
   OrderStatusView,
 } from '../../../cloudfunctions/shared/billing/contract';
-export type { StudentActivationCode, StudentPage, StudentSummary } from '../../../cloudfunctions/shared/students/contract';
+export type { StudentAccountReset, StudentActivationCode, StudentPage, StudentSummary } from '../../../cloudfunctions/shared/students/contract';
 export type {
   CollectionFigures,
   DailyIncome,

@@ -136,6 +136,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'admin.rerunReconciliation': '重新对账',
   'admin.resetStudentPassword': '重置学生密码',
   'admin.issueStudentActivationCode': '发放激活码',
+  'admin.resetStudentAccount': '重置学生账号',
   'students.account.reset': '重置学生账号',
   'students.activationCode.issued': '发放激活码',
   'students.password.reset': '重置学生密码',

@@ -1,14 +1,15 @@
 /**
  * The students part of the finance console: find a student, see their account (identity masked as
  * everywhere), and what the office does for a student who is stuck: the initial password again, an
- * activation code for a student with no phone on file.
+ * activation code for a student with no phone on file, the whole account reset when the phone on
+ * file is wrong or changed.
  */
 import { AppError, collection, type ConsoleContext, type Handlers } from '../runtime';
-import type { StudentActivationCode, StudentPage, StudentSummary, studentsConsoleContract } from './contract';
+import type { StudentAccountReset, StudentActivationCode, StudentPage, StudentSummary, studentsConsoleContract } from './contract';
 import { identityHash } from './deps';
 import { parseIdNumber } from './domain/id-number';
 import { normalizeStudentNo, type StudentDoc } from './domain/student';
-import { issueActivationCode, resetPasswordToInitial, type OfficeActor } from './office';
+import { issueActivationCode, resetPasswordToInitial, resetStudentAccount as resetAccount, type IssuedActivationCode, type OfficeActor } from './office';
 
 export function studentSummaryOf(student: StudentDoc): StudentSummary {
   return {
@@ -76,15 +77,34 @@ export async function resetStudentPassword(request: { studentNo: string; reason:
   return { studentNo: reset.studentNo, needsActivationCode: reset.needsActivationCode };
 }
 
+const activationCodeView = (issued: IssuedActivationCode): StudentActivationCode => ({
+  studentNo: issued.studentNo,
+  activationCode: issued.activationCode,
+  expiresAt: issued.expiresAt.toISOString(),
+});
+
 export async function issueStudentActivationCode(request: { studentNo: string; reason: string }, ctx: ConsoleContext): Promise<StudentActivationCode> {
-  const issued = await issueActivationCode(ctx.db, request, officeActor(ctx), ctx.now());
-  return { studentNo: issued.studentNo, activationCode: issued.activationCode, expiresAt: issued.expiresAt.toISOString() };
+  return activationCodeView(await issueActivationCode(ctx.db, request, officeActor(ctx), ctx.now()));
 }
 
+/** The ID number goes no further than the office's check against the record. */
+export async function resetStudentAccount(
+  request: { studentNo: string; idNumber: string; phone?: string; reason: string },
+  ctx: ConsoleContext,
+): Promise<StudentAccountReset> {
+  const reset = await resetAccount(ctx.db, request, officeActor(ctx), ctx.now());
+  return {
+    studentNo: reset.studentNo,
+    phone: reset.phoneOnFile,
+    activation: reset.activation ? activationCodeView(reset.activation) : null,
+    sessionsEnded: reset.sessionsEnded,
+  };
+}
 
 export const studentsConsoleHandlers: Handlers<typeof studentsConsoleContract> = {
   searchStudents,
   studentDetail,
   resetStudentPassword,
   issueStudentActivationCode,
+  resetStudentAccount,
 };

@@ -326,6 +326,20 @@ export interface StudentActivationCode {
   expiresAt: string;
 }
 
+/**
+ * 重置账号: what the student will use at the next first sign-in. Either the new phone on file
+ * (masked), which WeChat must verify, or an activation code, shown this once.
+ */
+export interface StudentAccountReset {
+  studentNo: string;
+  /** The number put on file, masked; null when an activation code was issued instead. */
+  phone: string | null;
+  /** Null when a phone was put on file. */
+  activation: StudentActivationCode | null;
+  /** Sessions of the student's WeChat accounts that ended. */
+  sessionsEnded: number;
+}
+
 const orgFilter = () => v.optional(v.string({ max: 50 }));
 const studentNo = () => v.string({ min: 1, max: 32 });
 
@@ -351,6 +365,23 @@ export const studentsConsoleContract = {
   }),
   issueStudentActivationCode: action<StudentActivationCode>()({
     request: v.object({ studentNo: studentNo(), reason: reasonText() }),
+    access: access.console('admin', 'cashier'),
+    audited: true,
+  }),
+  /**
+   * 重置账号, for a student whose first sign-in someone else completed or whose phone on file is
+   * wrong or changed: the first sign-in and bound WeChat accounts undone, the initial password
+   * back, and the new phone put on file (or, without one, an activation code issued). The ID
+   * number is the one read from the student's card, checked against the record; it is neither
+   * stored nor answered, and the audit entry keeps only the reason and what changed.
+   */
+  resetStudentAccount: action<StudentAccountReset>()({
+    request: v.object({
+      studentNo: studentNo(),
+      idNumber: v.string({ min: 1, max: 40 }),
+      phone: v.optional(v.string({ max: 20 })),
+      reason: reasonText(),
+    }),
     access: access.console('admin', 'cashier'),
     audited: true,
   }),

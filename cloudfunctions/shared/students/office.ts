@@ -7,7 +7,7 @@
  * - the undo of a first sign-in somebody else completed: phone and WeChat accounts unbound, every
  *   session ended, the initial password back, and a new activation code (or the student's real
  *   phone put on file) so that only the student can activate it again.
- * Run by `npm run office` today, and by the finance console's actions later (same code).
+ * Run by the finance console's 学生 page (重置密码, 发放激活码, 重置账号) and by `npm run office` (same code).
  */
 import { randomInt } from 'node:crypto';
 import { reasonText } from '../kernel/validate';
