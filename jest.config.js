@@ -17,6 +17,7 @@ module.exports = {
       transform: { '^.+\\.ts$': tsJest },
       moduleFileExtensions: ['ts', 'js', 'json'],
       setupFiles: ['<rootDir>/tests/setup-env.ts'],
+      setupFilesAfterEnv: ['<rootDir>/tests/support/integration-timeout.ts'],
     },
     require('./tests/pages/jest.project.js'),
     {
