@@ -334,7 +334,7 @@ test('概览 shows last term: 应收 is the sum of its bills in 元, with 学院
   ]);
   await clickText('.breakdown .t-radio-button', '年级');
   await page.waitForFunction(() => document.querySelector('[data-testid="breakdown-table"] tbody td')?.innerText.trim() === '2024级');
-  expect(await texts('[data-testid="income-summary"]')).toEqual([`${shanghaiDate(cloud.running.cloud.clock.now())} 共 ¥3,580.00，1 笔订单`]);
+  expect(await texts('[data-testid="income-summary"]')).toEqual([`${shanghaiDate(cloud.running.cloud.clock.now())} 实收共 ¥3,580.00，1 笔缴费`]);
   expect(await texts('[data-testid="review-cases"]')).toEqual(['没有待核实的订单或需要人工完成的退款。']);
   // The term's 缴费提醒: one student asked, nobody reminded yet (the deadline is months away).
   await page.waitForSelector('[data-reminder="optedIn"]', { visible: true });
@@ -827,8 +827,8 @@ test('导出: the 未缴学生名单 of the newest term downloads with the serve
   expect(sheet.rowCount).toBe(4);
   const rows = [2, 3, 4].map((rowNumber) => sheetRow(sheet, rowNumber, width));
   // The adjusted 学费 of 王晓明, and 李雪's two bills summed.
-  expect(rows.find((row) => row[0] === '2025300001')).toEqual(['2025300001', '王晓明', '继续教育学院', '会计学', '2025级', '会计2501班', '学费', 4500.5, DEADLINE_TEXT]);
-  expect(rows.find((row) => row[0] === '2025300002')).toEqual(['2025300002', '李雪', '继续教育学院', '会计学', '2025级', '会计2501班', '教材费、学费', 5250.5, DEADLINE_TEXT]);
+  expect(rows.find((row) => row[0] === '2025300001')).toEqual(['2025300001', '王晓明', '继续教育学院', '会计学', '2025级', '会计2501班', '学费', 4500.5, '', null, DEADLINE_TEXT]);
+  expect(rows.find((row) => row[0] === '2025300002')).toEqual(['2025300002', '李雪', '继续教育学院', '会计学', '2025级', '会计2501班', '教材费、学费', 5250.5, '', null, DEADLINE_TEXT]);
   await screenshot('exports-unpaid');
 });
 

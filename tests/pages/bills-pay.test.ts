@@ -14,12 +14,19 @@ let page: OpenedPage | undefined;
 
 const control = (command: Record<string, unknown>) => post('/sandbox/cloudpay/control', command);
 
-/** The pay sheet: the student confirms (true) or closes it (false). */
+type ModalOptions = { title?: string; success?: (res: { confirm: boolean; cancel: boolean }) => void };
+
+/** The pay sheet: the student confirms (true) or closes it (false). Other dialogs are recorded as usual. */
 function payerWill(confirm: boolean): void {
-  wxGlobal.showModal = (options: { success?: (res: { confirm: boolean; cancel: boolean }) => void }) => {
+  wxGlobal.showModal = (options: ModalOptions) => {
+    if (options.title !== '模拟微信支付') return (originalShowModal as (o: ModalOptions) => unknown)(options);
     setTimeout(() => options.success?.({ confirm, cancel: !confirm }), 0);
+    return undefined;
   };
 }
+
+/** What the page told the student in dialogs (a message too long for a toast). */
+const dialogTexts = (): string[] => recordedCalls('showModal').map((call) => String(call.options.content));
 
 const typeEmail = (value: string): Promise<void> => typeEmailOn(page!, value);
 const payRequests = () => recordedCalls('request').filter((call) => String(call.options.url).endsWith('/sandbox/pay'));
@@ -221,12 +228,12 @@ test('closing the pay sheet leaves the order under 缴费中; 取消订单 puts 
   expect(page.text()).toContain('取消订单');
   expect(page.text()).toContain('待支付');
   expect(payRequests()).toEqual([]);
-  expect(toasts()).toContain('已取消支付，可在“缴费中”继续支付或取消订单');
+  expect(dialogTexts()).toContain('已取消支付，可在“缴费中”继续支付或取消订单');
 
   await page.tapText('取消订单');
   await page.waitForText('取消后账单将回到“待缴费”');
   await page.tap('#cancel-confirm-button');
-  await waitFor(() => toasts().includes('订单已取消，账单已回到“待缴费”'), () => `the cancel toast; toasts: ${JSON.stringify(toasts())}`);
+  await waitFor(() => dialogTexts().includes('订单已取消，账单已回到“待缴费”'), () => `the cancel notice; dialogs: ${JSON.stringify(dialogTexts())}`);
   await page.waitForText('¥3,200.00');
   expect(functionCalls('pay', 'cancel')).toHaveLength(1);
   await page.tap('#tab-paying');
@@ -331,7 +338,7 @@ test('WeChat’s record of the payment disagrees with the order: 待核实 with 
   expect((await control({ action: 'alterOrder', outTradeNo, totalFee: 1 })).json).toEqual({ ok: true });
   payerWill(true);
   await page.tapText('继续支付');
-  await waitFor(() => toasts().includes('支付结果待核实，请联系计划财务处'), () => `the review toast; toasts: ${JSON.stringify(toasts())}`);
+  await waitFor(() => dialogTexts().includes('支付结果待核实，请联系计划财务处'), () => `the review notice; dialogs: ${JSON.stringify(dialogTexts())}`);
   await page.waitForText('待核实');
   const text = page.text();
   expect(text).toContain('计划财务处');

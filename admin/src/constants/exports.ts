@@ -13,7 +13,7 @@ export const EXPORT_KINDS = Object.keys(EXPORT_LABELS) as readonly ExportKind[];
 
 /** What each export holds, as the page explains it before the person starts one. */
 export const EXPORT_DESCRIPTIONS: Readonly<Record<ExportKind, string>> = {
-  unpaid: '一学期内仍有未缴账单（待缴费或缴费中）的学生，每人一行：未缴项目、合计金额与最早截止日期，用于催缴。',
+  unpaid: '一学期内仍有未缴账单（待缴费或缴费中）的学生，每人一行：必缴与选缴项目分列、各有金额，及最早截止日期，用于催缴；默认只含必缴。',
   payments: '支付日期范围内已支付的订单（含之后退款的），每笔一行：支付时间、订单号、学号、项目与金额。',
   bills: '按条件筛选的账单，每张一行：学生、学期、项目、金额、截止日期与状态。',
 };

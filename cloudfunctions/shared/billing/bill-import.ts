@@ -15,9 +15,10 @@ import { commands, type Database } from '../runtime';
 import { formatFenPlain } from '../kernel/money';
 import { shanghaiDate } from '../kernel/china-time';
 import { BILL_STATUS_TEXT } from './contract';
-import { parseBillRow, type BillRowCells, type BillRowColumn, type FeeItemDoc } from './domain/bill-row';
+import { parseBillRow, type BillRowCells, type BillRowColumn } from './domain/bill-row';
 import { billIdFor, newBill, reissuedBill, type BillStudent, type ReissuedBill } from './domain/billing';
 import type { BillDoc } from './domain/records';
+import { feeItemCatalogue } from './fee-item-catalogue';
 import { billingReads, billingStore } from './store';
 
 export const BILL_SHEET_HEADERS: Readonly<Record<BillRowColumn, string>> = {
@@ -45,22 +46,6 @@ export interface BillRowResult {
   outcome: 'create' | 'update' | 'unchanged' | 'invalid';
   problems: { column: string; reason: string }[];
   changes: { column: string; before: string; after: string }[];
-}
-
-/** How long an instance trusts the catalogue it read: a new item is importable a minute later at most. */
-const CATALOGUE_TTL_MS = 60_000;
-let catalogue: { readAt: number; items: FeeItemDoc[] } | null = null;
-
-export async function feeItemCatalogue(db: Database, now: Date): Promise<FeeItemDoc[]> {
-  if (catalogue && now.getTime() - catalogue.readAt < CATALOGUE_TTL_MS && now.getTime() >= catalogue.readAt) return catalogue.items;
-  const items = await billingReads(db).feeItems.find({}, { limit: 1000 });
-  catalogue = { readAt: now.getTime(), items };
-  return items;
-}
-
-/** A fee item saved in this instance is seen at once. */
-export function forgetFeeItemCatalogue(): void {
-  catalogue = null;
 }
 
 const yuan = (amount: number): string => `${formatFenPlain(amount as BillDoc['amount'])} 元`;

@@ -1,5 +1,6 @@
 import type { billsContract, BillView, OrderView } from './contract';
 import { billView, orderView } from './views';
+import { feeItemCatalogue } from './fee-item-catalogue';
 import type { OrderDoc, OrderStatus } from './domain/records';
 import { billingReads, studentBillingView } from './store';
 import { AppError, maskReference, type Handlers } from '../runtime';
@@ -32,10 +33,12 @@ export const billsHandlers: Handlers<typeof billsContract> = {
     const paidBy = new Set(all.filter((order) => order.status === 'PAID').map((order) => order._id));
     // A bill still marked as being paid by an order that is no longer open (an interrupted close)
     // is payable again; pay.create finishes the release.
-    const unpaid = bills
+    const owed = bills
       .filter((bill) => bill.status === 'UNPAID' || (bill.status === 'PAYING' && !open.has(bill.orderId ?? '') && !paidBy.has(bill.orderId ?? '')))
-      .map((bill) => ({ ...billView(bill, now), status: 'UNPAID' as const }))
-      .sort(byTermThenDeadline);
+      .map((bill) => ({ ...bill, status: 'UNPAID' as const }));
+    // The fee items matter only for an overdue bill (whether its item still takes payments).
+    const catalogue = owed.some((bill) => new Date(bill.deadline).getTime() < now.getTime()) ? await feeItemCatalogue(ctx.db, now) : [];
+    const unpaid = owed.map((bill) => billView(bill, now, catalogue)).sort(byTermThenDeadline);
     const views: OrderView[] = orders.map((order) => orderView(order, now, viewer, maskReference));
     return {
       payer: { name, idMasked, studentNo },

@@ -36,6 +36,13 @@ export interface BillView {
   status: BillStatusView;
   /** The deadline has passed and the bill is still unpaid. */
   overdue: boolean;
+  /**
+   * 立即支付 takes it now. False for a bill whose fee item closed at its deadline (已截止): it cannot
+   * be ticked, and `notPayableReason` says whom to contact.
+   */
+  payableOnline: boolean;
+  /** Why it cannot be paid online, in the words the student reads; null when it can. */
+  notPayableReason: string | null;
 }
 
 export interface OrderLineView {
@@ -102,7 +109,7 @@ export interface BillsOverview {
    * page's state before the first answer).
    */
   payer: { name: string; idMasked: string; studentNo: string } | null;
-  /** 待缴费: bills that can be ticked and paid. */
+  /** 待缴费: bills still owed; those with `payableOnline` false are shown but cannot be ticked. */
   unpaid: BillView[];
   /** 缴费中: open orders. */
   paying: OrderView[];
@@ -400,12 +407,22 @@ export interface FiguresBy extends CollectionFigures {
   name: string;
 }
 
+/**
+ * One day's money for a term's bills, fen. The days' `net` together equal the 实收 card, as long
+ * as no payment that arrived after its bills were settled is still on its way back.
+ */
 export interface DailyIncome {
   /** YYYY-MM-DD, China time. */
   date: string;
-  /** What was paid that day for this term's bills, fen. */
-  amount: number;
-  orders: number;
+  /** 收款: what was paid that day (paid orders' lines of this term). */
+  received: number;
+  /** 退款: what went back to payers that day (refunds completed that day, their lines of this term). */
+  refunded: number;
+  /** 实收 of the day: received − refunded (below zero on a day of more refunds than payments). */
+  net: number;
+  /** Orders paid that day, and refunds completed that day. */
+  payments: number;
+  refunds: number;
 }
 
 export interface Dashboard {
@@ -445,8 +462,10 @@ export const EXPORT_COLUMNS = {
     { header: '专业', field: 'major' },
     { header: '年级', field: 'grade' },
     { header: '班级', field: 'className' },
-    { header: '未缴项目', field: 'items' },
-    { header: '未缴金额（元）', field: 'amount', money: true },
+    { header: '未缴必缴项目', field: 'mandatoryItems' },
+    { header: '必缴金额（元）', field: 'mandatoryAmount', money: true },
+    { header: '未缴选缴项目', field: 'optionalItems' },
+    { header: '选缴金额（元）', field: 'optionalAmount', money: true },
     { header: '最早截止日期', field: 'earliestDeadline' },
   ],
   payments: [
@@ -475,7 +494,10 @@ export const EXPORT_COLUMNS = {
   ],
 } as const satisfies Record<ExportKind, readonly { header: string; field: string; money?: true }[]>;
 
-/** One exported row: text, or fen for the money columns. */
+/**
+ * One exported row: text, or fen for the money columns. 未缴学生名单 with 只含必缴 leaves the 选缴
+ * columns empty ('') rather than 0: they were not looked at.
+ */
 export type ExportRow = Record<string, string | number>;
 
 export interface ExportPage {
@@ -775,9 +797,14 @@ export interface ReconciliationDay {
 }
 
 const everyRole = access.console('admin', 'cashier', 'reviewer', 'viewer');
-/** unpaid: the term (required); payments: paidFrom/paidTo (YYYY-MM-DD, China time); bills: the bill filters. */
+/**
+ * unpaid: the term (required), and mandatoryOnly (只含必缴: only 必缴 bills, and only students who
+ * owe one; absent or false: 选缴 bills too, in their own columns); payments: paidFrom/paidTo
+ * (YYYY-MM-DD, China time); bills: the bill filters.
+ */
 const exportFilters = {
   ...billFilters,
+  mandatoryOnly: v.optional(v.boolean()),
   paidFrom: v.optional(v.string({ pattern: /^\d{4}-\d{2}-\d{2}$/ })),
   paidTo: v.optional(v.string({ pattern: /^\d{4}-\d{2}-\d{2}$/ })),
 };

@@ -2,9 +2,12 @@
  * 概览: a term's collection figures, by 学院 / 专业 / 年级, the daily income and the open review
  * cases, in five database requests however many bills there are (aggregations on the server; the
  * bills carry their student's 学院, 专业 and 年级). Every figure is a sum of bills (or order lines)
- * beneath it, so the totals equal the sum of the breakdowns.
+ * beneath it, so the totals equal the sum of the breakdowns, and the daily 实收 (收款 less 退款)
+ * adds up to the 实收 card: a bill refunded counts once as 收款 and once as 退款, a bill paid again
+ * after a refund counts as 收款 on both days. (Only a payment that arrived after its bills were
+ * settled otherwise, while it is on its way back, is 收款 without a 已缴费 bill.)
  */
-import { aggregateOperators, commands, type ConsoleContext } from '../runtime';
+import { aggregateOperators, commands, type AggregateStage, type ConsoleContext } from '../runtime';
 import type { CollectionFigures, DailyIncome, Dashboard, FiguresBy } from './contract';
 import type { BillStatus } from './domain/records';
 import { billingReads } from './store';
@@ -55,6 +58,65 @@ function figuresBy(rows: readonly StatusRow[]): FiguresBy[] {
     .sort((a, b) => b.receivable - a.receivable || a.name.localeCompare(b.name, 'zh-Hans-CN'));
 }
 
+interface DailyRow {
+  _id: string;
+  received: number;
+  refunded: number;
+  payments: number;
+  refunds: number;
+}
+
+/** Orders whose money arrived: refunds (some or all of it) came later, if at all. */
+const PAID_ORDER_STATUSES = ['PAID', 'REFUNDING', 'REFUNDED'];
+/** Refunds whose money is back with the payer: confirmed by WeChat, or refunded outside WeChat Pay. */
+const MONEY_BACK = ['SUCCESS', 'OFFLINE'];
+
+/**
+ * Each of the term's order lines is money in on the day its order was paid, and money out on the
+ * day a refund that covers its bill was completed; summed per day, a payment or refund counted
+ * once per day however many of its lines are the term's.
+ */
+function dailyMovements(term: string, $: ReturnType<typeof aggregateOperators>): AggregateStage[] {
+  const chinaDay = (date: string) => $.dateToString!({ date, format: '%Y-%m-%d', timezone: '+08:00' });
+  const completedForLine = $.filter!({
+    input: '$refunds',
+    as: 'refund',
+    cond: $.and!([$.in!(['$$refund.status', MONEY_BACK]), $.in!(['$lines.billId', '$$refund.billIds'])]),
+  });
+  return [
+    { lookup: { from: 'refunds', localField: '_id', foreignField: 'orderId', as: 'refunds' } },
+    { unwind: '$lines' },
+    { match: { 'lines.term': term } },
+    {
+      project: {
+        movements: $.concatArrays!([
+          [{ day: chinaDay('$paidAt'), kind: 'payment', ref: '$_id', received: '$lines.amount', refunded: 0 }],
+          $.map!({ input: completedForLine, as: 'refund', in: { day: chinaDay('$$refund.refundedAt'), kind: 'refund', ref: '$$refund._id', received: 0, refunded: '$lines.amount' } }),
+        ]),
+      },
+    },
+    { unwind: '$movements' },
+    {
+      group: {
+        _id: { day: '$movements.day', kind: '$movements.kind', ref: '$movements.ref' },
+        received: $.sum!('$movements.received'),
+        refunded: $.sum!('$movements.refunded'),
+      },
+    },
+    {
+      group: {
+        _id: '$_id.day',
+        received: $.sum!('$received'),
+        refunded: $.sum!('$refunded'),
+        payments: $.sum!($.cond!({ if: $.eq!(['$_id.kind', 'payment']), then: 1, else: 0 })),
+        refunds: $.sum!($.cond!({ if: $.eq!(['$_id.kind', 'refund']), then: 1, else: 0 })),
+      },
+    },
+    { sort: { _id: 1 } },
+    { limit: 1000 },
+  ];
+}
+
 export async function dashboard(request: { term?: string }, ctx: ConsoleContext): Promise<Dashboard> {
   const read = billingReads(ctx.db);
   const $ = aggregateOperators(ctx.db);
@@ -73,20 +135,19 @@ export async function dashboard(request: { term?: string }, ctx: ConsoleContext)
     // 2, 3. The term by 专业 and by 年级.
     read.bills.aggregate<StatusRow>([{ match: { term } }, byStatus('major', false), { limit: MAX_GROUPS }]),
     read.bills.aggregate<StatusRow>([{ match: { term } }, byStatus('grade', false), { limit: MAX_GROUPS }]),
-    // 4. What was paid each day for the term's bills (an order may pay bills of several terms).
-    read.orders.aggregate<{ _id: string; amount: number; orders: number }>([
-      { match: { status: _.in(['PAID', 'REFUNDING', 'REFUNDED']), 'lines.term': term } },
-      { unwind: '$lines' },
-      { match: { 'lines.term': term } },
-      { group: { _id: { day: $.dateToString!({ date: '$paidAt', format: '%Y-%m-%d', timezone: '+08:00' }), order: '$_id' }, amount: $.sum!('$lines.amount') } },
-      { group: { _id: '$_id.day', amount: $.sum!('$amount'), orders: $.sum!(1) } },
-      { sort: { _id: 1 } },
-      { limit: 1000 },
-    ]),
+    // 4. What the term's bills brought in and what went back, each day (an order may pay bills of several terms).
+    read.orders.aggregate<DailyRow>([{ match: { status: _.in(PAID_ORDER_STATUSES), 'lines.term': term } }, ...dailyMovements(term, $)]),
     // 5. Open review cases (待核实): the same count as the case list's.
     read.reviewCases.count({ status: 'OPEN' }),
   ]);
-  const dailyIncome: DailyIncome[] = daily.map((row) => ({ date: row._id, amount: row.amount, orders: row.orders }));
+  const dailyIncome: DailyIncome[] = daily.map((row) => ({
+    date: row._id,
+    received: row.received,
+    refunded: row.refunded,
+    net: row.received - row.refunded,
+    payments: row.payments,
+    refunds: row.refunds,
+  }));
   return {
     term,
     terms,

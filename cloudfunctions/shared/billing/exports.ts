@@ -19,6 +19,8 @@ export interface ExportRequest extends BillFilterInput {
   kind: ExportKind;
   paidFrom?: string;
   paidTo?: string;
+  /** 未缴学生名单 only: 必缴 bills alone (只含必缴). */
+  mandatoryOnly?: boolean;
 }
 
 export interface ExportPageRequest extends ExportRequest {
@@ -35,15 +37,16 @@ interface UnpaidGroup {
   major: string | null;
   grade: string | null;
   className: string | null;
-  items: string[];
-  amount: number;
+  items: { name: string; mandatory: boolean }[];
+  mandatoryAmount: number;
+  optionalAmount: number;
   earliestDeadline: Date;
 }
 
 function unpaidQuery(request: ExportRequest, _: ReturnType<typeof commands>): Record<string, unknown> {
   if (!request.term) throw new AppError('BAD_REQUEST', '请选择学年学期');
   const { status: _ignored, ...filters } = request;
-  return { ...billQuery(filters, _), status: _.in(['UNPAID', 'PAYING']) };
+  return { ...billQuery(filters, _), status: _.in(['UNPAID', 'PAYING']), ...(request.mandatoryOnly ? { mandatory: true } : {}) };
 }
 
 function paidRange(request: ExportRequest, _: ReturnType<typeof commands>): Record<string, unknown> {
@@ -147,14 +150,20 @@ export async function exportPage(request: ExportPageRequest, ctx: ConsoleContext
             major: $.first!('$major'),
             grade: $.first!('$grade'),
             className: $.first!('$className'),
-            items: $.push!('$itemName'),
-            amount: $.sum!('$amount'),
+            items: $.push!({ name: '$itemName', mandatory: '$mandatory' }),
+            mandatoryAmount: $.sum!($.cond!({ if: $.eq!(['$mandatory', true]), then: '$amount', else: 0 })),
+            optionalAmount: $.sum!($.cond!({ if: $.eq!(['$mandatory', true]), then: 0, else: '$amount' })),
             earliestDeadline: $.min!('$deadline'),
           },
         },
         { sort: { _id: 1 } },
         { limit: EXPORT_PAGE_ROWS },
       ]);
+      const itemNames = (group: UnpaidGroup, mandatory: boolean): string =>
+        group.items
+          .filter((item) => (item.mandatory === true) === mandatory)
+          .map((item) => item.name)
+          .join('、');
       rows = groups.map((group) => ({
         studentNo: group._id,
         studentName: group.studentName ?? '',
@@ -162,8 +171,11 @@ export async function exportPage(request: ExportPageRequest, ctx: ConsoleContext
         major: group.major ?? '',
         grade: group.grade ?? '',
         className: group.className ?? '',
-        items: group.items.join('、'),
-        amount: group.amount,
+        mandatoryItems: itemNames(group, true),
+        mandatoryAmount: group.mandatoryAmount,
+        // Not looked at with 只含必缴: empty, not a 0 that would say nothing optional is owed.
+        optionalItems: request.mandatoryOnly ? '' : itemNames(group, false),
+        optionalAmount: request.mandatoryOnly ? '' : group.optionalAmount,
         earliestDeadline: shanghaiDate(new Date(group.earliestDeadline)),
       }));
       const last = groups.at(-1);

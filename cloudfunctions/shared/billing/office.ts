@@ -11,7 +11,7 @@ import type { FeeItemDoc } from './domain/bill-row';
 import type { BillDoc } from './domain/records';
 import { billingReads, billingStore } from './store';
 import { dashboard } from './dashboard';
-import { forgetFeeItemCatalogue } from './bill-import';
+import { forgetFeeItemCatalogue } from './fee-item-catalogue';
 import { exportPage, startExport } from './exports';
 import { approveRefund, listRefunds, rejectRefund, requestRefund } from './refund-requests';
 import { caseDetail, listCases, requestCaseRefund, resolveCase } from './review-cases';

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { payContract, PayStart } from './contract';
 import { isExpired, newOrder, newOutTradeNo, orderUsable, sameBills, selectBills, selectionState, termLabel } from './domain/billing';
 import { payabilityProblems } from './domain/payable';
-import { feeItemCatalogue } from './bill-import';
+import { feeItemCatalogue } from './fee-item-catalogue';
 import type { BillDoc, OrderDoc } from './domain/records';
 import { orderView } from './views';
 import { normalizeEmail } from '../kernel/email';
@@ -214,8 +214,10 @@ async function assertFeeRules(ctx: StudentContext, chosen: readonly BillDoc[], f
   const unpaid = found
     .filter((bill) => bill.status === 'UNPAID')
     .sort((a, b) => new Date(a.deadline).getTime() - new Date(b.deadline).getTime() || b.amount - a.amount);
-  // The catalogue matters only for an overdue bill (whether its item still takes payments).
-  const catalogue = chosen.some((bill) => new Date(bill.deadline).getTime() < now.getTime()) ? await feeItemCatalogue(ctx.db, now) : [];
+  // The catalogue matters only for an overdue bill (whether its item still takes payments), chosen
+  // or an unpaid mandatory one (closed, it does not hold the term's optional bills back).
+  const overdue = (bill: BillDoc): boolean => new Date(bill.deadline).getTime() < now.getTime();
+  const catalogue = chosen.some(overdue) || unpaid.some(overdue) ? await feeItemCatalogue(ctx.db, now) : [];
   const [problem] = payabilityProblems(chosen, unpaid, catalogue, now);
   if (!problem) return;
   if (problem.kind === 'MANDATORY_FIRST') {

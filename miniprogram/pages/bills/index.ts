@@ -53,6 +53,15 @@ const CARD_OPTIONS: OrderCardOptions = { financePhone: FINANCE_LINE?.phone ?? nu
 
 let requestSeq = 0;
 
+/** A toast shows at most two short lines, briefly: anything longer is cut there, so it gets a dialog. */
+const TOAST_MAX_CHARS = 14;
+
+/** Tells the student of a refusal or what to do next, in full: a toast when it fits, else a dialog to close. */
+function tell(message: string): void {
+  if (message.length <= TOAST_MAX_CHARS) wx.showToast({ title: message, icon: 'none' });
+  else wx.showModal({ content: message, showCancel: false, confirmText: '知道了' });
+}
+
 function reminderNoteOf(outcome: DeadlineReminderOutcome): string {
   if (outcome.kind === 'accepted') return reminderAcceptedNote(outcome.consent);
   return outcome.kind === 'declined' ? REMINDER_DECLINED_NOTE : REMINDER_UNAVAILABLE_NOTE;
@@ -167,6 +176,7 @@ Component({
       if (tab !== this.data.tab) this.setData({ tab });
     },
 
+    /** Ticks a bill on or off; a bill that cannot be paid online (已截止) stays unticked (selectionView). */
     onBillTap(event: WechatMiniprogram.BaseEvent) {
       this.applySelection(toggled(this.data.checked, String(event.currentTarget.dataset.id)));
     },
@@ -221,7 +231,7 @@ Component({
       if (this.data.busy) return;
       const billIds = Object.keys(this.data.checked);
       if (billIds.length === 0) {
-        wx.showToast({ title: '请先勾选要缴纳的账单', icon: 'none' });
+        tell('请先勾选要缴纳的账单');
         return;
       }
       const email = this.data.email.trim();
@@ -230,7 +240,7 @@ Component({
         // Said above the pay bar too; the field itself is brought into view.
         this.setData({ emailError: email === '' ? EMAIL_MISSING : EMAIL_MALFORMED });
         wx.pageScrollTo({ selector: '#email-block', duration: 200 });
-        wx.showToast({ title: '请填写正确的邮箱地址', icon: 'none' });
+        tell('请填写正确的邮箱地址');
         return;
       }
       // Asked inside the tap, as WeChat requires.
@@ -276,7 +286,7 @@ Component({
       }
       const sheet = await payInSheet(start.order.id, start.payment, formatFen(start.order.total));
       if (sheet === 'cancelled') {
-        wx.showToast({ title: '已取消支付，可在“缴费中”继续支付或取消订单', icon: 'none' });
+        tell('已取消支付，可在“缴费中”继续支付或取消订单');
         this.setData({ tab: 'paying', checked: {} });
         await this.refresh();
         return;
@@ -294,13 +304,14 @@ Component({
       this.applySelection({});
       const notice = confirmationNotice(await confirmPayment(orderId));
       this.setData(notice.tab ? { processingId: '', tab: notice.tab } : { processingId: '' });
-      wx.showToast({ title: notice.message, icon: notice.success ? 'success' : 'none' });
+      if (notice.success) wx.showToast({ title: notice.message, icon: 'success' });
+      else tell(notice.message);
       await this.refresh();
     },
 
     async handlePayError(error: unknown) {
       const code = isServiceError(error) ? error.code : '';
-      wx.showToast({ title: errorMessage(error), icon: 'none' });
+      tell(errorMessage(error));
       if (code === 'EMAIL_INVALID') this.setData({ emailError: errorMessage(error) });
       if (code === 'BILLS_IN_OPEN_ORDER' || code === 'ORDER_PROCESSING' || code === 'ORDER_OTHER_PAYER' || code === 'ORDER_UNDER_REVIEW') this.setData({ tab: 'paying' });
       if (code === 'ORDER_EXPIRED' || code === 'BILL_NOT_PAYABLE' || code === 'BILLS_CHANGED') this.setData({ tab: 'unpaid', checked: {} });
@@ -328,7 +339,7 @@ Component({
             this.setData({ tab: 'done' });
           }
         } catch (error) {
-          wx.showToast({ title: errorMessage(error), icon: 'none' });
+          tell(errorMessage(error));
         }
         await this.refresh();
       })();
@@ -354,14 +365,14 @@ Component({
         try {
           const result = await cancelOrder(orderId);
           if (result.outcome === 'PAID') {
-            wx.showToast({ title: '该订单已支付，无需取消', icon: 'none' });
+            tell('该订单已支付，无需取消');
             this.setData({ tab: 'done' });
           } else {
-            wx.showToast({ title: '订单已取消，账单已回到“待缴费”', icon: 'none' });
+            tell('订单已取消，账单已回到“待缴费”');
             this.setData({ tab: 'unpaid' });
           }
         } catch (error) {
-          wx.showToast({ title: errorMessage(error), icon: 'none' });
+          tell(errorMessage(error));
         } finally {
           this.setData({ busy: false });
         }
@@ -396,7 +407,7 @@ Component({
       wx.makePhoneCall({
         phoneNumber: dialString(FINANCE_LINE.phone),
         fail(err) {
-          if (!/cancel/i.test(err.errMsg)) wx.showToast({ title: '无法拨打电话', icon: 'none' });
+          if (!/cancel/i.test(err.errMsg)) tell('无法拨打电话');
         },
       });
     },
@@ -405,7 +416,7 @@ Component({
       wx.navigateTo({
         url: LOGIN_URL,
         fail() {
-          wx.showToast({ title: '登录页暂不可用，请稍后再试', icon: 'none' });
+          tell('登录页暂不可用，请稍后再试');
         },
       });
     },

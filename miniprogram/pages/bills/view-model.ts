@@ -26,6 +26,9 @@ export interface BillCard {
   deadlineText: string;
   mandatory: boolean;
   overdue: boolean;
+  /** 立即支付 can take it; otherwise (已截止) it cannot be ticked and `closedText` says whom to contact. */
+  payable: boolean;
+  closedText: string;
   checked: boolean;
 }
 
@@ -67,7 +70,7 @@ export interface OrderCard {
   lines: LineRow[];
 }
 
-/** 待缴费 as shown, with each payable bill's amount in fen for the total. */
+/** 待缴费 as shown, with each bill's amount in fen for the total. */
 export interface UnpaidView {
   groups: BillGroup[];
   amounts: Record<string, number>;
@@ -98,7 +101,7 @@ const REFUND_STATE_TEXT: Record<NonNullable<OrderView['refund']>['state'], strin
   FAILED: '退款失败',
 };
 
-/** 已退款 ¥1,200.00（2026-11-28 10:05）：计划财务处办理的退款，将原路退回 */
+/** 已退款 ¥1,200.00（2026-11-28 10:05）：计划财务处办理的退款，已原路退回 */
 function refundText(refund: NonNullable<OrderView['refund']>): string {
   const when = refund.refundedAt ? `（${formatShanghai(refund.refundedAt)}）` : '';
   return `${REFUND_STATE_TEXT[refund.state]} ${formatFen(refund.amount)}${when}：${refund.reason}`;
@@ -162,6 +165,8 @@ function groupsOf(bills: readonly BillView[], checked: Ticks): BillGroup[] {
       deadlineText: formatShanghai(bill.deadline, 'YYYY-MM-DD'),
       mandatory: bill.mandatory,
       overdue: bill.overdue,
+      payable: bill.payableOnline,
+      closedText: bill.payableOnline ? '' : (bill.notPayableReason ?? ''),
       checked: Boolean(checked[bill.id]),
     });
   }
@@ -171,30 +176,35 @@ function groupsOf(bills: readonly BillView[], checked: Ticks): BillGroup[] {
 /** 待缴费 from the server's bills. Ticks survive a refresh only for bills that are still payable. */
 export function unpaidView(bills: readonly BillView[], previouslyChecked: Ticks): UnpaidView & { checked: Ticks } {
   const checked: Ticks = {};
-  for (const bill of bills) if (previouslyChecked[bill.id]) checked[bill.id] = true;
+  for (const bill of bills) if (previouslyChecked[bill.id] && bill.payableOnline) checked[bill.id] = true;
   const amounts: Record<string, number> = {};
   for (const bill of bills) amounts[bill.id] = bill.amount;
   return { groups: groupsOf(bills, checked), amounts, unpaidCount: bills.length, checked };
 }
 
-/** The cards ticked as `checked` says, and the pay bar's count and total (added in fen). */
+/**
+ * The cards ticked as `checked` says, and the pay bar's count and total (added in fen). A bill that
+ * cannot be paid online never counts as ticked, however it was tapped.
+ */
 export function selectionView(groups: readonly BillGroup[], amounts: Readonly<Record<string, number>>, checked: Ticks): SelectionView {
   let total = 0;
   let count = 0;
   let all = 0;
+  const kept: Ticks = {};
   const ticked = groups.map((group) => ({
     ...group,
     bills: group.bills.map((bill) => {
-      all += 1;
-      const on = Boolean(checked[bill.id]);
+      if (bill.payable) all += 1;
+      const on = bill.payable && Boolean(checked[bill.id]);
       if (on) {
+        kept[bill.id] = true;
         count += 1;
         total += amounts[bill.id] ?? 0;
       }
       return { ...bill, checked: on };
     }),
   }));
-  return { checked, groups: ticked, selectedCount: count, allChecked: all > 0 && count === all, totalText: formatFen(total) };
+  return { checked: kept, groups: ticked, selectedCount: count, allChecked: all > 0 && count === all, totalText: formatFen(total) };
 }
 
 /** Ticks one bill on or off. */
@@ -205,10 +215,10 @@ export function toggled(checked: Ticks, billId: string): Ticks {
   return next;
 }
 
-/** 全选: every bill ticked, or (when all already are) none. */
+/** 全选: every bill that can be paid online ticked, or (when all already are) none. */
 export function allToggled(groups: readonly BillGroup[], allChecked: boolean): Ticks {
   const checked: Ticks = {};
-  if (!allChecked) for (const group of groups) for (const bill of group.bills) checked[bill.id] = true;
+  if (!allChecked) for (const group of groups) for (const bill of group.bills) if (bill.payable) checked[bill.id] = true;
   return checked;
 }
 
@@ -235,7 +245,8 @@ export function confirmationNotice(order: OrderView | null): ConfirmationNotice 
   if (order?.status === 'PAID') return { message: '缴费成功', success: true, tab: 'done' };
   if (order?.underReview) return { message: '支付结果待核实，请联系计划财务处', success: false, tab: null };
   if (order?.status === 'REFUNDING' || order?.status === 'REFUNDED') {
-    return { message: '该账单已由另一笔订单缴清，本次支付将原路退回', success: false, tab: 'done' };
+    const back = order.status === 'REFUNDED' ? '已原路退回' : '将原路退回';
+    return { message: `该账单已由另一笔订单缴清，本次支付${back}`, success: false, tab: 'done' };
   }
   return { message: '支付结果确认中，请稍后下拉刷新查看', success: false, tab: null };
 }

@@ -132,7 +132,7 @@ it('未缴学生名单: a student on the first page is waived before the second 
   // Nobody else but the waived student, whose row was read before the waiver.
   expect([...inFile.keys()].filter((studentNo) => !stillOwing.includes(studentNo))).toEqual([waivedStudent]);
   const last = lines.find((line) => line[0] === studentNoOf(STUDENTS - 1))!;
-  expect(last.slice(6)).toEqual(['教材费、学费、住宿费', '4850.5', '2026-12-31']);
+  expect(last.slice(6)).toEqual(['教材费、学费、住宿费', '4850.5', '', '0', '2026-12-31']);
 });
 
 it('账单明细 filtered by 待缴费: a bill on the first page is waived before the second is read; every bill still unpaid is in the file once', async () => {

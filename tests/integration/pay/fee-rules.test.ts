@@ -56,3 +56,40 @@ test('an item that closes at its deadline is refused once it has passed; the ref
   });
   expect((await w.create(student, [bills.dorm._id])).ok).toBe(true);
 });
+
+test('待缴费 marks a bill whose item closed at its deadline as not payable online, and says whom to contact', async () => {
+  const { student } = await studentWithBills();
+  const overview = await w.overview(student);
+  const shown = overview.unpaid.map((b) => [b.itemName, b.overdue, b.payableOnline, b.notPayableReason]);
+  expect(shown).toEqual([
+    ['学费', false, true, null],
+    ['教材费', false, true, null],
+    ['考试费', true, false, '该项目已过缴费截止日期，不能再在线缴费，请联系计划财务处收费管理科'],
+    ['住宿费', false, true, null],
+  ]);
+});
+
+test('a mandatory bill that closed at its deadline does not hold back the term’s optional bills', async () => {
+  const db = w.tc.cloud.sdkDatabase();
+  const now = w.tc.cloud.clock.now();
+  await seedFeeItems(db, now);
+  await collection(db, 'feeItems').insert({ _id: 'BKF', name: '补考费', mandatory: true, payableAfterDeadline: false, active: true, sortOrder: 50, updatedAt: now });
+  // A function instance trusts the catalogue it read for a minute.
+  w.tc.cloud.clock.advance(61_000);
+  const student = await createSignedInStudent(w.tc.cloud);
+  const make = (itemCode: string, itemName: string, amount: number, mandatory: boolean, deadline: string) =>
+    newBill({ studentId: student.studentId, studentNo: student.studentNo, term: '2026-2027-1', itemCode, itemName, amount: fen(amount), mandatory, deadline: new Date(deadline), now });
+  const resit = make('BKF', '补考费', 5000, true, '2026-12-01T15:59:59Z');
+  const dorm = make('ZSF', '住宿费', 120000, false, '2026-12-31T15:59:59Z');
+  for (const bill of [resit, dorm]) await collection(db, 'bills').insert(bill);
+
+  expect((await w.overview(student)).unpaid.map((b) => [b.itemName, b.payableOnline])).toEqual([
+    ['补考费', false],
+    ['住宿费', true],
+  ]);
+  const started = ok(await w.create(student, [dorm._id]));
+  expect(started.order.lines.map((line) => line.itemName)).toEqual(['住宿费']);
+  expect(started.order.total).toBe(120000);
+  // The closed mandatory bill itself is still refused.
+  expect(await w.create(student, [resit._id])).toMatchObject({ ok: false, code: 'PAY_ITEM_CLOSED' });
+});

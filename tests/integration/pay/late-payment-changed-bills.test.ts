@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(async () => c.stop());
 afterEach(() => sandbox.resetControls());
 
-const STUDENT_REASON = '订单取消后，所缴账单已由计划财务处调整（减免、改金额或作废），本次支付将原路退回，请以“待缴费”中的账单为准';
+const STUDENT_REASON = '订单取消后，所缴账单已由计划财务处调整（减免、改金额或作废），本次支付已原路退回，请以“待缴费”中的账单为准';
 
 /**
  * A student with one bill (学费 3,200.00) who tapped 立即支付 and then 取消订单 on one device, while

@@ -64,7 +64,7 @@ test('a paid order refunded in parts: each refund its own record, number, amount
   });
   // The student sees how much went back.
   const done = (await w.overview(student)).done.find((o) => o.id === order.id)!;
-  expect(done).toMatchObject({ status: 'PAID', refund: { amount: 165050, reason: '计划财务处办理的退款，将原路退回', manual: false } });
+  expect(done).toMatchObject({ status: 'PAID', refund: { amount: 165050, reason: '计划财务处办理的退款，已原路退回', manual: false } });
   expect(done.refund!.refundedAt).not.toBeNull();
   // The rest can still go back, to the fen.
   const last = await requestRefund(pc, order.id, { refundFee: fen(320000), billIds: [bills[0]!._id], reason: 'ARRANGED_BY_FINANCE' });

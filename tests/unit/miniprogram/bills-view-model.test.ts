@@ -34,6 +34,8 @@ function bill(id: string, itemName: string, amount: number, more: Partial<BillVi
     mandatory: true,
     status: 'UNPAID',
     overdue: false,
+    payableOnline: true,
+    notPayableReason: null,
     ...more,
   };
 }
@@ -113,6 +115,29 @@ describe('the pay bar', () => {
     expect(selectionView(groups, amounts, allToggled(all.groups, all.allChecked))).toMatchObject({ selectedCount: 0, totalText: '¥0.00' });
   });
 
+  test('an item closed at its deadline (已截止) cannot be ticked, and 全选 leaves it out', () => {
+    const closed = bill('exam', '考试费', 8000, {
+      mandatory: false,
+      overdue: true,
+      deadline: '2026-12-01T15:59:59.000Z',
+      payableOnline: false,
+      notPayableReason: '该项目已过缴费截止日期，不能再在线缴费，请联系计划财务处收费管理科',
+    });
+    const shown = unpaidView([bill('tuition', '学费', 320000), closed], { exam: true, tuition: true });
+    // Ticked before the deadline passed: no longer ticked after a refresh.
+    expect(shown.checked).toEqual({ tuition: true });
+    expect(shown.groups[0]!.bills.map((card) => [card.itemName, card.payable, card.closedText])).toEqual([
+      ['学费', true, ''],
+      ['考试费', false, '该项目已过缴费截止日期，不能再在线缴费，请联系计划财务处收费管理科'],
+    ]);
+    // Tapped: nothing is ticked, nothing added to the total.
+    expect(selectionView(shown.groups, shown.amounts, toggled({}, 'exam'))).toMatchObject({ checked: {}, selectedCount: 0, totalText: '¥0.00' });
+    // 全选 ticks every bill that can be paid, and counts as all ticked.
+    const all = selectionView(shown.groups, shown.amounts, allToggled(shown.groups, false));
+    expect(all).toMatchObject({ checked: { tuition: true }, selectedCount: 1, allChecked: true, totalText: '¥3,200.00' });
+    expect(selectionView(shown.groups, shown.amounts, allToggled(all.groups, all.allChecked))).toMatchObject({ selectedCount: 0, allChecked: false });
+  });
+
   test('an order’s bills leave 待缴费 at once, and so does a term left empty', () => {
     const twoTerms = unpaidView([bill('tuition', '学费', 320000), bill('books', '教材费', 45050), bill('spring', '学费', 320000, SPRING)], {});
     const left = withoutOrderedBills(twoTerms.groups, order());
@@ -161,20 +186,21 @@ describe('orders', () => {
 
   test('a second payment for bills already paid: 已退款 with why, how much and when', () => {
     const card = orderCard(
-      order({ status: 'REFUNDED', refund: { amount: 365050, reason: '账单已由另一笔订单缴清，已原路退回', refundedAt: '2026-09-01T02:31:05.000Z', manual: false, state: 'REFUNDED' } }),
+      order({ status: 'REFUNDED', refund: { amount: 365050, reason: '所缴账单已由另一笔订单支付，本次支付已原路退回', refundedAt: '2026-09-01T02:31:05.000Z', manual: false, state: 'REFUNDED' } }),
     );
-    expect(card).toMatchObject({ statusText: '已退款', refundText: '已退款 ¥3,650.50（2026-09-01 10:31）：账单已由另一笔订单缴清，已原路退回' });
+    expect(card).toMatchObject({ statusText: '已退款', refundText: '已退款 ¥3,650.50（2026-09-01 10:31）：所缴账单已由另一笔订单支付，本次支付已原路退回' });
   });
 
   test('a paid order 计划财务处 refunds in part: still 已支付, the refund shown 退款中, then 退款失败 when WeChat did not complete it', () => {
     const refund = { amount: 120000, reason: '计划财务处办理的退款，将原路退回', refundedAt: null, manual: false, state: 'REFUNDING' as const };
     expect(orderCard(order({ status: 'PAID', refund })).refundText).toBe('退款中 ¥1,200.00：计划财务处办理的退款，将原路退回');
-    expect(orderCard(order({ status: 'PAID', refund: { ...refund, manual: true, state: 'FAILED' } })).refundText).toBe('退款失败 ¥1,200.00：计划财务处办理的退款，将原路退回');
+    const failed = { ...refund, reason: '计划财务处办理的退款，未能原路退回，计划财务处将人工办理', manual: true, state: 'FAILED' as const };
+    expect(orderCard(order({ status: 'PAID', refund: failed })).refundText).toBe('退款失败 ¥1,200.00：计划财务处办理的退款，未能原路退回，计划财务处将人工办理');
   });
 
   test('a failed refund 计划财务处 then refunded outside WeChat Pay: 已退款（线下办理）, no longer 退款失败', () => {
-    const refund = { amount: 120000, reason: '计划财务处办理的退款，将原路退回', refundedAt: '2026-11-30T02:05:00.000Z', manual: false, state: 'REFUNDED_OFFLINE' as const };
-    expect(orderCard(order({ status: 'PAID', refund })).refundText).toBe('已退款（线下办理） ¥1,200.00（2026-11-30 10:05）：计划财务处办理的退款，将原路退回');
+    const refund = { amount: 120000, reason: '计划财务处办理的退款，已线下退回', refundedAt: '2026-11-30T02:05:00.000Z', manual: false, state: 'REFUNDED_OFFLINE' as const };
+    expect(orderCard(order({ status: 'PAID', refund })).refundText).toBe('已退款（线下办理） ¥1,200.00（2026-11-30 10:05）：计划财务处办理的退款，已线下退回');
   });
 });
 
@@ -183,6 +209,7 @@ describe('after the pay sheet said yes', () => {
     ['paid', order({ status: 'PAID' }), '缴费成功', true, 'done'],
     ['set aside for review', order({ underReview: true }), '支付结果待核实，请联系计划财务处', false, null],
     ['paid twice, being refunded', order({ status: 'REFUNDING' }), '该账单已由另一笔订单缴清，本次支付将原路退回', false, 'done'],
+    ['paid twice, already refunded', order({ status: 'REFUNDED' }), '该账单已由另一笔订单缴清，本次支付已原路退回', false, 'done'],
     ['still waiting', order(), '支付结果确认中，请稍后下拉刷新查看', false, null],
     ['never reached', null, '支付结果确认中，请稍后下拉刷新查看', false, null],
   ])('the order %s: the student is told what came of it', (_state, last, message, success, tab) => {

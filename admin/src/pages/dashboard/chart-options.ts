@@ -23,6 +23,7 @@ interface ChartStyle {
   font: string;
   received: string;
   unpaid: string;
+  refunded: string;
   line: string;
   text: string;
   grid: string;
@@ -35,6 +36,7 @@ function chartStyle(): ChartStyle {
     font: read('--td-font-family', 'sans-serif'),
     received: read('--td-success-color', '#2ba471'),
     unpaid: read('--td-warning-color', '#e37318'),
+    refunded: read('--td-error-color', '#d54941'),
     line: read('--td-brand-color', '#0052d9'),
     text: read('--td-text-color-secondary', 'rgba(0, 0, 0, 0.6)'),
     grid: read('--td-component-stroke', '#e7e7e7'),
@@ -78,7 +80,10 @@ export function breakdownOption(rows: readonly FiguresBy[]): DashboardChartOptio
   };
 }
 
-/** Every day from the first payment to the last, a day without payments at zero. */
+/** An amount that may be below zero (a day of more refunds than payments): -¥450.00. */
+export const formatSignedYuan = (fen: number): string => (fen < 0 ? `-${formatYuan(-fen)}` : formatYuan(fen));
+
+/** Every day from the first payment or refund to the last, a day without either at zero. */
 export function incomeByDay(days: readonly DailyIncome[]): DailyIncome[] {
   if (days.length === 0) return [];
   const first = days[0]!.date;
@@ -88,26 +93,38 @@ export function incomeByDay(days: readonly DailyIncome[]): DailyIncome[] {
   const known = new Map(days.map((income) => [income.date, income]));
   return Array.from({ length: span + 1 }, (_, offset) => {
     const date = addDays(first, offset);
-    return known.get(date) ?? { date, amount: 0, orders: 0 };
+    return known.get(date) ?? { date, received: 0, refunded: 0, net: 0, payments: 0, refunds: 0 };
   });
 }
 
+/** 收款 and 退款 as bars, 实收 (their difference) as the line. */
 export function incomeOption(days: readonly DailyIncome[]): DashboardChartOption {
   const style = chartStyle();
   return {
     textStyle: { fontFamily: style.font },
-    color: [style.line],
-    grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
+    color: [style.received, style.refunded, style.line],
+    legend: { top: 0, right: 0, textStyle: { color: style.text } },
+    grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
     tooltip: {
       trigger: 'axis',
       formatter: (params: unknown) => {
         const index = (Array.isArray(params) ? (params[0] as { dataIndex: number }) : (params as { dataIndex: number })).dataIndex;
         const day = days[index];
-        return day ? `${day.date}<br>实收 ${formatYuan(day.amount)}<br>${day.orders} 笔订单` : '';
+        if (!day) return '';
+        return [
+          day.date,
+          `收款 ${formatYuan(day.received)}（${day.payments} 笔）`,
+          `退款 ${formatYuan(day.refunded)}（${day.refunds} 笔）`,
+          `实收 ${formatSignedYuan(day.net)}`,
+        ].join('<br>');
       },
     },
-    xAxis: { type: 'category', boundaryGap: false, data: days.map((day) => day.date.slice(5)), axisLabel: { color: style.text }, axisLine: { lineStyle: { color: style.grid } } },
+    xAxis: { type: 'category', data: days.map((day) => day.date.slice(5)), axisLabel: { color: style.text }, axisLine: { lineStyle: { color: style.grid } } },
     yAxis: { type: 'value', axisLabel: { color: style.text, formatter: (value: number) => formatFenShort(value) }, splitLine: { lineStyle: { color: style.grid } } },
-    series: [{ name: '实收', type: 'line', smooth: false, symbolSize: 6, showSymbol: days.length <= 62, areaStyle: { opacity: 0.12 }, data: days.map((day) => day.amount) }],
+    series: [
+      { name: '收款', type: 'bar', barMaxWidth: 14, data: days.map((day) => day.received) },
+      { name: '退款', type: 'bar', barMaxWidth: 14, data: days.map((day) => day.refunded) },
+      { name: '实收', type: 'line', smooth: false, symbolSize: 6, showSymbol: days.length <= 62, data: days.map((day) => day.net) },
+    ],
   };
 }
