@@ -769,7 +769,7 @@ test('账单: 导出当前结果 writes the bills of the search into a sheet, am
   await page.waitForSelector('[data-testid="download-done"]', { hidden: true });
 });
 
-test('学生: an imported student is found with the ID number masked, and gets an activation code once', async () => {
+test('学生: an imported student is found with the ID number masked, gets an activation code once, and later has the account reset with a new phone', async () => {
   await clickText('nav[aria-label="主菜单"] a', '学生');
   await waitForHash('#/students');
   const zhao = ROSTER[2]!;
@@ -790,6 +790,18 @@ test('学生: an imported student is found with the ID number masked, and gets a
   await screenshot('student-activation-code');
   await clickText('[role="dialog"][aria-modal="true"] button', '完成');
   await page.waitForSelector('[data-testid="activation-code"]', { hidden: true });
+
+  // The student calls again: they have a phone now. 重置账号 checks the ID number and puts it on file.
+  await clickText('.student-drawer__actions button', '重置账号');
+  await page.waitForFunction(() => document.activeElement?.id === 'student-account-id');
+  await page.type('#student-account-id', zhao.idNumber);
+  await page.type('#student-account-phone', '13905351234');
+  await page.type('#student-action-reason', '学生来电，已登记本人新手机号');
+  await clickText('[role="dialog"][aria-modal="true"] button', '确认重置账号');
+  await waitForText('登记手机号改为 139****1234');
+  await screenshot('student-account-reset');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#student-account-id', { hidden: true });
   await page.keyboard.press('Escape');
 });
 
