@@ -43,13 +43,21 @@ export function maskEmail(email: string): string {
 const EMAIL_PATTERN = /(?<![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/g;
 
 // 18-digit resident ID (last may be X) or 15-digit legacy ID, also written in groups with spaces
-// or dashes ("370602 19990307 123X", "370602-19990307-123X"); mainland mobile numbers, also with the
-// country code (+86, 86, 0086) or in groups ("138 1234 5678", "138-1234-5678") — when they stand
-// alone (not part of a longer digit run such as a transaction id). Digits may be full-width, as a
+// ("370602 19990307 123X") or as its parts with dashes ("370602-19990307-123X": region, birth date,
+// sequence); mainland mobile numbers, also with the country code (+86, 86, 0086) or in groups ("138
+// 1234 5678", "138-1234-5678") — when they stand alone (not part of a longer digit run such as a
+// transaction id, nor of an id like bill-2026500003-2026-2027-1-XF). Digits may be full-width, as a
 // Chinese input method types them.
 const DIGIT = '[0-9\uFF10-\uFF19]';
-const GAP = '[ \u3000-]?';
-const ID_PATTERN = new RegExp(`(?<![0-9A-Za-z\uFF10-\uFF19])(?:(?:${DIGIT}${GAP}){17}[0-9\uFF10-\uFF19Xx\uFF38\uFF58]|(?:${DIGIT}${GAP}){14}${DIGIT})(?![0-9A-Za-z\uFF10-\uFF19])`, 'g');
+const LAST = '[0-9\uFF10-\uFF19Xx\uFF38\uFF58]';
+const SPACE = '[ \u3000]?';
+const ID_SHAPES = [
+  `(?:${DIGIT}${SPACE}){17}${LAST}`,
+  `(?:${DIGIT}${SPACE}){14}${DIGIT}`,
+  `${DIGIT}{6}-${DIGIT}{8}-${DIGIT}{3}${LAST}`,
+  `${DIGIT}{6}-${DIGIT}{6}-${DIGIT}{3}`,
+];
+const ID_PATTERN = new RegExp(`(?<![0-9A-Za-z\uFF10-\uFF19-])(?:${ID_SHAPES.join('|')})(?![0-9A-Za-z\uFF10-\uFF19-])`, 'g');
 const PHONE_PATTERN = new RegExp(
   `(?<!${DIGIT})(\\+86|0086|86)?([ \u3000-]?)([1\uFF11][3-9\uFF13-\uFF19]${DIGIT}(?:[ \u3000-]?${DIGIT}{4}){2})(?!${DIGIT})`,
   'g',

@@ -52,6 +52,13 @@ describe('scrubPersonalData', () => {
     expect(digitsOf(scrubbed)).not.toContain('900307');
   });
 
+  it('leaves a bill id alone, whatever the length of its 学号', () => {
+    for (const id of ['bill-2026500003-2026-2027-1-XF', 'bill-202650000-2026-2027-1-XF', 'bill-20265000031-2026-2027-2-JCF']) {
+      const line = JSON.stringify({ msg: 'refunding', changed: [id] });
+      expect(scrubPersonalData(line)).toBe(line);
+    }
+  });
+
   it('still leaves long references and timestamps alone', () => {
     const line = '{"tx":"4200001234202611281234567890","at":1741000000000,"fee":12345,"outTradeNo":"ZH202503030001"}';
     expect(scrubPersonalData(line)).toBe(line);
