@@ -2,13 +2,36 @@ import type { billsContract, BillView, OrderView } from './contract';
 import { billView, orderView } from './views';
 import { feeItemCatalogue } from './fee-item-catalogue';
 import type { OrderDoc, OrderStatus } from './domain/records';
+import { orderCaseId } from './domain/review-cases';
 import { billingReads, studentBillingView } from './store';
-import { AppError, maskReference, type Handlers } from '../runtime';
+import { AppError, commands, maskReference, type Database, type Handlers } from '../runtime';
 
 /** Orders shown (newest first); every bill is shown, however many. */
 const MAX_ORDERS = 100;
-/** 缴费中 and 已完成: a closed order is not shown. */
-const LISTED_STATUSES: readonly OrderStatus[] = ['PENDING', 'PAID', 'REFUNDING', 'REFUNDED'];
+/**
+ * 缴费中 and 已完成. A closed order is read too, and shown (under 缴费中) only while it is set aside
+ * for review: it holds its bills until then.
+ */
+const LISTED_STATUSES: readonly OrderStatus[] = ['PENDING', 'PAID', 'REFUNDING', 'REFUNDED', 'CLOSED'];
+
+const caseIdOf = (order: OrderDoc): string => orderCaseId(order._id, order.review!.reason);
+
+/**
+ * Of these orders, the closed ones whose late payment WeChat reports differently and whose review
+ * case 计划财务处 has not resolved: their bills, released when the order closed, may have been paid
+ * through it, so they are not paid again meanwhile. Closing such a case leaves the order's `review`
+ * as the record of what happened, so the case says whether the hold stands. One read, only when
+ * some closed order was set aside.
+ */
+export async function closedOrdersUnderReview(db: Database, orders: readonly OrderDoc[]): Promise<OrderDoc[]> {
+  const flagged = orders.filter((order) => order.status === 'CLOSED' && order.review);
+  if (flagged.length === 0) return [];
+  const caseIds = flagged.map(caseIdOf);
+  const resolved = await billingReads(db).reviewCases.find({ _id: commands(db).in(caseIds), status: 'RESOLVED' }, { limit: caseIds.length, fields: ['_id'] });
+  const done = new Set(resolved.map((reviewCase) => reviewCase._id));
+  // A case not opened yet (the hourly run opens it) holds them as an open one does.
+  return flagged.filter((order) => !done.has(caseIdOf(order)));
+}
 
 const newestFirst = (a: OrderDoc, b: OrderDoc): number => new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
 
@@ -24,7 +47,10 @@ export const billsHandlers: Handlers<typeof billsContract> = {
     // on record were read with the session, bills or none.
     const view = await studentBillingView(ctx.db, student.studentId, LISTED_STATUSES);
     const bills = view?.bills ?? [];
-    const all = [...(view?.orders ?? [])].sort(newestFirst);
+    const heldForReview = await closedOrdersUnderReview(ctx.db, view?.orders ?? []);
+    const reviewed = new Set(heldForReview.map((order) => order._id));
+    const heldBills = new Set(heldForReview.flatMap((order) => order.billIds));
+    const all = (view?.orders ?? []).filter((order) => order.status !== 'CLOSED' || reviewed.has(order._id)).sort(newestFirst);
     const orders = all.slice(0, MAX_ORDERS);
     // The address the student last paid with is on their newest order; before any, the one on record.
     const email = orders.find((order) => order.email)?.email ?? student.record.email;
@@ -32,8 +58,10 @@ export const billsHandlers: Handlers<typeof billsContract> = {
     const open = new Set(all.filter((order) => order.status === 'PENDING').map((order) => order._id));
     const paidBy = new Set(all.filter((order) => order.status === 'PAID').map((order) => order._id));
     // A bill still marked as being paid by an order that is no longer open (an interrupted close)
-    // is payable again; pay.create finishes the release.
+    // is payable again; pay.create finishes the release. One held by a closed order under review is
+    // shown in that order, as an open order's bills are.
     const owed = bills
+      .filter((bill) => !heldBills.has(bill._id))
       .filter((bill) => bill.status === 'UNPAID' || (bill.status === 'PAYING' && !open.has(bill.orderId ?? '') && !paidBy.has(bill.orderId ?? '')))
       .map((bill) => ({ ...bill, status: 'UNPAID' as const }));
     // The fee items matter only for an overdue bill (whether its item still takes payments).
@@ -43,8 +71,8 @@ export const billsHandlers: Handlers<typeof billsContract> = {
     return {
       payer: { name, idMasked, studentNo },
       unpaid,
-      paying: views.filter((order) => order.status === 'PENDING'),
-      done: views.filter((order) => order.status !== 'PENDING'),
+      paying: views.filter((order) => order.status === 'PENDING' || order.status === 'CLOSED'),
+      done: views.filter((order) => order.status !== 'PENDING' && order.status !== 'CLOSED'),
       email,
       serverTime: now.toISOString(),
     };

@@ -6,6 +6,7 @@ import { payabilityProblems } from './domain/payable';
 import { feeItemCatalogue } from './fee-item-catalogue';
 import type { BillDoc, OrderDoc } from './domain/records';
 import { orderView } from './views';
+import { closedOrdersUnderReview } from './bills-handlers';
 import { normalizeEmail } from '../kernel/email';
 import { paymentContextOf, type PaymentContext } from './context';
 import { closeLocally, ensurePayment, isPaidOutcome, markBillsPaid, retireOrder, syncWithWechat } from './orders';
@@ -207,12 +208,16 @@ async function placeOrder(pc: PaymentContext, ctx: StudentContext, bills: readon
   }
 }
 
-/** The school's fee rules for one order (payabilityProblems), in the words the student reads. */
-async function assertFeeRules(ctx: StudentContext, chosen: readonly BillDoc[], found: readonly BillDoc[]): Promise<void> {
+/**
+ * The school's fee rules for one order (payabilityProblems), in the words the student reads. A bill
+ * held by a closed order under review (`heldForReview`) counts as being paid, as an open order's
+ * bill does: it is not 待缴费 until 计划财务处 decides.
+ */
+async function assertFeeRules(ctx: StudentContext, chosen: readonly BillDoc[], found: readonly BillDoc[], heldForReview: ReadonlySet<string>): Promise<void> {
   const now = ctx.now();
   // Named in the order 待缴费 lists them: by deadline, the larger amount first.
   const unpaid = found
-    .filter((bill) => bill.status === 'UNPAID')
+    .filter((bill) => bill.status === 'UNPAID' && !heldForReview.has(bill._id))
     .sort((a, b) => new Date(a.deadline).getTime() - new Date(b.deadline).getTime() || b.amount - a.amount);
   // The catalogue matters only for an overdue bill (whether its item still takes payments), chosen
   // or an unpaid mandatory one (closed, it does not hold the term's optional bills back).
@@ -228,7 +233,8 @@ async function assertFeeRules(ctx: StudentContext, chosen: readonly BillDoc[], f
 
 /**
  * 立即支付 reads the chosen bills and, for the fee rules, the student's unpaid mandatory ones in the
- * same request as the session.
+ * same request as the session; with them, the student's closed orders set aside for review, which
+ * still hold their bills (closedOrdersUnderReview).
  */
 export const payStudentJoins: StudentJoins<typeof payContract> = {
   create: (request) => [
@@ -236,6 +242,11 @@ export const payStudentJoins: StudentJoins<typeof payContract> = {
       from: 'bills',
       foreignField: 'studentId',
       keep: { $or: [{ $in: ['$$doc._id', [...request.billIds]] }, { $and: [{ $eq: ['$$doc.status', 'UNPAID'] }, { $eq: ['$$doc.mandatory', true] }] }] },
+    },
+    {
+      from: 'orders',
+      foreignField: 'studentId',
+      keep: { $and: [{ $eq: ['$$doc.status', 'CLOSED'] }, { $ne: [{ $ifNull: ['$$doc.review', null] }, null] }] },
     },
   ],
 };
@@ -246,18 +257,25 @@ export const payHandlers: Handlers<typeof payContract> = {
     const pc = paymentContextOf(ctx);
     const email = normalizeEmail(request.email);
     if (!email) throw new AppError('EMAIL_INVALID');
-    // Read with the session (payStudentJoins): the chosen bills and the student's unpaid mandatory ones.
+    // Read with the session (payStudentJoins): the chosen bills, the student's unpaid mandatory ones
+    // and closed orders set aside for review.
     const found = student.joined.bills;
-    if (!found) throw new Error('pay.create runs with its bills joined to the session');
+    const setAside = student.joined.orders;
+    if (!found || !setAside) throw new Error('pay.create runs with its bills and closed orders under review joined to the session');
     const selection = selectBills(request.billIds, found, student.studentId);
     if (selection.kind === 'missing') throw new AppError('BILL_NOT_FOUND');
     if (selection.kind === 'not-payable') throw new AppError('BILL_NOT_PAYABLE');
+    // A chosen bill held by a closed order under review may have been paid through it: refused as
+    // that order, whose notice the student sees under 缴费中.
+    const underReviewNow = await closedOrdersUnderReview(ctx.db, setAside);
+    const holding = underReviewNow.find((order) => order.billIds.some((id) => request.billIds.includes(id)));
+    if (holding) throw underReview(holding);
     if (selection.kind === 'in-open-order') {
       const open = await settleHolders(pc, request.billIds, selection.orderIds, selection.sameOrderId);
       if (open) return startPayment(pc, ctx, open);
     }
     const bills = request.billIds.map((id) => found.find((bill) => bill._id === id)!);
-    await assertFeeRules(ctx, bills, found);
+    await assertFeeRules(ctx, bills, found, new Set(underReviewNow.flatMap((order) => order.billIds)));
     return startPayment(pc, ctx, await placeOrder(pc, ctx, bills, email, request.subscribed === true));
   },
 
