@@ -245,8 +245,10 @@ export function confirmationNotice(order: OrderView | null): ConfirmationNotice 
   if (order?.status === 'PAID') return { message: '缴费成功', success: true, tab: 'done' };
   if (order?.underReview) return { message: '支付结果待核实，请联系计划财务处', success: false, tab: null };
   if (order?.status === 'REFUNDING' || order?.status === 'REFUNDED') {
+    // The server's own words for why this payment goes back (another order paid the bills, or the
+    // office changed them after the order was cancelled) and how far the refund has got.
     const back = order.status === 'REFUNDED' ? '已原路退回' : '将原路退回';
-    return { message: `该账单已由另一笔订单缴清，本次支付${back}`, success: false, tab: 'done' };
+    return { message: order.refund?.reason ?? `本次支付${back}`, success: false, tab: 'done' };
   }
   return { message: '支付结果确认中，请稍后下拉刷新查看', success: false, tab: null };
 }

@@ -205,11 +205,19 @@ describe('orders', () => {
 });
 
 describe('after the pay sheet said yes', () => {
+  const refundOf = (reason: string, state: 'REFUNDING' | 'REFUNDED') => ({ amount: 365050, reason, refundedAt: null, manual: false, state });
   test.each([
     ['paid', order({ status: 'PAID' }), '缴费成功', true, 'done'],
     ['set aside for review', order({ underReview: true }), '支付结果待核实，请联系计划财务处', false, null],
-    ['paid twice, being refunded', order({ status: 'REFUNDING' }), '该账单已由另一笔订单缴清，本次支付将原路退回', false, 'done'],
-    ['paid twice, already refunded', order({ status: 'REFUNDED' }), '该账单已由另一笔订单缴清，本次支付已原路退回', false, 'done'],
+    ['paid twice, being refunded', order({ status: 'REFUNDING', refund: refundOf('所缴账单已由另一笔订单支付，本次支付将原路退回', 'REFUNDING') }), '所缴账单已由另一笔订单支付，本次支付将原路退回', false, 'done'],
+    ['paid twice, already refunded', order({ status: 'REFUNDED', refund: refundOf('所缴账单已由另一笔订单支付，本次支付已原路退回', 'REFUNDED') }), '所缴账单已由另一笔订单支付，本次支付已原路退回', false, 'done'],
+    [
+      'paid after the office changed its bill',
+      order({ status: 'REFUNDING', refund: refundOf('订单取消后，所缴账单已由计划财务处调整（减免、改金额或作废），本次支付将原路退回，请以“待缴费”中的账单为准', 'REFUNDING') }),
+      '订单取消后，所缴账单已由计划财务处调整（减免、改金额或作废），本次支付将原路退回，请以“待缴费”中的账单为准',
+      false,
+      'done',
+    ],
     ['still waiting', order(), '支付结果确认中，请稍后下拉刷新查看', false, null],
     ['never reached', null, '支付结果确认中，请稍后下拉刷新查看', false, null],
   ])('the order %s: the student is told what came of it', (_state, last, message, success, tab) => {
