@@ -134,7 +134,10 @@ async function plan(
       ...(batchId ? { importBatchId: batchId } : {}),
       now,
     });
-    return found ? { result: { ...result, outcome: 'create' }, reissue: reissuedBill(found, fresh) } : { result: { ...result, outcome: 'create' }, create: fresh };
+    if (!found) return { result: { ...result, outcome: 'create' }, create: fresh };
+    // Said in the preview, so issuing a voided bill again is a choice and not a surprise.
+    const reissued = { column: '状态', before: BILL_STATUS_TEXT.VOID, after: BILL_STATUS_TEXT.UNPAID };
+    return { result: { ...result, outcome: 'create', changes: [reissued] }, reissue: reissuedBill(found, fresh) };
   });
 }
 

@@ -88,7 +88,8 @@ test('a bill voided as wrong, then imported with the corrected amount: issued at
 
   const corrected = [row(2, tuition('2026600002', { amount: '5,200.00', deadline: '2027-01-15' }))];
   const [checked] = await check(corrected);
-  expect(checked).toMatchObject({ outcome: 'create', problems: [] });
+  // The preview says the row issues a voided bill again.
+  expect(checked).toMatchObject({ outcome: 'create', problems: [], changes: [{ column: '状态', before: '已作废', after: '待缴费' }] });
   const { batch, rows } = await importFile(corrected);
   expect(rows.map((r) => r.outcome)).toEqual(['create']);
 
