@@ -2,9 +2,9 @@ import type { billsContract, BillView, OrderView } from './contract';
 import { billView, orderView } from './views';
 import { feeItemCatalogue } from './fee-item-catalogue';
 import type { OrderDoc, OrderStatus } from './domain/records';
-import { orderCaseId } from './domain/review-cases';
+import { closedOrdersUnderReview } from './review-holds';
 import { billingReads, studentBillingView } from './store';
-import { AppError, commands, maskReference, type Database, type Handlers } from '../runtime';
+import { AppError, maskReference, type Handlers } from '../runtime';
 
 /** Orders shown (newest first); every bill is shown, however many. */
 const MAX_ORDERS = 100;
@@ -13,25 +13,6 @@ const MAX_ORDERS = 100;
  * for review: it holds its bills until then.
  */
 const LISTED_STATUSES: readonly OrderStatus[] = ['PENDING', 'PAID', 'REFUNDING', 'REFUNDED', 'CLOSED'];
-
-const caseIdOf = (order: OrderDoc): string => orderCaseId(order._id, order.review!.reason);
-
-/**
- * Of these orders, the closed ones whose late payment WeChat reports differently and whose review
- * case 计划财务处 has not resolved: their bills, released when the order closed, may have been paid
- * through it, so they are not paid again meanwhile. Closing such a case leaves the order's `review`
- * as the record of what happened, so the case says whether the hold stands. One read, only when
- * some closed order was set aside.
- */
-export async function closedOrdersUnderReview(db: Database, orders: readonly OrderDoc[]): Promise<OrderDoc[]> {
-  const flagged = orders.filter((order) => order.status === 'CLOSED' && order.review);
-  if (flagged.length === 0) return [];
-  const caseIds = flagged.map(caseIdOf);
-  const resolved = await billingReads(db).reviewCases.find({ _id: commands(db).in(caseIds), status: 'RESOLVED' }, { limit: caseIds.length, fields: ['_id'] });
-  const done = new Set(resolved.map((reviewCase) => reviewCase._id));
-  // A case not opened yet (the hourly run opens it) holds them as an open one does.
-  return flagged.filter((order) => !done.has(caseIdOf(order)));
-}
 
 const newestFirst = (a: OrderDoc, b: OrderDoc): number => new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
 

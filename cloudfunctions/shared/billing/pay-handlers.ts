@@ -6,7 +6,7 @@ import { payabilityProblems } from './domain/payable';
 import { feeItemCatalogue } from './fee-item-catalogue';
 import type { BillDoc, OrderDoc } from './domain/records';
 import { orderView } from './views';
-import { closedOrdersUnderReview } from './bills-handlers';
+import { closedOrdersUnderReview } from './review-holds';
 import { normalizeEmail } from '../kernel/email';
 import { paymentContextOf, type PaymentContext } from './context';
 import { closeLocally, ensurePayment, isPaidOutcome, markBillsPaid, retireOrder, syncWithWechat } from './orders';

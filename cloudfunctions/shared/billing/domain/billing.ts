@@ -137,6 +137,18 @@ export interface BillStudent {
   className: string;
 }
 
+/** The student's details as a bill keeps them, for the console's search, grouping and exports. */
+export type BillStudentFields = Partial<Pick<BillDoc, 'studentName' | 'college' | 'major' | 'grade' | 'className'>>;
+
+/** The bill's fields for the student's details given (姓名 is studentName on a bill), always in this order. */
+export const studentOnBill = (student: Partial<BillStudent>): BillStudentFields => ({
+  ...(student.name !== undefined ? { studentName: student.name } : {}),
+  ...(student.college !== undefined ? { college: student.college } : {}),
+  ...(student.major !== undefined ? { major: student.major } : {}),
+  ...(student.grade !== undefined ? { grade: student.grade } : {}),
+  ...(student.className !== undefined ? { className: student.className } : {}),
+});
+
 export interface NewBillInput {
   studentId: string;
   studentNo: string;
@@ -174,9 +186,7 @@ export function newBill(input: NewBillInput): BillDoc {
     orderId: null,
     paidOrderId: null,
     ...(input.importBatchId ? { importBatchId: input.importBatchId } : {}),
-    ...(input.student
-      ? { studentName: input.student.name, college: input.student.college, major: input.student.major, grade: input.student.grade, className: input.student.className }
-      : {}),
+    ...(input.student ? studentOnBill(input.student) : {}),
     createdAt: input.now,
     updatedAt: input.now,
   };

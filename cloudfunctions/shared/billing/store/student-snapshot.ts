@@ -5,25 +5,13 @@
  * status, so a paid bill too is found under the name and counted under the 学院 the student has now.
  */
 import { collection, commands, type Database } from '../../runtime';
-import type { BillStudent } from '../domain/billing';
-import type { BillDoc } from '../domain/records';
+import { studentOnBill, type BillStudent, type BillStudentFields } from '../domain/billing';
 
 /** A student whose details the roster corrected: the new values of what changed. */
 export interface StudentCorrection {
   studentId: string;
   changed: Partial<BillStudent>;
 }
-
-type BillStudentFields = Partial<Pick<BillDoc, 'studentName' | 'college' | 'major' | 'grade' | 'className'>>;
-
-/** The bill's fields for what changed, always in the same order (corrections alike are grouped by it). */
-const billFieldsOf = (changed: Partial<BillStudent>): BillStudentFields => ({
-  ...(changed.name !== undefined ? { studentName: changed.name } : {}),
-  ...(changed.college !== undefined ? { college: changed.college } : {}),
-  ...(changed.major !== undefined ? { major: changed.major } : {}),
-  ...(changed.grade !== undefined ? { grade: changed.grade } : {}),
-  ...(changed.className !== undefined ? { className: changed.className } : {}),
-});
 
 /**
  * The bills of the corrected students take the new values: one request per distinct correction, so
@@ -33,7 +21,7 @@ const billFieldsOf = (changed: Partial<BillStudent>): BillStudentFields => ({
 export async function correctStudentOnBills(db: Database, corrections: readonly StudentCorrection[]): Promise<number> {
   const groups = new Map<string, { fields: BillStudentFields; studentIds: string[] }>();
   for (const { studentId, changed } of corrections) {
-    const fields = billFieldsOf(changed);
+    const fields = studentOnBill(changed);
     if (Object.keys(fields).length === 0) continue;
     const key = JSON.stringify(fields);
     const group = groups.get(key);
