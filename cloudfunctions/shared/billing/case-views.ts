@@ -11,7 +11,7 @@ import {
   type CaseWechatView,
   type ConsoleCase,
 } from './contract';
-import type { QueryOrderResult, QueryRefundResult } from './cloudpay';
+import type { QueriedOrder, QueryOrderResult, QueryRefundResult } from './cloudpay';
 import { dashedDay } from './domain/reconciliation';
 import { refundRetryable } from './domain/billing';
 import { closingEndsOrder, confirmRefusal } from './domain/review-cases';
@@ -200,6 +200,13 @@ export function refundCaseGuidance(reviewCase: Pick<ReviewCaseDoc, 'kind' | 'sta
     : `${why}。请线下退款后选“已线下退款”，或写明原因关闭。`;
 }
 
+/** What settles a payment WeChat took for an order still set aside: confirmed as paid when it fits, refunded at WeChat first when not. */
+export function paidAtWechatAdvice(order: OrderDoc, wechat: QueriedOrder, ourMerchant: string): string {
+  return confirmRefusal(order, wechat, ourMerchant)
+    ? '微信支付显示学生已为该订单付款，但款项与订单不一致，不能确认为已缴费，也不能直接关闭。请先在微信支付商户平台（pay.weixin.qq.com）的“交易中心 → 退款”中将该笔款项原路退还学生；微信支付显示已转入退款后，再关闭本事项并写明退款情况，订单随之关闭，账单恢复为待缴费。'
+    : '微信支付显示该订单已支付成功，且金额、商户号与订单一致：请选择“确认已缴费”，账单将记为已缴费。';
+}
+
 /**
  * What the office should do about a 支付待核实 case whose order is still open and set aside, by
  * WeChat's record just asked: a payment WeChat took is settled first (confirmed, or refunded at
@@ -214,11 +221,7 @@ export function paymentCaseGuidance(
 ): string | null {
   if (reviewCase.status !== 'OPEN' || reviewCase.awaitingRefundId || !order || !closingEndsOrder(reviewCase, order)) return null;
   if (!query || query.kind === 'unavailable' || query.kind === 'failed') return null;
-  if (query.kind === 'found' && query.tradeState === 'SUCCESS') {
-    return confirmRefusal(order, query, ourMerchant)
-      ? '微信支付显示学生已为该订单付款，但款项与订单不一致，不能确认为已缴费，也不能直接关闭。请先在微信支付商户平台（pay.weixin.qq.com）的“交易中心 → 退款”中将该笔款项原路退还学生；微信支付显示已转入退款后，再关闭本事项并写明退款情况，订单随之关闭，账单恢复为待缴费。'
-      : '微信支付显示该订单已支付成功，且金额、商户号与订单一致：请选择“确认已缴费”，账单将记为已缴费。';
-  }
+  if (query.kind === 'found' && query.tradeState === 'SUCCESS') return paidAtWechatAdvice(order, query, ourMerchant);
   if (query.kind === 'found' && query.tradeState === 'USERPAYING') return '微信支付显示学生正在支付该订单（用户支付中），请稍后刷新，待支付结果确定后再处理。';
   const there = query.kind === 'found' && query.tradeState === 'REFUND' ? '微信支付显示该订单的款项已转入退款' : '微信支付没有该订单的成功收款';
   return `${there}。关闭本事项时，该订单随之关闭（需要时由系统在微信支付一侧关单），账单恢复为待缴费，学生可以重新选择账单缴费。`;

@@ -12,7 +12,7 @@ import { AppError, commands, type ConsoleContext } from '../runtime';
 import type { ErrorCode } from '../contracts';
 import { formatFenPlain, fen } from '../kernel/money';
 import type { CaseDetail, CasePage, ConsoleCase, ConsoleRefund } from './contract';
-import { caseAuditView, caseDifferences, caseOrderView, casePaymentView, caseWechatView, consoleCaseOf, paymentCaseGuidance, refundCaseGuidance, wechatNotAsked } from './case-views';
+import { caseAuditView, caseDifferences, caseOrderView, casePaymentView, caseWechatView, consoleCaseOf, paidAtWechatAdvice, paymentCaseGuidance, refundCaseGuidance, wechatNotAsked } from './case-views';
 import { consoleBillOf } from './console-views';
 import { paymentContextOf, type PaymentContext } from './context';
 import { sendRefundResultOnce } from './refund-message';
@@ -202,13 +202,9 @@ export async function resolveCase(
   return consoleCaseOf(after);
 }
 
-/** WeChat holds a payment for the order: closing is refused, saying how the money is settled. */
-function paidAtWechatRefusal(order: OrderDoc, wechat: QueriedOrder, merchantId: string): AppError {
-  const settle = confirmRefusal(order, wechat, merchantId)
-    ? '该笔款项与订单不一致，不能确认为已缴费：请先在微信支付商户平台（交易中心 → 退款）将款项原路退还学生，微信支付显示已转入退款后，再关闭本事项并写明退款情况'
-    : '款项与订单一致：请选择“确认已缴费”，账单将记为已缴费';
-  return new AppError('CASE_ACTION_NOT_FITTING', `微信支付显示该订单已支付成功（${yuan(wechat.totalFee)}），学生的款项须先处理，不能关闭。${settle}。`);
-}
+/** WeChat holds a payment for the order: closing is refused, saying how the money is settled (as the case's guidance does). */
+const paidAtWechatRefusal = (order: OrderDoc, wechat: QueriedOrder, merchantId: string): AppError =>
+  new AppError('CASE_ACTION_NOT_FITTING', `微信支付显示该订单已支付成功（${yuan(wechat.totalFee)}），学生的款项须先处理，不能关闭。${paidAtWechatAdvice(order, wechat, merchantId)}`);
 
 /**
  * Closes a payment case whose order is still open and set aside, after asking WeChat: with no
