@@ -40,21 +40,6 @@ export interface OutcomeCounts {
   invalid: number;
 }
 
-/** UTF-8 bytes of a text, counted without encoding it. */
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i += 1) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff) {
-      bytes += 4;
-      i += 1;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
 /**
  * The rows in request-sized chunks: at most IMPORT_CHUNK_ROWS, and no more JSON than the request can
  * carry: IMPORT_CHUNK_MAX_BYTES compressed, or, in a browser that cannot compress, what the HTTP
@@ -62,11 +47,12 @@ function utf8Length(text: string): number {
  */
 function chunksOf<T>(items: readonly T[]): T[][] {
   const maxBytes = canCompressRequests() ? IMPORT_CHUNK_MAX_BYTES : TEXT_BODY_MAX_BYTES - 4 * 1024;
+  const encoder = new TextEncoder();
   const chunks: T[][] = [];
   let chunk: T[] = [];
   let bytes = 0;
   for (const item of items) {
-    const itemBytes = utf8Length(JSON.stringify(item)) + 1;
+    const itemBytes = encoder.encode(JSON.stringify(item)).length + 1;
     if (chunk.length > 0 && (chunk.length >= IMPORT_CHUNK_ROWS || bytes + itemBytes > maxBytes)) {
       chunks.push(chunk);
       chunk = [];
